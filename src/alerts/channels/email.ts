@@ -1,0 +1,57 @@
+// The email channel: one message per alert (one alert per poll and target),
+// over SMTP with nodemailer. The Message-ID is derived from the alert, so a
+// resend after a crash is recognisably the same message.
+import nodemailer, { type Transporter } from "nodemailer";
+import type { AlertChannel } from "./channel.js";
+import type { OutboxAlert } from "../payload.js";
+import { renderEmail } from "../render/email.js";
+import type { EmailConfig } from "../../config/schema.js";
+
+/** Stable Message-ID for an alert. */
+export function messageIdFor(alert: OutboxAlert, host: string): string {
+  return `<sgwatch.alert.${alert.id}.${alert.createdAt.replace(/[^0-9]/g, "")}@${host}>`;
+}
+
+export class EmailChannel implements AlertChannel {
+  readonly name = "email";
+  private transport: Transporter | null = null;
+
+  constructor(
+    private readonly config: EmailConfig,
+    /** The SMTP password, read from the env var the config names. */
+    private readonly password: string | undefined,
+  ) {}
+
+  private getTransport(): Transporter {
+    this.transport ??= nodemailer.createTransport({
+      host: this.config.host,
+      port: this.config.port,
+      secure: this.config.secure,
+      requireTLS: this.config.requireTLS,
+      auth: this.config.user ? { user: this.config.user, pass: this.password ?? "" } : undefined,
+      connectionTimeout: 15_000,
+      greetingTimeout: 15_000,
+      socketTimeout: 30_000,
+    });
+    return this.transport;
+  }
+
+  async send(alert: OutboxAlert): Promise<void> {
+    const mail = renderEmail(alert.payload);
+    const domain = this.config.from.split("@")[1]?.replace(/[^A-Za-z0-9.-]/g, "") || "sgwatch.local";
+    await this.getTransport().sendMail({
+      from: this.config.from,
+      to: this.config.to,
+      subject: mail.subject,
+      text: mail.text,
+      html: mail.html,
+      messageId: messageIdFor(alert, domain),
+      headers: { "X-Sgwatch-Alert-Id": String(alert.id), "X-Sgwatch-Severity": alert.severity },
+    });
+  }
+
+  async close(): Promise<void> {
+    this.transport?.close();
+    this.transport = null;
+  }
+}

@@ -1,0 +1,50 @@
+// The log channel: one structured JSON line per unapproved change (event
+// "drift"), carrying every field a person needs to act on it.
+import type { Logger } from "pino";
+import type { AlertChannel } from "./channel.js";
+import type { OutboxAlert } from "../payload.js";
+import { describeRule } from "../../model/describe-rule.js";
+import { changeText, consoleUrl } from "../render/words.js";
+import { oneLine } from "../render/sanitize.js";
+
+export class LogChannel implements AlertChannel {
+  readonly name = "log";
+  constructor(private readonly logger: Logger) {}
+
+  async send(alert: OutboxAlert): Promise<void> {
+    const p = alert.payload;
+    if (p.type !== "drift") {
+      const level = p.type === "monitoring-restored" ? "info" : p.type === "monitoring-blind" ? "error" : "warn";
+      this.logger[level]({ event: p.type, alertId: alert.id, ...p }, p.type);
+      return;
+    }
+    for (const c of p.changes) {
+      this.logger.warn(
+        {
+          event: "drift",
+          alertId: alert.id,
+          changeId: c.changeId,
+          severity: c.severity,
+          kind: c.kind,
+          account: p.target.account,
+          region: p.target.region,
+          target: p.target.label,
+          groupId: c.groupId,
+          groupName: oneLine(c.groupName),
+          vpcId: c.vpcId,
+          direction: c.rule?.direction ?? null,
+          protocol: c.rule?.protocol ?? null,
+          fromPort: c.rule?.fromPort ?? null,
+          toPort: c.rule?.toPort ?? null,
+          source: c.rule?.source ?? null,
+          rule: c.rule ? describeRule(c.rule) : null,
+          detectedAt: p.detectedAt,
+          since: p.intervalStart,
+          approvalNote: c.approvalNote,
+          console: consoleUrl(p.target.region, c.groupId),
+        },
+        oneLine(`${c.severity} ${c.groupId}: ${changeText(c)}`, 300),
+      );
+    }
+  }
+}

@@ -1,0 +1,100 @@
+// What an alert carries. The payload is stored as JSON in the outbox when the
+// alert is created, so delivery never needs the rest of the database and a
+// resend after a crash says exactly what the first attempt said.
+import type { ChangeKind, GroupAttributes, Rule, Severity } from "../model/types.js";
+
+/** The account × region an alert is about. */
+export interface AlertTarget {
+  /** AWS account id. */
+  account: string;
+  /** AWS region. */
+  region: string;
+  /** The label from the config, if any. */
+  label: string | null;
+}
+
+/** One change as an alert shows it. */
+export interface AlertChange {
+  /** change_events.id, for `sgwatch ack`. */
+  changeId: number;
+  /** What happened. */
+  kind: ChangeKind;
+  /** How urgent. */
+  severity: Severity;
+  /** The group concerned. */
+  groupId: string;
+  /** The group's name. */
+  groupName: string;
+  /** The group's VPC. */
+  vpcId: string | null;
+  /** For rule changes. */
+  rule: Rule | null;
+  /** For description changes: the old description. */
+  oldDescription: string | null;
+  /** For group changes: attributes before / after. */
+  before: Partial<GroupAttributes> | null;
+  after: Partial<GroupAttributes> | null;
+  /** The nearest approval record and why it did not cover this change. */
+  approvalNote: string | null;
+}
+
+/** Unapproved changes found by one poll of one target. */
+export interface DriftAlert {
+  type: "drift";
+  target: AlertTarget;
+  /** The detecting poll. */
+  pollId: number;
+  /** When the poll saw the changes. */
+  detectedAt: string;
+  /** The previous successful poll: the changes happened after it. */
+  intervalStart: string | null;
+  /** Ordered worst first. */
+  changes: AlertChange[];
+}
+
+/** A target could not be polled for a while: sgwatch cannot see it. */
+export interface BlindAlert {
+  type: "monitoring-blind";
+  target: AlertTarget;
+  /** Consecutive failed polls so far. */
+  failures: number;
+  /** The first failed poll of this run of failures. */
+  since: string;
+  /** The last successful poll, if ever. */
+  lastSuccessAt: string | null;
+  /** The last error, in words. */
+  lastError: string;
+}
+
+/** A blind target was polled successfully again. */
+export interface RestoredAlert {
+  type: "monitoring-restored";
+  target: AlertTarget;
+  /** When it went blind. */
+  blindSince: string;
+  /** The good poll. */
+  restoredAt: string;
+}
+
+/** Approval files have problems; changes they meant to approve will alert. */
+export interface ApprovalsInvalidAlert {
+  type: "approvals-invalid";
+  /** Each distinct problem, with file and line. */
+  problems: Array<{ file: string; line: number | null; message: string }>;
+}
+
+export type AlertPayload = DriftAlert | BlindAlert | RestoredAlert | ApprovalsInvalidAlert;
+
+/** An alert as the dispatcher hands it to a channel. */
+export interface OutboxAlert {
+  /** outbox.id: stable, used for the email Message-ID. */
+  id: number;
+  /** When it was created. */
+  createdAt: string;
+  /** Worst severity in it. */
+  severity: Severity;
+  /** Delivery attempts before this one. */
+  attempts: number;
+  /** What to say. */
+  payload: AlertPayload;
+}

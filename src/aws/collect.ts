@@ -1,0 +1,44 @@
+// Fetches every page of DescribeSecurityGroups for one account × region, or
+// throws. A poll counts only when every page arrived, so there is no partial
+// result: a half-read account must never look like deleted groups.
+import { type EC2Client, type SecurityGroup, paginateDescribeSecurityGroups } from "@aws-sdk/client-ec2";
+import { CollectError } from "./poll-error.js";
+
+/** Collection limits. */
+export interface CollectOptions {
+  /** Page size: the API maximum, 1000, means fewest calls. */
+  pageSize?: number;
+  /** A paginator that goes on longer than this is broken; stop and fail. */
+  maxPages: number;
+  /** Abort (shutdown). */
+  signal?: AbortSignal;
+  /** Called after each page (progress display). */
+  onPage?: (pages: number, groups: number) => void;
+}
+
+/** Every group of the account × region. */
+export interface Collected {
+  groups: SecurityGroup[];
+  pages: number;
+}
+
+export async function collectSecurityGroups(client: EC2Client, opts: CollectOptions): Promise<Collected> {
+  const groups: SecurityGroup[] = [];
+  const seenTokens = new Set<string>();
+  let pages = 0;
+  const paginator = paginateDescribeSecurityGroups({ client, pageSize: opts.pageSize ?? 1000 }, {});
+  for await (const page of paginator) {
+    if (opts.signal?.aborted) throw new CollectError("Aborted", "poll aborted by shutdown");
+    pages++;
+    for (const g of page.SecurityGroups ?? []) groups.push(g);
+    opts.onPage?.(pages, groups.length);
+    const token = page.NextToken;
+    if (token) {
+      // A token seen before means the API is looping; reading on would never end.
+      if (seenTokens.has(token)) throw new CollectError("PaginationLoop", `DescribeSecurityGroups returned NextToken it had already returned (page ${pages}); the result is incomplete`);
+      seenTokens.add(token);
+      if (pages >= opts.maxPages) throw new CollectError("TooManyPages", `DescribeSecurityGroups returned more than ${opts.maxPages} pages (aws.maxPages); the result is incomplete`);
+    }
+  }
+  return { groups, pages };
+}

@@ -1,0 +1,44 @@
+// Builds one EC2 client per account × region. Credentials: the SDK's default
+// chain, or a role assumed with the SDK's own credential provider.
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@aws-sdk/types";
+
+/** What a client needs to know. */
+export interface ClientSpec {
+  /** AWS region. */
+  region: string;
+  /** Override endpoint (the simulator, or another EC2-compatible API). */
+  endpoint?: string;
+  /** Role to assume, if any. */
+  roleArn?: string;
+  /** External id for the role's trust policy, if any. */
+  externalId?: string;
+  /** Retry budget per call (adaptive mode: backoff with jitter, client-side rate limiting). */
+  maxAttempts: number;
+  /** Per-request timeout in ms. */
+  timeoutMs: number;
+  /** Explicit credentials (tests, the demo); otherwise the default chain. */
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+}
+
+export type Ec2ClientFactory = (spec: ClientSpec) => EC2Client;
+
+export const createEc2Client: Ec2ClientFactory = (spec) => {
+  const credentials =
+    spec.credentials ??
+    (spec.roleArn
+      ? fromTemporaryCredentials({
+          params: { RoleArn: spec.roleArn, RoleSessionName: "sgwatch", ...(spec.externalId ? { ExternalId: spec.externalId } : {}) },
+          clientConfig: { region: spec.region },
+        })
+      : undefined);
+  return new EC2Client({
+    region: spec.region,
+    ...(spec.endpoint ? { endpoint: spec.endpoint } : {}),
+    ...(credentials ? { credentials } : {}),
+    maxAttempts: spec.maxAttempts,
+    retryMode: "adaptive",
+    requestHandler: { requestTimeout: spec.timeoutMs, connectionTimeout: Math.min(spec.timeoutMs, 10_000) },
+  });
+};

@@ -1,0 +1,48 @@
+// Turns whatever a poll threw into a code and a sentence a person can act on.
+// Permission errors name the IAM action that is missing.
+import { errorMessage } from "../util/errors.js";
+
+/** A classified poll failure. */
+export interface PollError {
+  /** AWS error code, or a class of our own (Timeout, NetworkError, PaginationLoop, …). */
+  code: string;
+  /** What went wrong, in words. */
+  message: string;
+}
+
+/** Thrown by the collector for faults it detects itself. */
+export class CollectError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "CollectError";
+  }
+}
+
+const PERMISSION_HINT: Record<string, string> = {
+  AuthFailure: "AWS rejected the credentials (AuthFailure): check the access key, its secret, and the clock",
+  UnauthorizedOperation: "the credentials lack permission ec2:DescribeSecurityGroups (UnauthorizedOperation)",
+  AccessDenied: "access denied: check sts:AssumeRole on the role and its trust policy (AccessDenied)",
+  InvalidClientTokenId: "AWS does not know this access key (InvalidClientTokenId)",
+  ExpiredToken: "the credentials have expired (ExpiredToken)",
+  RequestLimitExceeded: "EC2 kept throttling the requests (RequestLimitExceeded) beyond the retry budget",
+};
+
+export function classifyPollError(err: unknown): PollError {
+  if (err instanceof CollectError) return { code: err.code, message: err.message };
+  const e = err as { name?: unknown; code?: unknown; $metadata?: { httpStatusCode?: number } } | null;
+  const name = typeof e?.name === "string" ? e.name : "Error";
+  const code = typeof e?.code === "string" ? e.code : "";
+  const text = errorMessage(err);
+  if (name === "TimeoutError" || code === "ETIMEDOUT" || /timed? ?out/i.test(text)) return { code: "Timeout", message: `request timed out: ${text}` };
+  if (["ECONNRESET", "ECONNREFUSED", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH"].includes(code)) {
+    return { code: "NetworkError", message: `network error ${code}: ${text}` };
+  }
+  const hint = PERMISSION_HINT[name];
+  if (hint) return { code: name, message: `${hint}: ${text}` };
+  const status = e?.$metadata?.httpStatusCode;
+  if (name === "Error" && /Deserialization|XML|parse/i.test(text)) return { code: "MalformedResponse", message: `the API returned a response that could not be read: ${text}` };
+  return { code: name, message: status ? `${name} (HTTP ${status}): ${text}` : `${name}: ${text}` };
+}

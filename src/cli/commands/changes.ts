@@ -1,0 +1,121 @@
+// sgwatch changes: the detected changes, filtered, as a table or JSON.
+import type { Command } from "commander";
+import { openForRead, printJson, type CliContext } from "../context.js";
+import { formatTable } from "../table.js";
+import { parseTimeArg } from "../../util/time.js";
+import { UserError } from "../../util/errors.js";
+import { SEVERITIES } from "../../model/types.js";
+
+interface ChangesOptions {
+  since: string;
+  until?: string;
+  status?: string;
+  severity?: string;
+  group?: string;
+  account?: string;
+  region?: string;
+  limit: string;
+  json?: boolean;
+}
+
+interface ChangeViewRow {
+  id: number;
+  time: string;
+  account: string;
+  region: string;
+  group_id: string;
+  group_name: string;
+  kind: string;
+  direction: string | null;
+  protocol: string | null;
+  ports: string | null;
+  source: string | null;
+  severity: string;
+  status: string;
+  approval_id: string | null;
+  description: string | null;
+  old_description: string | null;
+  approval_note: string | null;
+}
+
+const STATUSES = ["approved", "unapproved"];
+
+function timeArg(name: string, text: string): string {
+  const d = parseTimeArg(text, new Date());
+  if (!d) throw new UserError(`${name}: expected an ISO-8601 time (2026-11-28T09:00Z) or a relative one (30m, 2h, 7d), got "${text}"`);
+  return d.toISOString();
+}
+
+export function registerChanges(program: Command, ctx: CliContext): void {
+  program
+    .command("changes")
+    .description("list detected changes (newest first)")
+    .option("--since <time>", "from this time: ISO-8601 or relative (2h, 7d)", "24h")
+    .option("--until <time>", "up to this time")
+    .option("--status <status>", `only this status (${STATUSES.join(", ")})`)
+    .option("--severity <severity>", `only this severity or worse (${SEVERITIES.join(", ")})`)
+    .option("--group <group>", "only this group (id or name)")
+    .option("--account <account>", "only this account")
+    .option("--region <region>", "only this region")
+    .option("--limit <n>", "at most this many rows", "500")
+    .option("--json", "print JSON")
+    .action((opts: ChangesOptions) => {
+      const where: string[] = ["time >= @since"];
+      const params: Record<string, string | number> = { since: timeArg("--since", opts.since) };
+      if (opts.until) {
+        where.push("time <= @until");
+        params.until = timeArg("--until", opts.until);
+      }
+      if (opts.status) {
+        if (!STATUSES.includes(opts.status)) throw new UserError(`--status: expected one of ${STATUSES.join(", ")}, got "${opts.status}"`);
+        where.push("status = @status");
+        params.status = opts.status;
+      }
+      if (opts.severity) {
+        const idx = SEVERITIES.indexOf(opts.severity as (typeof SEVERITIES)[number]);
+        if (idx < 0) throw new UserError(`--severity: expected one of ${SEVERITIES.join(", ")}, got "${opts.severity}"`);
+        where.push(`severity IN (${SEVERITIES.slice(0, idx + 1).map((s) => `'${s}'`).join(", ")})`);
+      }
+      if (opts.group) {
+        where.push("(group_id = @group OR group_name = @group)");
+        params.group = opts.group;
+      }
+      if (opts.account) {
+        where.push("account = @account");
+        params.account = opts.account;
+      }
+      if (opts.region) {
+        where.push("region = @region");
+        params.region = opts.region;
+      }
+      const limit = Number(opts.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new UserError(`--limit: expected a positive whole number, got "${opts.limit}"`);
+      params.limit = limit;
+      const db = openForRead(ctx);
+      try {
+        const rows = db
+          .prepare(`SELECT * FROM changes WHERE ${where.join(" AND ")} ORDER BY time DESC, id DESC LIMIT @limit`)
+          .all(params) as ChangeViewRow[];
+        if (opts.json) return printJson(ctx, rows);
+        if (rows.length === 0) return void ctx.out.write("no changes match\n");
+        ctx.out.write(
+          formatTable(
+            ["id", "time (UTC)", "account", "region", "group", "kind", "rule", "severity", "status"],
+            rows.map((r) => [
+              r.id,
+              r.time.replace(/\.\d+Z$/, "Z"),
+              r.account,
+              r.region,
+              r.group_name ? `${r.group_id} (${r.group_name})` : r.group_id,
+              r.kind,
+              r.direction ? `${r.direction} ${r.protocol} ${r.ports} ${r.direction === "egress" ? "to" : "from"} ${r.source}` : "",
+              r.severity,
+              r.approval_id ? `${r.status} (${r.approval_id})` : r.status,
+            ]),
+          ),
+        );
+      } finally {
+        db.close();
+      }
+    });
+}

@@ -1,0 +1,34 @@
+// sgwatch check-config: validate the config and show what it means.
+import type { Command } from "commander";
+import { configPath, readConfig, type CliContext } from "../context.js";
+import { resolveTargets } from "../../config/targets.js";
+import { loadApprovalsDir } from "../../approvals/load.js";
+import { EXIT } from "../../util/errors.js";
+
+export function registerCheckConfig(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
+  program
+    .command("check-config")
+    .description("validate the config file (and the approval files it points at); exit 2 on any problem")
+    .action(() => {
+      const config = readConfig(ctx);
+      const targets = resolveTargets(config);
+      const approvals = loadApprovalsDir(config.approvals.dir, { maxWindowMs: config.approvals.maxWindow });
+      const email = config.alerts.email;
+      const lines = [
+        `config ${configPath(ctx)} is valid`,
+        `database: ${config.database}`,
+        `schedule: ${config.schedule} (UTC), concurrency ${config.concurrency}`,
+        `targets: ${targets.length} account-regions: ${targets.map((t) => `${t.account}/${t.region}`).join(", ")}`,
+        `approvals: ${config.approvals.dir}: ${approvals.records.length} valid records, ${approvals.problems.length} problems`,
+        `alerts: log ${config.alerts.log.enabled ? `(min ${config.alerts.log.minSeverity})` : "off"}, email ${
+          email?.enabled ? `to ${email.to.join(", ")} via ${email.host}:${email.port} (min ${email.minSeverity})` : "off"
+        }`,
+      ];
+      if (email?.enabled && email.passwordEnv && ctx.env[email.passwordEnv] === undefined) {
+        lines.push(`warning: alerts.email.passwordEnv names ${email.passwordEnv}, which is not set in this environment`);
+      }
+      for (const p of approvals.problems) lines.push(`approval problem: ${p.key}`);
+      ctx.out.write(lines.join("\n") + "\n");
+      if (approvals.problems.length > 0) setExit(EXIT.usage);
+    });
+}

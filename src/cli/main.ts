@@ -1,0 +1,94 @@
+// The sgwatch CLI. Each command lives in commands/<name>.ts; this file only
+// assembles them and maps errors to exit codes at one boundary.
+import { Command, CommanderError } from "commander";
+import { UserError, EXIT, errorMessage } from "../util/errors.js";
+import type { CliContext, GlobalOptions } from "./context.js";
+import { registerRun } from "./commands/run.js";
+import { registerPoll } from "./commands/poll.js";
+import { registerChanges } from "./commands/changes.js";
+import { registerStatus } from "./commands/status.js";
+import { registerMigrate } from "./commands/migrate.js";
+import { registerCheckConfig } from "./commands/check-config.js";
+import { registerSim } from "./commands/sim.js";
+import { registerDemo } from "./commands/demo.js";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { packageRoot } from "../util/package-root.js";
+
+const EXIT_CODES_HELP = `
+Exit codes:
+  0  success
+  1  a target could not be polled (poll)
+  2  bad configuration, arguments or database (nothing is changed)
+  3  unapproved changes found (poll --fail-on-drift)
+  4  unhealthy: a target is blind (status --health)
+
+Config: --config PATH, else $SGWATCH_CONFIG, else ./config.yaml`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(path.join(packageRoot(), "package.json"), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+export function buildProgram(ctx: Omit<CliContext, "globals">, setExit: (code: number) => void): Command {
+  const program = new Command();
+  const full: CliContext = { ...ctx, globals: () => program.opts<GlobalOptions>() };
+  program
+    .name("sgwatch")
+    .description("Security-group drift monitor: polls EC2, keeps history in SQLite, alerts on unapproved changes")
+    .version(version())
+    .option("-c, --config <path>", "config file (default: $SGWATCH_CONFIG or ./config.yaml)")
+    .option("--db <path>", "database file to read (default: the config's database)")
+    .showHelpAfterError("(run with --help for usage)")
+    .addHelpText("after", EXIT_CODES_HELP)
+    .exitOverride();
+  program.configureOutput({ writeOut: (s) => ctx.out.write(s), writeErr: (s) => ctx.err.write(s) });
+  registerRun(program, full, setExit);
+  registerPoll(program, full, setExit);
+  registerChanges(program, full);
+  registerStatus(program, full, setExit);
+  registerMigrate(program, full);
+  registerCheckConfig(program, full, setExit);
+  registerSim(program, full);
+  registerDemo(program, full, setExit);
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+/** Run the CLI; resolves with the exit code. */
+export async function main(argv: string[], ctx: Omit<CliContext, "globals">): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(ctx, (c) => (code = c));
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here too, with exit code 0.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    if (err instanceof UserError) {
+      ctx.err.write(`sgwatch: ${err.message}\n`);
+      return err.exitCode;
+    }
+    ctx.err.write(`sgwatch: internal error: ${errorMessage(err)}\n`);
+    if (ctx.env.SGWATCH_DEBUG) ctx.err.write(`${(err as Error).stack ?? ""}\n`);
+    return 70;
+  }
+}
+
+/** The process entry point (bin/sgwatch.js). */
+export function runCli(): void {
+  main(process.argv.slice(2), { env: process.env, out: process.stdout, err: process.stderr }).then(
+    (code) => {
+      process.exitCode = code;
+      // Every command has finished its work here (the daemon resolves only after
+      // shutdown); exit explicitly so a lingering socket cannot keep it alive.
+      setTimeout(() => process.exit(code), 50).unref();
+    },
+    (err: unknown) => {
+      process.stderr.write(`sgwatch: ${errorMessage(err)}\n`);
+      process.exit(70);
+    },
+  );
+}

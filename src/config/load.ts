@@ -1,0 +1,138 @@
+// Reads the config file, applies environment overrides, validates it and
+// reports every problem at once, each naming its key path and line.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { LineCounter, parseDocument, isMap, isSeq, type Node } from "yaml";
+import type { z } from "zod";
+import { configSchema, type Config } from "./schema.js";
+import { UserError, EXIT, errorMessage } from "../util/errors.js";
+
+/** Where the config path comes from when --config is not given. */
+export const CONFIG_ENV = "SGWATCH_CONFIG";
+
+/** Environment variables that override single keys (handy in containers). */
+const ENV_OVERRIDES: Array<{ env: string; key: string[]; parse: (v: string) => unknown }> = [
+  { env: "SGWATCH_DATABASE", key: ["database"], parse: (v) => v },
+  { env: "SGWATCH_SCHEDULE", key: ["schedule"], parse: (v) => v },
+  { env: "SGWATCH_LOG_LEVEL", key: ["log", "level"], parse: (v) => v },
+  { env: "SGWATCH_APPROVALS_DIR", key: ["approvals", "dir"], parse: (v) => v },
+];
+
+/** A config problem: the key path, the line when known, and what was expected. */
+export interface ConfigProblem {
+  /** Dotted key path, e.g. targets[0].regions[1]. */
+  key: string;
+  /** 1-based line in the file, when the key exists there. */
+  line: number | null;
+  /** What is wrong. */
+  message: string;
+}
+
+/** Thrown when the file cannot be used; carries every problem found. */
+export class ConfigError extends UserError {
+  constructor(
+    readonly file: string,
+    readonly problems: ConfigProblem[],
+  ) {
+    super(
+      `${file}: ${problems.length} problem${problems.length === 1 ? "" : "s"} in the configuration:\n` +
+        problems.map((p) => `  ${p.line ? `line ${p.line}: ` : ""}${p.key || "(top level)"}: ${p.message}`).join("\n"),
+      EXIT.usage,
+    );
+    this.name = "ConfigError";
+  }
+}
+
+/** The resolved config file path: --config, then $SGWATCH_CONFIG, then ./config.yaml. */
+export function resolveConfigPath(flag: string | undefined, env: NodeJS.ProcessEnv): string {
+  return path.resolve(flag ?? env[CONFIG_ENV] ?? "config.yaml");
+}
+
+function formatPath(p: ReadonlyArray<PropertyKey>): string {
+  let out = "";
+  for (const part of p) out += typeof part === "number" ? `[${part}]` : out ? `.${String(part)}` : String(part);
+  return out;
+}
+
+/** Find the YAML node at a key path, to report its line. */
+function nodeAt(root: Node | null, p: ReadonlyArray<PropertyKey>): Node | null {
+  let node: Node | null = root;
+  for (const part of p) {
+    if (isMap(node)) {
+      const pair = node.items.find((it) => String((it.key as { value?: unknown } | null)?.value) === String(part));
+      if (!pair) return node;
+      node = (pair.value as Node | null) ?? (pair.key as Node);
+    } else if (isSeq(node) && typeof part === "number") {
+      const item = node.items[part] as Node | undefined;
+      if (!item) return node;
+      node = item;
+    } else return node;
+  }
+  return node;
+}
+
+function setPath(obj: Record<string, unknown>, key: string[], value: unknown): void {
+  let cur = obj;
+  for (const k of key.slice(0, -1)) {
+    const next = cur[k];
+    if (typeof next !== "object" || next === null || Array.isArray(next)) cur[k] = {};
+    cur = cur[k] as Record<string, unknown>;
+  }
+  cur[key[key.length - 1] as string] = value;
+}
+
+/**
+ * Parse and validate config text. Relative paths in the file (database,
+ * approvals.dir) are resolved against the file's directory, so the daemon's
+ * working directory does not matter.
+ */
+export function parseConfigText(text: string, file: string, env: NodeJS.ProcessEnv = {}): Config {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      file,
+      doc.errors.map((e) => ({ key: "", line: e.linePos?.[0]?.line ?? null, message: `YAML syntax: ${e.message.split("\n")[0]}` })),
+    );
+  }
+  const raw: unknown = doc.toJS() ?? {};
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(file, [{ key: "", line: 1, message: "expected a mapping of keys (see config.example.yaml)" }]);
+  }
+  const data = raw as Record<string, unknown>;
+  for (const o of ENV_OVERRIDES) {
+    const v = env[o.env];
+    if (v !== undefined && v !== "") setPath(data, o.key, o.parse(v));
+  }
+  const result = configSchema.safeParse(data);
+  if (!result.success) {
+    throw new ConfigError(file, issuesToProblems(result.error.issues, doc.contents as Node | null, lineCounter));
+  }
+  const config = result.data;
+  const base = path.dirname(file);
+  config.database = path.resolve(base, config.database);
+  config.approvals.dir = path.resolve(base, config.approvals.dir);
+  return config;
+}
+
+function issuesToProblems(issues: z.core.$ZodIssue[], root: Node | null, lc: LineCounter): ConfigProblem[] {
+  return issues.map((issue) => {
+    const node = nodeAt(root, issue.path);
+    const offset = node?.range?.[0];
+    let message = issue.message;
+    if (issue.code === "unrecognized_keys") message = `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
+    else if (issue.code === "invalid_type" && /received undefined/.test(issue.message)) message = `is required (${issue.expected})`;
+    return { key: formatPath(issue.path), line: offset === undefined ? null : lc.linePos(offset).line, message };
+  });
+}
+
+/** Read, validate and return the config at `file`. Throws ConfigError / UserError. */
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Config {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new UserError(`cannot read config file ${file}: ${errorMessage(err)} (set --config or ${CONFIG_ENV})`, EXIT.usage, { cause: err });
+  }
+  return parseConfigText(text, file, env);
+}

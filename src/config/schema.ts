@@ -1,0 +1,149 @@
+// The configuration file's shape. Every key is documented in
+// config.example.yaml; keep the two in step.
+import { z } from "zod";
+import cron from "node-cron";
+import { parseDuration } from "../util/time.js";
+import { SEVERITIES, type Severity } from "../model/types.js";
+
+const severity = z.enum(SEVERITIES as [Severity, ...Severity[]]);
+
+/** A duration written as "30s", "15m", "24h", "7d"; parsed to milliseconds. */
+const duration = z.string().transform((text, ctx) => {
+  const ms = parseDuration(text);
+  if (ms === null || ms <= 0) {
+    ctx.addIssue({ code: "custom", message: `expected a duration like "30s", "15m", "24h" or "7d", got "${text}"` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const port = z.number().int().min(0).max(65535);
+
+const accountId = z
+  .string()
+  .regex(/^\d{12}$/, { message: "expected a 12-digit AWS account id (quote it in YAML so leading zeros survive)" });
+
+const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { message: "expected an AWS region name like eu-west-1" });
+
+const roleArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, { message: "expected an IAM role ARN like arn:aws:iam::123456789012:role/sgwatch" });
+
+const target = z
+  .strictObject({
+    label: z.string().min(1).optional(),
+    account: accountId.optional(),
+    regions: z.array(region).min(1, { message: "list at least one region" }),
+    roleArn: roleArn.optional(),
+    externalId: z.string().min(1).optional(),
+    endpoint: z.url({ message: "expected an http(s) URL" }).optional(),
+  })
+  .superRefine((t, ctx) => {
+    const fromArn = t.roleArn?.split(":")[4];
+    if (!t.account && !fromArn) {
+      ctx.addIssue({ code: "custom", path: ["account"], message: "required when no roleArn is given (the account the credentials belong to)" });
+    }
+    if (t.account && fromArn && t.account !== fromArn) {
+      ctx.addIssue({ code: "custom", path: ["account"], message: `is ${t.account} but roleArn is in account ${fromArn}` });
+    }
+  })
+  .transform((t) => ({ ...t, account: (t.account ?? t.roleArn?.split(":")[4]) as string }));
+
+const emailChannel = z.strictObject({
+  enabled: z.boolean().default(true),
+  host: z.string().min(1),
+  port: port.default(587),
+  /** true: TLS from the first byte (465); false: STARTTLS when offered. */
+  secure: z.boolean().default(false),
+  /** Refuse to send unless the connection is encrypted (STARTTLS required). */
+  requireTLS: z.boolean().default(false),
+  user: z.string().min(1).optional(),
+  passwordEnv: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: "expected the NAME of an environment variable holding the SMTP password" })
+    .optional(),
+  from: z.string().min(3),
+  to: z.array(z.string().min(3)).min(1, { message: "list at least one recipient" }),
+  minSeverity: severity.default("low"),
+});
+
+const logChannel = z.strictObject({
+  enabled: z.boolean().default(true),
+  minSeverity: severity.default("low"),
+});
+
+export const configSchema = z
+  .strictObject({
+    database: z.string().min(1).default("./data/sgwatch.db"),
+    schedule: z
+      .string()
+      .default("*/5 * * * *")
+      .refine((s) => cron.validate(s), { message: "expected a cron expression like \"*/5 * * * *\"" }),
+    concurrency: z.number().int().min(1).max(256).default(4),
+    targets: z.array(target).min(1, { message: "list at least one target" }),
+    approvals: z
+      .strictObject({
+        dir: z.string().min(1).default("./approvals"),
+        maxWindow: duration.prefault("7d"),
+      })
+      .prefault({}),
+    alerts: z
+      .strictObject({
+        log: logChannel.prefault({}),
+        email: emailChannel.optional(),
+        retry: z
+          .strictObject({
+            baseDelay: duration.prefault("30s"),
+            maxDelay: duration.prefault("1h"),
+            maxAge: duration.prefault("24h"),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
+    severity: z
+      .strictObject({
+        sensitivePorts: z.array(port).default([22, 3389, 3306, 5432, 1433, 1521, 6379, 9200, 27017, 11211, 2375, 23, 445]),
+        worldOpenSensitive: severity.default("critical"),
+        worldOpen: severity.default("high"),
+        ingressAdded: severity.default("medium"),
+        groupDeleted: severity.default("medium"),
+        other: severity.default("low"),
+      })
+      .prefault({}),
+    aws: z
+      .strictObject({
+        maxAttempts: z.number().int().min(1).max(20).default(5),
+        timeout: duration.prefault("30s"),
+        maxPages: z.number().int().min(1).default(1000),
+      })
+      .prefault({}),
+    monitoring: z
+      .strictObject({
+        blindAfterFailures: z.number().int().min(1).default(3),
+      })
+      .prefault({}),
+    log: z
+      .strictObject({
+        level: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
+      })
+      .prefault({}),
+  })
+  .superRefine((c, ctx) => {
+    // Two targets polling the same account and region would write one history twice.
+    const seen = new Map<string, number>();
+    c.targets.forEach((t, i) => {
+      for (const r of t.regions) {
+        const key = `${t.account}/${r}`;
+        const first = seen.get(key);
+        if (first !== undefined) {
+          ctx.addIssue({ code: "custom", path: ["targets", i, "regions"], message: `${key} is already covered by targets[${first}]` });
+        } else seen.set(key, i);
+      }
+    });
+  });
+
+/** The validated configuration. */
+export type Config = z.output<typeof configSchema>;
+/** One configured target before expansion into account × region. */
+export type TargetConfig = Config["targets"][number];
+export type EmailConfig = NonNullable<Config["alerts"]["email"]>;

@@ -1,0 +1,103 @@
+// Wires the parts together from a validated config. The CLI's run, poll and
+// demo commands all go through here, so they behave the same.
+import type { Database } from "better-sqlite3";
+import type { Logger } from "pino";
+import type { Config } from "../config/schema.js";
+import { openDatabase } from "../store/open.js";
+import { buildChannels, type Channels } from "../alerts/channels/registry.js";
+import { dispatchDue, type DispatchResult } from "../alerts/dispatch.js";
+import { runCycle, type CycleProgress, type CycleResult } from "./cycle.js";
+import { createEc2Client, type ClientSpec, type Ec2ClientFactory } from "../aws/ec2-client.js";
+import type { GroupState } from "../model/types.js";
+import { systemClock, type Clock } from "../util/time.js";
+
+/** What the app needs from outside. */
+export interface AppOptions {
+  config: Config;
+  logger: Logger;
+  env: NodeJS.ProcessEnv;
+  clock?: Clock;
+  clientFactory?: Ec2ClientFactory;
+  credentials?: ClientSpec["credentials"];
+}
+
+export class App {
+  readonly db: Database;
+  private readonly channels: Channels;
+  private readonly stateCache = new Map<number, { pollId: number; state: Map<string, GroupState> }>();
+  private dispatching: Promise<DispatchResult> | null = null;
+  readonly clock: Clock;
+  config: Config;
+
+  constructor(private readonly opts: AppOptions) {
+    this.config = opts.config;
+    this.clock = opts.clock ?? systemClock;
+    this.db = openDatabase(opts.config.database, { now: () => this.clock().toISOString() }).db;
+    try {
+      this.channels = buildChannels(opts.config, opts.logger, opts.env);
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
+  }
+
+  /** One cycle over every target. */
+  cycle(opts: { signal?: AbortSignal; progress?: CycleProgress } = {}): Promise<CycleResult> {
+    return runCycle(
+      {
+        db: this.db,
+        config: this.config,
+        logger: this.opts.logger,
+        clock: this.clock,
+        clientFactory: this.opts.clientFactory ?? createEc2Client,
+        ...(this.opts.credentials ? { credentials: this.opts.credentials } : {}),
+        routes: this.channels.routes,
+        stateCache: this.stateCache,
+      },
+      opts,
+    );
+  }
+
+  /** Deliver due alerts; concurrent calls share one run. */
+  dispatch(signal?: AbortSignal): Promise<DispatchResult> {
+    this.dispatching ??= dispatchDue({
+      db: this.db,
+      channels: this.channels.byName,
+      retry: this.config.alerts.retry,
+      clock: this.clock,
+      logger: this.opts.logger.child({ module: "dispatch" }),
+      ...(signal ? { signal } : {}),
+    }).finally(() => {
+      this.dispatching = null;
+    });
+    return this.dispatching;
+  }
+
+  /**
+   * Take a new config (SIGHUP). Only settings that do not need new connections
+   * apply; the database path and channels are fixed for the process's life.
+   */
+  reconfigure(config: Config): string[] {
+    const ignored: string[] = [];
+    if (config.database !== this.config.database) ignored.push("database");
+    if (JSON.stringify(config.alerts.email) !== JSON.stringify(this.config.alerts.email) || JSON.stringify(config.alerts.log) !== JSON.stringify(this.config.alerts.log)) {
+      ignored.push("alerts channels");
+    }
+    this.config = { ...config, database: this.config.database, alerts: { ...config.alerts, log: this.config.alerts.log, email: this.config.alerts.email } };
+    this.stateCache.clear();
+    return ignored;
+  }
+
+  async close(): Promise<void> {
+    await this.dispatching?.catch(() => undefined);
+    for (const c of this.channels.byName.values()) await c.close?.();
+    if (this.db.open) {
+      try {
+        this.db.pragma("wal_checkpoint(TRUNCATE)");
+      } catch {
+        // A reader holding the WAL open only delays the checkpoint; closing is what matters.
+      }
+      this.db.close();
+    }
+  }
+}

@@ -1,0 +1,196 @@
+// One cycle: every target (account × region) polled with bounded
+// concurrency; each poll either fully recorded in one transaction or recorded
+// as failed. One target failing never stops the others.
+import type { Database } from "better-sqlite3";
+import type { Logger } from "pino";
+import type { Config } from "../config/schema.js";
+import { resolveTargets, type ResolvedTarget } from "../config/targets.js";
+import { collectSecurityGroups } from "../aws/collect.js";
+import type { Ec2ClientFactory, ClientSpec } from "../aws/ec2-client.js";
+import { classifyPollError, CollectError, type PollError } from "../aws/poll-error.js";
+import { normalizeGroups } from "../model/normalize.js";
+import type { GroupState } from "../model/types.js";
+import type { JudgedChange } from "../model/judged.js";
+import { loadApprovalsDir, type ApprovalProblem } from "../approvals/load.js";
+import type { ApprovalRecord } from "../approvals/schema.js";
+import { routeAlert, type ChannelRoute } from "../alerts/route.js";
+import { recordFailedPoll, recordSuccessfulPoll, type RecordDeps } from "../store/record-poll.js";
+import { ensureTarget } from "../store/targets-repo.js";
+import { lastSuccessfulPoll } from "../store/polls-repo.js";
+import { noteApprovalProblems } from "../store/approval-problems-repo.js";
+import { enqueueAlert } from "../store/outbox-repo.js";
+import { judgeChanges } from "./judge.js";
+import { mapPool } from "../util/pool.js";
+import type { Clock } from "../util/time.js";
+
+/** Everything a cycle needs, passed in. */
+export interface CycleDeps {
+  db: Database;
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  /** Makes EC2 clients (the real factory, or one with test credentials). */
+  clientFactory: Ec2ClientFactory;
+  /** Explicit credentials for every client (demo, tests); else the default chain. */
+  credentials?: ClientSpec["credentials"];
+  /** Where alerts go. */
+  routes: readonly ChannelRoute[];
+  /**
+   * Current state per target, kept between cycles when known to equal the
+   * database (checked against the last successful poll id before use).
+   */
+  stateCache?: Map<number, { pollId: number; state: Map<string, GroupState> }>;
+}
+
+/** Progress callbacks for a terminal. */
+export interface CycleProgress {
+  onTargetStart?(t: ResolvedTarget): void;
+  onPage?(t: ResolvedTarget, pages: number, groups: number): void;
+  onTargetDone?(r: TargetResult): void;
+}
+
+/** The outcome of one target's poll. */
+export interface TargetResult {
+  account: string;
+  region: string;
+  label: string | null;
+  ok: boolean;
+  baseline: boolean;
+  pages: number;
+  groups: number;
+  rules: number;
+  /** Changes judged in this poll (empty on baseline and failure). */
+  judged: JudgedChange[];
+  /** change_events ids, same order as judged. */
+  changeIds: number[];
+  error: PollError | null;
+  durationMs: number;
+}
+
+/** The outcome of a cycle. */
+export interface CycleResult {
+  startedAt: string;
+  finishedAt: string;
+  targets: TargetResult[];
+  approvalProblems: ApprovalProblem[];
+  approvalRecords: number;
+}
+
+function loadApprovals(deps: CycleDeps, now: string): { records: ApprovalRecord[]; problems: ApprovalProblem[] } {
+  const { records, problems } = loadApprovalsDir(deps.config.approvals.dir, { maxWindowMs: deps.config.approvals.maxWindow });
+  if (problems.length > 0) {
+    for (const p of problems) deps.logger.warn({ event: "approvals-invalid", file: p.file, line: p.line }, p.key);
+    const fresh = deps.db.transaction(() => {
+      const f = noteApprovalProblems(deps.db, problems.map((p) => ({ key: p.key, file: p.file, line: p.line || null, message: p.message })), now);
+      if (f.length > 0) {
+        for (const r of routeAlert(deps.routes, { type: "approvals-invalid", problems: f.map(({ file, line, message }) => ({ file, line, message })) })) {
+          enqueueAlert(deps.db, r.channel, r.severity, r.payload, now);
+        }
+      }
+      return f;
+    })();
+    if (fresh.length > 0) deps.logger.warn({ event: "approvals-invalid-alert", count: fresh.length }, "new problems in approval files; alert queued");
+  }
+  return { records, problems };
+}
+
+async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly ApprovalRecord[], progress: CycleProgress, signal?: AbortSignal): Promise<TargetResult> {
+  const { db, config, clock } = deps;
+  const log = deps.logger.child({ module: "cycle", account: t.account, region: t.region });
+  const startedAt = clock();
+  const row = ensureTarget(db, t.account, t.region, t.label, startedAt.toISOString());
+  const recordDeps: RecordDeps = {
+    judge: (changes, ctx) => judgeChanges(changes, { ...ctx, account: t.account, region: t.region }, config.severity, records),
+    route: (payload) => routeAlert(deps.routes, payload),
+    blindAfterFailures: config.monitoring.blindAfterFailures,
+  };
+  const base = { account: t.account, region: t.region, label: t.label, judged: [], changeIds: [] };
+  progress.onTargetStart?.(t);
+  let pages = 0;
+  let groups: GroupState[];
+  try {
+    const client = deps.clientFactory({
+      region: t.region,
+      ...(t.endpoint ? { endpoint: t.endpoint } : {}),
+      ...(t.roleArn ? { roleArn: t.roleArn } : {}),
+      ...(t.externalId ? { externalId: t.externalId } : {}),
+      maxAttempts: config.aws.maxAttempts,
+      timeoutMs: config.aws.timeout,
+      ...(deps.credentials ? { credentials: deps.credentials } : {}),
+    });
+    // Destroying the client ends requests in flight, so shutdown need not wait for them.
+    const onAbort = (): void => client.destroy();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      const collected = await collectSecurityGroups(client, {
+        maxPages: config.aws.maxPages,
+        ...(signal ? { signal } : {}),
+        onPage: (p, g) => progress.onPage?.(t, p, g),
+      });
+      pages = collected.pages;
+      groups = normalizeGroups(collected.groups);
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      client.destroy();
+    }
+    // Credentials that reach another account would make that account's groups
+    // look like this one's, and this one's look deleted.
+    const foreign = groups.find((g) => g.ownerId !== t.account);
+    if (foreign) throw new CollectError("WrongAccount", `the credentials reach account ${foreign.ownerId} (group ${foreign.groupId}), but this target is account ${t.account}`);
+  } catch (err) {
+    const error = classifyPollError(err);
+    const finishedAt = clock().toISOString();
+    const outcome = recordFailedPoll(db, row.id, { startedAt: startedAt.toISOString(), finishedAt, errorCode: error.code, error: error.message }, recordDeps);
+    deps.stateCache?.delete(row.id);
+    log.error({ event: "poll-failed", code: error.code, failures: outcome.failures, blind: outcome.becameBlind }, `poll failed: ${error.message}`);
+    const r = { ...base, ok: false, baseline: false, pages, groups: 0, rules: 0, error, durationMs: Date.now() - startedAt.getTime() };
+    progress.onTargetDone?.(r);
+    return r;
+  }
+  const finishedAt = clock().toISOString();
+  const cached = deps.stateCache?.get(row.id);
+  if (cached && cached.pollId === lastSuccessfulPoll(db, row.id)?.id) recordDeps.currentState = cached.state;
+  const outcome = recordSuccessfulPoll(db, row.id, { groups, pages, startedAt: startedAt.toISOString(), finishedAt }, recordDeps);
+  deps.stateCache?.set(row.id, { pollId: outcome.pollId, state: outcome.state });
+  const rules = groups.reduce((n, g) => n + g.rules.length, 0);
+  const unapproved = outcome.judged.filter((j) => j.judgement.status === "unapproved").length;
+  log.info(
+    { event: "poll-ok", baseline: outcome.baseline, pages, groups: groups.length, rules, changes: outcome.judged.length, unapproved },
+    outcome.baseline ? "baseline recorded" : `${outcome.judged.length} changes (${unapproved} unapproved)`,
+  );
+  const r = { ...base, ok: true, baseline: outcome.baseline, pages, groups: groups.length, rules, judged: outcome.judged, changeIds: outcome.changeIds, error: null, durationMs: Date.now() - startedAt.getTime() };
+  progress.onTargetDone?.(r);
+  return r;
+}
+
+/** Poll every target once. Never throws for a target's failure. */
+export async function runCycle(deps: CycleDeps, opts: { signal?: AbortSignal; progress?: CycleProgress } = {}): Promise<CycleResult> {
+  const startedAt = deps.clock().toISOString();
+  const approvals = loadApprovals(deps, startedAt);
+  const targets = resolveTargets(deps.config);
+  const results = await mapPool(targets, deps.config.concurrency, (t) => pollTarget(deps, t, approvals.records, opts.progress ?? {}, opts.signal));
+  return {
+    startedAt,
+    finishedAt: deps.clock().toISOString(),
+    targets: results,
+    approvalProblems: approvals.problems,
+    approvalRecords: approvals.records.length,
+  };
+}
+
+/** One summary line's worth of numbers. */
+export function summarizeCycle(r: CycleResult): Record<string, number> {
+  let approved = 0;
+  let unapproved = 0;
+  for (const t of r.targets) for (const j of t.judged) j.judgement.status === "approved" ? approved++ : unapproved++;
+  return {
+    targets: r.targets.length,
+    targetsOk: r.targets.filter((t) => t.ok).length,
+    targetsFailed: r.targets.filter((t) => !t.ok).length,
+    groups: r.targets.reduce((n, t) => n + t.groups, 0),
+    rules: r.targets.reduce((n, t) => n + t.rules, 0),
+    changesApproved: approved,
+    changesUnapproved: unapproved,
+    durationMs: Date.parse(r.finishedAt) - Date.parse(r.startedAt),
+  };
+}

@@ -1,0 +1,87 @@
+// The long-running daemon: scheduler, alert dispatch, signals.
+// SIGTERM/SIGINT: stop scheduling, let the running cycle finish (or abort
+// it), close the database, exit 0 within 10 s. SIGHUP: reload the config;
+// an invalid new config is reported and the old one kept.
+import type { Logger } from "pino";
+import { App, type AppOptions } from "./app.js";
+import { Scheduler } from "./scheduler.js";
+import { summarizeCycle } from "./cycle.js";
+import { loadConfig } from "../config/load.js";
+import { errorMessage } from "../util/errors.js";
+
+/** How often due alert retries are looked for between cycles. */
+const DISPATCH_INTERVAL_MS = 15_000;
+
+export interface DaemonOptions extends AppOptions {
+  /** Config file, for SIGHUP reloads. */
+  configPath: string;
+  /** Stop after this many cycles (demo, tests); default: run until signalled. */
+  maxCycles?: number;
+  /** Hook for the demo: runs after each cycle and its dispatch. */
+  afterCycle?: (n: number) => Promise<void> | void;
+}
+
+/** Run until signalled (or maxCycles). Resolves with the exit code. */
+export async function runDaemon(opts: DaemonOptions): Promise<number> {
+  const logger: Logger = opts.logger;
+  const app = new App(opts);
+  let cycles = 0;
+  let finish: (code: number) => void = () => undefined;
+  const done = new Promise<number>((resolve) => (finish = resolve));
+
+  const scheduler = new Scheduler({
+    schedule: opts.config.schedule,
+    logger: logger.child({ module: "scheduler" }),
+    run: async (signal) => {
+      const result = await app.cycle({ signal });
+      cycles++;
+      logger.info({ event: "cycle", cycle: cycles, ...summarizeCycle(result) }, "cycle done");
+      await app.dispatch(signal);
+      await opts.afterCycle?.(cycles);
+      if (opts.maxCycles !== undefined && cycles >= opts.maxCycles) void shutdown("max-cycles");
+    },
+  });
+
+  const dispatchTimer = setInterval(() => {
+    app.dispatch().catch((err: unknown) => logger.error({ event: "dispatch-failed", err }, "alert dispatch failed"));
+  }, DISPATCH_INTERVAL_MS);
+
+  let shuttingDown = false;
+  async function shutdown(reason: string): Promise<void> {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ event: "shutdown", reason }, "stopping");
+    const hard = setTimeout(() => {
+      logger.error({ event: "shutdown-timeout" }, "shutdown took too long; exiting");
+      process.exit(0);
+    }, 9_500);
+    hard.unref();
+    clearInterval(dispatchTimer);
+    await scheduler.stop(6_000, 8_500);
+    await app.close();
+    clearTimeout(hard);
+    process.off("SIGTERM", onTerm);
+    process.off("SIGINT", onTerm);
+    process.off("SIGHUP", onHup);
+    finish(0);
+  }
+
+  const onTerm = (sig: NodeJS.Signals): void => void shutdown(sig);
+  const onHup = (): void => {
+    try {
+      const next = loadConfig(opts.configPath, opts.env);
+      const ignored = app.reconfigure(next);
+      void scheduler.reschedule(next.schedule);
+      logger.info({ event: "config-reloaded", needsRestart: ignored }, ignored.length ? `config reloaded; restart to apply ${ignored.join(", ")}` : "config reloaded");
+    } catch (err) {
+      logger.error({ event: "config-reload-failed", error: errorMessage(err) }, "new config is invalid; keeping the old one");
+    }
+  };
+  process.on("SIGTERM", onTerm);
+  process.on("SIGINT", onTerm);
+  process.on("SIGHUP", onHup);
+
+  logger.info({ event: "start", schedule: opts.config.schedule, targets: opts.config.targets.length, database: opts.config.database }, "sgwatch started");
+  scheduler.start();
+  return done;
+}

@@ -1,0 +1,29 @@
+// Judging changes: severity from the settings, status from the approval
+// records. Pure; the cycle builds one judge per target and poll.
+import type { Change } from "../model/types.js";
+import type { JudgedChange } from "../model/judged.js";
+import { severityOf, type SeveritySettings } from "../model/severity.js";
+import { matchChange } from "../approvals/match.js";
+import type { ApprovalRecord } from "../approvals/schema.js";
+import type { JudgeContext } from "../store/record-poll.js";
+
+export function judgeChanges(
+  changes: Change[],
+  ctx: JudgeContext & { account: string; region: string },
+  settings: SeveritySettings,
+  records: readonly ApprovalRecord[],
+): JudgedChange[] {
+  return changes.map((change) => {
+    const m = matchChange(change, ctx, records);
+    return {
+      change,
+      judgement: {
+        severity: severityOf(change, settings),
+        status: m.status,
+        approvalId: m.recordId,
+        approvalIds: m.coveringIds,
+        approvalNote: m.status === "unapproved" && m.nearest ? m.nearest.reason : null,
+      },
+    };
+  });
+}

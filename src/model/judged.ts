@@ -1,0 +1,21 @@
+import type { Change, Severity } from "./types.js";
+
+/** How a change was judged: its severity and whether an approval covers it. */
+export interface Judgement {
+  /** How urgent. */
+  severity: Severity;
+  /** approved when a change record covers it; unapproved changes alert. */
+  status: "approved" | "unapproved";
+  /** The covering record (the narrowest when several), else null. */
+  approvalId: string | null;
+  /** Every covering record. */
+  approvalIds: string[];
+  /** For unapproved changes: the nearest record and why it did not cover. */
+  approvalNote: string | null;
+}
+
+/** A change with its judgement. */
+export interface JudgedChange {
+  change: Change;
+  judgement: Judgement;
+}

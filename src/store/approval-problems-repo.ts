@@ -1,0 +1,25 @@
+// Remembers approval-file problems already alerted on.
+import type { Database } from "better-sqlite3";
+
+/** A problem to note. */
+export interface ProblemToNote {
+  key: string;
+  file: string;
+  line: number | null;
+  message: string;
+}
+
+/** Record problems; returns the ones never seen before (to alert on). */
+export function noteApprovalProblems(db: Database, problems: readonly ProblemToNote[], now: string): ProblemToNote[] {
+  const insert = db.prepare(
+    `INSERT INTO approval_problems (key, file, line, message, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?)
+     ON CONFLICT (key) DO UPDATE SET last_seen = excluded.last_seen`,
+  );
+  const exists = db.prepare("SELECT 1 FROM approval_problems WHERE key = ?");
+  const fresh: ProblemToNote[] = [];
+  for (const p of problems) {
+    if (!exists.get(p.key)) fresh.push(p);
+    insert.run(p.key, p.file, p.line, p.message, now, now);
+  }
+  return fresh;
+}

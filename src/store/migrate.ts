@@ -1,0 +1,74 @@
+// Up-only SQL migrations: migrations/NNNN_name.sql, applied in order, each in
+// its own transaction and recorded in schema_migrations. A database that has a
+// migration this build does not know was written by a newer sgwatch and is
+// refused before anything is written to it.
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import type { Database } from "better-sqlite3";
+import { UserError, EXIT } from "../util/errors.js";
+
+/** One migration file. */
+export interface Migration {
+  /** Number from the file name (0001 → 1). */
+  version: number;
+  /** File name, e.g. 0001_init.sql. */
+  name: string;
+  /** The SQL. */
+  sql: string;
+}
+
+/** Read migrations/ in version order. */
+export function readMigrations(dir: string): Migration[] {
+  const files = readdirSync(dir).filter((f) => /^\d{4}_[\w-]+\.sql$/.test(f));
+  const list = files.map((name) => ({ version: Number(name.slice(0, 4)), name, sql: readFileSync(path.join(dir, name), "utf8") }));
+  list.sort((a, b) => a.version - b.version);
+  list.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`migrations/ is not numbered 0001, 0002, … without gaps: found ${m.name} at position ${i + 1}`);
+  });
+  return list;
+}
+
+interface AppliedRow {
+  version: number;
+  name: string;
+}
+
+function applied(db: Database): AppliedRow[] {
+  const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'").get();
+  if (!exists) return [];
+  return db.prepare("SELECT version, name FROM schema_migrations ORDER BY version").all() as AppliedRow[];
+}
+
+/**
+ * Refuse a database written by a newer sgwatch. Call before anything writes,
+ * so such a file is left exactly as it was.
+ */
+export function assertNotNewer(db: Database, migrations: Migration[], file: string): void {
+  const known = new Map(migrations.map((m) => [m.version, m.name]));
+  const unknown = applied(db).filter((r) => known.get(r.version) !== r.name);
+  if (unknown.length > 0) {
+    const latest = migrations[migrations.length - 1]?.name ?? "none";
+    throw new UserError(
+      `${file} was written by a newer or different sgwatch: it has migration ${unknown.map((u) => u.name).join(", ")}, ` +
+        `which this version does not know (it knows up to ${latest}). Upgrade sgwatch; the database was not modified.`,
+      EXIT.usage,
+    );
+  }
+}
+
+/** Apply every migration not yet applied. Returns the names applied now. */
+export function migrate(db: Database, migrations: Migration[], now: () => string): string[] {
+  db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
+  const done = new Set(applied(db).map((r) => r.version));
+  const record = db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)");
+  const names: string[] = [];
+  for (const m of migrations) {
+    if (done.has(m.version)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      record.run(m.version, m.name, now());
+    })();
+    names.push(m.name);
+  }
+  return names;
+}

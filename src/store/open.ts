@@ -1,0 +1,85 @@
+// Opens the SQLite database the way the daemon needs it: owner-only files,
+// WAL (so a person's long query in the sqlite3 shell never blocks a poll),
+// foreign keys, a busy timeout, an integrity quick check, then migrations.
+import { accessSync, constants, existsSync, mkdirSync, closeSync, openSync, statSync } from "node:fs";
+import path from "node:path";
+import BetterSqlite3, { type Database } from "better-sqlite3";
+import { UserError, EXIT, errorMessage } from "../util/errors.js";
+import { packageRoot } from "../util/package-root.js";
+import { assertNotNewer, migrate, readMigrations } from "./migrate.js";
+
+/** Options for openDatabase. */
+export interface OpenOptions {
+  /** Open without writing anything (CLI reads); fails when the file is missing. */
+  readonly?: boolean;
+  /** Skip applying migrations (used by `sgwatch migrate` to report what it applied). */
+  skipMigrate?: boolean;
+  /** Current time as ISO text, for schema_migrations.applied_at. */
+  now?: () => string;
+}
+
+/** Result of opening: the handle and the migrations applied now. */
+export interface OpenedDatabase {
+  db: Database;
+  appliedNow: string[];
+}
+
+function prepareDirectory(file: string): void {
+  const dir = path.dirname(file);
+  if (!existsSync(dir)) {
+    const parent = path.dirname(dir);
+    if (!existsSync(parent)) {
+      throw new UserError(`database directory ${dir} does not exist (nor its parent ${parent}); create it or fix "database" in the config`, EXIT.usage);
+    }
+    try {
+      mkdirSync(dir, { mode: 0o700 });
+    } catch (err) {
+      throw new UserError(`cannot create database directory ${dir}: ${errorMessage(err)}`, EXIT.usage, { cause: err });
+    }
+  }
+  if (!statSync(dir).isDirectory()) throw new UserError(`database directory ${dir} is not a directory`, EXIT.usage);
+  try {
+    accessSync(dir, constants.W_OK);
+  } catch {
+    // SQLite needs to create -wal and -shm files beside the database.
+    throw new UserError(`database directory ${dir} is not writable by this user; sgwatch needs to write ${path.basename(file)} and its -wal/-shm files there`, EXIT.usage);
+  }
+  if (!existsSync(file)) closeSync(openSync(file, "a", 0o600)); // SQLite gives -wal/-shm the same mode
+}
+
+/** Open (and by default migrate) the database at `file`. */
+export function openDatabase(file: string, opts: OpenOptions = {}): OpenedDatabase {
+  const now = opts.now ?? (() => new Date().toISOString());
+  if (opts.readonly) {
+    if (!existsSync(file)) throw new UserError(`database ${file} does not exist yet; run \`sgwatch poll\` or \`sgwatch run\` first`, EXIT.usage);
+  } else {
+    prepareDirectory(file);
+  }
+  let db: Database;
+  try {
+    db = new BetterSqlite3(file, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+  } catch (err) {
+    throw new UserError(`cannot open database ${file}: ${errorMessage(err)}`, EXIT.usage, { cause: err });
+  }
+  try {
+    db.pragma("busy_timeout = 5000");
+    const migrations = readMigrations(path.join(packageRoot(), "migrations"));
+    assertNotNewer(db, migrations, file);
+    const check = db.pragma("quick_check", { simple: true });
+    if (check !== "ok") throw new UserError(`database ${file} failed PRAGMA quick_check: ${String(check)}`, EXIT.usage);
+    let appliedNow: string[] = [];
+    if (!opts.readonly) {
+      db.pragma("journal_mode = WAL");
+      // NORMAL in WAL mode survives a process crash; a power loss may drop the
+      // last transactions whole, which is consistent: the next poll re-detects.
+      db.pragma("synchronous = NORMAL");
+      db.pragma("foreign_keys = ON");
+      if (!opts.skipMigrate) appliedNow = migrate(db, migrations, now);
+    }
+    return { db, appliedNow };
+  } catch (err) {
+    db.close();
+    if (err instanceof UserError) throw err;
+    throw new UserError(`cannot use database ${file}: ${errorMessage(err)}`, EXIT.usage, { cause: err });
+  }
+}

@@ -1,0 +1,55 @@
+// The polls table: one row per poll attempt.
+import type { Database } from "better-sqlite3";
+
+/** A poll row. */
+export interface PollRow {
+  id: number;
+  target_id: number;
+  started_at: string;
+  finished_at: string;
+  status: "ok" | "failed";
+  baseline: 0 | 1;
+  pages: number | null;
+  group_count: number | null;
+  rule_count: number | null;
+  change_count: number | null;
+  error_code: string | null;
+  error: string | null;
+}
+
+/** What to record about a poll. */
+export interface NewPoll {
+  targetId: number;
+  startedAt: string;
+  finishedAt: string;
+  status: "ok" | "failed";
+  baseline: boolean;
+  pages: number | null;
+  groupCount: number | null;
+  ruleCount: number | null;
+  errorCode: string | null;
+  error: string | null;
+}
+
+export function insertPoll(db: Database, p: NewPoll): number {
+  const info = db
+    .prepare(
+      `INSERT INTO polls (target_id, started_at, finished_at, status, baseline, pages, group_count, rule_count, error_code, error)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(p.targetId, p.startedAt, p.finishedAt, p.status, p.baseline ? 1 : 0, p.pages, p.groupCount, p.ruleCount, p.errorCode, p.error);
+  return Number(info.lastInsertRowid);
+}
+
+export function setPollChangeCount(db: Database, pollId: number, count: number): void {
+  db.prepare("UPDATE polls SET change_count = ? WHERE id = ?").run(count, pollId);
+}
+
+/** The target's latest successful poll, or undefined before its baseline. */
+export function lastSuccessfulPoll(db: Database, targetId: number): PollRow | undefined {
+  return db.prepare("SELECT * FROM polls WHERE target_id = ? AND status = 'ok' ORDER BY id DESC LIMIT 1").get(targetId) as PollRow | undefined;
+}
+
+export function lastPoll(db: Database, targetId: number): PollRow | undefined {
+  return db.prepare("SELECT * FROM polls WHERE target_id = ? ORDER BY id DESC LIMIT 1").get(targetId) as PollRow | undefined;
+}

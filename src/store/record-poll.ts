@@ -1,0 +1,194 @@
+// Recording a poll: ONE transaction per target and poll. Either the whole
+// effect of a poll (poll row, closed and opened intervals, change rows and
+// their alerts in the outbox) is committed, or none of it is.
+import type { Database } from "better-sqlite3";
+import type { Change, GroupState } from "../model/types.js";
+import type { JudgedChange } from "../model/judged.js";
+import { diffGroups } from "../model/diff.js";
+import type { AlertPayload, AlertTarget, AlertChange } from "../alerts/payload.js";
+import type { Severity } from "../model/types.js";
+import { severityRank } from "../model/types.js";
+import { applyChangesToIntervals, loadCurrentState } from "./state-repo.js";
+import { insertPoll, lastSuccessfulPoll, setPollChangeCount } from "./polls-repo.js";
+import { insertChanges } from "./changes-repo.js";
+import { enqueueAlert } from "./outbox-repo.js";
+import { getTarget, markBlind, noteFailure, noteSuccess, type TargetRow } from "./targets-repo.js";
+
+/** A complete observation of one target: every page arrived. */
+export interface Observation {
+  /** Canonical groups, as normalised from every page. */
+  groups: GroupState[];
+  /** Pages fetched. */
+  pages: number;
+  /** When the poll started and finished (ISO). */
+  startedAt: string;
+  finishedAt: string;
+}
+
+/** Where the poll's changes happened in time, for approval matching. */
+export interface JudgeContext {
+  /** The previous successful poll's time, or null. */
+  intervalStart: string | null;
+  /** The detecting poll's time. */
+  detectedAt: string;
+}
+
+/** One outbox entry to write. */
+export interface RoutedAlert {
+  channel: string;
+  severity: Severity;
+  payload: AlertPayload;
+}
+
+/** What recording needs from the rest of the system (all pure). */
+export interface RecordDeps {
+  /** Severity and approval status of each change. */
+  judge(changes: Change[], ctx: JudgeContext): JudgedChange[];
+  /** Which channels get an alert, with what content. */
+  route(payload: AlertPayload): RoutedAlert[];
+  /** Consecutive failures that make a target blind. */
+  blindAfterFailures: number;
+  /** Current state known to equal the database (a cache), to skip loading it. */
+  currentState?: Map<string, GroupState>;
+}
+
+/** What a successful poll did. */
+export interface SuccessOutcome {
+  pollId: number;
+  baseline: boolean;
+  judged: JudgedChange[];
+  changeIds: number[];
+  /** The state now stored, for callers that cache it. */
+  state: Map<string, GroupState>;
+}
+
+export function alertTarget(t: TargetRow): AlertTarget {
+  return { account: t.account, region: t.region, label: t.label };
+}
+
+function toAlertChange(j: JudgedChange, id: number): AlertChange {
+  const c = j.change;
+  return {
+    changeId: id,
+    kind: c.kind,
+    severity: j.judgement.severity,
+    groupId: c.groupId,
+    groupName: c.groupName,
+    vpcId: c.vpcId,
+    rule: c.rule ?? null,
+    oldDescription: c.oldDescription ?? null,
+    before: c.before ?? null,
+    after: c.after ?? null,
+    approvalNote: j.judgement.approvalNote,
+  };
+}
+
+function enqueueAll(db: Database, deps: RecordDeps, payload: AlertPayload, now: string): void {
+  for (const r of deps.route(payload)) enqueueAlert(db, r.channel, r.severity, r.payload, now);
+}
+
+/** Record a poll in which every page arrived. */
+export function recordSuccessfulPoll(db: Database, targetId: number, obs: Observation, deps: RecordDeps): SuccessOutcome {
+  return db.transaction((): SuccessOutcome => {
+    const target = getTarget(db, targetId);
+    const previous = lastSuccessfulPoll(db, targetId);
+    const baseline = previous === undefined;
+    const stored = deps.currentState ?? loadCurrentState(db, targetId);
+    const changes = diffGroups(stored, obs.groups);
+    const ruleCount = obs.groups.reduce((n, g) => n + g.rules.length, 0);
+    const pollId = insertPoll(db, {
+      targetId,
+      startedAt: obs.startedAt,
+      finishedAt: obs.finishedAt,
+      status: "ok",
+      baseline,
+      pages: obs.pages,
+      groupCount: obs.groups.length,
+      ruleCount,
+      errorCode: null,
+      error: null,
+    });
+    const observed = new Map(obs.groups.map((g) => [g.groupId, g]));
+    applyChangesToIntervals(db, { targetId, pollId, at: obs.finishedAt }, changes, observed);
+
+    let judged: JudgedChange[] = [];
+    let changeIds: number[] = [];
+    // The first successful poll is the baseline: its state is history, not news.
+    if (!baseline && changes.length > 0) {
+      const ctx = { intervalStart: previous.finished_at, detectedAt: obs.finishedAt };
+      judged = deps.judge(changes, ctx);
+      changeIds = insertChanges(db, { pollId, targetId, ...ctx }, judged);
+      const unapproved = judged
+        .map((j, i) => toAlertChange(j, changeIds[i] as number))
+        .filter((_, i) => judged[i]?.judgement.status === "unapproved")
+        .sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.changeId - b.changeId);
+      if (unapproved.length > 0) {
+        enqueueAll(db, deps, { type: "drift", target: alertTarget(target), pollId, ...ctx, changes: unapproved }, obs.finishedAt);
+      }
+    }
+    setPollChangeCount(db, pollId, changes.length);
+    if (target.blind_since) {
+      enqueueAll(db, deps, { type: "monitoring-restored", target: alertTarget(target), blindSince: target.blind_since, restoredAt: obs.finishedAt }, obs.finishedAt);
+    }
+    noteSuccess(db, targetId);
+    return { pollId, baseline, judged, changeIds, state: observed };
+  })();
+}
+
+/** A poll that did not complete. */
+export interface Failure {
+  startedAt: string;
+  finishedAt: string;
+  /** A short machine code (AWS error code, or a class like Timeout). */
+  errorCode: string;
+  /** The error in words, naming the missing permission where known. */
+  error: string;
+}
+
+/** What a failed poll did. */
+export interface FailureOutcome {
+  pollId: number;
+  failures: number;
+  /** True when this failure made the target blind (alert queued). */
+  becameBlind: boolean;
+}
+
+/**
+ * Record a failed poll. It changes no stored state and produces no change
+ * events: a network error must never read as "all groups deleted".
+ */
+export function recordFailedPoll(db: Database, targetId: number, f: Failure, deps: RecordDeps): FailureOutcome {
+  return db.transaction((): FailureOutcome => {
+    const pollId = insertPoll(db, {
+      targetId,
+      startedAt: f.startedAt,
+      finishedAt: f.finishedAt,
+      status: "failed",
+      baseline: false,
+      pages: null,
+      groupCount: null,
+      ruleCount: null,
+      errorCode: f.errorCode,
+      error: f.error,
+    });
+    const failures = noteFailure(db, targetId, f.error);
+    const target = getTarget(db, targetId);
+    let becameBlind = false;
+    if (failures >= deps.blindAfterFailures && !target.blind_since) {
+      const firstFailed = db
+        .prepare("SELECT started_at FROM polls WHERE target_id = ? AND status = 'failed' ORDER BY id DESC LIMIT 1 OFFSET ?")
+        .get(targetId, failures - 1) as { started_at: string } | undefined;
+      const since = firstFailed?.started_at ?? f.startedAt;
+      markBlind(db, targetId, since);
+      const lastOk = lastSuccessfulPoll(db, targetId);
+      enqueueAll(
+        db,
+        deps,
+        { type: "monitoring-blind", target: alertTarget(target), failures, since, lastSuccessAt: lastOk?.finished_at ?? null, lastError: f.error },
+        f.finishedAt,
+      );
+      becameBlind = true;
+    }
+    return { pollId, failures, becameBlind };
+  })();
+}
