@@ -1,0 +1,91 @@
+// Stored state vs observed state ─► Change[] (pure).
+//
+// Rules are compared by ruleKey(), so a description edit is one
+// `rule-description-changed`, never a removal plus an addition. A new or
+// deleted group also reports each of its rules, so a group born open to the
+// world is judged by severity rule by rule like any other addition.
+//
+// Group description and owner are immutable on AWS and are not reported; a
+// groupId is never reused, so they cannot change under one id.
+
+import { groupDigest } from "./digest.js";
+import { compareRules, ruleKey } from "./rule-key.js";
+import type { Change, GroupAttributes, GroupState, Rule } from "./types.js";
+
+export { groupDigest } from "./digest.js";
+
+function byId(groups: ReadonlyMap<string, GroupState> | GroupState[]): ReadonlyMap<string, GroupState> {
+  return Array.isArray(groups) ? new Map(groups.map((g) => [g.groupId, g])) : groups;
+}
+
+/** The group fields every change carries; copies, so consumers cannot alias state. */
+function context(g: GroupState): Pick<Change, "groupId" | "groupName" | "vpcId" | "groupTags"> {
+  return { groupId: g.groupId, groupName: g.name, vpcId: g.vpcId, groupTags: { ...g.tags } };
+}
+
+function sameTags(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
+}
+
+function groupChange(before: GroupState, after: GroupState): Change | null {
+  const was: Partial<GroupAttributes> = {};
+  const now: Partial<GroupAttributes> = {};
+  if (before.name !== after.name) [was.name, now.name] = [before.name, after.name];
+  if (before.vpcId !== after.vpcId) [was.vpcId, now.vpcId] = [before.vpcId, after.vpcId];
+  if (!sameTags(before.tags, after.tags)) [was.tags, now.tags] = [{ ...before.tags }, { ...after.tags }];
+  if (Object.keys(now).length === 0) return null;
+  return { kind: "group-changed", ...context(after), before: was, after: now };
+}
+
+function ruleChanges(before: GroupState, after: GroupState): Change[] {
+  const ctx = context(after);
+  const old = new Map(before.rules.map((r) => [ruleKey(r), r]));
+  const found: { key: string; change: Change }[] = [];
+  for (const rule of after.rules) {
+    const key = ruleKey(rule);
+    const prior = old.get(key);
+    old.delete(key);
+    if (prior === undefined) {
+      found.push({ key, change: { kind: "rule-added", ...ctx, rule: { ...rule } } });
+    } else if (prior.description !== rule.description) {
+      found.push({
+        key,
+        change: { kind: "rule-description-changed", ...ctx, rule: { ...rule }, oldDescription: prior.description },
+      });
+    }
+  }
+  for (const [key, rule] of old) found.push({ key, change: { kind: "rule-removed", ...ctx, rule: { ...rule } } });
+  return found.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map((f) => f.change);
+}
+
+function eachRule(g: GroupState, kind: "rule-added" | "rule-removed"): Change[] {
+  const ctx = context(g);
+  return [...g.rules].sort(compareRules).map((rule) => ({ kind, ...ctx, rule: { ...rule } }));
+}
+
+/**
+ * Every change between the stored state of a target and what a complete poll
+ * observed, ordered by groupId, then the group-level change, then rule key.
+ * Only call this with a complete poll: a missing group reads as deleted.
+ */
+export function diffGroups(stored: ReadonlyMap<string, GroupState> | GroupState[], observed: GroupState[]): Change[] {
+  const before = byId(stored);
+  const after = byId(observed);
+  const ids = [...new Set([...before.keys(), ...after.keys()])].sort();
+  const changes: Change[] = [];
+  for (const id of ids) {
+    const was = before.get(id);
+    const now = after.get(id);
+    if (was === undefined && now !== undefined) {
+      changes.push({ kind: "group-created", ...context(now) }, ...eachRule(now, "rule-added"));
+    } else if (was !== undefined && now === undefined) {
+      changes.push({ kind: "group-deleted", ...context(was) }, ...eachRule(was, "rule-removed"));
+    } else if (was !== undefined && now !== undefined && groupDigest(was) !== groupDigest(now)) {
+      const g = groupChange(was, now);
+      if (g !== null) changes.push(g);
+      changes.push(...ruleChanges(was, now));
+    }
+  }
+  return changes;
+}
