@@ -1,0 +1,89 @@
+// The simulator's own HTTP endpoints under /__sim/, for tests and demos that
+// drive a simulator running in another process. JSON in, JSON out.
+
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { FaultInjector, FaultSpec } from "./faults.js";
+import { validateFaultSpec } from "./faults.js";
+import { SimState } from "./state.js";
+import type { MutationRecord, RequestRecord } from "./types.js";
+
+/** What the admin endpoints operate on. */
+export interface AdminTarget {
+  readonly state: SimState;
+  readonly faults: FaultInjector;
+  readonly requests: RequestRecord[];
+  readonly mutations: MutationRecord[];
+  mapAccessKey(accessKeyId: string, accountId: string): void;
+  reset(state?: SimState): void;
+}
+
+/** Answers one /__sim/ request. */
+export function handleAdmin(target: AdminTarget, req: IncomingMessage, res: ServerResponse, body: string): void {
+  const path = (req.url ?? "").split("?")[0] ?? "";
+  const method = req.method ?? "GET";
+  try {
+    const route = `${method} ${path}`;
+    switch (route) {
+      case "GET /__sim/state":
+        return json(res, 200, target.state.toJSON());
+      case "POST /__sim/reset": {
+        const data = parseJson(body);
+        target.reset(data === undefined ? undefined : SimState.fromJSON(data, { clock: target.state.clock }));
+        return json(res, 200, { reset: true });
+      }
+      case "GET /__sim/faults":
+        return json(res, 200, target.faults.list());
+      case "POST /__sim/faults": {
+        const data = parseJson(body);
+        const specs: unknown[] = Array.isArray(data) ? data : [data];
+        const problems = specs.flatMap((s, i) => validateFaultSpec(s).map((p) => `[${i}] ${p}`));
+        if (problems.length > 0) return json(res, 400, { error: "invalid fault", problems });
+        const ids = specs.map((s) => target.faults.add(s as FaultSpec));
+        return json(res, 201, { ids });
+      }
+      case "DELETE /__sim/faults": {
+        const n = target.faults.list().length;
+        target.faults.clear();
+        return json(res, 200, { cleared: n });
+      }
+      case "GET /__sim/requests":
+        return json(res, 200, target.requests);
+      case "GET /__sim/mutations":
+        return json(res, 200, target.mutations);
+      case "POST /__sim/access-keys": {
+        const data = parseJson(body);
+        const ok =
+          typeof data === "object" &&
+          data !== null &&
+          typeof (data as Record<string, unknown>).accessKeyId === "string" &&
+          typeof (data as Record<string, unknown>).accountId === "string";
+        if (!ok) return json(res, 400, { error: "expected {accessKeyId, accountId}" });
+        const { accessKeyId, accountId } = data as { accessKeyId: string; accountId: string };
+        target.mapAccessKey(accessKeyId, accountId);
+        return json(res, 200, { mapped: true });
+      }
+    }
+    if (method === "DELETE" && path.startsWith("/__sim/faults/")) {
+      const removed = target.faults.remove(decodeURIComponent(path.slice("/__sim/faults/".length)));
+      return json(res, removed ? 200 : 404, { removed });
+    }
+    json(res, 404, { error: `no admin route ${route}` });
+  } catch (e) {
+    json(res, 400, { error: e instanceof Error ? e.message : String(e) });
+  }
+}
+
+function parseJson(body: string): unknown {
+  if (body.trim() === "") return undefined;
+  try {
+    return JSON.parse(body) as unknown;
+  } catch (cause) {
+    throw new Error("request body is not valid JSON", { cause });
+  }
+}
+
+function json(res: ServerResponse, status: number, data: unknown): void {
+  const text = JSON.stringify(data);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}

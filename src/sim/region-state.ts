@@ -1,0 +1,545 @@
+// The security groups of one (account, region), and every mutation EC2 allows
+// on them. Both the HTTP actions and in-process seeding go through these
+// methods, so validation, atomicity and the mutation log are the same either way.
+// Each method validates everything before changing anything: a request that
+// fails leaves the state as it was, as on AWS.
+
+import { errors, simError } from "./errors.js";
+import {
+  checkDescription,
+  checkIpv4Cidr,
+  checkIpv6Cidr,
+  describeRule,
+  expandPermissions,
+  ruleIdentity,
+  storedPorts,
+  storedProtocol,
+  toRuleEffect,
+  type PeerResolver,
+  type RuleSpec,
+} from "./rule-spec.js";
+import type {
+  Caller,
+  MutationEffect,
+  PermissionInput,
+  RulePeer,
+  RuleUpdateInput,
+  SimGroup,
+  SimRule,
+  SimTag,
+} from "./types.js";
+
+/** What a region needs from the state that holds it. */
+export interface RegionHost {
+  /** A fresh id with the given prefix (sg, sgr, vpc) and 17 hex digits. */
+  newId(prefix: string): string;
+  /** Records an applied mutation. */
+  record(entry: {
+    action: string;
+    account: string;
+    region: string;
+    groupId: string;
+    effect: MutationEffect;
+    caller: Caller;
+  }): void;
+  /** False while the mutation log is off. */
+  logging(): boolean;
+  /** True when a rule in any account of `region`, outside the group itself, references `groupId`. */
+  isReferenced(region: string, groupId: string): boolean;
+}
+
+/** CreateSecurityGroup's inputs. */
+export interface CreateGroupInput {
+  groupName: string;
+  description: string;
+  /** Defaults to the region's default VPC. */
+  vpcId?: string;
+  tags?: SimTag[];
+}
+
+/** Names a group by id, or (default VPC only, as on AWS) by name. */
+export interface GroupRef {
+  groupId?: string;
+  groupName?: string;
+}
+
+/** Attribution for calls made in-process (seeding, generators, tests). */
+export const IN_PROCESS_CALLER: Caller = { accessKeyId: "sim-in-process", sourceIp: "in-process", userAgent: "sgwatch-sim" };
+
+const GROUP_ID = /^sg-[0-9a-f]+$/;
+const RULE_ID = /^sgr-[0-9a-f]+$/;
+
+export class RegionState {
+  /** Groups by id, in creation order. */
+  readonly groups = new Map<string, SimGroup>();
+  /** Owning group of each rule id. */
+  private readonly ruleOwner = new Map<string, SimGroup>();
+  /** Groups by (vpc, name); names are unique per VPC, and a scan would make bulk creation quadratic. */
+  private readonly byName = new Map<string, SimGroup>();
+
+  constructor(
+    private readonly host: RegionHost,
+    /** Account id. */
+    readonly account: string,
+    /** Region name. */
+    readonly region: string,
+    /** VPC used when CreateSecurityGroup names none, and the scope of group names. */
+    readonly defaultVpcId: string,
+  ) {}
+
+  /** The group with this id; InvalidGroupId.Malformed / InvalidGroup.NotFound otherwise. */
+  getGroup(groupId: string): SimGroup {
+    if (!GROUP_ID.test(groupId)) throw errors.groupIdMalformed(groupId);
+    const g = this.groups.get(groupId);
+    if (g === undefined) throw errors.groupNotFound(groupId);
+    return g;
+  }
+
+  /** The group with this name in `vpcId` (default VPC when omitted), if any. */
+  findGroupByName(name: string, vpcId: string = this.defaultVpcId): SimGroup | undefined {
+    return this.byName.get(nameKey(vpcId, name));
+  }
+
+  /** Resolves GroupId, or GroupName in the default VPC, as the mutating actions accept them. */
+  resolveGroup(ref: GroupRef): SimGroup {
+    if (ref.groupId !== undefined) return this.getGroup(ref.groupId);
+    if (ref.groupName !== undefined) {
+      const g = this.findGroupByName(ref.groupName);
+      if (g === undefined) {
+        throw simError(
+          "InvalidGroup.NotFound",
+          `The security group '${ref.groupName}' does not exist in default VPC '${this.defaultVpcId}'`,
+        );
+      }
+      return g;
+    }
+    throw errors.missingParameter("GroupId");
+  }
+
+  /** The rule with this id and its group, if this region has it. */
+  findRule(ruleId: string): { group: SimGroup; rule: SimRule } | undefined {
+    const group = this.ruleOwner.get(ruleId);
+    const rule = group?.rules.find((r) => r.ruleId === ruleId);
+    return group && rule ? { group, rule } : undefined;
+  }
+
+  /** Creates a group with AWS's default allow-all egress rule. */
+  createGroup(input: CreateGroupInput, caller: Caller = IN_PROCESS_CALLER): SimGroup {
+    const name = input.groupName;
+    if (name === undefined || name === "") throw errors.missingParameter("GroupName");
+    if (input.description === undefined || input.description === "") throw errors.missingParameter("GroupDescription");
+    if (name.length > 255) throw errors.invalidParameterValue("Group name may be at most 255 characters.");
+    if (name.startsWith("sg-")) throw errors.invalidParameterValue("Group names may not be in the format sg-*.");
+    if (name === "default") throw simError("InvalidGroup.Reserved", "The security group 'default' is reserved");
+    checkDescription(name, "group name");
+    checkDescription(input.description, "group description");
+    const vpcId = input.vpcId ?? this.defaultVpcId;
+    if (!/^vpc-[0-9a-f]+$/.test(vpcId)) throw simError("InvalidVpcID.NotFound", `The vpc ID '${vpcId}' does not exist`);
+    if (this.findGroupByName(name, vpcId)) {
+      throw simError("InvalidGroup.Duplicate", `The security group '${name}' already exists for VPC '${vpcId}'`);
+    }
+    const tags = checkTags(input.tags ?? []);
+    return this.insertGroup(name, input.description, vpcId, tags, false, withAction(caller, "CreateSecurityGroup"));
+  }
+
+  /**
+   * Creates a VPC's `default` group as AWS does when a VPC is made: all traffic
+   * in from itself, all traffic out. Callers cannot create or delete it.
+   */
+  ensureDefaultGroup(vpcId: string = this.defaultVpcId, caller: Caller = IN_PROCESS_CALLER): SimGroup {
+    const existing = this.findGroupByName("default", vpcId);
+    if (existing) return existing;
+    return this.insertGroup("default", "default VPC security group", vpcId, [], true, withAction(caller, "CreateVpc"));
+  }
+
+  private insertGroup(
+    name: string,
+    description: string,
+    vpcId: string,
+    tags: SimTag[],
+    selfIngress: boolean,
+    caller: Caller,
+  ): SimGroup {
+    const group: SimGroup = {
+      groupId: this.host.newId("sg"),
+      groupName: name,
+      description,
+      vpcId,
+      ownerId: this.account,
+      tags: tags.map((t) => ({ ...t })),
+      rules: [],
+    };
+    this.groups.set(group.groupId, group);
+    this.byName.set(nameKey(vpcId, name), group);
+    this.log(group, caller, {
+      kind: "group-created",
+      groupName: name,
+      description,
+      vpcId,
+      tags: tagRecord(group.tags),
+    });
+    const specs: RuleSpec[] = [
+      { isEgress: true, protocol: "-1", fromPort: null, toPort: null, peer: { kind: "ipv4", cidr: "0.0.0.0/0" } },
+    ];
+    if (selfIngress) {
+      specs.unshift({
+        isEgress: false,
+        protocol: "-1",
+        fromPort: null,
+        toPort: null,
+        peer: { kind: "security-group", groupId: group.groupId, userId: this.account },
+      });
+    }
+    this.addRules(group, specs, [], caller);
+    return group;
+  }
+
+  /** Deletes a group no other group references. */
+  deleteGroup(ref: GroupRef, caller: Caller = IN_PROCESS_CALLER): SimGroup {
+    const group = this.resolveGroup(ref);
+    if (group.groupName === "default") {
+      throw simError(
+        "CannotDelete",
+        `the specified group: "${group.groupId}" name: "default" cannot be deleted by a user`,
+      );
+    }
+    if (this.host.isReferenced(this.region, group.groupId)) {
+      throw simError("DependencyViolation", `resource ${group.groupId} has a dependent object`);
+    }
+    this.groups.delete(group.groupId);
+    this.byName.delete(nameKey(group.vpcId, group.groupName));
+    for (const r of group.rules) this.ruleOwner.delete(r.ruleId);
+    this.log(group, withAction(caller, "DeleteSecurityGroup"), {
+      kind: "group-deleted",
+      groupName: group.groupName,
+      vpcId: group.vpcId,
+      tags: tagRecord(group.tags),
+      rules: group.rules.map((r) => toRuleEffect(r, group.ownerId)),
+    });
+    return group;
+  }
+
+  /** Adds inbound rules; InvalidPermission.Duplicate when any already exists. */
+  authorizeIngress(groupId: string, perms: readonly PermissionInput[], caller?: Caller, ruleTags: SimTag[] = []): SimRule[] {
+    return this.authorize(groupId, perms, false, withAction(caller, "AuthorizeSecurityGroupIngress"), ruleTags);
+  }
+
+  /** Adds outbound rules; InvalidPermission.Duplicate when any already exists. */
+  authorizeEgress(groupId: string, perms: readonly PermissionInput[], caller?: Caller, ruleTags: SimTag[] = []): SimRule[] {
+    return this.authorize(groupId, perms, true, withAction(caller, "AuthorizeSecurityGroupEgress"), ruleTags);
+  }
+
+  private authorize(
+    groupId: string,
+    perms: readonly PermissionInput[],
+    isEgress: boolean,
+    caller: Caller,
+    ruleTags: SimTag[],
+  ): SimRule[] {
+    const group = this.getGroup(groupId);
+    const specs = expandPermissions(perms, isEgress, this.peerResolver());
+    const existing = new Set(group.rules.map(ruleIdentity));
+    for (const s of specs) {
+      const key = ruleIdentity(s);
+      if (existing.has(key)) {
+        throw simError("InvalidPermission.Duplicate", `the specified rule "${describeRule(s)}" already exists`);
+      }
+      existing.add(key);
+    }
+    return this.addRules(group, specs, checkTags(ruleTags), caller);
+  }
+
+  private addRules(group: SimGroup, specs: readonly RuleSpec[], tags: SimTag[], caller: Caller): SimRule[] {
+    const added = specs.map((s): SimRule => ({ ...s, ruleId: this.host.newId("sgr"), tags: tags.map((t) => ({ ...t })) }));
+    for (const r of added) {
+      group.rules.push(r);
+      this.ruleOwner.set(r.ruleId, group);
+    }
+    this.log(group, caller, () => ({ kind: "rules-added", rules: added.map((r) => toRuleEffect(r, group.ownerId)) }));
+    return added;
+  }
+
+  /** Removes inbound rules named by their content; InvalidPermission.NotFound when any is absent. */
+  revokeIngress(groupId: string, perms: readonly PermissionInput[], caller?: Caller): SimRule[] {
+    return this.revokeByContent(groupId, perms, false, withAction(caller, "RevokeSecurityGroupIngress"));
+  }
+
+  /** Removes outbound rules named by their content. */
+  revokeEgress(groupId: string, perms: readonly PermissionInput[], caller?: Caller): SimRule[] {
+    return this.revokeByContent(groupId, perms, true, withAction(caller, "RevokeSecurityGroupEgress"));
+  }
+
+  private revokeByContent(groupId: string, perms: readonly PermissionInput[], isEgress: boolean, caller: Caller): SimRule[] {
+    const group = this.getGroup(groupId);
+    const specs = expandPermissions(perms, isEgress, this.lenientResolver());
+    const byKey = new Map(group.rules.map((r) => [ruleIdentity(r), r] as const));
+    const targets = new Set<SimRule>();
+    for (const s of specs) {
+      const rule = byKey.get(ruleIdentity(s));
+      if (rule === undefined) {
+        throw simError(
+          "InvalidPermission.NotFound",
+          `The specified rule does not exist in this security group: "${describeRule(s)}"`,
+        );
+      }
+      targets.add(rule);
+    }
+    return this.removeRules(group, [...targets], caller);
+  }
+
+  /** Removes rules by sgr- id; they must be in this group and of this direction. */
+  revokeRuleIds(groupId: string, isEgress: boolean, ruleIds: readonly string[], caller?: Caller): SimRule[] {
+    const action = isEgress ? "RevokeSecurityGroupEgress" : "RevokeSecurityGroupIngress";
+    const group = this.getGroup(groupId);
+    const targets = ruleIds.map((id) => this.ruleOfGroup(group, id, isEgress));
+    return this.removeRules(group, [...new Set(targets)], withAction(caller, action));
+  }
+
+  private ruleOfGroup(group: SimGroup, ruleId: string, isEgress?: boolean): SimRule {
+    if (!RULE_ID.test(ruleId)) throw errors.ruleIdMalformed(ruleId);
+    const rule = group.rules.find((r) => r.ruleId === ruleId);
+    if (rule === undefined || (isEgress !== undefined && rule.isEgress !== isEgress)) throw errors.ruleNotFound(ruleId);
+    return rule;
+  }
+
+  private removeRules(group: SimGroup, targets: readonly SimRule[], caller: Caller): SimRule[] {
+    const gone = new Set(targets);
+    group.rules = group.rules.filter((r) => !gone.has(r));
+    for (const r of targets) this.ruleOwner.delete(r.ruleId);
+    this.log(group, caller, () => ({ kind: "rules-removed", rules: targets.map((r) => toRuleEffect(r, group.ownerId)) }));
+    return [...targets];
+  }
+
+  /** Replaces rules in place, keeping their ids (ModifySecurityGroupRules). */
+  modifyRules(groupId: string, updates: readonly { ruleId: string; rule: RuleUpdateInput }[], caller?: Caller): void {
+    const group = this.getGroup(groupId);
+    if (updates.length === 0) throw errors.missingParameter("SecurityGroupRule");
+    const planned = updates.map((u) => {
+      const rule = this.ruleOfGroup(group, u.ruleId);
+      return { rule, spec: this.specFromUpdate(u.rule, rule.isEgress) };
+    });
+    const changing = new Set(planned.map((p) => p.rule));
+    const keys = new Set(group.rules.filter((r) => !changing.has(r)).map(ruleIdentity));
+    for (const p of planned) {
+      const key = ruleIdentity(p.spec);
+      if (keys.has(key)) {
+        throw simError("InvalidPermission.Duplicate", `the specified rule "${describeRule(p.spec)}" already exists`);
+      }
+      keys.add(key);
+    }
+    const changes = planned.map((p) => {
+      const before = toRuleEffect(p.rule, group.ownerId);
+      p.rule.protocol = p.spec.protocol;
+      p.rule.fromPort = p.spec.fromPort;
+      p.rule.toPort = p.spec.toPort;
+      p.rule.peer = p.spec.peer;
+      if (p.spec.description === undefined) delete p.rule.description;
+      else p.rule.description = p.spec.description;
+      return { before, after: toRuleEffect(p.rule, group.ownerId) };
+    });
+    this.log(group, withAction(caller, "ModifySecurityGroupRules"), { kind: "rules-modified", changes });
+  }
+
+  private specFromUpdate(u: RuleUpdateInput, isEgress: boolean): RuleSpec {
+    const protocol = storedProtocol(u.ipProtocol ?? "");
+    const { fromPort, toPort } = storedPorts(protocol, u.fromPort, u.toPort);
+    const peers: RulePeer[] = [];
+    if (u.cidrIpv4 !== undefined) peers.push({ kind: "ipv4", cidr: checkIpv4Cidr(u.cidrIpv4) });
+    if (u.cidrIpv6 !== undefined) peers.push({ kind: "ipv6", cidr: checkIpv6Cidr(u.cidrIpv6) });
+    if (u.prefixListId !== undefined) peers.push({ kind: "prefix-list", prefixListId: u.prefixListId });
+    if (u.referencedGroupId !== undefined) {
+      this.getGroup(u.referencedGroupId);
+      peers.push({ kind: "security-group", groupId: u.referencedGroupId, userId: this.account });
+    }
+    const [peer, ...more] = peers;
+    if (peer === undefined || more.length > 0) {
+      throw errors.invalidParameterValue(
+        "Exactly one of CidrIpv4, CidrIpv6, PrefixListId or ReferencedGroupId must be specified.",
+      );
+    }
+    const description = checkDescription(u.description);
+    const spec: RuleSpec = { isEgress, protocol, fromPort, toPort, peer };
+    if (description !== undefined && description !== "") spec.description = description;
+    return spec;
+  }
+
+  /** Sets descriptions of rules named by content; absent descriptions clear them. */
+  updateRuleDescriptions(groupId: string, isEgress: boolean, perms: readonly PermissionInput[], caller?: Caller): void {
+    const group = this.getGroup(groupId);
+    const specs = expandPermissions(perms, isEgress, this.lenientResolver());
+    const byKey = new Map(group.rules.map((r) => [ruleIdentity(r), r] as const));
+    const planned = specs.map((s) => {
+      const rule = byKey.get(ruleIdentity(s));
+      if (rule === undefined) {
+        throw simError("InvalidPermission.NotFound", `The specified rule does not exist in this security group: "${describeRule(s)}"`);
+      }
+      return { rule, description: s.description };
+    });
+    this.applyDescriptions(group, planned, withAction(caller, descriptionAction(isEgress)));
+  }
+
+  /** Sets descriptions of rules named by sgr- id. */
+  updateRuleDescriptionsById(
+    groupId: string,
+    isEgress: boolean,
+    items: readonly { ruleId: string; description?: string }[],
+    caller?: Caller,
+  ): void {
+    const group = this.getGroup(groupId);
+    const planned = items.map((i) => ({
+      rule: this.ruleOfGroup(group, i.ruleId, isEgress),
+      description: checkDescription(i.description),
+    }));
+    this.applyDescriptions(group, planned, withAction(caller, descriptionAction(isEgress)));
+  }
+
+  private applyDescriptions(
+    group: SimGroup,
+    planned: readonly { rule: SimRule; description: string | undefined }[],
+    caller: Caller,
+  ): void {
+    const changes = [];
+    for (const p of planned) {
+      const old = p.rule.description ?? null;
+      const next = p.description === undefined || p.description === "" ? null : p.description;
+      if (old === next) continue;
+      if (next === null) delete p.rule.description;
+      else p.rule.description = next;
+      changes.push({ rule: toRuleEffect(p.rule, group.ownerId), oldDescription: old });
+    }
+    if (changes.length > 0) this.log(group, caller, { kind: "rule-descriptions-changed", changes });
+  }
+
+  /** Adds or overwrites tags on groups (sg-) and rules (sgr-). */
+  createTags(resourceIds: readonly string[], tags: readonly SimTag[], caller?: Caller): void {
+    if (resourceIds.length === 0) throw errors.missingParameter("ResourceId");
+    if (tags.length === 0) throw errors.missingParameter("Tag");
+    const checked = checkTags(tags);
+    const targets = resourceIds.map((id) => this.taggable(id));
+    for (const t of targets) {
+      const merged = new Map(t.holder.tags.map((x) => [x.key, x.value] as const));
+      for (const x of checked) merged.set(x.key, x.value);
+      if (merged.size > 50) throw simError("TagLimitExceeded", `The maximum number of tags for resource ${t.id} is 50`);
+    }
+    for (const t of targets) {
+      const previous: Record<string, string | null> = {};
+      for (const x of checked) {
+        const i = t.holder.tags.findIndex((y) => y.key === x.key);
+        previous[x.key] = i >= 0 ? (t.holder.tags[i]?.value ?? null) : null;
+        if (i >= 0) t.holder.tags[i] = { ...x };
+        else t.holder.tags.push({ ...x });
+      }
+      this.log(t.group, withAction(caller, "CreateTags"), {
+        kind: "tags-set",
+        resourceId: t.id,
+        tags: tagRecord(checked),
+        previous,
+      });
+    }
+  }
+
+  /** Removes tags; a tag given with a value is removed only when the value matches; none given removes all. */
+  deleteTags(resourceIds: readonly string[], tags: readonly { key: string; value?: string }[] | undefined, caller?: Caller): void {
+    if (resourceIds.length === 0) throw errors.missingParameter("ResourceId");
+    const targets = resourceIds.map((id) => this.taggable(id));
+    for (const t of targets) {
+      const removed = t.holder.tags.filter((x) =>
+        tags === undefined || tags.length === 0
+          ? true
+          : tags.some((d) => d.key === x.key && (d.value === undefined || d.value === x.value)),
+      );
+      if (removed.length === 0) continue;
+      t.holder.tags = t.holder.tags.filter((x) => !removed.includes(x));
+      this.log(t.group, withAction(caller, "DeleteTags"), { kind: "tags-removed", resourceId: t.id, tags: tagRecord(removed) });
+    }
+  }
+
+  private taggable(id: string): { id: string; group: SimGroup; holder: { tags: SimTag[] } } {
+    if (id.startsWith("sg-")) {
+      const group = this.getGroup(id);
+      return { id, group, holder: group };
+    }
+    if (id.startsWith("sgr-")) {
+      const found = this.findRule(id);
+      if (!found) throw errors.ruleNotFound(id);
+      return { id, group: found.group, holder: found.rule };
+    }
+    throw simError("InvalidID", `The ID '${id}' is not valid`);
+  }
+
+  /** True when any rule of a group other than `groupId` itself names it. */
+  referencesGroup(groupId: string): boolean {
+    for (const g of this.groups.values()) {
+      if (g.groupId === groupId) continue;
+      for (const r of g.rules) if (r.peer.kind === "security-group" && r.peer.groupId === groupId) return true;
+    }
+    return false;
+  }
+
+  private peerResolver(): PeerResolver {
+    return {
+      ownerId: this.account,
+      groupIdByName: (name) => this.resolveGroup({ groupName: name }).groupId,
+      assertGroupExists: (id) => void this.getGroup(id),
+    };
+  }
+
+  // Revoking or re-describing a rule must work even after the group it names was deleted elsewhere.
+  private lenientResolver(): PeerResolver {
+    return { ...this.peerResolver(), assertGroupExists: () => undefined };
+  }
+
+  // A thunk lets bulk generation skip building effects it will not log.
+  private log(group: SimGroup, caller: Caller, effect: MutationEffect | (() => MutationEffect)): void {
+    if (!this.host.logging()) return;
+    this.host.record({
+      action: caller.action ?? "Unknown",
+      account: this.account,
+      region: this.region,
+      groupId: group.groupId,
+      effect: typeof effect === "function" ? effect() : effect,
+      caller,
+    });
+  }
+
+  /** Re-indexes a group loaded from JSON. */
+  adoptGroup(group: SimGroup): void {
+    this.groups.set(group.groupId, group);
+    this.byName.set(nameKey(group.vpcId, group.groupName), group);
+    for (const r of group.rules) this.ruleOwner.set(r.ruleId, group);
+  }
+}
+
+function nameKey(vpcId: string, name: string): string {
+  return `${vpcId}\u0000${name}`;
+}
+
+function withAction(caller: Caller | undefined, action: string): Caller {
+  const c = caller ?? IN_PROCESS_CALLER;
+  return c.action === undefined ? { ...c, action } : c;
+}
+
+function descriptionAction(isEgress: boolean): string {
+  return isEgress ? "UpdateSecurityGroupRuleDescriptionsEgress" : "UpdateSecurityGroupRuleDescriptionsIngress";
+}
+
+function checkTags(tags: readonly SimTag[]): SimTag[] {
+  const out: SimTag[] = [];
+  for (const t of tags) {
+    if (t.key === undefined || t.key === "") throw errors.missingParameter("Tag.Key");
+    if (t.key.length > 128 || (t.value ?? "").length > 256) {
+      throw errors.invalidParameterValue(`Tag key may be at most 128 and value at most 256 characters: '${t.key}'`);
+    }
+    if (t.key.toLowerCase().startsWith("aws:")) {
+      throw errors.invalidParameterValue(`Tag keys starting with 'aws:' are reserved for internal use: '${t.key}'`);
+    }
+    out.push({ key: t.key, value: t.value ?? "" });
+  }
+  return out;
+}
+
+function tagRecord(tags: readonly SimTag[]): Record<string, string> {
+  const r: Record<string, string> = {};
+  for (const t of tags) r[t.key] = t.value;
+  return r;
+}
