@@ -36,6 +36,8 @@ export interface AlertChange {
   after: Partial<GroupAttributes> | null;
   /** The nearest approval record and why it did not cover this change. */
   approvalNote: string | null;
+  /** When this change undid an earlier unapproved one: which, and how long it was in effect. */
+  reverts?: { changeId: number; exposureSeconds: number } | null;
 }
 
 /** Unapproved changes found by one poll of one target. */
@@ -83,7 +85,20 @@ export interface ApprovalsInvalidAlert {
   problems: Array<{ file: string; line: number | null; message: string }>;
 }
 
-export type AlertPayload = DriftAlert | BlindAlert | RestoredAlert | ApprovalsInvalidAlert;
+/** Unapproved critical/high changes still neither acknowledged nor reverted. */
+export interface ReminderAlert {
+  type: "reminder";
+  /** Each open change with where and when it was found. */
+  items: Array<{ target: AlertTarget; detectedAt: string; change: AlertChange }>;
+}
+
+/** Approval records whose window ended without covering any change. */
+export interface ApprovalUnusedAlert {
+  type: "approval-unused";
+  records: Array<{ id: string; selector: string; allows: string; from: string; until: string; approvedBy: string }>;
+}
+
+export type AlertPayload = DriftAlert | BlindAlert | RestoredAlert | ApprovalsInvalidAlert | ReminderAlert | ApprovalUnusedAlert;
 
 /** An alert as the dispatcher hands it to a channel. */
 export interface OutboxAlert {

@@ -17,11 +17,21 @@ const SYSTEM_SEVERITY: Record<Exclude<AlertPayload["type"], "drift">, Severity> 
   "monitoring-blind": "high",
   "monitoring-restored": "low",
   "approvals-invalid": "medium",
+  reminder: "high",
+  "approval-unused": "low",
 };
 
 export function routeAlert(routes: readonly ChannelRoute[], payload: AlertPayload): RoutedAlert[] {
   const out: RoutedAlert[] = [];
   for (const r of routes) {
+    if (payload.type === "reminder") {
+      // Reminders only concern critical and high changes; they follow the channel's threshold.
+      const items = payload.items.filter((i) => severityRank(i.change.severity) >= severityRank(r.minSeverity));
+      if (items.length === 0) continue;
+      const worst = items.reduce((w, i) => (severityRank(i.change.severity) > severityRank(w) ? i.change.severity : w), "low" as Severity);
+      out.push({ channel: r.channel, severity: worst, payload: { ...payload, items } });
+      continue;
+    }
     if (payload.type !== "drift") {
       // Being blind or having broken approvals matters whatever the channel's
       // threshold: otherwise a quiet inbox could mean "nothing seen".

@@ -87,7 +87,12 @@ export function matchChange(change: Change, ctx: MatchContext, records: readonly
     let best = perEntry[0];
     for (const e of perEntry) if (best === undefined || passed(e.checks) > passed(best.checks)) best = e;
     const checks = [...head, ...(best?.checks ?? []), win];
-    const score = passed(checks);
+    // More criteria passed is closer; on a tie, failing a later entry criterion
+    // (source after ports after protocol after direction after action) is
+    // closer: "allowed 10.0.0.0/16, 10.0.0.0/8 was opened" is the same change
+    // made wider, while a different port is a different change.
+    const order = (best?.checks ?? []).reduce((acc, c, i, all) => acc + (c.ok ? 2 ** (all.length - 1 - i) : 0), 0);
+    const score = passed(checks) * 64 + order;
     const better =
       nearest === null || score > nearest.score || (score === nearest.score && record.id < nearest.record.id);
     if (better) nearest = { record, score, failed: checks.filter((c) => !c.ok) };

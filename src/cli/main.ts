@@ -11,6 +11,9 @@ import { registerMigrate } from "./commands/migrate.js";
 import { registerCheckConfig } from "./commands/check-config.js";
 import { registerSim } from "./commands/sim.js";
 import { registerDemo } from "./commands/demo.js";
+import { registerApprove } from "./commands/approve.js";
+import { registerApprovals } from "./commands/approvals.js";
+import { registerAck } from "./commands/ack.js";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { packageRoot } from "../util/package-root.js";
@@ -49,9 +52,16 @@ export function buildProgram(ctx: Omit<CliContext, "globals">, setExit: (code: n
   registerStatus(program, full, setExit);
   registerMigrate(program, full);
   registerCheckConfig(program, full, setExit);
+  registerApprove(program, full);
+  registerApprovals(program, full);
+  registerAck(program, full);
   registerSim(program, full);
   registerDemo(program, full, setExit);
-  for (const cmd of program.commands) cmd.exitOverride();
+  const override = (c: Command): void => {
+    c.exitOverride();
+    c.commands.forEach(override);
+  };
+  program.commands.forEach(override);
   return program;
 }
 

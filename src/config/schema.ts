@@ -91,6 +91,8 @@ export const configSchema = z
       .strictObject({
         log: logChannel.prefault({}),
         email: emailChannel.optional(),
+        /** Re-alert unapproved critical/high changes nobody acknowledged or reverted, this often. */
+        remindEvery: duration.prefault("24h"),
         retry: z
           .strictObject({
             baseDelay: duration.prefault("30s"),

@@ -18,6 +18,8 @@ import { recordFailedPoll, recordSuccessfulPoll, type RecordDeps } from "../stor
 import { ensureTarget } from "../store/targets-repo.js";
 import { lastSuccessfulPoll } from "../store/polls-repo.js";
 import { noteApprovalProblems } from "../store/approval-problems-repo.js";
+import { activeCliApprovals, mirrorFileApprovals, revokedIds } from "../store/approvals-repo.js";
+import { followUp } from "../store/follow-up.js";
 import { enqueueAlert } from "../store/outbox-repo.js";
 import { judgeChanges } from "./judge.js";
 import { mapPool } from "../util/pool.js";
@@ -76,21 +78,36 @@ export interface CycleResult {
   approvalRecords: number;
 }
 
+/**
+ * The records to match this cycle: valid file records (mirrored into the
+ * database with file and line; a vanished file withdraws its records for
+ * future matching) plus CLI records, less revoked ones. Every problem is
+ * logged each cycle and alerted once.
+ */
 function loadApprovals(deps: CycleDeps, now: string): { records: ApprovalRecord[]; problems: ApprovalProblem[] } {
-  const { records, problems } = loadApprovalsDir(deps.config.approvals.dir, { maxWindowMs: deps.config.approvals.maxWindow });
-  if (problems.length > 0) {
-    for (const p of problems) deps.logger.warn({ event: "approvals-invalid", file: p.file, line: p.line }, p.key);
-    const fresh = deps.db.transaction(() => {
-      const f = noteApprovalProblems(deps.db, problems.map((p) => ({ key: p.key, file: p.file, line: p.line || null, message: p.message })), now);
-      if (f.length > 0) {
-        for (const r of routeAlert(deps.routes, { type: "approvals-invalid", problems: f.map(({ file, line, message }) => ({ file, line, message })) })) {
-          enqueueAlert(deps.db, r.channel, r.severity, r.payload, now);
-        }
+  const loaded = loadApprovalsDir(deps.config.approvals.dir, { maxWindowMs: deps.config.approvals.maxWindow });
+  const { records, problems } = deps.db.transaction(() => {
+    const conflicts = mirrorFileApprovals(deps.db, loaded.records, now);
+    const problems = [...loaded.problems];
+    for (const c of conflicts) {
+      const file = c.record.origin.kind === "file" ? c.record.origin.file : "";
+      const line = c.record.origin.kind === "file" ? c.record.origin.line : 0;
+      const message = `id ${c.record.id} is already used by a record created with \`sgwatch approve\`; this one is ignored`;
+      problems.push({ file, line, message, key: `${file}:${line}: ${message}` });
+    }
+    const conflicting = new Set(conflicts.map((c) => c.record));
+    const revoked = revokedIds(deps.db);
+    const records = [...loaded.records.filter((r) => !conflicting.has(r)), ...activeCliApprovals(deps.db)].filter((r) => !revoked.has(r.id));
+    const fresh = noteApprovalProblems(deps.db, problems.map((p) => ({ key: p.key, file: p.file, line: p.line || null, message: p.message })), now);
+    if (fresh.length > 0) {
+      for (const r of routeAlert(deps.routes, { type: "approvals-invalid", problems: fresh.map(({ file, line, message }) => ({ file, line, message })) })) {
+        enqueueAlert(deps.db, r.channel, r.severity, r.payload, now);
       }
-      return f;
-    })();
-    if (fresh.length > 0) deps.logger.warn({ event: "approvals-invalid-alert", count: fresh.length }, "new problems in approval files; alert queued");
-  }
+      deps.logger.warn({ event: "approvals-invalid-alert", count: fresh.length }, "new problems in approval files; alert queued");
+    }
+    return { records, problems };
+  })();
+  for (const p of problems) deps.logger.warn({ event: "approvals-invalid", file: p.file, line: p.line }, p.key);
   return { records, problems };
 }
 
@@ -169,6 +186,8 @@ export async function runCycle(deps: CycleDeps, opts: { signal?: AbortSignal; pr
   const approvals = loadApprovals(deps, startedAt);
   const targets = resolveTargets(deps.config);
   const results = await mapPool(targets, deps.config.concurrency, (t) => pollTarget(deps, t, approvals.records, opts.progress ?? {}, opts.signal));
+  const follow = followUp(deps.db, deps.clock(), deps.config.alerts.remindEvery, (p) => routeAlert(deps.routes, p));
+  if (follow.reminded > 0 || follow.unusedApprovals > 0) deps.logger.info({ event: "follow-up", ...follow }, "reminders and unused approvals queued");
   return {
     startedAt,
     finishedAt: deps.clock().toISOString(),

@@ -92,6 +92,18 @@ function writeDemoFiles(p: DemoPaths, endpoint: string, smtpPort: number, now: D
       "    protocol: tcp",
       "    ports: 443",
       "    source: 10.0.0.0/8",
+      "---",
+      "# Approves 8443 from one /16 only: opening it to all of 10.0.0.0/8 is wider than approved.",
+      "id: CHG-1043",
+      "reason: Admin console for the platform team",
+      "approvedBy: carol",
+      `window: { from: "${from}", until: "${until}" }`,
+      "groupName: app",
+      "changes:",
+      "  - action: add",
+      "    protocol: tcp",
+      "    ports: 8443",
+      "    source: 10.20.0.0/16",
       "",
     ].join("\n"),
   );
@@ -116,6 +128,13 @@ async function scriptedDrift(cycle: number, client: (who: typeof ENGINEER) => EC
         IpPermissions: [{ IpProtocol: "tcp", FromPort: 443, ToPort: 443, IpRanges: [{ CidrIp: "10.0.0.0/8", Description: "internal ALB" }] }],
       }),
     );
+    say("== drift: tcp/8443 on app opened to 10.0.0.0/8, wider than ticket CHG-1043 allows (10.20.0.0/16)");
+    await client(ENGINEER).send(
+      new AuthorizeSecurityGroupIngressCommand({
+        GroupId: g.app,
+        IpPermissions: [{ IpProtocol: "tcp", FromPort: 8443, ToPort: 8443, IpRanges: [{ CidrIp: "10.0.0.0/8", Description: "admin console" }] }],
+      }),
+    );
   } else if (cycle === 2) {
     say("\n== drift: the db's SSH-from-bastion rule is removed");
     await client(ENGINEER).send(
@@ -131,7 +150,27 @@ async function scriptedDrift(cycle: number, client: (who: typeof ENGINEER) => EC
         IpPermissions: [{ IpProtocol: "tcp", FromPort: 80, ToPort: 80, IpRanges: [{ CidrIp: "0.0.0.0/0", Description: "HTTP, redirects to HTTPS" }] }],
       }),
     );
+  } else if (cycle === 3) {
+    say("\n== response: on call closes the bastion's port 22 again");
+    await client(ENGINEER).send(
+      new RevokeSecurityGroupIngressCommand({
+        GroupId: g.bastion,
+        IpPermissions: [{ IpProtocol: "tcp", FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: "0.0.0.0/0" }] }],
+      }),
+    );
   }
+}
+
+/** After cycle 3: on call accepts the description edit with `sgwatch ack`, run as a person would. */
+async function acknowledgeDescriptionEdit(p: DemoPaths, say: Say): Promise<void> {
+  const db = openDatabase(p.database, { readonly: true }).db;
+  const row = db.prepare("SELECT id FROM change_events WHERE kind = 'rule-description-changed' AND status = 'unapproved' ORDER BY id LIMIT 1").get() as { id: number } | undefined;
+  db.close();
+  if (!row) return;
+  const args = ["--db", p.database, "ack", String(row.id), "--by", "bob", "--reason", "wording fix, reviewed", "--ticket", "OPS-77"];
+  say(`\n== on call accepts the description edit:\n$ sgwatch ${args.slice(2).map((a) => (a.includes(" ") ? `"${a}"` : a)).join(" ")}`);
+  const { main } = await import("../cli/main.js");
+  await main(args, { env: {}, out: { write: (s: string) => (say(s.trimEnd()), true) } as unknown as NodeJS.WritableStream, err: process.stderr });
 }
 
 interface ChangeRow {
@@ -147,6 +186,8 @@ interface ChangeRow {
   severity: string;
   status: string;
   approval_id: string | null;
+  acked_by: string | null;
+  exposure: string | null;
 }
 
 function printSummary(p: DemoPaths, mails: number, say: Say): void {
@@ -163,7 +204,7 @@ function printSummary(p: DemoPaths, mails: number, say: Say): void {
         r.kind,
         r.direction ? `${r.direction} ${r.protocol} ${r.ports} ${r.source}` : "",
         r.severity,
-        r.approval_id ? `${r.status} by ${r.approval_id}` : r.status,
+        r.approval_id ? `${r.status} by ${r.approval_id}` : r.acked_by ? `${r.status} by ${r.acked_by}` : r.exposure ? `${r.status} (open ${r.exposure})` : r.status,
       ]),
     ).trimEnd(),
   );
@@ -173,6 +214,7 @@ function printSummary(p: DemoPaths, mails: number, say: Say): void {
   say("Try:");
   say(`  sqlite3 -header -column ${rel(p.database)} "SELECT time, group_name, kind, protocol, ports, source, severity, status FROM changes"`);
   say(`  sqlite3 -header -column ${rel(p.database)} "SELECT group_name, protocol, ports, source FROM current_rules WHERE world_open"`);
+  say(`  npx sgwatch --db ${rel(p.database)} changes --since 1h`);
 }
 
 /** Run the demo; returns the exit code. */
@@ -205,7 +247,7 @@ export async function runDemo(opts: { cwd: string; out: NodeJS.WritableStream; c
       clients.push(c);
       return c;
     };
-    const cycles = opts.cycles ?? 3;
+    const cycles = opts.cycles ?? 4;
     const code = await runDaemon({
       config,
       logger,
@@ -215,6 +257,7 @@ export async function runDemo(opts: { cwd: string; out: NodeJS.WritableStream; c
       maxCycles: cycles,
       afterCycle: async (n) => {
         say(n === 1 ? "\n== cycle 1 done: baseline recorded (no alerts for what already existed)" : `\n== cycle ${n} done`);
+        if (n === 3) await acknowledgeDescriptionEdit(p, say);
         await scriptedDrift(n, client, demo, say);
       },
     });

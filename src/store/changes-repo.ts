@@ -2,6 +2,7 @@
 import type { Database } from "better-sqlite3";
 import type { JudgedChange } from "../model/judged.js";
 import { ruleToColumns } from "./rule-columns.js";
+import { ruleKey } from "../model/rule-key.js";
 
 /** Where a batch of changes was detected. */
 export interface ChangeContext {
@@ -16,11 +17,12 @@ export function insertChanges(db: Database, ctx: ChangeContext, judged: JudgedCh
   const stmt = db.prepare(
     `INSERT INTO change_events (poll_id, target_id, detected_at, interval_start, kind, group_id, group_name, vpc_id,
        direction, protocol, from_port, to_port, source_kind, source, source_account, peering_id, description,
-       old_description, before, after, severity, status, approval_id, approval_ids, approval_note)
+       old_description, before, after, severity, status, approval_id, approval_ids, approval_note, rule_key)
      VALUES (@poll_id, @target_id, @detected_at, @interval_start, @kind, @group_id, @group_name, @vpc_id,
        @direction, @protocol, @from_port, @to_port, @source_kind, @source, @source_account, @peering_id, @description,
-       @old_description, @before, @after, @severity, @status, @approval_id, @approval_ids, @approval_note)`,
+       @old_description, @before, @after, @severity, @status, @approval_id, @approval_ids, @approval_note, @rule_key)`,
   );
+  const link = db.prepare("INSERT INTO change_approvals (change_id, approval_id) VALUES (?, ?)");
   const noRule = {
     direction: null, protocol: null, from_port: null, to_port: null, source_kind: null,
     source: null, source_account: null, peering_id: null, description: null,
@@ -44,7 +46,10 @@ export function insertChanges(db: Database, ctx: ChangeContext, judged: JudgedCh
       approval_id: j.approvalId,
       approval_ids: j.approvalIds.length > 0 ? JSON.stringify(j.approvalIds) : null,
       approval_note: j.approvalNote,
+      rule_key: c.rule ? ruleKey(c.rule) : null,
     });
-    return Number(info.lastInsertRowid);
+    const id = Number(info.lastInsertRowid);
+    for (const approvalId of j.approvalIds) link.run(id, approvalId);
+    return id;
   });
 }

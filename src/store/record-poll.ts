@@ -11,6 +11,8 @@ import { severityRank } from "../model/types.js";
 import { applyChangesToIntervals, loadCurrentState } from "./state-repo.js";
 import { insertPoll, lastSuccessfulPoll, setPollChangeCount } from "./polls-repo.js";
 import { insertChanges } from "./changes-repo.js";
+import { markReverts } from "./reverts-repo.js";
+import { ruleKey } from "../model/rule-key.js";
 import { enqueueAlert } from "./outbox-repo.js";
 import { getTarget, markBlind, noteFailure, noteSuccess, type TargetRow } from "./targets-repo.js";
 
@@ -118,8 +120,15 @@ export function recordSuccessfulPoll(db: Database, targetId: number, obs: Observ
       const ctx = { intervalStart: previous.finished_at, detectedAt: obs.finishedAt };
       judged = deps.judge(changes, ctx);
       changeIds = insertChanges(db, { pollId, targetId, ...ctx }, judged);
+      const reverts = markReverts(
+        db,
+        targetId,
+        obs.finishedAt,
+        judged.map((j, i) => ({ id: changeIds[i] as number, kind: j.change.kind, groupId: j.change.groupId, ruleKey: j.change.rule ? ruleKey(j.change.rule) : null })),
+      );
+      const revertsBy = new Map(reverts.map((r) => [r.byChangeId, { changeId: r.changeId, exposureSeconds: r.exposureSeconds }]));
       const unapproved = judged
-        .map((j, i) => toAlertChange(j, changeIds[i] as number))
+        .map((j, i) => ({ ...toAlertChange(j, changeIds[i] as number), reverts: revertsBy.get(changeIds[i] as number) ?? null }))
         .filter((_, i) => judged[i]?.judgement.status === "unapproved")
         .sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.changeId - b.changeId);
       if (unapproved.length > 0) {

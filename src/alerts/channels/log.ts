@@ -14,7 +14,7 @@ export class LogChannel implements AlertChannel {
   async send(alert: OutboxAlert): Promise<void> {
     const p = alert.payload;
     if (p.type !== "drift") {
-      const level = p.type === "monitoring-restored" ? "info" : p.type === "monitoring-blind" ? "error" : "warn";
+      const level = p.type === "monitoring-restored" || p.type === "approval-unused" ? "info" : p.type === "monitoring-blind" ? "error" : "warn";
       this.logger[level]({ event: p.type, alertId: alert.id, ...p }, p.type);
       return;
     }
@@ -41,6 +41,8 @@ export class LogChannel implements AlertChannel {
           detectedAt: p.detectedAt,
           since: p.intervalStart,
           approvalNote: c.approvalNote,
+          revertsChangeId: c.reverts?.changeId ?? null,
+          exposureSeconds: c.reverts?.exposureSeconds ?? null,
           console: consoleUrl(p.target.region, c.groupId),
         },
         oneLine(`${c.severity} ${c.groupId}: ${changeText(c)}`, 300),

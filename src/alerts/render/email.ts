@@ -1,7 +1,7 @@
 // The email for an alert: subject, plain text and HTML. Every value from the
 // API is escaped in HTML and stripped of line breaks in the subject.
 import type { AlertPayload, AlertChange, DriftAlert } from "../payload.js";
-import { ackCommand, changeText, consoleUrl, groupLabel, targetName } from "./words.js";
+import { ackCommand, changeText, consoleUrl, groupLabel, revertText, targetName } from "./words.js";
 import { escapeHtml, htmlText, oneLine } from "./sanitize.js";
 import type { Severity } from "../../model/types.js";
 
@@ -30,6 +30,12 @@ function subjectOf(p: AlertPayload): string {
       return `[sgwatch] monitoring restored for ${targetName(p.target)} ${p.target.region}`;
     case "approvals-invalid":
       return `[sgwatch] MEDIUM: ${p.problems.length} problem${p.problems.length === 1 ? "" : "s"} in approval records`;
+    case "reminder": {
+      const worst = p.items.reduce((w, i) => (i.change.severity === "critical" ? "critical" : w), "high");
+      return `[sgwatch] REMINDER ${worst.toUpperCase()}: ${p.items.length} unapproved change${p.items.length === 1 ? "" : "s"} still open (not acknowledged, not reverted)`;
+    }
+    case "approval-unused":
+      return `[sgwatch] ${p.records.length} approved change${p.records.length === 1 ? "" : "s"} never happened`;
   }
 }
 
@@ -42,6 +48,8 @@ function driftText(a: DriftAlert): string {
   for (const c of a.changes) {
     lines.push(`${c.severity.toUpperCase().padEnd(8)} #${c.changeId}  ${groupLabel(c)}: ${changeText(c)}`);
     if (c.approvalNote) lines.push(`         nearest approval: ${oneLine(c.approvalNote)}`);
+    const rev = revertText(c);
+    if (rev) lines.push(`         ${rev}`);
     lines.push(`         ${consoleUrl(a.target.region, c.groupId)}`);
   }
   lines.push("", "If these changes are fine, acknowledge them:", `  ${ackCommand(a.changes.map((c) => c.changeId))}`);
@@ -57,6 +65,7 @@ function changeRowHtml(a: DriftAlert, c: AlertChange): string {
     `<td style="padding:4px 8px"><a href="${escapeHtml(consoleUrl(a.target.region, c.groupId))}">${htmlText(groupLabel(c))}</a></td>` +
     `<td style="padding:4px 8px">${htmlText(changeText(c), 512)}` +
     (c.approvalNote ? `<br><small>nearest approval: ${htmlText(c.approvalNote)}</small>` : "") +
+    (revertText(c) ? `<br><small>${htmlText(revertText(c) ?? "")}</small>` : "") +
     `</td></tr>`
   );
 }
@@ -89,6 +98,24 @@ function otherText(p: Exclude<AlertPayload, DriftAlert>): string {
       return (
         `These approval records could not be used; changes they meant to approve will alert:\n` +
         p.problems.map((x) => `  ${oneLine(x.file)}${x.line ? `:${x.line}` : ""}: ${oneLine(x.message, 500)}`).join("\n") +
+        "\n"
+      );
+    case "reminder":
+      return (
+        `These unapproved changes are still in effect: nobody has acknowledged them and they were not reverted.\n\n` +
+        p.items
+          .map(
+            (i) =>
+              `${i.change.severity.toUpperCase().padEnd(8)} #${i.change.changeId}  ${targetName(i.target)} ${i.target.region}  ${groupLabel(i.change)}: ` +
+              `${changeText(i.change)} (since ${i.detectedAt})`,
+          )
+          .join("\n") +
+        `\n\nIf they are fine, acknowledge them:\n  ${ackCommand(p.items.map((i) => i.change.changeId))}\n`
+      );
+    case "approval-unused":
+      return (
+        `These approved change records ended without any change they allowed being seen. An approval that was never used is worth a look:\n` +
+        p.records.map((r) => `  ${oneLine(r.id)} (approved by ${oneLine(r.approvedBy)}) allowed ${oneLine(r.allows, 500)} on ${oneLine(r.selector)} from ${r.from} until ${r.until}, but it never happened`).join("\n") +
         "\n"
       );
   }

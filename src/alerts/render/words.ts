@@ -2,6 +2,7 @@
 import type { AlertChange, AlertTarget } from "../payload.js";
 import { describeRule } from "../../model/describe-rule.js";
 import { oneLine } from "./sanitize.js";
+import { humanDuration } from "../../util/time.js";
 
 export function targetName(t: AlertTarget): string {
   return t.label ? `${oneLine(t.label, 64)} (${t.account})` : t.account;
@@ -43,4 +44,10 @@ export function consoleUrl(region: string, groupId: string): string {
 /** The command that acknowledges the listed changes. */
 export function ackCommand(ids: number[]): string {
   return `sgwatch ack ${ids.join(" ")} --by YOUR_NAME --reason "why this change is fine"`;
+}
+
+/** "undoes #12, which was in effect for 2 h 13 min", or null. */
+export function revertText(c: AlertChange): string | null {
+  if (!c.reverts) return null;
+  return `undoes unapproved change #${c.reverts.changeId}, which was in effect for ${humanDuration(c.reverts.exposureSeconds * 1000)} (as observed between polls)`;
 }

@@ -8,10 +8,10 @@ export function registerDemo(program: Command, ctx: CliContext, setExit: (code: 
   program
     .command("demo")
     .description("run sgwatch against the embedded EC2 simulator with scripted drift; writes ./data/demo.db and ./data/demo-mail/")
-    .option("--cycles <n>", "how many cycles to run (at least 3)", "3")
+    .option("--cycles <n>", "how many cycles to run (at least 4)", "4")
     .action(async (opts: { cycles: string }) => {
       const cycles = Number(opts.cycles);
-      if (!Number.isInteger(cycles) || cycles < 3 || cycles > 50) throw new UserError(`--cycles: expected a whole number from 3 to 50, got "${opts.cycles}"`);
+      if (!Number.isInteger(cycles) || cycles < 4 || cycles > 50) throw new UserError(`--cycles: expected a whole number from 4 to 50, got "${opts.cycles}"`);
       // The demo runs on this machine's Node with the lockfile's SDK; the SDK's
       // notice about future releases needing Node 22 is not news for it.
       ctx.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";

@@ -7,6 +7,7 @@ import { EXIT } from "../../util/errors.js";
 import { listTargets } from "../../store/targets-repo.js";
 import { lastPoll, lastSuccessfulPoll } from "../../store/polls-repo.js";
 import { countOutbox } from "../../store/outbox-repo.js";
+import { standingApprovals } from "../../store/approvals-repo.js";
 
 export function registerStatus(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
   program
@@ -35,6 +36,14 @@ export function registerStatus(program: Command, ctx: CliContext, setExit: (code
           };
         });
         const outbox = countOutbox(db);
+        const standing = standingApprovals(db, new Date().toISOString()).map((r) => ({
+          id: r.id,
+          until: r.window_until,
+          selector: r.selector,
+          allows: r.changes_text,
+          approvedBy: r.approved_by,
+          reason: r.reason,
+        }));
         const blind = targets.filter((t) => t.blindSince !== null);
         if (opts.health) {
           const healthy = targets.length > 0 && blind.length === 0;
@@ -48,7 +57,7 @@ export function registerStatus(program: Command, ctx: CliContext, setExit: (code
           if (!healthy) setExit(EXIT.unhealthy);
           return;
         }
-        if (opts.json) return printJson(ctx, { targets, alerts: outbox });
+        if (opts.json) return printJson(ctx, { targets, alerts: outbox, standingApprovals: standing });
         ctx.out.write(
           formatTable(
             ["account", "region", "label", "last poll (UTC)", "result", "last success", "groups", "rules", "failures", "error"],
@@ -67,6 +76,11 @@ export function registerStatus(program: Command, ctx: CliContext, setExit: (code
           ),
         );
         ctx.out.write(`alerts: ${outbox.pending} pending, ${outbox.sent} sent, ${outbox.dead} dead\n`);
+        // Standing approvals are listed every time so they are never forgotten.
+        if (standing.length > 0) {
+          ctx.out.write(`\nstanding approvals (${standing.length}):\n`);
+          ctx.out.write(formatTable(["id", "until", "applies to", "allows", "approved by", "reason"], standing.map((r) => [r.id, r.until, r.selector, r.allows, r.approvedBy, r.reason])));
+        }
       } finally {
         db.close();
       }

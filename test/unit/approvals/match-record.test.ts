@@ -163,3 +163,13 @@ describe("nearest: why the closest record did not cover", () => {
     expect(r).toEqual({ status: "approved", recordId: "HIT", coveringIds: ["HIT"], nearest: null });
   });
 });
+
+describe("nearest: which record is closest", () => {
+  it("prefers the record that allows the same port from a narrower source over one for another port", () => {
+    // Both records miss by one criterion; the source miss is the same change made wider.
+    const otherPort = recordWith({ action: "add", protocol: "tcp", ports: 8443, source: "10.0.0.0/8" }, { id: "CHG-1" });
+    const narrower = recordWith({ action: "add", protocol: "tcp", ports: 443, source: "10.20.0.0/16" }, { id: "CHG-2" });
+    const r = matchChange(change({ rule: rule({ source: "10.0.0.0/8" }) }), ctx(), [otherPort, narrower]);
+    expect(r.nearest).toEqual({ recordId: "CHG-2", reason: "CHG-2 allows 10.20.0.0/16 but 10.0.0.0/8 was opened" });
+  });
+});

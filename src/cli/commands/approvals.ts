@@ -1,0 +1,112 @@
+// sgwatch approvals [list|show ID|revoke ID]: every approval record sgwatch
+// knows, from files and from the CLI.
+import type { Command } from "commander";
+import { openForRead, openForWrite, printJson, type CliContext } from "../context.js";
+import { formatTable } from "../table.js";
+import { UserError } from "../../util/errors.js";
+import { getApproval, revokeApproval } from "../../store/approvals-repo.js";
+
+interface ApprovalViewRow {
+  id: string;
+  state: string;
+  window_from: string;
+  window_until: string;
+  standing: number;
+  selector: string;
+  allows: string;
+  approved_by: string;
+  reason: string;
+  origin: string;
+  file: string | null;
+  line: number | null;
+  changes_covered: number;
+  revoked_at: string | null;
+  revoked_by: string | null;
+  revoke_reason: string | null;
+}
+
+function listApprovalsCmd(ctx: CliContext, json: boolean): void {
+  const db = openForRead(ctx);
+  try {
+    const rows = db.prepare("SELECT * FROM approvals ORDER BY window_from DESC, id").all() as ApprovalViewRow[];
+    if (json) return printJson(ctx, rows);
+    if (rows.length === 0) return void ctx.out.write("no approval records yet\n");
+    ctx.out.write(
+      formatTable(
+        ["id", "state", "from", "until", "selector", "allows", "covered", "by", "source"],
+        rows.map((r) => [
+          r.id + (r.standing ? " (standing)" : ""),
+          r.state,
+          r.window_from,
+          r.window_until,
+          r.selector,
+          r.allows,
+          r.changes_covered,
+          r.approved_by,
+          r.origin === "file" ? `${r.file}:${r.line}` : "cli",
+        ]),
+      ),
+    );
+  } finally {
+    db.close();
+  }
+}
+
+export function registerApprovals(program: Command, ctx: CliContext): void {
+  const cmd = program.command("approvals").description("list, show or revoke approved change records");
+  cmd
+    .command("list", { isDefault: true })
+    .description("every record with its state and how many changes it covered")
+    .option("--json", "print JSON")
+    .action((o: { json?: boolean }) => listApprovalsCmd(ctx, o.json === true));
+  cmd
+    .command("show <id>")
+    .description("one record in full, with the changes it covered")
+    .option("--json", "print JSON")
+    .action((id: string, o: { json?: boolean }) => {
+      const db = openForRead(ctx);
+      try {
+        const row = db.prepare("SELECT * FROM approvals WHERE id = ?").get(id) as ApprovalViewRow | undefined;
+        if (!row) throw new UserError(`no approval record ${id}`);
+        const covered = db
+          .prepare(
+            `SELECT c.id, c.time, c.group_id, c.group_name, c.kind, c.direction, c.protocol, c.ports, c.source
+             FROM changes c JOIN change_approvals ca ON ca.change_id = c.id WHERE ca.approval_id = ? ORDER BY c.id`,
+          )
+          .all(id) as Array<Record<string, string | number | null>>;
+        if (o.json) return printJson(ctx, { ...row, covered });
+        const lines = [
+          `${row.id}${row.standing ? " (standing)" : ""}: ${row.state}`,
+          `  reason:      ${row.reason}`,
+          `  approved by: ${row.approved_by}`,
+          `  window:      ${row.window_from} until ${row.window_until}`,
+          `  applies to:  ${row.selector}`,
+          `  allows:      ${row.allows}`,
+          `  defined in:  ${row.origin === "file" ? `${row.file}:${row.line}` : "the database (sgwatch approve)"}`,
+        ];
+        if (row.revoked_at) lines.push(`  revoked:     ${row.revoked_at} by ${row.revoked_by}: ${row.revoke_reason}`);
+        lines.push(`  covered ${covered.length} change${covered.length === 1 ? "" : "s"}${covered.length ? ":" : ""}`);
+        for (const c of covered) lines.push(`    #${c.id} ${c.time} ${c.group_id} (${c.group_name}) ${c.kind} ${c.direction ?? ""} ${c.protocol ?? ""} ${c.ports ?? ""} ${c.source ?? ""}`.trimEnd());
+        ctx.out.write(lines.join("\n") + "\n");
+      } finally {
+        db.close();
+      }
+    });
+  cmd
+    .command("revoke <id>")
+    .description("stop a record from approving anything further (history keeps what it approved)")
+    .requiredOption("--by <name>", "who revokes it")
+    .requiredOption("--reason <text>", "why")
+    .action((id: string, o: { by: string; reason: string }) => {
+      const db = openForWrite(ctx);
+      try {
+        const row = getApproval(db, id);
+        if (!row) throw new UserError(`no approval record ${id}`);
+        if (row.revoked_at) throw new UserError(`${id} was already revoked at ${row.revoked_at} by ${row.revoked_by}`);
+        revokeApproval(db, id, o.by, o.reason, new Date().toISOString());
+        ctx.out.write(`revoked ${id}${row.origin === "file" ? ` (its file ${row.file} still holds it; it stays revoked)` : ""}\n`);
+      } finally {
+        db.close();
+      }
+    });
+}

@@ -1,0 +1,91 @@
+// Follow-through after each cycle, in one transaction: reminders for
+// unapproved critical/high changes nobody acted on, and the one-time report of
+// approvals that were never used.
+import type { Database } from "better-sqlite3";
+import type { AlertChange, AlertPayload } from "../alerts/payload.js";
+import type { GroupAttributes, Severity, ChangeKind } from "../model/types.js";
+import { columnsToRule, type RuleColumns } from "./rule-columns.js";
+import { enqueueAlert } from "./outbox-repo.js";
+import { takeUnfulfilled } from "./approvals-repo.js";
+import type { RoutedAlert } from "./record-poll.js";
+
+interface OpenChangeRow extends RuleColumns {
+  id: number;
+  detected_at: string;
+  kind: ChangeKind;
+  group_id: string;
+  group_name: string;
+  vpc_id: string | null;
+  severity: Severity;
+  old_description: string | null;
+  before: string | null;
+  after: string | null;
+  approval_note: string | null;
+  account: string;
+  region: string;
+  label: string | null;
+}
+
+function rowToAlertChange(r: OpenChangeRow): AlertChange {
+  return {
+    changeId: r.id,
+    kind: r.kind,
+    severity: r.severity,
+    groupId: r.group_id,
+    groupName: r.group_name,
+    vpcId: r.vpc_id,
+    rule: r.direction ? columnsToRule(r) : null,
+    oldDescription: r.old_description,
+    before: r.before ? (JSON.parse(r.before) as Partial<GroupAttributes>) : null,
+    after: r.after ? (JSON.parse(r.after) as Partial<GroupAttributes>) : null,
+    approvalNote: r.approval_note,
+  };
+}
+
+/** What follow-up queued. */
+export interface FollowUpResult {
+  reminded: number;
+  unusedApprovals: number;
+}
+
+export function followUp(
+  db: Database,
+  now: Date,
+  remindEveryMs: number,
+  route: (p: AlertPayload) => RoutedAlert[],
+): FollowUpResult {
+  return db.transaction((): FollowUpResult => {
+    const nowIso = now.toISOString();
+    const cutoff = new Date(now.getTime() - remindEveryMs).toISOString();
+    const open = db
+      .prepare(
+        `SELECT c.*, t.account, t.region, t.label FROM change_events c
+         JOIN targets t ON t.id = c.target_id
+         LEFT JOIN acknowledgements a ON a.change_id = c.id
+         WHERE c.status = 'unapproved' AND c.severity IN ('critical', 'high')
+           AND a.change_id IS NULL AND c.reverted_at IS NULL
+           AND coalesce(c.last_reminded_at, c.detected_at) <= ?
+         ORDER BY CASE c.severity WHEN 'critical' THEN 0 ELSE 1 END, c.id`,
+      )
+      .all(cutoff) as OpenChangeRow[];
+    const enqueue = (p: AlertPayload): void => {
+      for (const r of route(p)) enqueueAlert(db, r.channel, r.severity, r.payload, nowIso);
+    };
+    if (open.length > 0) {
+      enqueue({
+        type: "reminder",
+        items: open.map((r) => ({ target: { account: r.account, region: r.region, label: r.label }, detectedAt: r.detected_at, change: rowToAlertChange(r) })),
+      });
+      const mark = db.prepare("UPDATE change_events SET last_reminded_at = ? WHERE id = ?");
+      for (const r of open) mark.run(nowIso, r.id);
+    }
+    const unused = takeUnfulfilled(db, nowIso);
+    if (unused.length > 0) {
+      enqueue({
+        type: "approval-unused",
+        records: unused.map((r) => ({ id: r.id, selector: r.selector, allows: r.changes_text, from: r.window_from, until: r.window_until, approvedBy: r.approved_by })),
+      });
+    }
+    return { reminded: open.length, unusedApprovals: unused.length };
+  })();
+}
