@@ -14,6 +14,7 @@ import { registerDemo } from "./commands/demo.js";
 import { registerApprove } from "./commands/approve.js";
 import { registerApprovals } from "./commands/approvals.js";
 import { registerAck } from "./commands/ack.js";
+import { registerAlerts } from "./commands/alerts.js";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { packageRoot } from "../util/package-root.js";
@@ -55,6 +56,7 @@ export function buildProgram(ctx: Omit<CliContext, "globals">, setExit: (code: n
   registerApprove(program, full);
   registerApprovals(program, full);
   registerAck(program, full);
+  registerAlerts(program, full);
   registerSim(program, full);
   registerDemo(program, full, setExit);
   const override = (c: Command): void => {

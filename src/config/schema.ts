@@ -122,6 +122,8 @@ export const configSchema = z
     monitoring: z
       .strictObject({
         blindAfterFailures: z.number().int().min(1).default(3),
+        /** Also blind when a target has had no successful poll for this long (failures or not). */
+        blindAfter: duration.prefault("1h"),
       })
       .prefault({}),
     log: z

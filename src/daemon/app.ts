@@ -88,6 +88,15 @@ export class App {
     return ignored;
   }
 
+  /**
+   * Copy the WAL back into the database without waiting for readers (PASSIVE
+   * never blocks: a person's open read transaction in the sqlite3 shell must
+   * not stall polling); journal_size_limit then keeps the WAL file small.
+   */
+  checkpoint(): void {
+    this.db.pragma("wal_checkpoint(PASSIVE)");
+  }
+
   async close(): Promise<void> {
     await this.dispatching?.catch(() => undefined);
     for (const c of this.channels.byName.values()) await c.close?.();

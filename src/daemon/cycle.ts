@@ -120,6 +120,7 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
     judge: (changes, ctx) => judgeChanges(changes, { ...ctx, account: t.account, region: t.region }, config.severity, records),
     route: (payload) => routeAlert(deps.routes, payload),
     blindAfterFailures: config.monitoring.blindAfterFailures,
+    blindAfterMs: config.monitoring.blindAfter,
   };
   const base = { account: t.account, region: t.region, label: t.label, judged: [], changeIds: [] };
   progress.onTargetStart?.(t);

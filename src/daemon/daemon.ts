@@ -37,6 +37,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       cycles++;
       logger.info({ event: "cycle", cycle: cycles, ...summarizeCycle(result) }, "cycle done");
       await app.dispatch(signal);
+      app.checkpoint();
       await opts.afterCycle?.(cycles);
       if (opts.maxCycles !== undefined && cycles >= opts.maxCycles) void shutdown("max-cycles");
     },

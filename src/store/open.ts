@@ -74,6 +74,9 @@ export function openDatabase(file: string, opts: OpenOptions = {}): OpenedDataba
       // last transactions whole, which is consistent: the next poll re-detects.
       db.pragma("synchronous = NORMAL");
       db.pragma("foreign_keys = ON");
+      // After a checkpoint the WAL file is cut back to this size, so a reader
+      // that held it open for a while does not leave it large for good.
+      db.pragma("journal_size_limit = 67108864");
       if (!opts.skipMigrate) appliedNow = migrate(db, migrations, now);
     }
     return { db, appliedNow };

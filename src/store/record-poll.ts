@@ -50,6 +50,8 @@ export interface RecordDeps {
   route(payload: AlertPayload): RoutedAlert[];
   /** Consecutive failures that make a target blind. */
   blindAfterFailures: number;
+  /** Time without a successful poll that makes a target blind (ms). */
+  blindAfterMs?: number;
   /** Current state known to equal the database (a cache), to skip loading it. */
   currentState?: Map<string, GroupState>;
 }
@@ -183,13 +185,15 @@ export function recordFailedPoll(db: Database, targetId: number, f: Failure, dep
     const failures = noteFailure(db, targetId, f.error);
     const target = getTarget(db, targetId);
     let becameBlind = false;
-    if (failures >= deps.blindAfterFailures && !target.blind_since) {
+    const lastOk = lastSuccessfulPoll(db, targetId);
+    const quietSince = Date.parse(lastOk?.finished_at ?? target.created_at);
+    const tooLong = deps.blindAfterMs !== undefined && Date.parse(f.finishedAt) - quietSince >= deps.blindAfterMs;
+    if ((failures >= deps.blindAfterFailures || tooLong) && !target.blind_since) {
       const firstFailed = db
         .prepare("SELECT started_at FROM polls WHERE target_id = ? AND status = 'failed' ORDER BY id DESC LIMIT 1 OFFSET ?")
         .get(targetId, failures - 1) as { started_at: string } | undefined;
       const since = firstFailed?.started_at ?? f.startedAt;
       markBlind(db, targetId, since);
-      const lastOk = lastSuccessfulPoll(db, targetId);
       enqueueAll(
         db,
         deps,
