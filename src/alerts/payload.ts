@@ -36,6 +36,8 @@ export interface AlertChange {
   after: Partial<GroupAttributes> | null;
   /** The nearest approval record and why it did not cover this change. */
   approvalNote: string | null;
+  /** For rules whose peer is a security group: that group's name, when known. */
+  peerName?: string | null;
   /** When this change undid an earlier unapproved one: which, and how long it was in effect. */
   reverts?: { changeId: number; exposureSeconds: number } | null;
 }

@@ -15,6 +15,7 @@ import { registerApprove } from "./commands/approve.js";
 import { registerApprovals } from "./commands/approvals.js";
 import { registerAck } from "./commands/ack.js";
 import { registerAlerts } from "./commands/alerts.js";
+import { registerTestEmail } from "./commands/test-email.js";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { packageRoot } from "../util/package-root.js";
@@ -57,6 +58,7 @@ export function buildProgram(ctx: Omit<CliContext, "globals">, setExit: (code: n
   registerApprovals(program, full);
   registerAck(program, full);
   registerAlerts(program, full);
+  registerTestEmail(program, full);
   registerSim(program, full);
   registerDemo(program, full, setExit);
   const override = (c: Command): void => {

@@ -70,9 +70,11 @@ export function alertTarget(t: TargetRow): AlertTarget {
   return { account: t.account, region: t.region, label: t.label };
 }
 
-function toAlertChange(j: JudgedChange, id: number): AlertChange {
+function toAlertChange(j: JudgedChange, id: number, groupName: (groupId: string) => string | undefined): AlertChange {
   const c = j.change;
+  const peer = c.rule?.sourceKind === "security-group" ? groupName(c.rule.source) : undefined;
   return {
+    peerName: peer ?? null,
     changeId: id,
     kind: c.kind,
     severity: j.judgement.severity,
@@ -128,9 +130,11 @@ export function recordSuccessfulPoll(db: Database, targetId: number, obs: Observ
         obs.finishedAt,
         judged.map((j, i) => ({ id: changeIds[i] as number, kind: j.change.kind, groupId: j.change.groupId, ruleKey: j.change.rule ? ruleKey(j.change.rule) : null })),
       );
+      // Peers are named from this poll, or from the stored state for groups just deleted.
+      const nameOf = (groupId: string): string | undefined => observed.get(groupId)?.name ?? (stored instanceof Map ? stored.get(groupId)?.name : undefined);
       const revertsBy = new Map(reverts.map((r) => [r.byChangeId, { changeId: r.changeId, exposureSeconds: r.exposureSeconds }]));
       const unapproved = judged
-        .map((j, i) => ({ ...toAlertChange(j, changeIds[i] as number), reverts: revertsBy.get(changeIds[i] as number) ?? null }))
+        .map((j, i) => ({ ...toAlertChange(j, changeIds[i] as number, nameOf), reverts: revertsBy.get(changeIds[i] as number) ?? null }))
         .filter((_, i) => judged[i]?.judgement.status === "unapproved")
         .sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.changeId - b.changeId);
       if (unapproved.length > 0) {

@@ -1,7 +1,7 @@
 // The email for an alert: subject, plain text and HTML. Every value from the
 // API is escaped in HTML and stripped of line breaks in the subject.
 import type { AlertPayload, AlertChange, DriftAlert } from "../payload.js";
-import { ackCommand, changeText, consoleUrl, groupLabel, revertText, targetName } from "./words.js";
+import { ackCommand, approvalSnippet, changeText, consoleUrl, groupLabel, revertText, targetName } from "./words.js";
 import { escapeHtml, htmlText, oneLine } from "./sanitize.js";
 import type { Severity } from "../../model/types.js";
 
@@ -39,47 +39,69 @@ function subjectOf(p: AlertPayload): string {
   }
 }
 
+function whenText(a: DriftAlert): string {
+  const t = (iso: string): string => iso.replace("T", " ").replace(/\.\d+Z$/, " UTC").replace(/Z$/, " UTC");
+  return `Detected ${t(a.detectedAt)}${a.intervalStart ? `, made after the previous poll at ${t(a.intervalStart)}` : ""}`;
+}
+
+function headline(a: DriftAlert): string {
+  const n = a.changes.length;
+  return `${(a.changes[0]?.severity ?? "low").toUpperCase()}: ${n} unapproved security-group change${n === 1 ? "" : "s"}`;
+}
+
 function driftText(a: DriftAlert): string {
-  const lines = [
-    `sgwatch found ${a.changes.length} unapproved change${a.changes.length === 1 ? "" : "s"} in ${targetName(a.target)}, region ${a.target.region}.`,
-    `Detected ${a.detectedAt}${a.intervalStart ? `; made after the previous poll at ${a.intervalStart}` : ""}.`,
-    "",
-  ];
+  const lines = [headline(a), `Account ${targetName(a.target)}, region ${a.target.region}. ${whenText(a)}.`, ""];
   for (const c of a.changes) {
-    lines.push(`${c.severity.toUpperCase().padEnd(8)} #${c.changeId}  ${groupLabel(c)}: ${changeText(c)}`);
-    if (c.approvalNote) lines.push(`         nearest approval: ${oneLine(c.approvalNote)}`);
+    lines.push(`${c.severity.toUpperCase().padEnd(8)}  #${c.changeId}  ${groupLabel(c)}`);
+    lines.push(`          ${changeText(c)}`);
+    if (c.rule?.description && c.kind !== "rule-description-changed") lines.push(`          rule description: "${oneLine(c.rule.description)}"`);
+    if (c.approvalNote) lines.push(`          nearest approval: ${oneLine(c.approvalNote)}`);
     const rev = revertText(c);
-    if (rev) lines.push(`         ${rev}`);
-    lines.push(`         ${consoleUrl(a.target.region, c.groupId)}`);
+    if (rev) lines.push(`          ${rev}`);
+    lines.push(`          ${consoleUrl(a.target.region, c.groupId)}`, "");
   }
-  lines.push("", "If these changes are fine, acknowledge them:", `  ${ackCommand(a.changes.map((c) => c.changeId))}`);
-  lines.push("To approve such a change in advance, add a change record to the approvals directory (see docs/approvals.md).");
+  lines.push("If these changes are fine, acknowledge them:", `  ${ackCommand(a.changes.map((c) => c.changeId))}`, "");
+  const snippet = a.changes.map((c) => approvalSnippet(c, a.detectedAt)).find((x) => x !== null);
+  if (snippet) {
+    lines.push("To pre-approve such a change next time, add a record to the approvals directory (docs/approvals.md):");
+    lines.push(...snippet.split("\n").map((l) => `  ${l}`));
+  }
   return lines.join("\n") + "\n";
 }
 
 function changeRowHtml(a: DriftAlert, c: AlertChange): string {
   const color = COLORS[c.severity];
+  const notes = [
+    c.rule?.description && c.kind !== "rule-description-changed" ? `rule description: “${htmlText(c.rule.description)}”` : "",
+    c.approvalNote ? `nearest approval: ${htmlText(c.approvalNote)}` : "",
+    revertText(c) ? htmlText(revertText(c) ?? "") : "",
+  ].filter(Boolean);
   return (
-    `<tr><td style="color:${color};font-weight:bold;padding:4px 8px">${c.severity.toUpperCase()}</td>` +
-    `<td style="padding:4px 8px">#${c.changeId}</td>` +
-    `<td style="padding:4px 8px"><a href="${escapeHtml(consoleUrl(a.target.region, c.groupId))}">${htmlText(groupLabel(c))}</a></td>` +
-    `<td style="padding:4px 8px">${htmlText(changeText(c), 512)}` +
-    (c.approvalNote ? `<br><small>nearest approval: ${htmlText(c.approvalNote)}</small>` : "") +
-    (revertText(c) ? `<br><small>${htmlText(revertText(c) ?? "")}</small>` : "") +
+    `<tr style="border-top:1px solid #ddd">` +
+    `<td style="padding:6px 8px;vertical-align:top"><span style="background:${color};color:#fff;border-radius:3px;padding:1px 6px;font-size:12px;font-weight:bold">${c.severity.toUpperCase()}</span></td>` +
+    `<td style="padding:6px 8px;vertical-align:top;color:#666">#${c.changeId}</td>` +
+    `<td style="padding:6px 8px;vertical-align:top"><a href="${escapeHtml(consoleUrl(a.target.region, c.groupId))}">${htmlText(c.groupName || c.groupId)}</a><br><small style="color:#666">${htmlText(c.groupId)}</small></td>` +
+    `<td style="padding:6px 8px;vertical-align:top">${htmlText(changeText(c), 512)}` +
+    (notes.length ? `<br><small style="color:#555">${notes.join("<br>")}</small>` : "") +
     `</td></tr>`
   );
 }
 
 function driftHtml(a: DriftAlert): string {
+  const worst = a.changes[0]?.severity ?? "low";
+  const snippet = a.changes.map((c) => approvalSnippet(c, a.detectedAt)).find((x) => x !== null);
   return [
-    `<div style="font-family:sans-serif;font-size:14px">`,
-    `<p><b>${a.changes.length} unapproved change${a.changes.length === 1 ? "" : "s"}</b> in ${htmlText(targetName(a.target))}, region ${htmlText(a.target.region)}.<br>`,
-    `Detected ${htmlText(a.detectedAt)}${a.intervalStart ? `; made after the previous poll at ${htmlText(a.intervalStart)}` : ""}.</p>`,
-    `<table style="border-collapse:collapse" border="1"><tr><th>Severity</th><th>Change</th><th>Group</th><th>What</th></tr>`,
+    `<div style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;color:#222;max-width:860px">`,
+    `<div style="border-left:6px solid ${COLORS[worst]};padding:4px 12px;margin-bottom:12px">`,
+    `<div style="font-size:18px;font-weight:bold">${htmlText(headline(a))}</div>`,
+    `<div>Account <b>${htmlText(targetName(a.target))}</b>, region <b>${htmlText(a.target.region)}</b>. ${htmlText(whenText(a))}.</div></div>`,
+    `<table style="border-collapse:collapse;width:100%">`,
+    `<tr style="text-align:left;color:#666;font-size:12px"><th style="padding:4px 8px">Severity</th><th style="padding:4px 8px">ID</th><th style="padding:4px 8px">Group</th><th style="padding:4px 8px">What happened</th></tr>`,
     ...a.changes.map((c) => changeRowHtml(a, c)),
     `</table>`,
-    `<p>If these changes are fine, acknowledge them:<br><code>${escapeHtml(ackCommand(a.changes.map((c) => c.changeId)))}</code></p>`,
-    `<p>To approve such a change in advance, add a change record to the approvals directory (see docs/approvals.md).</p>`,
+    `<p>If these changes are fine, acknowledge them:</p>`,
+    `<pre style="background:#f4f4f4;padding:8px">${escapeHtml(ackCommand(a.changes.map((c) => c.changeId)))}</pre>`,
+    snippet ? `<p>To pre-approve such a change next time, add a record to the approvals directory (docs/approvals.md):</p><pre style="background:#f4f4f4;padding:8px">${escapeHtml(snippet)}</pre>` : "",
     `</div>`,
   ].join("\n");
 }

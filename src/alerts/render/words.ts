@@ -1,6 +1,7 @@
 // Shared wording for every channel: one change, one target, one line each.
 import type { AlertChange, AlertTarget } from "../payload.js";
 import { describeRule } from "../../model/describe-rule.js";
+import { isWorldCidr } from "../../model/cidr.js";
 import { oneLine } from "./sanitize.js";
 import { humanDuration } from "../../util/time.js";
 
@@ -12,15 +13,25 @@ export function groupLabel(c: Pick<AlertChange, "groupId" | "groupName">): strin
   return c.groupName ? `${c.groupId} (${oneLine(c.groupName, 80)})` : c.groupId;
 }
 
+/** A rule in words for people: "TCP 22 from 0.0.0.0/0 — anyone on the internet", "all traffic from sg-0ab (app-prod)". */
+export function ruleInWords(c: Pick<AlertChange, "rule" | "peerName">): string {
+  if (!c.rule) return "a rule";
+  const text = describeRule(c.rule);
+  if (isWorldCidr(c.rule.source) && (c.rule.sourceKind === "ipv4" || c.rule.sourceKind === "ipv6")) {
+    return `${text} — ${c.rule.direction === "ingress" ? "anyone on the internet" : "anywhere on the internet"}`;
+  }
+  return c.peerName ? `${text} (${oneLine(c.peerName, 80)})` : text;
+}
+
 /** What changed, in words, without the group. */
 export function changeText(c: AlertChange): string {
   switch (c.kind) {
     case "rule-added":
-      return `added ${c.rule ? describeRule(c.rule) : "a rule"}`;
+      return `added ${ruleInWords(c)}`;
     case "rule-removed":
-      return `removed ${c.rule ? describeRule(c.rule) : "a rule"}`;
+      return `removed ${ruleInWords(c)}`;
     case "rule-description-changed":
-      return `description of ${c.rule ? describeRule(c.rule) : "a rule"} changed from "${oneLine(c.oldDescription ?? "")}" to "${oneLine(c.rule?.description ?? "")}"`;
+      return `description of ${ruleInWords(c)} changed from "${oneLine(c.oldDescription ?? "")}" to "${oneLine(c.rule?.description ?? "")}"`;
     case "group-created":
       return "group created";
     case "group-deleted":
@@ -50,4 +61,36 @@ export function ackCommand(ids: number[]): string {
 export function revertText(c: AlertChange): string | null {
   if (!c.reverts) return null;
   return `undoes unapproved change #${c.reverts.changeId}, which was in effect for ${humanDuration(c.reverts.exposureSeconds * 1000)} (as observed between polls)`;
+}
+
+/** The approval record that would have pre-approved this change (YAML, docs/approvals.md). */
+export function approvalSnippet(c: AlertChange, detectedAt: string): string | null {
+  const action: Record<string, string> = {
+    "rule-added": "add",
+    "rule-removed": "remove",
+    "rule-description-changed": "modify-description",
+    "group-created": "create-group",
+    "group-deleted": "delete-group",
+  };
+  const a = action[c.kind];
+  if (!a) return null;
+  const lines = [
+    "id: CHG-XXXX            # your ticket",
+    "reason: why this change is needed",
+    "approvedBy: your-name",
+    `window: { from: "${detectedAt.slice(0, 10)}T00:00:00Z", until: "${detectedAt.slice(0, 10)}T23:59:59Z" }`,
+    `groupId: ${c.groupId}`,
+    "changes:",
+    `  - action: ${a}`,
+  ];
+  if (c.rule) {
+    const r = c.rule;
+    lines.push(`    direction: ${r.direction}`, `    protocol: ${r.protocol}`);
+    const icmp = r.protocol === "icmp" || r.protocol === "icmpv6";
+    // For ICMP an approval's ports are ICMP types; -1 (every type) is "all".
+    if (icmp) lines.push(`    ports: ${r.fromPort === null || r.fromPort === -1 ? "all" : r.fromPort}`);
+    else if (r.fromPort !== null && r.protocol !== "all") lines.push(`    ports: ${r.fromPort === r.toPort ? r.fromPort : `"${r.fromPort}-${r.toPort}"`}`);
+    lines.push(`    source: ${r.source}`);
+  }
+  return lines.join("\n");
 }
