@@ -71,6 +71,14 @@ function nodeAt(root: Node | null, p: ReadonlyArray<PropertyKey>): Node | null {
   return node;
 }
 
+/** The key node (not the value) at a path, for reporting the line of a key itself. */
+function keyNodeAt(root: Node | null, p: ReadonlyArray<PropertyKey>): Node | null {
+  const parent = nodeAt(root, p.slice(0, -1));
+  if (!isMap(parent)) return parent;
+  const pair = parent.items.find((it) => String((it.key as { value?: unknown } | null)?.value) === String(p[p.length - 1]));
+  return (pair?.key as Node | undefined) ?? parent;
+}
+
 function setPath(obj: Record<string, unknown>, key: string[], value: unknown): void {
   let cur = obj;
   for (const k of key.slice(0, -1)) {
@@ -116,13 +124,21 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
 }
 
 function issuesToProblems(issues: z.core.$ZodIssue[], root: Node | null, lc: LineCounter): ConfigProblem[] {
-  return issues.map((issue) => {
+  return issues.flatMap((issue): ConfigProblem[] => {
+    // An unknown key is reported where it is written, once per key, not at its parent.
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((k) => {
+        const keyPath = [...issue.path, k];
+        const node = keyNodeAt(root, keyPath);
+        const offset = node?.range?.[0];
+        return { key: formatPath(keyPath), line: offset === undefined ? null : lc.linePos(offset).line, message: `unknown key "${String(k)}" (config.example.yaml lists every key)` };
+      });
+    }
     const node = nodeAt(root, issue.path);
     const offset = node?.range?.[0];
     let message = issue.message;
-    if (issue.code === "unrecognized_keys") message = `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}`;
-    else if (issue.code === "invalid_type" && /received undefined/.test(issue.message)) message = `is required (${issue.expected})`;
-    return { key: formatPath(issue.path), line: offset === undefined ? null : lc.linePos(offset).line, message };
+    if (issue.code === "invalid_type" && /received undefined/.test(issue.message)) message = `is required (${issue.expected})`;
+    return [{ key: formatPath(issue.path), line: offset === undefined ? null : lc.linePos(offset).line, message }];
   });
 }
 
