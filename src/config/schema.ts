@@ -67,6 +67,43 @@ const emailChannel = z.strictObject({
   minSeverity: severity.default("low"),
 });
 
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** An HTTP header name (RFC 9110 token). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** Headers sgwatch sets itself. */
+const RESERVED_HEADERS = /^(content-type|content-length|host|transfer-encoding|connection)$/i;
+
+const webhookChannel = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    /** Where to POST. */
+    url: z.url({ protocol: /^https?$/, message: "expected an http(s) URL" }).optional(),
+    /** Or the NAME of an environment variable holding the URL (a Slack webhook URL is a secret). */
+    urlEnv: z.string().regex(ENV_NAME, { message: "expected the NAME of an environment variable holding the URL" }).optional(),
+    /** generic: {alertId, type, severity, createdAt, payload}; slack: Slack-compatible text and blocks. */
+    format: z.enum(["generic", "slack"]).default("generic"),
+    minSeverity: severity.default("low"),
+    /** Header name → NAME of the environment variable holding its value, e.g. {Authorization: SGWATCH_WEBHOOK_TOKEN}. */
+    headersFromEnv: z
+      .record(z.string(), z.string())
+      // Checked here rather than by key/value schemas, so every bad entry is named at once.
+      .superRefine((headers, ctx) => {
+        for (const [name, envVar] of Object.entries(headers)) {
+          if (!HEADER_NAME.test(name)) ctx.addIssue({ code: "custom", path: [name], message: "expected an HTTP header name" });
+          else if (RESERVED_HEADERS.test(name)) ctx.addIssue({ code: "custom", path: [name], message: "is set by sgwatch and cannot be configured" });
+          if (!ENV_NAME.test(envVar)) ctx.addIssue({ code: "custom", path: [name], message: "expected the NAME of an environment variable holding the header's value" });
+        }
+      })
+      .default({}),
+    /** Per-attempt timeout; a failed attempt is retried like any channel's (alerts.retry). */
+    timeout: duration.prefault("10s"),
+  })
+  .superRefine((w, ctx) => {
+    if ((w.url === undefined) === (w.urlEnv === undefined)) {
+      ctx.addIssue({ code: "custom", path: ["url"], message: "give exactly one of url and urlEnv" });
+    }
+  });
+
 const logChannel = z.strictObject({
   enabled: z.boolean().default(true),
   minSeverity: severity.default("low"),
@@ -91,6 +128,7 @@ export const configSchema = z
       .strictObject({
         log: logChannel.prefault({}),
         email: emailChannel.optional(),
+        webhook: webhookChannel.optional(),
         /** Re-alert unapproved critical/high changes nobody acknowledged or reverted, this often. */
         remindEvery: duration.prefault("24h"),
         retry: z
@@ -126,6 +164,14 @@ export const configSchema = z
         blindAfter: duration.prefault("1h"),
       })
       .prefault({}),
+    /** Optional listener for /healthz and /metrics; absent = none. */
+    http: z
+      .strictObject({
+        port: z.number().int().min(1).max(65535),
+        /** 127.0.0.1 by default; 0.0.0.0 exposes it (a Prometheus on another host). */
+        host: z.string().min(1).default("127.0.0.1"),
+      })
+      .optional(),
     log: z
       .strictObject({
         level: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
@@ -151,3 +197,4 @@ export type Config = z.output<typeof configSchema>;
 /** One configured target before expansion into account × region. */
 export type TargetConfig = Config["targets"][number];
 export type EmailConfig = NonNullable<Config["alerts"]["email"]>;
+export type WebhookConfig = NonNullable<Config["alerts"]["webhook"]>;

@@ -80,10 +80,13 @@ export class App {
   reconfigure(config: Config): string[] {
     const ignored: string[] = [];
     if (config.database !== this.config.database) ignored.push("database");
-    if (JSON.stringify(config.alerts.email) !== JSON.stringify(this.config.alerts.email) || JSON.stringify(config.alerts.log) !== JSON.stringify(this.config.alerts.log)) {
-      ignored.push("alerts channels");
-    }
-    this.config = { ...config, database: this.config.database, alerts: { ...config.alerts, log: this.config.alerts.log, email: this.config.alerts.email } };
+    const channelsOf = (c: Config) => JSON.stringify([c.alerts.log, c.alerts.email, c.alerts.webhook]);
+    if (channelsOf(config) !== channelsOf(this.config)) ignored.push("alerts channels");
+    this.config = {
+      ...config,
+      database: this.config.database,
+      alerts: { ...config.alerts, log: this.config.alerts.log, email: this.config.alerts.email, webhook: this.config.alerts.webhook },
+    };
     this.stateCache.clear();
     return ignored;
   }

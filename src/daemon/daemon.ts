@@ -7,6 +7,10 @@ import { App, type AppOptions } from "./app.js";
 import { Scheduler } from "./scheduler.js";
 import { summarizeCycle } from "./cycle.js";
 import { loadConfig } from "../config/load.js";
+import { resolveTargets } from "../config/targets.js";
+import { createMetrics } from "./metrics.js";
+import { healthReport } from "./health.js";
+import { startHttpServer, type HttpServer } from "./http-server.js";
 import { errorMessage } from "../util/errors.js";
 
 /** How often due alert retries are looked for between cycles. */
@@ -25,6 +29,7 @@ export interface DaemonOptions extends AppOptions {
 export async function runDaemon(opts: DaemonOptions): Promise<number> {
   const logger: Logger = opts.logger;
   const app = new App(opts);
+  const metrics = createMetrics(app.db, { targets: () => resolveTargets(app.config) });
   let cycles = 0;
   let finish: (code: number) => void = () => undefined;
   const done = new Promise<number>((resolve) => (finish = resolve));
@@ -34,6 +39,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     logger: logger.child({ module: "scheduler" }),
     run: async (signal) => {
       const result = await app.cycle({ signal });
+      metrics.observeCycle(result);
       cycles++;
       logger.info({ event: "cycle", cycle: cycles, ...summarizeCycle(result) }, "cycle done");
       await app.dispatch(signal);
@@ -42,6 +48,25 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       if (opts.maxCycles !== undefined && cycles >= opts.maxCycles) void shutdown("max-cycles");
     },
   });
+
+  // Before the timer and signal handlers, so a port in use leaves nothing behind.
+  let http: HttpServer | null = null;
+  const httpConfig = opts.config.http;
+  if (httpConfig) {
+    try {
+      http = await startHttpServer({
+        host: httpConfig.host,
+        port: httpConfig.port,
+        health: () => healthReport(app.db, scheduler.active, resolveTargets(app.config)),
+        metrics,
+        onError: (err, path) => logger.error({ event: "http-error", path, err }, "HTTP request failed"),
+      });
+    } catch (err) {
+      await app.close();
+      throw err;
+    }
+    logger.info({ event: "http-listening", host: httpConfig.host, port: http.port }, `health and metrics on http://${httpConfig.host}:${http.port}`);
+  }
 
   const dispatchTimer = setInterval(() => {
     app.dispatch().catch((err: unknown) => logger.error({ event: "dispatch-failed", err }, "alert dispatch failed"));
@@ -59,6 +84,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     hard.unref();
     clearInterval(dispatchTimer);
     await scheduler.stop(6_000, 8_500);
+    // /healthz said 503 while stopping; close before the database it reads.
+    await http?.close();
     await app.close();
     clearTimeout(hard);
     process.off("SIGTERM", onTerm);
@@ -72,6 +99,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     try {
       const next = loadConfig(opts.configPath, opts.env);
       const ignored = app.reconfigure(next);
+      if (JSON.stringify(next.http) !== JSON.stringify(opts.config.http)) ignored.push("http");
       void scheduler.reschedule(next.schedule);
       logger.info({ event: "config-reloaded", needsRestart: ignored }, ignored.length ? `config reloaded; restart to apply ${ignored.join(", ")}` : "config reloaded");
     } catch (err) {

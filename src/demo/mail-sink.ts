@@ -42,6 +42,8 @@ export async function startMailSink(opts: MailSinkOptions = {}): Promise<MailSin
     secure: false,
     disabledCommands: ["STARTTLS"],
     authOptional: opts.auth === undefined,
+    // Loopback only: tests exercise AUTH without setting up TLS.
+    allowInsecureAuth: true,
     logger: false,
     onAuth(auth, _session, cb) {
       if (!opts.auth || (auth.username === opts.auth.user && auth.password === opts.auth.pass)) cb(null, { user: auth.username });

@@ -5,6 +5,7 @@ import type { AlertChannel } from "./channel.js";
 import type { ChannelRoute } from "../route.js";
 import { LogChannel } from "./log.js";
 import { EmailChannel } from "./email.js";
+import { WebhookChannel, webhookOptionsFromConfig } from "./webhook.js";
 import { UserError } from "../../util/errors.js";
 
 /** The enabled channels by name, and how alerts are routed to them. */
@@ -18,6 +19,8 @@ export function channelRoutes(config: Config): ChannelRoute[] {
   if (config.alerts.log.enabled) routes.push({ channel: "log", minSeverity: config.alerts.log.minSeverity });
   const email = config.alerts.email;
   if (email?.enabled) routes.push({ channel: "email", minSeverity: email.minSeverity });
+  const webhook = config.alerts.webhook;
+  if (webhook?.enabled) routes.push({ channel: "webhook", minSeverity: webhook.minSeverity });
   return routes;
 }
 
@@ -32,5 +35,7 @@ export function buildChannels(config: Config, logger: Logger, env: NodeJS.Proces
     }
     byName.set("email", new EmailChannel(email, password));
   }
+  const webhook = config.alerts.webhook;
+  if (webhook?.enabled) byName.set("webhook", new WebhookChannel(webhookOptionsFromConfig(webhook, env)));
   return { byName, routes: channelRoutes(config) };
 }
