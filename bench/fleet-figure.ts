@@ -1,0 +1,129 @@
+// Figure 4 (and a second reading of 3a): many small targets behind a
+// simulator that adds latency to every call. With calls that cost nothing but
+// waiting, a cycle can be no faster than ceil(calls / concurrency) × latency;
+// the figure is how close sgwatch gets, and whether throttling starves anyone.
+import path from "node:path";
+import { ChildLink } from "./ipc.js";
+import type { SimCommands } from "./sim-commands.js";
+import type { CycleFigures, DaemonCommands } from "./daemon-process.js";
+import type { BenchOptions } from "./options.js";
+import type { Row } from "./report.js";
+import { fmtBytes, fmtMs, fmtRatio } from "./stats.js";
+
+const REGIONS = [
+  "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1",
+  "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1",
+  "ap-south-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+];
+const ACCESS_KEY_PREFIX = "AKIAFLEET";
+
+/** Accounts × regions adding up to exactly `targets`: full accounts of 17 regions, the last one shorter. */
+export function fleetLayout(targets: number): { account: string; regions: string[] }[] {
+  const out: { account: string; regions: string[] }[] = [];
+  for (let left = targets, i = 0; left > 0; i++) {
+    const n = Math.min(REGIONS.length, left);
+    out.push({ account: String(200000000000 + i), regions: REGIONS.slice(0, n) });
+    left -= n;
+  }
+  return out;
+}
+
+/** One measured cycle of the fleet. */
+export interface FleetCycle {
+  cycle: CycleFigures;
+  calls: number;
+  throttled: number;
+  idealMs: number;
+  ratio: number;
+}
+
+export interface FleetResult {
+  targets: number;
+  accounts: number;
+  baseline: FleetCycle;
+  unchanged: FleetCycle;
+  throttledRun: FleetCycle;
+  bytesPerUnchangedTargetCycle: number;
+  daemonPeakRss: number;
+}
+
+export async function runFleet(o: BenchOptions, sim: ChildLink<SimCommands>, workDir: string, approvalsDir: string, log: (s: string) => void): Promise<{ rows: Row[]; result: FleetResult }> {
+  const layout = fleetLayout(o.targets);
+  const endpoint = await sim.call("endpoint", {});
+  const gen = await sim.call("generateFleet", {
+    accounts: layout.map((l) => l.account),
+    regions: REGIONS,
+    groupsPerTarget: o.fleetGroups,
+    rulesPerTarget: o.fleetRules,
+    seed: 7,
+    accessKeyPrefix: ACCESS_KEY_PREFIX,
+  });
+  log(`fleet: ${gen.targets} simulated account-regions, ${gen.rules} rules (${o.targets} polled)`);
+  const daemon = ChildLink.start<DaemonCommands>("fleet-daemon", new URL("./daemon-process.js", import.meta.url), o.profile ? ["--cpu-prof", `--cpu-prof-dir=${workDir}`] : []);
+  try {
+    await daemon.call("open", {
+      config: {
+        database: path.join(workDir, "fleet.db"),
+        concurrency: o.concurrency,
+        // One role per account, as a real estate is configured; the benchmark's
+        // client factory turns the role's account into the simulator's access key.
+        targets: layout.map((l) => ({ account: l.account, roleArn: `arn:aws:iam::${l.account}:role/sgwatch`, regions: l.regions, endpoint })),
+        approvals: { dir: approvalsDir },
+      },
+      accessKeyPrefix: ACCESS_KEY_PREFIX,
+      defaultAccessKey: "unused",
+    });
+    await sim.call("setLatency", { ms: o.latencyMs });
+    await sim.call("takeRequests", {});
+    const measure = async (what: string): Promise<FleetCycle> => {
+      const cycle = await daemon.call("cycle", {});
+      const req = await sim.call("takeRequests", {});
+      if (req.otherErrors > 0) throw new Error(`${what}: the simulator answered ${req.otherErrors} calls with errors that were not injected`);
+      const idealMs = Math.ceil(req.total / o.concurrency) * o.latencyMs;
+      log(`fleet: ${what} cycle ${fmtMs(cycle.ms)} (CPU ${fmtMs(cycle.cpuMs / cycle.targets)}/target), ${req.total} calls (${req.throttled} throttled), ${cycle.ok}/${cycle.targets} ok, ideal ${fmtMs(idealMs)}`);
+      return { cycle, calls: req.total, throttled: req.throttled, idealMs, ratio: cycle.ms / idealMs };
+    };
+    const baseline = await measure("baseline");
+    const unchanged = await measure("unchanged");
+    const before = await daemon.call("dbBytes", {});
+    await measure("unchanged (storage)");
+    const bytesPerUnchangedTargetCycle = ((await daemon.call("dbBytes", {})) - before) / o.targets;
+    await sim.call("setThrottle", { probability: o.throttle, seed: 3 });
+    const throttledRun = await measure(`throttled ${Math.round(o.throttle * 100)}%`);
+    await sim.call("setThrottle", { probability: 0, seed: 3 });
+    await sim.call("setLatency", { ms: 0 });
+    const daemonPeakRss = await daemon.call("maxRss", {});
+    const result: FleetResult = { targets: o.targets, accounts: layout.length, baseline, unchanged, throttledRun, bytesPerUnchangedTargetCycle, daemonPeakRss };
+    const c = `conc. ${o.concurrency}, ${o.latencyMs} ms/call`;
+    const rows: Row[] = [
+      { figure: `4. fleet ${o.targets} targets, baseline cycle / ideal (${c})`, measured: `${fmtRatio(baseline.ratio)} (${fmtMs(baseline.cycle.ms)} vs ${fmtMs(baseline.idealMs)})`, target: "", pass: null, value: baseline.ratio },
+      {
+        figure: `4. fleet ${o.targets} targets, unchanged cycle / ideal (${c})`,
+        measured: `${fmtRatio(unchanged.ratio)} (${fmtMs(unchanged.cycle.ms)} vs ${fmtMs(unchanged.idealMs)})`,
+        target: "≤ 1.25×",
+        pass: unchanged.ratio <= 1.25,
+        value: unchanged.ratio,
+      },
+      {
+        figure: "4. fleet: daemon CPU per target-poll (unchanged)",
+        measured: `${fmtMs(unchanged.cycle.cpuMs / unchanged.cycle.targets)}`,
+        // One core keeps `concurrency` calls in flight only if a poll costs less CPU than latency / concurrency.
+        target: `< ${fmtMs(o.latencyMs / o.concurrency)} for the ideal`,
+        pass: null,
+        value: unchanged.cycle.cpuMs / unchanged.cycle.targets,
+      },
+      { figure: "4. fleet: targets polled ok (no target starved)", measured: `${unchanged.cycle.ok}/${unchanged.cycle.targets}`, target: "all", pass: unchanged.cycle.ok === o.targets, value: unchanged.cycle.ok },
+      {
+        figure: `4. fleet with ${Math.round(o.throttle * 100)}% of calls throttled: targets ok`,
+        measured: `${throttledRun.cycle.ok}/${throttledRun.cycle.targets} (${throttledRun.throttled} throttles, ${fmtMs(throttledRun.cycle.ms)}, ${fmtRatio(throttledRun.ratio)} ideal${throttledRun.cycle.errors.length ? `; ${throttledRun.cycle.errors.join(", ")}` : ""})`,
+        target: "all",
+        pass: throttledRun.cycle.ok === o.targets,
+        value: throttledRun.cycle.ok,
+      },
+      { figure: "3. DB bytes per unchanged target-cycle (fleet)", measured: fmtBytes(bytesPerUnchangedTargetCycle), target: "≤ 1 KB", pass: bytesPerUnchangedTargetCycle <= 1024, value: bytesPerUnchangedTargetCycle },
+    ];
+    return { rows, result };
+  } finally {
+    await daemon.stop();
+  }
+}

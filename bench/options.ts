@@ -1,0 +1,124 @@
+// Benchmark sizes: a quick default that finishes in under two minutes on two
+// cores, `--full` for the sizes of issue 5, and a flag for every size so a
+// single figure can be re-run at any scale.
+import { parseArgs } from "node:util";
+
+/** Which figures to run. */
+export const FIGURES = ["floor", "fleet", "year", "queries"] as const;
+export type Figure = (typeof FIGURES)[number];
+
+export interface BenchOptions {
+  full: boolean;
+  /** Figure 1–3a: one target's groups and rules. */
+  groups: number;
+  rules: number;
+  /** Repetitions of each floor/cycle measurement (medians are reported). */
+  reps: number;
+  /** Unchanged cycles for the memory-growth and bytes-per-cycle figures. */
+  growthCycles: number;
+  /** Figure 4: account × region targets, groups and rules each. */
+  targets: number;
+  fleetGroups: number;
+  fleetRules: number;
+  latencyMs: number;
+  concurrency: number;
+  throttle: number;
+  /** Figure 3b: the simulated year's account, days and churn. */
+  yearGroups: number;
+  yearRules: number;
+  yearDays: number;
+  yearChurn: number;
+  /** Wall-clock budget for the year; beyond it the rest is extrapolated. */
+  yearBudgetS: number;
+  /** Run the daemon and year children under --cpu-prof (profiles written to the work directory, which is kept). */
+  profile: boolean;
+  queryReps: number;
+  only: Figure[];
+  out: string;
+  /** Where databases go; a fresh temporary directory by default. */
+  workDir: string | null;
+  keepWorkDir: boolean;
+}
+
+const QUICK = { groups: 500, rules: 5000, reps: 3, growthCycles: 20, targets: 200, fleetGroups: 20, fleetRules: 100, yearGroups: 300, yearRules: 3000, yearDays: 3, yearBudgetS: 25, queryReps: 15 };
+const FULL = { groups: 10_000, rules: 100_000, reps: 3, growthCycles: 50, targets: 1000, fleetGroups: 20, fleetRules: 100, yearGroups: 10_000, yearRules: 100_000, yearDays: 365, yearBudgetS: 300, queryReps: 25 };
+
+export const USAGE = `usage: npm run bench -- [--full] [--groups N] [--rules N] [--reps N] [--growth-cycles N]
+  [--targets N] [--fleet-groups N] [--fleet-rules N] [--latency MS] [--concurrency N] [--throttle P]
+  [--year-groups N] [--year-rules N] [--year-days N] [--year-churn F] [--year-budget S] [--profile]
+  [--query-reps N] [--only floor,fleet,year,queries] [--out FILE] [--work-dir DIR] [--keep]`;
+
+function positive(name: string, text: string | undefined, fallback: number, opts: { integer?: boolean; allowZero?: boolean } = {}): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  const integer = opts.integer ?? true;
+  if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < 0 || (n === 0 && !opts.allowZero)) {
+    throw new Error(`--${name} expects a ${integer ? "whole " : ""}number${opts.allowZero ? " >= 0" : " > 0"}, got "${text}"`);
+  }
+  return n;
+}
+
+export function parseOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      full: { type: "boolean", default: false },
+      groups: { type: "string" },
+      rules: { type: "string" },
+      reps: { type: "string" },
+      "growth-cycles": { type: "string" },
+      targets: { type: "string" },
+      "fleet-groups": { type: "string" },
+      "fleet-rules": { type: "string" },
+      latency: { type: "string" },
+      concurrency: { type: "string" },
+      throttle: { type: "string" },
+      "year-groups": { type: "string" },
+      "year-rules": { type: "string" },
+      "year-days": { type: "string" },
+      "year-churn": { type: "string" },
+      "year-budget": { type: "string" },
+      "profile": { type: "boolean", default: false },
+      "query-reps": { type: "string" },
+      only: { type: "string" },
+      out: { type: "string" },
+      "work-dir": { type: "string" },
+      keep: { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) throw new Error(USAGE);
+  const base = values.full ? FULL : QUICK;
+  const only = values.only === undefined ? [...FIGURES] : values.only.split(",").map((s) => s.trim());
+  for (const f of only) if (!(FIGURES as readonly string[]).includes(f)) throw new Error(`--only: unknown figure "${f}" (one of ${FIGURES.join(", ")})`);
+  const o: BenchOptions = {
+    full: values.full,
+    groups: positive("groups", values.groups, base.groups),
+    rules: positive("rules", values.rules, base.rules),
+    reps: positive("reps", values.reps, base.reps),
+    growthCycles: positive("growth-cycles", values["growth-cycles"], base.growthCycles),
+    targets: positive("targets", values.targets, base.targets),
+    fleetGroups: positive("fleet-groups", values["fleet-groups"], base.fleetGroups),
+    fleetRules: positive("fleet-rules", values["fleet-rules"], base.fleetRules),
+    latencyMs: positive("latency", values.latency, 50, { allowZero: true }),
+    concurrency: positive("concurrency", values.concurrency, 16),
+    throttle: positive("throttle", values.throttle, 0.1, { integer: false, allowZero: true }),
+    yearGroups: positive("year-groups", values["year-groups"], base.yearGroups),
+    yearRules: positive("year-rules", values["year-rules"], base.yearRules),
+    yearDays: positive("year-days", values["year-days"], base.yearDays),
+    yearChurn: positive("year-churn", values["year-churn"], 0.001, { integer: false }),
+    yearBudgetS: positive("year-budget", values["year-budget"], base.yearBudgetS),
+    profile: values["profile"],
+    queryReps: positive("query-reps", values["query-reps"], base.queryReps),
+    only: only as Figure[],
+    out: values.out ?? "bench/results.json",
+    workDir: values["work-dir"] ?? null,
+    keepWorkDir: values.keep || values.profile,
+  };
+  if (o.rules < o.groups || o.yearRules < o.yearGroups || o.fleetRules < o.fleetGroups) throw new Error("rules must be >= groups (every group has its default egress rule)");
+  if (o.throttle >= 1) throw new Error("--throttle is a probability below 1");
+  if (o.growthCycles < 10) throw new Error("--growth-cycles must be >= 10 (growth is measured from cycle 10)");
+  if (o.only.includes("queries") && !o.only.includes("year")) throw new Error("--only queries needs year too (the queries run on the year's database)");
+  return o;
+}

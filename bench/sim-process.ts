@@ -1,0 +1,67 @@
+// The simulator in its own process, so its XML rendering neither shares the
+// daemon's event loop nor inflates the daemon's RSS. Driven over IPC by
+// bench/main (see sim-commands.ts for what it can be asked).
+import { startSimulator } from "../src/sim/server.js";
+import { SimState } from "../src/sim/state.js";
+import { generateAccount, applyRandomDrift } from "../src/sim/generate.js";
+import { serve } from "./ipc.js";
+import type { SimCommands } from "./sim-commands.js";
+
+// A fixed id seed: the same flags build the same estate, run after run.
+const state = new SimState({ seed: 20261128 });
+// The mutation log is ground truth for tests; here it would only grow with every drift.
+state.logMutations = false;
+const sim = await startSimulator({ state, faultSeed: 1 });
+let latencyFault: string | null = null;
+let throttleFault: string | null = null;
+
+serve<SimCommands>(
+  {
+    endpoint: () => sim.endpoint,
+    generateAccount: (a) => {
+      const g = generateAccount(sim.state, { seed: a.seed, groups: a.groups, rules: a.rules, account: a.account, region: a.region });
+      return { groups: g.groupIds.length, rules: g.ruleCount };
+    },
+    generateFleet: (a) => {
+      let rules = 0;
+      let targets = 0;
+      a.accounts.forEach((account, ai) => {
+        sim.mapAccessKey(`${a.accessKeyPrefix}${account}`, account);
+        a.regions.forEach((region, ri) => {
+          const g = generateAccount(sim.state, { seed: a.seed + ai * 1000 + ri, groups: a.groupsPerTarget, rules: a.rulesPerTarget, account, region, vpcs: 1 });
+          rules += g.ruleCount;
+          targets++;
+        });
+      });
+      return { targets, rules };
+    },
+    drift: (a) => {
+      const region = sim.state.account(a.account).region(a.region);
+      return { changes: applyRandomDrift(region, { seed: a.seed, count: a.count }).length };
+    },
+    setLatency: ({ ms }) => {
+      if (latencyFault) sim.faults.remove(latencyFault);
+      latencyFault = ms > 0 ? sim.faults.add({ kind: "latency", latencyMs: ms }) : null;
+      return null;
+    },
+    setThrottle: ({ probability, seed }) => {
+      if (throttleFault) sim.faults.remove(throttleFault);
+      sim.faults.seed(seed);
+      throttleFault = probability > 0 ? sim.faults.add({ kind: "throttle", action: "DescribeSecurityGroups", probability }) : null;
+      return null;
+    },
+    takeRequests: () => {
+      let throttled = 0;
+      let otherErrors = 0;
+      for (const r of sim.requests) {
+        if (r.fault === "throttle") throttled++;
+        else if (r.status !== 200) otherErrors++;
+      }
+      const counts = { total: sim.requests.length, throttled, otherErrors };
+      sim.requests.length = 0;
+      return counts;
+    },
+    maxRss: () => process.resourceUsage().maxRSS * 1024,
+  },
+  () => sim.close(),
+);

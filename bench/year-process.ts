@@ -1,0 +1,145 @@
+// A year of five-minute polls of one target, written through the store's own
+// code path (recordSuccessfulPoll, with the real judge and alert routing) and
+// a fake clock. Its own process, so a CPU profile of it shows the store alone
+// (run it with --cpu-prof through `--profile-year`).
+import { openDatabase } from "../src/store/open.js";
+import { ensureTarget } from "../src/store/targets-repo.js";
+import { recordSuccessfulPoll, type RecordDeps } from "../src/store/record-poll.js";
+import { configSchema } from "../src/config/schema.js";
+import { channelRoutes } from "../src/alerts/channels/registry.js";
+import { routeAlert } from "../src/alerts/route.js";
+import { judgeChanges } from "../src/daemon/judge.js";
+import type { GroupState } from "../src/model/types.js";
+import { serve } from "./ipc.js";
+import { YearEstate } from "./year-estate.js";
+import { median, percentile } from "./stats.js";
+
+/** What to simulate. */
+export interface YearParams {
+  dbFile: string;
+  groups: number;
+  rules: number;
+  days: number;
+  /** Fraction of rules changed per day (0.001 = 0.1%). */
+  dailyChurn: number;
+  seed: number;
+  /** Stop after this long and extrapolate. */
+  budgetMs: number;
+}
+
+/** What the simulation measured. */
+export interface YearResult {
+  pollsPlanned: number;
+  pollsDone: number;
+  changesDone: number;
+  /** Fake-clock time of the last poll (ISO), the "now" of the queries. */
+  endTime: string;
+  baselineMs: number;
+  baselineBytes: number;
+  /** From the first (quiet) day: page growth / polls. */
+  bytesPerUnchangedPoll: number;
+  /** Growth beyond unchanged polls, per change (from the run, or from 100 one-change polls when the run saw fewer changes). */
+  bytesPerChange: number;
+  finalBytes: number;
+  unchangedPollMsMedian: number;
+  unchangedPollMsP95: number;
+  /** null when no poll saw a change (runs of a single day). */
+  changedPollMsMedian: number | null;
+  elapsedMs: number;
+  maxRss: number;
+}
+
+export interface YearCommands {
+  run: { args: YearParams; result: YearResult };
+}
+
+const POLL_MS = 5 * 60_000;
+const T0 = Date.parse("2026-01-01T00:00:00.000Z");
+
+function run(p: YearParams): YearResult {
+  const started = performance.now();
+  const { db } = openDatabase(p.dbFile);
+  const bytes = (): number => {
+    db.pragma("wal_checkpoint(TRUNCATE)");
+    // Pages in use, as in daemon-process.ts: free pages would hide growth.
+    const used = (db.pragma("page_count", { simple: true }) as number) - (db.pragma("freelist_count", { simple: true }) as number);
+    return used * (db.pragma("page_size", { simple: true }) as number);
+  };
+  const config = configSchema.parse({ targets: [{ account: "123456789012", regions: ["us-east-1"] }] });
+  const routes = channelRoutes(config);
+  const estate = new YearEstate("123456789012", { groups: p.groups, rules: p.rules, seed: p.seed });
+  const target = ensureTarget(db, "123456789012", "us-east-1", null, new Date(T0).toISOString());
+  let cache: Map<string, GroupState> | undefined;
+  const deps = (): RecordDeps => ({
+    judge: (changes, ctx) => judgeChanges(changes, { ...ctx, account: "123456789012", region: "us-east-1" }, config.severity, []),
+    route: (payload) => routeAlert(routes, payload),
+    blindAfterFailures: config.monitoring.blindAfterFailures,
+    // What the daemon does between cycles: hand the store the state it wrote last.
+    ...(cache ? { currentState: cache } : {}),
+  });
+  const poll = (i: number): number => {
+    const at = T0 + i * POLL_MS;
+    const t = performance.now();
+    const out = recordSuccessfulPoll(db, target.id, { groups: estate.groups.slice(), pages: Math.ceil(estate.groups.length / 1000), startedAt: new Date(at).toISOString(), finishedAt: new Date(at + 1500).toISOString() }, deps());
+    cache = out.state;
+    return performance.now() - t;
+  };
+
+  const pollsPerDay = 24 * 60 * 60_000 / POLL_MS;
+  const pollsPlanned = p.days * pollsPerDay;
+  const baselineMs = poll(0);
+  const baselineBytes = bytes();
+  // Day 0 is quiet: it measures what an unchanged poll costs on disk.
+  const unchanged: number[] = [];
+  const changed: number[] = [];
+  for (let i = 1; i < pollsPerDay; i++) unchanged.push(poll(i));
+  const bytesPerUnchangedPoll = (bytes() - baselineBytes) / (pollsPerDay - 1);
+
+  const perPoll = (p.rules * p.dailyChurn) / pollsPerDay;
+  let changesDone = 0;
+  let i = pollsPerDay;
+  for (; i < pollsPlanned; i++) {
+    if (performance.now() - started > p.budgetMs) break;
+    // Spread the day's churn evenly; each poll sees whole changes only.
+    const due = Math.floor((i + 1) * perPoll) - Math.floor(i * perPoll);
+    if (due > 0) {
+      const s = estate.churn(due);
+      changesDone += s.added + s.removed + s.described;
+    }
+    (due > 0 ? changed : unchanged).push(poll(i));
+  }
+  const pollsDone = i;
+  const finalBytes = bytes();
+  let bytesPerChange = changesDone > 0 ? Math.max(0, finalBytes - baselineBytes - (pollsDone - 1) * bytesPerUnchangedPoll) / changesDone : 0;
+  // A short or small run sees too few changes to price one; then price it
+  // directly: polls with exactly one change each, as 0.1%/day mostly gives.
+  const CALIBRATION = 100;
+  if (changesDone < CALIBRATION) {
+    let made = 0;
+    for (let k = 0; k < CALIBRATION; k++) {
+      const s = estate.churn(1);
+      made += s.added + s.removed + s.described;
+      poll(i + k);
+    }
+    bytesPerChange = Math.max(0, bytes() - finalBytes - CALIBRATION * bytesPerUnchangedPoll) / Math.max(1, made);
+  }
+  db.close();
+  return {
+    pollsPlanned,
+    pollsDone,
+    changesDone,
+    endTime: new Date(T0 + (pollsDone - 1) * POLL_MS + 1500).toISOString(),
+    baselineMs,
+    baselineBytes,
+    bytesPerUnchangedPoll,
+    bytesPerChange,
+    finalBytes,
+    unchangedPollMsMedian: median(unchanged),
+    unchangedPollMsP95: percentile(unchanged, 0.95),
+    changedPollMsMedian: changed.length > 0 ? median(changed) : null,
+    elapsedMs: performance.now() - started,
+    maxRss: process.resourceUsage().maxRSS * 1024,
+  };
+}
+
+serve<YearCommands>({ run });

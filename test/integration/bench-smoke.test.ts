@@ -1,0 +1,43 @@
+// Smoke check of the scale benchmark (bench/, issue 5): the quick size runs end
+// to end — simulator, raw fetch, daemon and year children, every figure — and
+// writes results.json with a row per figure. Proves the benchmark still runs
+// against the current code; asserts nothing about timings (CI machines vary).
+// Runs the compiled benchmark, so `npm test` (which builds first) is the way in.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const root = path.resolve(import.meta.dirname, "../..");
+const entry = path.join(root, "dist/bench/main.js");
+const dir = mkdtempSync(path.join(os.tmpdir(), "sgwatch-bench-smoke-"));
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+interface Results {
+  rows: { figure: string; measured: string; target: string; pass: boolean | null }[];
+  results: Record<string, unknown>;
+}
+
+describe("npm run bench (quick size)", () => {
+  it("prints every figure and writes results.json", { timeout: 300_000 }, () => {
+    expect(existsSync(entry), `${entry} is missing: run \`npm run build\` first`).toBe(true);
+    const out = path.join(dir, "results.json");
+    const run = spawnSync(process.execPath, [entry, "--out", out, "--work-dir", path.join(dir, "work")], {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
+      timeout: 290_000,
+    });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^figure\s+measured\s+target\s+result/m);
+    const results = JSON.parse(readFileSync(out, "utf8")) as Results;
+    expect(Object.keys(results.results).sort()).toEqual(["fleet", "floor", "queries", "year"]);
+    for (const prefix of ["1. ", "2. ", "3. ", "4. ", "5. "]) {
+      expect(results.rows.some((r) => r.figure.startsWith(prefix)), `a row for figure ${prefix}`).toBe(true);
+    }
+    // Correctness, not speed: every fleet target was polled, throttled or not.
+    expect(results.rows.filter((r) => r.figure.includes("targets ok") || r.figure.includes("polled ok")).every((r) => r.pass === true)).toBe(true);
+  });
+});
