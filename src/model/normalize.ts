@@ -8,7 +8,7 @@
 import type { IpPermission, SecurityGroup } from "@aws-sdk/client-ec2";
 import { formatCidr, parseCidr } from "./cidr.js";
 import { ICMP_PROTOCOLS, MAX_PORT, PORT_PROTOCOLS, canonicalProtocol } from "./protocol.js";
-import { compareRules, ruleKey } from "./rule-key.js";
+import { ruleKey } from "./rule-key.js";
 import type { Direction, GroupState, Rule } from "./types.js";
 
 /** Raised when a raw group cannot be turned into a trustworthy canonical state. */
@@ -184,7 +184,8 @@ function collapse(rules: Rule[]): Rule[] {
       byKey.set(key, rule);
     }
   }
-  return [...byKey.values()].sort(compareRules);
+  // Sort on the keys already built: compareRules would rebuild both keys at every comparison.
+  return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, rule]) => rule);
 }
 
 function pickDescription(a: string | null, b: string | null): string | null {

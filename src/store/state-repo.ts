@@ -2,7 +2,7 @@
 // rule_versions: load it, and move it forward by a list of changes.
 import type { Database } from "better-sqlite3";
 import type { Change, GroupState } from "../model/types.js";
-import { ruleKey, compareRules } from "../model/rule-key.js";
+import { ruleKey } from "../model/rule-key.js";
 import { columnsToRule, ruleToColumns, tagsToJson, type RuleColumns } from "./rule-columns.js";
 
 interface GroupRow {
@@ -38,11 +38,12 @@ export function loadCurrentState(db: Database, targetId: number): Map<string, Gr
   const ruleRows = db
     .prepare(
       `SELECT group_id, direction, protocol, from_port, to_port, source_kind, source, source_account, peering_id, description
-       FROM rule_versions WHERE target_id = ? AND removed_poll_id IS NULL`,
+       FROM rule_versions WHERE target_id = ? AND removed_poll_id IS NULL
+       ORDER BY group_id, rule_key`,
     )
     .all(targetId) as RuleRow[];
+  // rule_key is ruleKey() (ASCII), so SQLite's byte order is the canonical order.
   for (const r of ruleRows) groups.get(r.group_id)?.rules.push(columnsToRule(r));
-  for (const g of groups.values()) g.rules.sort(compareRules);
   return groups;
 }
 
