@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ACTIONS } from "./actions/index.js";
+import { CloudTrailSim, cloudTrailTarget, sendTrailAnswer } from "./cloudtrail/service.js";
 import { handleAdmin } from "./admin.js";
 import { parseAuthorization } from "./auth-header.js";
 import { errors, SimError, simError } from "./errors.js";
@@ -45,6 +46,12 @@ export interface SimulatorOptions {
   regions?: string[];
   /** Seed for probabilistic faults. */
   faultSeed?: number;
+  /**
+   * Take the caller's source address from X-Forwarded-For (first entry), as
+   * behind a proxy. Off by default: only tests that need two callers from
+   * different addresses on one loopback interface turn it on.
+   */
+  trustForwardedFor?: boolean;
 }
 
 /** A running simulator. */
@@ -63,9 +70,11 @@ export interface Simulator {
   readonly unexpectedErrors: unknown[];
   /** Regions DescribeRegions reports. */
   readonly regions: readonly string[];
+  /** CloudTrail LookupEvents over the mutation log, with its test controls (delay, failure, identities). */
+  readonly cloudtrail: CloudTrailSim;
   /** Makes requests signed with `accessKeyId` act in `accountId`. */
   mapAccessKey(accessKeyId: string, accountId: string): void;
-  /** Replaces the state (empty by default) and clears faults and request records. */
+  /** Replaces the state (empty by default) and clears faults (CloudTrail's too) and request records. */
   reset(state?: SimState): void;
   /** Stops listening and drops open connections. */
   close(): Promise<void>;
@@ -85,8 +94,10 @@ class SimulatorServer implements Simulator {
   readonly requests: RequestRecord[] = [];
   readonly unexpectedErrors: unknown[] = [];
   readonly regions: readonly string[];
+  readonly cloudtrail: CloudTrailSim;
   private readonly clock: () => Date;
   private readonly server: Server;
+  private readonly trustForwardedFor: boolean;
 
   constructor(opts: SimulatorOptions) {
     this.clock = opts.clock ?? opts.state?.clock ?? (() => new Date());
@@ -94,6 +105,8 @@ class SimulatorServer implements Simulator {
     this.state.clock = this.clock;
     this.faults = new FaultInjector(opts.faultSeed);
     this.regions = [...(opts.regions ?? DEFAULT_REGIONS)];
+    this.trustForwardedFor = opts.trustForwardedFor ?? false;
+    this.cloudtrail = new CloudTrailSim(() => this.state, this.clock);
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((e: unknown) => {
         this.unexpectedErrors.push(e);
@@ -126,6 +139,7 @@ class SimulatorServer implements Simulator {
     this.state = state ?? new SimState({ clock: this.clock });
     this.state.clock = this.clock;
     this.faults.clear();
+    this.cloudtrail.restore();
     this.requests.length = 0;
   }
 
@@ -152,11 +166,13 @@ class SimulatorServer implements Simulator {
     const accessKeyId = scope?.accessKeyId ?? "";
     const account = this.state.accountForKey(accessKeyId);
     const region = scope?.region ?? this.regions[0] ?? "us-east-1";
-    const sourceIp = req.socket.remoteAddress ?? "";
+    const forwarded = this.trustForwardedFor ? header(req, "x-forwarded-for")?.split(",")[0]?.trim() : undefined;
+    const sourceIp = forwarded || (req.socket.remoteAddress ?? "");
     const userAgent = header(req, "user-agent") ?? "";
+    const trailTarget = cloudTrailTarget(req);
     const record: RequestRecord = {
       time: this.clock().toISOString(),
-      action,
+      action: trailTarget?.split(".")[1] ?? action,
       accessKeyId,
       sourceIp,
       userAgent,
@@ -166,6 +182,13 @@ class SimulatorServer implements Simulator {
       requestId,
     };
     this.requests.push(record);
+    if (trailTarget !== undefined) {
+      const answer = this.cloudtrail.answer({ target: trailTarget, accessKeyId: scope?.accessKeyId, account, region, body, requestId });
+      sendTrailAnswer(res, answer, requestId);
+      record.status = answer.status;
+      if (answer.errorCode !== undefined) record.errorCode = answer.errorCode;
+      return;
+    }
 
     const handler = Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined;
     const decision = this.faults.decide(
