@@ -13,6 +13,26 @@ export interface AlertTarget {
   label: string | null;
 }
 
+/** Who made a change, from CloudTrail. */
+export interface AlertAttribution {
+  /** The identity's ARN. */
+  actorArn: string | null;
+  /** A short name (user, role session). */
+  actorName: string | null;
+  /** Access key used. */
+  accessKeyId: string | null;
+  /** Source address of the call. */
+  sourceIp: string | null;
+  /** User agent of the call. */
+  userAgent: string | null;
+  /** The API call. */
+  eventName: string;
+  /** When the call was made. */
+  eventTime: string;
+  /** CloudTrail event id. */
+  eventId: string;
+}
+
 /** One change as an alert shows it. */
 export interface AlertChange {
   /** change_events.id, for `sgwatch ack`. */
@@ -38,6 +58,8 @@ export interface AlertChange {
   approvalNote: string | null;
   /** For rules whose peer is a security group: that group's name, when known. */
   peerName?: string | null;
+  /** Who made it, once CloudTrail said so. */
+  attribution?: AlertAttribution | null;
   /** When this change undid an earlier unapproved one: which, and how long it was in effect. */
   reverts?: { changeId: number; exposureSeconds: number } | null;
 }
@@ -100,7 +122,14 @@ export interface ApprovalUnusedAlert {
   records: Array<{ id: string; selector: string; allows: string; from: string; until: string; approvedBy: string }>;
 }
 
-export type AlertPayload = DriftAlert | BlindAlert | RestoredAlert | ApprovalsInvalidAlert | ReminderAlert | ApprovalUnusedAlert;
+/** Who made unapproved changes that were alerted on before CloudTrail had the answer. */
+export interface AttributedAlert {
+  type: "attributed";
+  /** Each change with where and when it was found, and its attribution. */
+  items: Array<{ target: AlertTarget; detectedAt: string; change: AlertChange }>;
+}
+
+export type AlertPayload = AttributedAlert | DriftAlert | BlindAlert | RestoredAlert | ApprovalsInvalidAlert | ReminderAlert | ApprovalUnusedAlert;
 
 /** An alert as the dispatcher hands it to a channel. */
 export interface OutboxAlert {

@@ -18,13 +18,14 @@ const SYSTEM_SEVERITY: Record<Exclude<AlertPayload["type"], "drift">, Severity> 
   "monitoring-restored": "low",
   "approvals-invalid": "medium",
   reminder: "high",
+  attributed: "low",
   "approval-unused": "low",
 };
 
 export function routeAlert(routes: readonly ChannelRoute[], payload: AlertPayload): RoutedAlert[] {
   const out: RoutedAlert[] = [];
   for (const r of routes) {
-    if (payload.type === "reminder") {
+    if (payload.type === "reminder" || payload.type === "attributed") {
       // Reminders only concern critical and high changes; they follow the channel's threshold.
       const items = payload.items.filter((i) => severityRank(i.change.severity) >= severityRank(r.minSeverity));
       if (items.length === 0) continue;

@@ -37,6 +37,8 @@ const target = z
     roleArn: roleArn.optional(),
     externalId: z.string().min(1).optional(),
     endpoint: z.url({ message: "expected an http(s) URL" }).optional(),
+    /** Who made each change, from CloudTrail (IAM: cloudtrail:LookupEvents). */
+    attribution: z.enum(["cloudtrail", "off"]).default("off"),
   })
   .superRefine((t, ctx) => {
     const fromArn = t.roleArn?.split(":")[4];
@@ -155,6 +157,12 @@ export const configSchema = z
         maxAttempts: z.number().int().min(1).max(20).default(5),
         timeout: duration.prefault("30s"),
         maxPages: z.number().int().min(1).default(1000),
+      })
+      .prefault({}),
+    attribution: z
+      .strictObject({
+        /** Keep looking up a change's CloudTrail event this long after detection (events arrive minutes late), then mark it unattributed. */
+        horizon: duration.prefault("30m"),
       })
       .prefault({}),
     monitoring: z

@@ -9,6 +9,8 @@ export interface ResolvedTarget {
   roleArn?: string;
   externalId?: string;
   endpoint?: string;
+  /** CloudTrail attribution on. */
+  attribution: boolean;
 }
 
 export function resolveTargets(config: Config): ResolvedTarget[] {
@@ -17,6 +19,7 @@ export function resolveTargets(config: Config): ResolvedTarget[] {
       account: t.account,
       region,
       label: t.label ?? null,
+      attribution: t.attribution === "cloudtrail",
       ...(t.roleArn ? { roleArn: t.roleArn } : {}),
       ...(t.externalId ? { externalId: t.externalId } : {}),
       ...(t.endpoint ? { endpoint: t.endpoint } : {}),

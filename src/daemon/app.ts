@@ -9,6 +9,12 @@ import { dispatchDue, type DispatchResult } from "../alerts/dispatch.js";
 import { runCycle, type CycleProgress, type CycleResult } from "./cycle.js";
 import { createEc2Client, type ClientSpec, type Ec2ClientFactory } from "../aws/ec2-client.js";
 import type { GroupState } from "../model/types.js";
+import type { EC2Client } from "@aws-sdk/client-ec2";
+import { attributePending, type AttributionResult } from "../attribution/attribute.js";
+import { cloudTrailLookup } from "../attribution/lookup.js";
+import { resolveTargets } from "../config/targets.js";
+import { enqueueAttributed } from "../store/follow-up.js";
+import { routeAlert } from "../alerts/route.js";
 import { systemClock, type Clock } from "../util/time.js";
 
 /** What the app needs from outside. */
@@ -26,6 +32,9 @@ export class App {
   private readonly channels: Channels;
   private readonly stateCache = new Map<number, { pollId: number; state: Map<string, GroupState> }>();
   private dispatching: Promise<DispatchResult> | null = null;
+  /** One EC2 client per target, kept across cycles: connections and the adaptive rate limiter persist. */
+  private readonly clients = new Map<string, EC2Client>();
+  private trail: ReturnType<typeof cloudTrailLookup>;
   readonly clock: Clock;
   config: Config;
 
@@ -39,11 +48,12 @@ export class App {
       this.db.close();
       throw err;
     }
+    this.trail = this.makeTrail(opts.config);
   }
 
   /** One cycle over every target. */
-  cycle(opts: { signal?: AbortSignal; progress?: CycleProgress } = {}): Promise<CycleResult> {
-    return runCycle(
+  async cycle(opts: { signal?: AbortSignal; progress?: CycleProgress } = {}): Promise<CycleResult> {
+    const result = await runCycle(
       {
         db: this.db,
         config: this.config,
@@ -53,9 +63,47 @@ export class App {
         ...(this.opts.credentials ? { credentials: this.opts.credentials } : {}),
         routes: this.channels.routes,
         stateCache: this.stateCache,
+        clientCache: this.clients,
       },
       opts,
     );
+    try {
+      result.attribution = await this.attribute(opts.signal);
+      enqueueAttributed(this.db, this.clock(), result.attribution.attributedChangeIds, (p) => routeAlert(this.channels.routes, p));
+    } catch (err) {
+      this.opts.logger.error({ event: "attribution-failed", err }, "attribution failed");
+    }
+    return result;
+  }
+
+  private makeTrail(config: Config): ReturnType<typeof cloudTrailLookup> {
+    return cloudTrailLookup({
+      targets: resolveTargets(config),
+      maxAttempts: config.aws.maxAttempts,
+      timeoutMs: config.aws.timeout,
+      ...(this.opts.credentials ? { credentials: this.opts.credentials } : {}),
+      onTruncated: (t, groupId, pages) =>
+        this.opts.logger.warn({ event: "attribution-truncated", account: t.account, region: t.region, groupId, pages }, "CloudTrail lookup stopped at the page bound"),
+    });
+  }
+
+  /** Who made changes not yet attributed; never throws for CloudTrail's failures. */
+  attribute(signal?: AbortSignal): Promise<AttributionResult> {
+    const on = new Set(resolveTargets(this.config).filter((t) => t.attribution).map((t) => `${t.account}/${t.region}`));
+    return attributePending({
+      db: this.db,
+      clock: this.clock,
+      logger: this.opts.logger,
+      lookup: this.trail.lookup,
+      horizonMs: this.config.attribution.horizon,
+      enabled: (t) => on.has(`${t.account}/${t.region}`),
+      ...(signal ? { signal } : {}),
+    });
+  }
+
+  private dropClients(): void {
+    for (const c of this.clients.values()) c.destroy();
+    this.clients.clear();
   }
 
   /** Deliver due alerts; concurrent calls share one run. */
@@ -88,6 +136,9 @@ export class App {
       alerts: { ...config.alerts, log: this.config.alerts.log, email: this.config.alerts.email, webhook: this.config.alerts.webhook },
     };
     this.stateCache.clear();
+    this.dropClients();
+    this.trail.close();
+    this.trail = this.makeTrail(this.config);
     return ignored;
   }
 
@@ -102,6 +153,8 @@ export class App {
 
   async close(): Promise<void> {
     await this.dispatching?.catch(() => undefined);
+    this.dropClients();
+    this.trail.close();
     for (const c of this.channels.byName.values()) await c.close?.();
     if (this.db.open) {
       try {

@@ -7,6 +7,7 @@ import type { Config } from "../config/schema.js";
 import { resolveTargets, type ResolvedTarget } from "../config/targets.js";
 import { collectSecurityGroups } from "../aws/collect.js";
 import type { Ec2ClientFactory, ClientSpec } from "../aws/ec2-client.js";
+import type { EC2Client } from "@aws-sdk/client-ec2";
 import { classifyPollError, CollectError, type PollError } from "../aws/poll-error.js";
 import { normalizeGroups } from "../model/normalize.js";
 import type { GroupState } from "../model/types.js";
@@ -22,6 +23,7 @@ import { activeCliApprovals, mirrorFileApprovals, revokedIds } from "../store/ap
 import { followUp } from "../store/follow-up.js";
 import { enqueueAlert } from "../store/outbox-repo.js";
 import { judgeChanges } from "./judge.js";
+import type { AttributionResult } from "../attribution/attribute.js";
 import { mapPool } from "../util/pool.js";
 import type { Clock } from "../util/time.js";
 
@@ -42,6 +44,8 @@ export interface CycleDeps {
    * database (checked against the last successful poll id before use).
    */
   stateCache?: Map<number, { pollId: number; state: Map<string, GroupState> }>;
+  /** EC2 clients kept between cycles, by target; without it a client is made and destroyed per poll. */
+  clientCache?: Map<string, EC2Client>;
 }
 
 /** Progress callbacks for a terminal. */
@@ -76,6 +80,8 @@ export interface CycleResult {
   targets: TargetResult[];
   approvalProblems: ApprovalProblem[];
   approvalRecords: number;
+  /** What attribution did after the polls. */
+  attribution?: AttributionResult;
 }
 
 /**
@@ -127,7 +133,7 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
   let pages = 0;
   let groups: GroupState[];
   try {
-    const client = deps.clientFactory({
+    const spec: ClientSpec = {
       region: t.region,
       ...(t.endpoint ? { endpoint: t.endpoint } : {}),
       ...(t.roleArn ? { roleArn: t.roleArn } : {}),
@@ -135,9 +141,16 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
       maxAttempts: config.aws.maxAttempts,
       timeoutMs: config.aws.timeout,
       ...(deps.credentials ? { credentials: deps.credentials } : {}),
-    });
+    };
+    const key = `${t.account}/${t.region}/${t.roleArn ?? ""}/${t.endpoint ?? ""}`;
+    const cached = deps.clientCache?.get(key);
+    const client = cached ?? deps.clientFactory(spec);
+    if (!cached) deps.clientCache?.set(key, client);
     // Destroying the client ends requests in flight, so shutdown need not wait for them.
-    const onAbort = (): void => client.destroy();
+    const onAbort = (): void => {
+      deps.clientCache?.delete(key);
+      client.destroy();
+    };
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
       const collected = await collectSecurityGroups(client, {
@@ -149,7 +162,7 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
       groups = normalizeGroups(collected.groups);
     } finally {
       signal?.removeEventListener("abort", onAbort);
-      client.destroy();
+      if (!deps.clientCache) client.destroy();
     }
     // Credentials that reach another account would make that account's groups
     // look like this one's, and this one's look deleted.
@@ -212,5 +225,7 @@ export function summarizeCycle(r: CycleResult): Record<string, number> {
     changesApproved: approved,
     changesUnapproved: unapproved,
     durationMs: Date.parse(r.finishedAt) - Date.parse(r.startedAt),
+    attributed: r.attribution?.attributed ?? 0,
+    attributionPending: r.attribution?.pending ?? 0,
   };
 }

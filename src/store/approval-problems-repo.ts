@@ -16,6 +16,8 @@ export function noteApprovalProblems(db: Database, problems: readonly ProblemToN
      ON CONFLICT (key) DO UPDATE SET last_seen = excluded.last_seen`,
   );
   const exists = db.prepare("SELECT 1 FROM approval_problems WHERE key = ?");
+  // A problem no longer present is forgotten, so if it comes back it alerts again.
+  db.prepare("DELETE FROM approval_problems WHERE key NOT IN (SELECT value FROM json_each(?))").run(JSON.stringify(problems.map((p) => p.key)));
   const fresh: ProblemToNote[] = [];
   for (const p of problems) {
     if (!exists.get(p.key)) fresh.push(p);

@@ -8,6 +8,7 @@ import { columnsToRule, type RuleColumns } from "./rule-columns.js";
 import { enqueueAlert } from "./outbox-repo.js";
 import { takeUnfulfilled } from "./approvals-repo.js";
 import type { RoutedAlert } from "./record-poll.js";
+import { attributionsFor } from "../attribution/read.js";
 
 interface OpenChangeRow extends RuleColumns {
   id: number;
@@ -72,9 +73,14 @@ export function followUp(
       for (const r of route(p)) enqueueAlert(db, r.channel, r.severity, r.payload, nowIso);
     };
     if (open.length > 0) {
+      const who = attributionsFor(db, open.map((r) => r.id));
       enqueue({
         type: "reminder",
-        items: open.map((r) => ({ target: { account: r.account, region: r.region, label: r.label }, detectedAt: r.detected_at, change: rowToAlertChange(r) })),
+        items: open.map((r) => ({
+          target: { account: r.account, region: r.region, label: r.label },
+          detectedAt: r.detected_at,
+          change: { ...rowToAlertChange(r), attribution: who.get(r.id) ?? null },
+        })),
       });
       const mark = db.prepare("UPDATE change_events SET last_reminded_at = ? WHERE id = ?");
       for (const r of open) mark.run(nowIso, r.id);
@@ -87,5 +93,40 @@ export function followUp(
       });
     }
     return { reminded: open.length, unusedApprovals: unused.length };
+  })();
+}
+
+/**
+ * Tell people who made unapproved changes they were already alerted about:
+ * the drift alert goes out when the change is seen, CloudTrail answers minutes
+ * later. Acknowledged changes are left out. One alert per target.
+ */
+export function enqueueAttributed(db: Database, now: Date, changeIds: readonly number[], route: (p: AlertPayload) => RoutedAlert[]): number {
+  if (changeIds.length === 0) return 0;
+  return db.transaction((): number => {
+    const rows = db
+      .prepare(
+        `SELECT c.*, t.account, t.region, t.label FROM change_events c
+         JOIN targets t ON t.id = c.target_id
+         LEFT JOIN acknowledgements a ON a.change_id = c.id
+         WHERE c.id IN (SELECT value FROM json_each(?)) AND c.status = 'unapproved' AND a.change_id IS NULL
+         ORDER BY c.target_id, CASE c.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, c.id`,
+      )
+      .all(JSON.stringify(changeIds)) as OpenChangeRow[];
+    const who = attributionsFor(db, rows.map((r) => r.id));
+    const byTarget = new Map<string, OpenChangeRow[]>();
+    for (const r of rows) byTarget.set(`${r.account}/${r.region}`, [...(byTarget.get(`${r.account}/${r.region}`) ?? []), r]);
+    for (const list of byTarget.values()) {
+      const payload: AlertPayload = {
+        type: "attributed",
+        items: list.map((r) => ({
+          target: { account: r.account, region: r.region, label: r.label },
+          detectedAt: r.detected_at,
+          change: { ...rowToAlertChange(r), attribution: who.get(r.id) ?? null },
+        })),
+      };
+      for (const routed of route(payload)) enqueueAlert(db, routed.channel, routed.severity, routed.payload, now.toISOString());
+    }
+    return rows.length;
   })();
 }

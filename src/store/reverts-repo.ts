@@ -35,6 +35,9 @@ export function markReverts(
     `SELECT id, detected_at FROM change_events
      WHERE target_id = ? AND group_id = ? AND rule_key = ? AND kind = ? AND status = 'unapproved' AND reverted_at IS NULL
        AND id < ?
+       -- A change that itself undid an earlier one (closing a rule someone
+       -- opened) is a response, not drift to be undone in turn.
+       AND NOT EXISTS (SELECT 1 FROM change_events u WHERE u.reverted_by_change_id = change_events.id)
      ORDER BY id DESC LIMIT 1`,
   );
   const mark = db.prepare("UPDATE change_events SET reverted_at = ?, reverted_by_change_id = ?, exposure_seconds = ? WHERE id = ?");

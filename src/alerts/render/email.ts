@@ -1,7 +1,7 @@
 // The email for an alert: subject, plain text and HTML. Every value from the
 // API is escaped in HTML and stripped of line breaks in the subject.
 import type { AlertPayload, AlertChange, DriftAlert } from "../payload.js";
-import { ackCommand, approvalSnippet, changeText, consoleUrl, groupLabel, revertText, targetName } from "./words.js";
+import { ackCommand, approvalSnippet, changeText, consoleUrl, groupLabel, revertText, targetName, whoText } from "./words.js";
 import { escapeHtml, htmlText, oneLine } from "./sanitize.js";
 import type { Severity } from "../../model/types.js";
 
@@ -36,6 +36,11 @@ function subjectOf(p: AlertPayload): string {
     }
     case "approval-unused":
       return `[sgwatch] ${p.records.length} approved change${p.records.length === 1 ? "" : "s"} never happened`;
+    case "attributed": {
+      const first = p.items[0];
+      const where = first ? ` in ${targetName(first.target)} ${first.target.region}` : "";
+      return `[sgwatch] who made ${p.items.length} unapproved change${p.items.length === 1 ? "" : "s"}${where}`;
+    }
   }
 }
 
@@ -58,6 +63,8 @@ function driftText(a: DriftAlert): string {
     if (c.approvalNote) lines.push(`          nearest approval: ${oneLine(c.approvalNote)}`);
     const rev = revertText(c);
     if (rev) lines.push(`          ${rev}`);
+    const who = whoText(c);
+    if (who) lines.push(`          ${who}`);
     lines.push(`          ${consoleUrl(a.target.region, c.groupId)}`, "");
   }
   lines.push("If these changes are fine, acknowledge them:", `  ${ackCommand(a.changes.map((c) => c.changeId))}`, "");
@@ -75,6 +82,7 @@ function changeRowHtml(a: DriftAlert, c: AlertChange): string {
     c.rule?.description && c.kind !== "rule-description-changed" ? `rule description: “${htmlText(c.rule.description)}”` : "",
     c.approvalNote ? `nearest approval: ${htmlText(c.approvalNote)}` : "",
     revertText(c) ? htmlText(revertText(c) ?? "") : "",
+    whoText(c) ? htmlText(whoText(c) ?? "", 600) : "",
   ].filter(Boolean);
   return (
     `<tr style="border-top:1px solid #ddd">` +
@@ -130,6 +138,18 @@ function otherText(p: Exclude<AlertPayload, DriftAlert>): string {
             (i) =>
               `${i.change.severity.toUpperCase().padEnd(8)} #${i.change.changeId}  ${targetName(i.target)} ${i.target.region}  ${groupLabel(i.change)}: ` +
               `${changeText(i.change)} (since ${i.detectedAt})`,
+          )
+          .join("\n") +
+        `\n\nIf they are fine, acknowledge them:\n  ${ackCommand(p.items.map((i) => i.change.changeId))}\n`
+      );
+    case "attributed":
+      return (
+        `CloudTrail now says who made these unapproved changes (alerted earlier):\n\n` +
+        p.items
+          .map(
+            (i) =>
+              `${i.change.severity.toUpperCase().padEnd(8)} #${i.change.changeId}  ${groupLabel(i.change)}: ${changeText(i.change)} (seen ${i.detectedAt})\n` +
+              `          ${whoText(i.change) ?? "no CloudTrail event found"}`,
           )
           .join("\n") +
         `\n\nIf they are fine, acknowledge them:\n  ${ackCommand(p.items.map((i) => i.change.changeId))}\n`

@@ -94,3 +94,17 @@ export function approvalSnippet(c: AlertChange, detectedAt: string): string | nu
   }
   return lines.join("\n");
 }
+
+/** "made by alice (arn:…) from 203.0.113.7 with aws-cli/2.15 — AuthorizeSecurityGroupIngress at …", or null. */
+export function whoText(c: Pick<AlertChange, "attribution">): string | null {
+  const a = c.attribution;
+  if (!a) return null;
+  const actor = a.actorName && a.actorArn ? `${oneLine(a.actorName, 80)} (${oneLine(a.actorArn, 200)})` : oneLine(a.actorArn ?? a.actorName ?? "unknown identity", 200);
+  const parts = [`made by ${actor}`];
+  if (a.sourceIp) parts.push(`from ${oneLine(a.sourceIp, 64)}`);
+  if (a.userAgent) parts.push(`with ${oneLine(a.userAgent, 120)}`);
+  let text = parts.join(" ");
+  text += ` — ${oneLine(a.eventName, 64)} at ${oneLine(a.eventTime, 40)}`;
+  if (a.accessKeyId) text += `, key ${oneLine(a.accessKeyId, 40)}`;
+  return `${text}, event ${oneLine(a.eventId, 80)}`;
+}
