@@ -1,0 +1,142 @@
+// One self-contained sgwatch world for a scenario: the simulator over HTTP
+// (seeded demo account), the SMTP mail sink, a fake clock, a config and
+// approvals directory in a temp dir, App in-process, and a read-only
+// connection to its SQLite file. `poll()` is one cycle plus delivery, as the
+// daemon's tick does it; `newMails()` returns what arrived since last asked.
+import BetterSqlite3, { type Database } from "better-sqlite3";
+import type { ParsedMail } from "mailparser";
+import { App } from "../../src/daemon/app.js";
+import type { CycleResult } from "../../src/daemon/cycle.js";
+import { startMailSink, type MailSink } from "../../src/demo/mail-sink.js";
+import { makeTempDir, type TempDir } from "./temp-dir.js";
+import { startSimHarness, MONITOR, type SimHarness } from "./sim-harness.js";
+import { writeTestConfig, loadTestConfig, type TestConfigFiles } from "./config-file.js";
+import { captureLog, type CapturedLog } from "./log-capture.js";
+import { fakeClock, REFERENCE_INSTANT, type FakeClock } from "./fake-clock.js";
+import { parseMessages } from "./mailbox.js";
+
+/** A row of the `changes` view (migration 0002), the columns the approval tests read. */
+export interface ChangeViewRow {
+  id: number;
+  time: string;
+  group_id: string;
+  group_name: string;
+  kind: string;
+  direction: string | null;
+  protocol: string | null;
+  ports: string | null;
+  source: string | null;
+  severity: string;
+  /** What the change is now: unapproved / approved / acknowledged / reverted. */
+  status: string;
+  approval_id: string | null;
+  acked_by: string | null;
+  ack_reason: string | null;
+  ack_ticket: string | null;
+  reverted_at: string | null;
+  /** Readable exposure ("2 h 13 min"), or null. */
+  exposure: string | null;
+  /** What was decided when the change was found. */
+  detected_status: string;
+  approval_note: string | null;
+  since_previous_poll: string | null;
+}
+
+/** A row of the `approvals` view. */
+export interface ApprovalViewRow {
+  id: string;
+  state: string;
+  window_from: string;
+  window_until: string;
+  standing: number;
+  selector: string;
+  allows: string;
+  approved_by: string;
+  reason: string;
+  origin: string;
+  file: string | null;
+  line: number | null;
+  changes_covered: number;
+  revoked_at: string | null;
+}
+
+/** A running world. */
+export interface AppWorld {
+  readonly tmp: TempDir;
+  readonly harness: SimHarness;
+  readonly sink: MailSink;
+  readonly log: CapturedLog;
+  readonly clock: FakeClock;
+  readonly files: TestConfigFiles;
+  readonly app: App;
+  /** Read-only connection to the App's database. */
+  readonly reader: Database;
+  /** One cycle, then deliver what it queued. */
+  poll(): Promise<CycleResult>;
+  /** Every row of the `changes` view, by id. */
+  changes(): ChangeViewRow[];
+  /** One row of the `changes` view. */
+  change(id: number): ChangeViewRow;
+  /** Every row of the `approvals` view, by id. */
+  approvals(): ApprovalViewRow[];
+  /** Messages received since the last call (or since start), parsed. */
+  newMails(): Promise<ParsedMail[]>;
+  close(): Promise<void>;
+}
+
+/** Options of startAppWorld. */
+export interface AppWorldOptions {
+  /** Top-level config keys merged over the test defaults (see writeTestConfig). */
+  extra?: Record<string, unknown>;
+  /** Called with the approvals dir before App starts (to write records for the baseline cycle). */
+  beforeStart?(approvalsDir: string): void;
+}
+
+export async function startAppWorld(opts: AppWorldOptions = {}): Promise<AppWorld> {
+  const tmp = makeTempDir();
+  const harness = await startSimHarness();
+  const sink = await startMailSink();
+  const log = captureLog();
+  const clock = fakeClock(REFERENCE_INSTANT); // 2026-03-02 10:00 UTC
+  const files = writeTestConfig({ dir: tmp.path, endpoint: harness.endpoint, smtpPort: sink.port, ...(opts.extra ? { extra: opts.extra } : {}) });
+  opts.beforeStart?.(files.approvalsDir);
+  const app = new App({ config: loadTestConfig(files), logger: log.logger, env: {}, clock: clock.clock, credentials: MONITOR });
+  const reader = new BetterSqlite3(files.databasePath, { readonly: true });
+  let seen = 0;
+  const changes = (): ChangeViewRow[] => reader.prepare("SELECT * FROM changes ORDER BY id").all() as ChangeViewRow[];
+  return {
+    tmp,
+    harness,
+    sink,
+    log,
+    clock,
+    files,
+    app,
+    reader,
+    async poll() {
+      const result = await app.cycle();
+      await app.dispatch();
+      return result;
+    },
+    changes,
+    change(id) {
+      const row = reader.prepare("SELECT * FROM changes WHERE id = ?").get(id) as ChangeViewRow | undefined;
+      if (!row) throw new Error(`no change ${id} in the changes view`);
+      return row;
+    },
+    approvals: () => reader.prepare("SELECT * FROM approvals ORDER BY id").all() as ApprovalViewRow[],
+    async newMails() {
+      const all = await parseMessages(sink);
+      const fresh = all.slice(seen);
+      seen = all.length;
+      return fresh;
+    },
+    async close() {
+      reader.close();
+      await app.close();
+      await sink.close();
+      await harness.close();
+      tmp.remove();
+    },
+  };
+}
