@@ -4,3 +4,7 @@
 -- failed one.
 CREATE INDEX outbox_by_status_channel ON outbox (status, channel);
 CREATE INDEX polls_ok_by_target ON polls (target_id, id) WHERE status = 'ok';
+
+-- "Which rules are open to the world right now?" (current_rules WHERE
+-- world_open): a seek on the world CIDRs instead of a scan of every current rule.
+CREATE INDEX rule_versions_current_by_source ON rule_versions (source) WHERE removed_poll_id IS NULL;

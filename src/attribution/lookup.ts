@@ -28,7 +28,7 @@ export const createCloudTrailClient: CloudTrailClientFactory = (spec) => {
     ...(credentials ? { credentials } : {}),
     maxAttempts: spec.maxAttempts,
     retryMode: "adaptive",
-    requestHandler: { requestTimeout: spec.timeoutMs, connectionTimeout: Math.min(spec.timeoutMs, 10_000) },
+    requestHandler: { requestTimeout: spec.timeoutMs, connectionTimeout: Math.min(spec.timeoutMs, 10_000), throwOnRequestTimeout: true },
   });
 };
 

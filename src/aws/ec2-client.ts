@@ -39,6 +39,7 @@ export const createEc2Client: Ec2ClientFactory = (spec) => {
     ...(credentials ? { credentials } : {}),
     maxAttempts: spec.maxAttempts,
     retryMode: "adaptive",
-    requestHandler: { requestTimeout: spec.timeoutMs, connectionTimeout: Math.min(spec.timeoutMs, 10_000) },
+    // throwOnRequestTimeout: without it the SDK only logs a warning and waits on.
+    requestHandler: { requestTimeout: spec.timeoutMs, connectionTimeout: Math.min(spec.timeoutMs, 10_000), throwOnRequestTimeout: true },
   });
 };

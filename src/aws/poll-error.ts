@@ -36,10 +36,11 @@ export function classifyPollError(err: unknown): PollError {
   const name = typeof e?.name === "string" ? e.name : "Error";
   const code = typeof e?.code === "string" ? e.code : "";
   const text = errorMessage(err);
-  if (name === "TimeoutError" || code === "ETIMEDOUT" || /timed? ?out/i.test(text)) return { code: "Timeout", message: `request timed out: ${text}` };
+  // The SDK names a reset socket "TimeoutError" too; the socket's code says what happened.
   if (["ECONNRESET", "ECONNREFUSED", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH"].includes(code)) {
     return { code: "NetworkError", message: `network error ${code}: ${text}` };
   }
+  if (name === "TimeoutError" || code === "ETIMEDOUT" || /timed? ?out/i.test(text)) return { code: "Timeout", message: `request timed out: ${text}` };
   const hint = PERMISSION_HINT[name];
   if (hint) return { code: name, message: `${hint}: ${text}` };
   const status = e?.$metadata?.httpStatusCode;

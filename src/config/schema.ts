@@ -133,6 +133,8 @@ export const configSchema = z
         webhook: webhookChannel.optional(),
         /** Re-alert unapproved critical/high changes nobody acknowledged or reverted, this often. */
         remindEvery: duration.prefault("24h"),
+        /** Delivered alerts are kept this long (for `sgwatch alerts`), then deleted; changes keep their own history. */
+        keepSent: duration.prefault("30d"),
         retry: z
           .strictObject({
             baseDelay: duration.prefault("30s"),

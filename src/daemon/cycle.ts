@@ -9,7 +9,7 @@ import { collectSecurityGroups } from "../aws/collect.js";
 import type { Ec2ClientFactory, ClientSpec } from "../aws/ec2-client.js";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import { classifyPollError, CollectError, type PollError } from "../aws/poll-error.js";
-import { normalizeGroups } from "../model/normalize.js";
+import { GroupNormalizer } from "../model/normalize.js";
 import type { GroupState } from "../model/types.js";
 import type { JudgedChange } from "../model/judged.js";
 import { loadApprovalsDir, type ApprovalProblem } from "../approvals/load.js";
@@ -153,13 +153,15 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
     };
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
+      const normalizer = new GroupNormalizer();
       const collected = await collectSecurityGroups(client, {
         maxPages: config.aws.maxPages,
         ...(signal ? { signal } : {}),
         onPage: (p, g) => progress.onPage?.(t, p, g),
+        sink: (page) => normalizer.add(page),
       });
       pages = collected.pages;
-      groups = normalizeGroups(collected.groups);
+      groups = normalizer.result();
     } finally {
       signal?.removeEventListener("abort", onAbort);
       if (!deps.clientCache) client.destroy();
@@ -200,7 +202,7 @@ export async function runCycle(deps: CycleDeps, opts: { signal?: AbortSignal; pr
   const approvals = loadApprovals(deps, startedAt);
   const targets = resolveTargets(deps.config);
   const results = await mapPool(targets, deps.config.concurrency, (t) => pollTarget(deps, t, approvals.records, opts.progress ?? {}, opts.signal));
-  const follow = followUp(deps.db, deps.clock(), deps.config.alerts.remindEvery, (p) => routeAlert(deps.routes, p));
+  const follow = followUp(deps.db, deps.clock(), deps.config.alerts.remindEvery, (p) => routeAlert(deps.routes, p), deps.config.alerts.keepSent);
   if (follow.reminded > 0 || follow.unusedApprovals > 0) deps.logger.info({ event: "follow-up", ...follow }, "reminders and unused approvals queued");
   return {
     startedAt,

@@ -247,15 +247,36 @@ export function normalizeGroup(raw: SecurityGroup): GroupState {
  * A group listed twice (pages overlapping) is kept once when both copies agree;
  * two different copies of one group are an error, not a guess.
  */
-export function normalizeGroups(raw: SecurityGroup[]): GroupState[] {
-  const byId = new Map<string, GroupState>();
-  raw.forEach((g, i) => {
-    const state = normalizeOne(g, `SecurityGroups[${i}]`);
-    const seen = byId.get(state.groupId);
-    if (seen !== undefined && JSON.stringify(seen) !== JSON.stringify(state)) {
-      throw new NormalizeError(state.groupId, state.groupId, `SecurityGroups[${i}]`, "repeats the group with different content");
+/**
+ * Normalises a describe result page by page, so the caller can let go of each
+ * raw page once it is read (the raw SDK objects are the bulk of a poll's
+ * memory). A group seen twice (overlapping pages) must be identical.
+ */
+export class GroupNormalizer {
+  private readonly byId = new Map<string, GroupState>();
+  private seen = 0;
+
+  /** Add one page's groups. Throws NormalizeError. */
+  add(raw: readonly SecurityGroup[]): void {
+    for (const g of raw) {
+      const where = `SecurityGroups[${this.seen++}]`;
+      const state = normalizeOne(g, where);
+      const earlier = this.byId.get(state.groupId);
+      if (earlier !== undefined && JSON.stringify(earlier) !== JSON.stringify(state)) {
+        throw new NormalizeError(state.groupId, state.groupId, where, "repeats the group with different content");
+      }
+      this.byId.set(state.groupId, state);
     }
-    byId.set(state.groupId, state);
-  });
-  return [...byId.values()].sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
+  }
+
+  /** Every group, sorted by id. */
+  result(): GroupState[] {
+    return [...this.byId.values()].sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
+  }
+}
+
+export function normalizeGroups(raw: SecurityGroup[]): GroupState[] {
+  const n = new GroupNormalizer();
+  n.add(raw);
+  return n.result();
 }

@@ -1,5 +1,6 @@
 // Remembers approval-file problems already alerted on.
 import type { Database } from "better-sqlite3";
+import { sql } from "./statements.js";
 
 /** A problem to note. */
 export interface ProblemToNote {
@@ -11,13 +12,13 @@ export interface ProblemToNote {
 
 /** Record problems; returns the ones never seen before (to alert on). */
 export function noteApprovalProblems(db: Database, problems: readonly ProblemToNote[], now: string): ProblemToNote[] {
-  const insert = db.prepare(
+  const insert = sql(db, 
     `INSERT INTO approval_problems (key, file, line, message, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?)
      ON CONFLICT (key) DO UPDATE SET last_seen = excluded.last_seen`,
   );
-  const exists = db.prepare("SELECT 1 FROM approval_problems WHERE key = ?");
+  const exists = sql(db, "SELECT 1 FROM approval_problems WHERE key = ?");
   // A problem no longer present is forgotten, so if it comes back it alerts again.
-  db.prepare("DELETE FROM approval_problems WHERE key NOT IN (SELECT value FROM json_each(?))").run(JSON.stringify(problems.map((p) => p.key)));
+  sql(db, "DELETE FROM approval_problems WHERE key NOT IN (SELECT value FROM json_each(?))").run(JSON.stringify(problems.map((p) => p.key)));
   const fresh: ProblemToNote[] = [];
   for (const p of problems) {
     if (!exists.get(p.key)) fresh.push(p);

@@ -3,6 +3,7 @@ import type { Database } from "better-sqlite3";
 import type { JudgedChange } from "../model/judged.js";
 import { ruleToColumns } from "./rule-columns.js";
 import { ruleKey } from "../model/rule-key.js";
+import { sql } from "./statements.js";
 
 /** Where a batch of changes was detected. */
 export interface ChangeContext {
@@ -14,7 +15,7 @@ export interface ChangeContext {
 
 /** Insert the changes; returns their ids in the same order. */
 export function insertChanges(db: Database, ctx: ChangeContext, judged: JudgedChange[]): number[] {
-  const stmt = db.prepare(
+  const stmt = sql(db, 
     `INSERT INTO change_events (poll_id, target_id, detected_at, interval_start, kind, group_id, group_name, vpc_id,
        direction, protocol, from_port, to_port, source_kind, source, source_account, peering_id, description,
        old_description, before, after, severity, status, approval_id, approval_ids, approval_note, rule_key)
@@ -22,7 +23,7 @@ export function insertChanges(db: Database, ctx: ChangeContext, judged: JudgedCh
        @direction, @protocol, @from_port, @to_port, @source_kind, @source, @source_account, @peering_id, @description,
        @old_description, @before, @after, @severity, @status, @approval_id, @approval_ids, @approval_note, @rule_key)`,
   );
-  const link = db.prepare("INSERT INTO change_approvals (change_id, approval_id) VALUES (?, ?)");
+  const link = sql(db, "INSERT INTO change_approvals (change_id, approval_id) VALUES (?, ?)");
   const noRule = {
     direction: null, protocol: null, from_port: null, to_port: null, source_kind: null,
     source: null, source_account: null, peering_id: null, description: null,

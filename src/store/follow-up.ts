@@ -54,6 +54,7 @@ export function followUp(
   now: Date,
   remindEveryMs: number,
   route: (p: AlertPayload) => RoutedAlert[],
+  keepSentMs: number = 30 * 86_400_000,
 ): FollowUpResult {
   return db.transaction((): FollowUpResult => {
     const nowIso = now.toISOString();
@@ -85,6 +86,8 @@ export function followUp(
       const mark = db.prepare("UPDATE change_events SET last_reminded_at = ? WHERE id = ?");
       for (const r of open) mark.run(nowIso, r.id);
     }
+    // Sent alerts are delivery receipts; the changes they reported stay in change_events.
+    db.prepare("DELETE FROM outbox WHERE status = 'sent' AND sent_at < ?").run(new Date(now.getTime() - keepSentMs).toISOString());
     const unused = takeUnfulfilled(db, nowIso);
     if (unused.length > 0) {
       enqueue({

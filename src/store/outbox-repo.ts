@@ -2,6 +2,7 @@
 import type { Database } from "better-sqlite3";
 import type { AlertPayload, OutboxAlert } from "../alerts/payload.js";
 import type { Severity } from "../model/types.js";
+import { sql } from "./statements.js";
 
 /** An outbox row. */
 export interface OutboxRow {
@@ -20,8 +21,7 @@ export interface OutboxRow {
 }
 
 export function enqueueAlert(db: Database, channel: string, severity: Severity, payload: AlertPayload, now: string): number {
-  const info = db
-    .prepare(
+  const info = sql(db, 
       `INSERT INTO outbox (created_at, queued_at, channel, kind, severity, payload, next_attempt_at)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     )
@@ -31,38 +31,37 @@ export function enqueueAlert(db: Database, channel: string, severity: Severity, 
 
 /** Pending alerts whose next attempt is due, oldest first. */
 export function dueAlerts(db: Database, now: string, limit = 100): OutboxRow[] {
-  return db
-    .prepare("SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?")
+  return sql(db, "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?")
     .all(now, limit) as OutboxRow[];
 }
 
 export function markSent(db: Database, id: number, now: string): void {
-  db.prepare("UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?").run(now, id);
+  sql(db, "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?").run(now, id);
 }
 
 export function markRetry(db: Database, id: number, error: string, nextAttemptAt: string): void {
-  db.prepare("UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?").run(error, nextAttemptAt, id);
+  sql(db, "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?").run(error, nextAttemptAt, id);
 }
 
 export function markDead(db: Database, id: number, error: string): void {
-  db.prepare("UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = ? WHERE id = ?").run(error, id);
+  sql(db, "UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = ? WHERE id = ?").run(error, id);
 }
 
 /** Put a dead or pending alert back in the queue, due now. */
 export function requeue(db: Database, id: number, now: string): boolean {
-  return db.prepare("UPDATE outbox SET status = 'pending', next_attempt_at = ?, queued_at = ? WHERE id = ? AND status != 'sent'").run(now, now, id).changes > 0;
+  return sql(db, "UPDATE outbox SET status = 'pending', next_attempt_at = ?, queued_at = ? WHERE id = ? AND status != 'sent'").run(now, now, id).changes > 0;
 }
 
 export function listOutbox(db: Database, status: OutboxRow["status"] | null, limit = 200): OutboxRow[] {
   return (
     status
-      ? db.prepare("SELECT * FROM outbox WHERE status = ? ORDER BY id DESC LIMIT ?").all(status, limit)
-      : db.prepare("SELECT * FROM outbox ORDER BY id DESC LIMIT ?").all(limit)
+      ? sql(db, "SELECT * FROM outbox WHERE status = ? ORDER BY id DESC LIMIT ?").all(status, limit)
+      : sql(db, "SELECT * FROM outbox ORDER BY id DESC LIMIT ?").all(limit)
   ) as OutboxRow[];
 }
 
 export function countOutbox(db: Database): Record<OutboxRow["status"], number> {
-  const rows = db.prepare("SELECT status, count(*) AS n FROM outbox GROUP BY status").all() as Array<{ status: OutboxRow["status"]; n: number }>;
+  const rows = sql(db, "SELECT status, count(*) AS n FROM outbox GROUP BY status").all() as Array<{ status: OutboxRow["status"]; n: number }>;
   const out = { pending: 0, sent: 0, dead: 0 };
   for (const r of rows) out[r.status] = r.n;
   return out;

@@ -1,5 +1,6 @@
 // The polls table: one row per poll attempt.
 import type { Database } from "better-sqlite3";
+import { sql } from "./statements.js";
 
 /** A poll row. */
 export interface PollRow {
@@ -32,8 +33,7 @@ export interface NewPoll {
 }
 
 export function insertPoll(db: Database, p: NewPoll): number {
-  const info = db
-    .prepare(
+  const info = sql(db, 
       `INSERT INTO polls (target_id, started_at, finished_at, status, baseline, pages, group_count, rule_count, error_code, error)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
@@ -42,14 +42,14 @@ export function insertPoll(db: Database, p: NewPoll): number {
 }
 
 export function setPollChangeCount(db: Database, pollId: number, count: number): void {
-  db.prepare("UPDATE polls SET change_count = ? WHERE id = ?").run(count, pollId);
+  sql(db, "UPDATE polls SET change_count = ? WHERE id = ?").run(count, pollId);
 }
 
 /** The target's latest successful poll, or undefined before its baseline. */
 export function lastSuccessfulPoll(db: Database, targetId: number): PollRow | undefined {
-  return db.prepare("SELECT * FROM polls WHERE target_id = ? AND status = 'ok' ORDER BY id DESC LIMIT 1").get(targetId) as PollRow | undefined;
+  return sql(db, "SELECT * FROM polls WHERE target_id = ? AND status = 'ok' ORDER BY id DESC LIMIT 1").get(targetId) as PollRow | undefined;
 }
 
 export function lastPoll(db: Database, targetId: number): PollRow | undefined {
-  return db.prepare("SELECT * FROM polls WHERE target_id = ? ORDER BY id DESC LIMIT 1").get(targetId) as PollRow | undefined;
+  return sql(db, "SELECT * FROM polls WHERE target_id = ? ORDER BY id DESC LIMIT 1").get(targetId) as PollRow | undefined;
 }

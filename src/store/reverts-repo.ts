@@ -3,6 +3,7 @@
 // from the poll that first saw the change to the poll that saw it undone.
 import type { Database } from "better-sqlite3";
 import type { ChangeKind } from "../model/types.js";
+import { sql } from "./statements.js";
 
 /** A change that a new change undid. */
 export interface RevertedChange {
@@ -31,7 +32,7 @@ export function markReverts(
   detectedAt: string,
   newChanges: ReadonlyArray<{ id: number; kind: ChangeKind; groupId: string; ruleKey: string | null }>,
 ): RevertedChange[] {
-  const find = db.prepare(
+  const find = sql(db, 
     `SELECT id, detected_at FROM change_events
      WHERE target_id = ? AND group_id = ? AND rule_key = ? AND kind = ? AND status = 'unapproved' AND reverted_at IS NULL
        AND id < ?
@@ -40,7 +41,7 @@ export function markReverts(
        AND NOT EXISTS (SELECT 1 FROM change_events u WHERE u.reverted_by_change_id = change_events.id)
      ORDER BY id DESC LIMIT 1`,
   );
-  const mark = db.prepare("UPDATE change_events SET reverted_at = ?, reverted_by_change_id = ?, exposure_seconds = ? WHERE id = ?");
+  const mark = sql(db, "UPDATE change_events SET reverted_at = ?, reverted_by_change_id = ?, exposure_seconds = ? WHERE id = ?");
   const out: RevertedChange[] = [];
   for (const c of newChanges) {
     const opposite = OPPOSITE[c.kind];

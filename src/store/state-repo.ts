@@ -4,6 +4,7 @@ import type { Database } from "better-sqlite3";
 import type { Change, GroupState } from "../model/types.js";
 import { ruleKey } from "../model/rule-key.js";
 import { columnsToRule, ruleToColumns, tagsToJson, type RuleColumns } from "./rule-columns.js";
+import { sql } from "./statements.js";
 
 interface GroupRow {
   group_id: string;
@@ -21,8 +22,7 @@ interface RuleRow extends RuleColumns {
 /** The target's current state (rows with no removed_poll_id), keyed by group id. */
 export function loadCurrentState(db: Database, targetId: number): Map<string, GroupState> {
   const groups = new Map<string, GroupState>();
-  const groupRows = db
-    .prepare("SELECT group_id, name, description, vpc_id, owner_id, tags FROM group_versions WHERE target_id = ? AND removed_poll_id IS NULL")
+  const groupRows = sql(db, "SELECT group_id, name, description, vpc_id, owner_id, tags FROM group_versions WHERE target_id = ? AND removed_poll_id IS NULL")
     .all(targetId) as GroupRow[];
   for (const g of groupRows) {
     groups.set(g.group_id, {
@@ -35,8 +35,7 @@ export function loadCurrentState(db: Database, targetId: number): Map<string, Gr
       rules: [],
     });
   }
-  const ruleRows = db
-    .prepare(
+  const ruleRows = sql(db, 
       `SELECT group_id, direction, protocol, from_port, to_port, source_kind, source, source_account, peering_id, description
        FROM rule_versions WHERE target_id = ? AND removed_poll_id IS NULL
        ORDER BY group_id, rule_key`,
@@ -59,20 +58,20 @@ export interface IntervalContext {
  * attributes of created and changed groups.
  */
 export function applyChangesToIntervals(db: Database, ctx: IntervalContext, changes: Change[], observed: ReadonlyMap<string, GroupState>): void {
-  const openGroup = db.prepare(
+  const openGroup = sql(db, 
     `INSERT INTO group_versions (target_id, group_id, name, description, vpc_id, owner_id, tags, added_poll_id, added_at)
      VALUES (@target_id, @group_id, @name, @description, @vpc_id, @owner_id, @tags, @poll_id, @at)`,
   );
-  const closeGroup = db.prepare(
+  const closeGroup = sql(db, 
     "UPDATE group_versions SET removed_poll_id = ?, removed_at = ? WHERE target_id = ? AND group_id = ? AND removed_poll_id IS NULL",
   );
-  const openRule = db.prepare(
+  const openRule = sql(db, 
     `INSERT INTO rule_versions (target_id, group_id, rule_key, direction, protocol, from_port, to_port, source_kind, source,
        source_account, peering_id, description, added_poll_id, added_at)
      VALUES (@target_id, @group_id, @rule_key, @direction, @protocol, @from_port, @to_port, @source_kind, @source,
        @source_account, @peering_id, @description, @poll_id, @at)`,
   );
-  const closeRule = db.prepare(
+  const closeRule = sql(db, 
     "UPDATE rule_versions SET removed_poll_id = ?, removed_at = ? WHERE target_id = ? AND group_id = ? AND rule_key = ? AND removed_poll_id IS NULL",
   );
   const base = { target_id: ctx.targetId, poll_id: ctx.pollId, at: ctx.at };
