@@ -59,6 +59,7 @@ function writeDemoFiles(p: DemoPaths, endpoint: string, smtpPort: number, now: D
       '    account: "123456789012"',
       "    regions: [us-east-1]",
       `    endpoint: ${endpoint}`,
+      "    attribution: cloudtrail   # who made each change, from (simulated) CloudTrail",
       "approvals:",
       `  dir: ${p.approvalsDir}`,
       "alerts:",
@@ -188,6 +189,7 @@ interface ChangeRow {
   approval_id: string | null;
   acked_by: string | null;
   exposure: string | null;
+  who: string | null;
 }
 
 function printSummary(p: DemoPaths, mails: number, say: Say): void {
@@ -197,7 +199,7 @@ function printSummary(p: DemoPaths, mails: number, say: Say): void {
   say("\n== what sgwatch recorded (the `changes` view):");
   say(
     formatTable(
-      ["id", "group", "kind", "rule", "severity", "status"],
+      ["id", "group", "kind", "rule", "severity", "status", "who"],
       rows.map((r) => [
         r.id,
         `${r.group_id} (${r.group_name})`,
@@ -205,6 +207,7 @@ function printSummary(p: DemoPaths, mails: number, say: Say): void {
         r.direction ? `${r.direction} ${r.protocol} ${r.ports} ${r.source}` : "",
         r.severity,
         r.approval_id ? `${r.status} by ${r.approval_id}` : r.acked_by ? `${r.status} by ${r.acked_by}` : r.exposure ? `${r.status} (open ${r.exposure})` : r.status,
+        r.who ? r.who.replace(/^arn:aws:iam::\d+:/, "") : "",
       ]),
     ).trimEnd(),
   );
@@ -234,6 +237,8 @@ export async function runDemo(opts: { cwd: string; out: NodeJS.WritableStream; c
   const clients: EC2Client[] = [];
   try {
     const demo = seedDemoAccount(sim.state);
+    sim.cloudtrail.mapIdentity(ENGINEER.accessKeyId, { userName: "alice" });
+    sim.cloudtrail.mapIdentity(INTRUDER.accessKeyId, { userName: "deploy-bot" });
     writeDemoFiles(p, sim.endpoint, sink.port, new Date());
     say(`EC2 simulator: ${sim.endpoint} (account ${demo.account}, ${demo.region}: groups web, app, db, bastion)`);
     say(`SMTP sink: 127.0.0.1:${sink.port}, saving mail to ${path.relative(opts.cwd, p.mailDir)}/`);
