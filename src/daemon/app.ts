@@ -6,7 +6,7 @@ import type { Config } from "../config/schema.js";
 import { openDatabase } from "../store/open.js";
 import { buildChannels, type Channels } from "../alerts/channels/registry.js";
 import { dispatchDue, type DispatchResult } from "../alerts/dispatch.js";
-import { runCycle, type CycleProgress, type CycleResult } from "./cycle.js";
+import { runCycle, type CachedState, type CycleProgress, type CycleResult } from "./cycle.js";
 import { createEc2Client, type ClientSpec, type Ec2ClientFactory } from "../aws/ec2-client.js";
 import type { GroupState } from "../model/types.js";
 import type { EC2Client } from "@aws-sdk/client-ec2";
@@ -30,7 +30,7 @@ export interface AppOptions {
 export class App {
   readonly db: Database;
   private readonly channels: Channels;
-  private readonly stateCache = new Map<number, { pollId: number; state: Map<string, GroupState> }>();
+  private readonly stateCache = new Map<number, CachedState>();
   private dispatching: Promise<DispatchResult> | null = null;
   /** One EC2 client per target, kept across cycles: connections and the adaptive rate limiter persist. */
   private readonly clients = new Map<string, EC2Client>();

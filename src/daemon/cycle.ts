@@ -9,7 +9,7 @@ import { collectSecurityGroups } from "../aws/collect.js";
 import type { Ec2ClientFactory, ClientSpec } from "../aws/ec2-client.js";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import { classifyPollError, CollectError, type PollError } from "../aws/poll-error.js";
-import { GroupNormalizer } from "../model/normalize.js";
+import { GroupNormalizer, type Fingerprinted } from "../model/normalize.js";
 import type { GroupState } from "../model/types.js";
 import type { JudgedChange } from "../model/judged.js";
 import { loadApprovalsDir, type ApprovalProblem } from "../approvals/load.js";
@@ -43,9 +43,19 @@ export interface CycleDeps {
    * Current state per target, kept between cycles when known to equal the
    * database (checked against the last successful poll id before use).
    */
-  stateCache?: Map<number, { pollId: number; state: Map<string, GroupState> }>;
+  stateCache?: Map<number, CachedState>;
   /** EC2 clients kept between cycles, by target; without it a client is made and destroyed per poll. */
   clientCache?: Map<string, EC2Client>;
+}
+
+/** A target's state as last recorded, with the raw groups' fingerprints. */
+export interface CachedState {
+  /** The successful poll this state is from. */
+  pollId: number;
+  /** Groups by id. */
+  state: Map<string, GroupState>;
+  /** Fingerprints of the raw groups, to skip normalising unchanged ones. */
+  fingerprints: Map<string, Fingerprinted>;
 }
 
 /** Progress callbacks for a terminal. */
@@ -132,6 +142,7 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
   progress.onTargetStart?.(t);
   let pages = 0;
   let groups: GroupState[];
+  let fingerprints = new Map<string, Fingerprinted>();
   try {
     const spec: ClientSpec = {
       region: t.region,
@@ -153,7 +164,10 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
     };
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      const normalizer = new GroupNormalizer();
+      // Reuse the last poll's canonical groups for raw groups that did not change.
+      const cachedEarly = deps.stateCache?.get(row.id);
+      const fresh = cachedEarly !== undefined && cachedEarly.pollId === lastSuccessfulPoll(db, row.id)?.id;
+      const normalizer = new GroupNormalizer(fresh ? cachedEarly.fingerprints : new Map());
       const collected = await collectSecurityGroups(client, {
         maxPages: config.aws.maxPages,
         ...(signal ? { signal } : {}),
@@ -162,6 +176,7 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
       });
       pages = collected.pages;
       groups = normalizer.result();
+      fingerprints = normalizer.fingerprints();
     } finally {
       signal?.removeEventListener("abort", onAbort);
       if (!deps.clientCache) client.destroy();
@@ -184,7 +199,7 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
   const cached = deps.stateCache?.get(row.id);
   if (cached && cached.pollId === lastSuccessfulPoll(db, row.id)?.id) recordDeps.currentState = cached.state;
   const outcome = recordSuccessfulPoll(db, row.id, { groups, pages, startedAt: startedAt.toISOString(), finishedAt }, recordDeps);
-  deps.stateCache?.set(row.id, { pollId: outcome.pollId, state: outcome.state });
+  deps.stateCache?.set(row.id, { pollId: outcome.pollId, state: outcome.state, fingerprints });
   const rules = groups.reduce((n, g) => n + g.rules.length, 0);
   const unapproved = outcome.judged.filter((j) => j.judgement.status === "unapproved").length;
   log.info(

@@ -5,6 +5,7 @@
 // that diffs as "rules removed". Optional arrays may be missing; required
 // identities (group id, owner, protocol, every range's peer) may not.
 
+import { createHash } from "node:crypto";
 import type { IpPermission, SecurityGroup } from "@aws-sdk/client-ec2";
 import { formatCidr, parseCidr } from "./cidr.js";
 import { ICMP_PROTOCOLS, MAX_PORT, PORT_PROTOCOLS, canonicalProtocol } from "./protocol.js";
@@ -247,31 +248,54 @@ export function normalizeGroup(raw: SecurityGroup): GroupState {
  * A group listed twice (pages overlapping) is kept once when both copies agree;
  * two different copies of one group are an error, not a guess.
  */
+/** A raw group's fingerprint and the canonical state it normalised to. */
+export interface Fingerprinted {
+  /** SHA-1 of the raw SDK object's JSON. */
+  fingerprint: string;
+  /** Its canonical form. */
+  state: GroupState;
+}
+
 /**
  * Normalises a describe result page by page, so the caller can let go of each
  * raw page once it is read (the raw SDK objects are the bulk of a poll's
  * memory). A group seen twice (overlapping pages) must be identical.
+ *
+ * Given the previous poll's fingerprints, a group whose raw form is byte for
+ * byte what it was reuses its earlier canonical object: hashing is far cheaper
+ * than normalising, and the differ recognises the very same object at once.
+ * Nearly every group is unchanged at nearly every poll.
  */
 export class GroupNormalizer {
-  private readonly byId = new Map<string, GroupState>();
+  private readonly byId = new Map<string, Fingerprinted>();
   private seen = 0;
+
+  constructor(private readonly previous?: ReadonlyMap<string, Fingerprinted>) {}
 
   /** Add one page's groups. Throws NormalizeError. */
   add(raw: readonly SecurityGroup[]): void {
     for (const g of raw) {
       const where = `SecurityGroups[${this.seen++}]`;
-      const state = normalizeOne(g, where);
+      const fingerprint = this.previous ? createHash("sha1").update(JSON.stringify(g)).digest("base64") : "";
+      const id = typeof g.GroupId === "string" ? g.GroupId : undefined;
+      const prior = id !== undefined ? this.previous?.get(id) : undefined;
+      const state = prior !== undefined && prior.fingerprint === fingerprint ? prior.state : normalizeOne(g, where);
       const earlier = this.byId.get(state.groupId);
-      if (earlier !== undefined && JSON.stringify(earlier) !== JSON.stringify(state)) {
+      if (earlier !== undefined && JSON.stringify(earlier.state) !== JSON.stringify(state)) {
         throw new NormalizeError(state.groupId, state.groupId, where, "repeats the group with different content");
       }
-      this.byId.set(state.groupId, state);
+      this.byId.set(state.groupId, { fingerprint, state });
     }
   }
 
   /** Every group, sorted by id. */
   result(): GroupState[] {
-    return [...this.byId.values()].sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
+    return [...this.byId.values()].map((f) => f.state).sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
+  }
+
+  /** Fingerprints to pass to the next poll's normalizer (empty unless this one was given previous ones). */
+  fingerprints(): Map<string, Fingerprinted> {
+    return this.byId;
   }
 }
 

@@ -1,6 +1,6 @@
 import type { IpPermission, SecurityGroup } from "@aws-sdk/client-ec2";
 import { describe, expect, it } from "vitest";
-import { NormalizeError, normalizeGroup, normalizeGroups } from "../../../src/model/normalize.js";
+import { GroupNormalizer, NormalizeError, normalizeGroup, normalizeGroups } from "../../../src/model/normalize.js";
 import type { Rule } from "../../../src/model/types.js";
 import { OWNER, rawGroup, rule } from "./build.js";
 
@@ -233,5 +233,37 @@ describe("normalizeGroup: order independence", () => {
     const two = normalizeGroup(rawGroup({ IpPermissions: [b, reversedRanges], Tags: [{ Key: "b", Value: "2" }, { Key: "a", Value: "1" }] }));
     expect(two).toEqual(one);
     expect(JSON.stringify(two)).toBe(JSON.stringify(one));
+  });
+});
+
+describe("GroupNormalizer with the previous poll's fingerprints", () => {
+  const a = rawGroup({ GroupId: "sg-0a", GroupName: "a", IpPermissions: [{ IpProtocol: "tcp", FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: "10.0.0.0/8" }] }] });
+  const b = rawGroup({ GroupId: "sg-0b", GroupName: "b" });
+
+  it("reuses the canonical object of a raw group that did not change, and re-reads one that did", () => {
+    const first = new GroupNormalizer(new Map());
+    first.add([a, b]);
+    const [a1, b1] = first.result();
+    const second = new GroupNormalizer(first.fingerprints());
+    const b2raw = { ...b, GroupName: "b-renamed" };
+    second.add([structuredClone(a), b2raw]);
+    const [a2, b2] = second.result();
+    expect(a2).toBe(a1); // same object: the differ skips it at once
+    expect(b2).not.toBe(b1);
+    expect(b2?.name).toBe("b-renamed");
+    expect(second.result()).toEqual(normalizeGroups([a, b2raw]));
+  });
+
+  it("without previous fingerprints computes none and normalises everything", () => {
+    const n = new GroupNormalizer();
+    n.add([a]);
+    expect([...n.fingerprints().values()].map((f) => f.fingerprint)).toEqual([""]);
+    expect(n.result()).toEqual(normalizeGroups([a]));
+  });
+
+  it("rejects a group repeated across pages with different content", () => {
+    const n = new GroupNormalizer(new Map());
+    n.add([a]);
+    expect(() => n.add([{ ...a, GroupName: "other" }])).toThrow(NormalizeError);
   });
 });
