@@ -92,7 +92,7 @@ export type AttributionLookup = (target: LookupTarget, groupId: string, from: Da
 /** Options of cloudTrailLookup. */
 export interface CloudTrailLookupOptions {
   /** The configured targets (endpoint, role) to find each account × region's settings. */
-  targets: readonly ResolvedTarget[];
+  targets: () => readonly ResolvedTarget[];
   /** Retry budget per call. */
   maxAttempts: number;
   /** Per-request timeout in ms. */
@@ -115,7 +115,7 @@ export function cloudTrailLookup(opts: CloudTrailLookupOptions): { lookup: Attri
     const key = `${t.account}/${t.region}`;
     let c = clients.get(key);
     if (c === undefined) {
-      const conf = opts.targets.find((x) => x.account === t.account && x.region === t.region);
+      const conf = opts.targets().find((x) => x.account === t.account && x.region === t.region);
       c = factory({
         region: t.region,
         ...(conf?.endpoint ? { endpoint: conf.endpoint } : {}),

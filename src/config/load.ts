@@ -100,7 +100,7 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
   if (doc.errors.length > 0) {
     throw new ConfigError(
       file,
-      doc.errors.map((e) => ({ key: "", line: e.linePos?.[0]?.line ?? null, message: `YAML syntax: ${e.message.split("\n")[0]}` })),
+      doc.errors.map((e) => ({ key: "", line: e.linePos?.[0]?.line ?? lineCounter.linePos(e.pos[0]).line, message: `YAML syntax: ${e.message.split("\n")[0]}` })),
     );
   }
   const raw: unknown = doc.toJS() ?? {};

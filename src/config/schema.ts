@@ -29,12 +29,24 @@ const roleArn = z
   .string()
   .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, { message: "expected an IAM role ARN like arn:aws:iam::123456789012:role/sgwatch" });
 
+const roleName = z
+  .string()
+  .regex(/^[\w+=,.@/-]{1,64}$/, { message: "expected an IAM role name (or path/name) like sgwatch-readonly" });
+
 const target = z
   .strictObject({
     label: z.string().min(1).optional(),
+    /** One account. */
     account: accountId.optional(),
-    regions: z.array(region).min(1, { message: "list at least one region" }),
+    /** Many accounts polled the same way (with roleName assumed in each). */
+    accounts: z.array(accountId).min(1, { message: "list at least one account" }).optional(),
+    /** Regions, or "all": the regions enabled in each account (ec2:DescribeRegions at each cycle). */
+    regions: z.union([z.literal("all"), z.array(region).min(1, { message: "list at least one region, or say all" })], {
+      message: 'expected a list of regions, or "all"',
+    }),
     roleArn: roleArn.optional(),
+    /** The role of this name is assumed in every listed account. */
+    roleName: roleName.optional(),
     externalId: z.string().min(1).optional(),
     endpoint: z.url({ message: "expected an http(s) URL" }).optional(),
     /** Who made each change, from CloudTrail (IAM: cloudtrail:LookupEvents). */
@@ -42,14 +54,27 @@ const target = z
   })
   .superRefine((t, ctx) => {
     const fromArn = t.roleArn?.split(":")[4];
-    if (!t.account && !fromArn) {
+    if (t.roleArn && t.roleName) ctx.addIssue({ code: "custom", path: ["roleName"], message: "give roleArn or roleName, not both" });
+    if (t.account && t.accounts) ctx.addIssue({ code: "custom", path: ["accounts"], message: "give account or accounts, not both" });
+    if (t.accounts && t.roleArn) {
+      ctx.addIssue({ code: "custom", path: ["roleArn"], message: "names one account's role; with accounts, use roleName (assumed in each account)" });
+    }
+    if (!t.account && !t.accounts && !fromArn) {
       ctx.addIssue({ code: "custom", path: ["account"], message: "required when no roleArn is given (the account the credentials belong to)" });
     }
     if (t.account && fromArn && t.account !== fromArn) {
       ctx.addIssue({ code: "custom", path: ["account"], message: `is ${t.account} but roleArn is in account ${fromArn}` });
     }
   })
-  .transform((t) => ({ ...t, account: (t.account ?? t.roleArn?.split(":")[4]) as string }));
+  .transform((t) => {
+    const { account, accounts, roleName: name, roleArn: arn, ...rest } = t;
+    const list = accounts ?? [(account ?? arn?.split(":")[4]) as string];
+    return {
+      ...rest,
+      /** Every account of this entry, with the role to assume there (if any). */
+      accounts: list.map((a) => ({ account: a, ...(arn ? { roleArn: arn } : name ? { roleArn: `arn:aws:iam::${a}:role/${name}` } : {}) })),
+    };
+  });
 
 const emailChannel = z.strictObject({
   enabled: z.boolean().default(true),
@@ -189,15 +214,29 @@ export const configSchema = z
       .prefault({}),
   })
   .superRefine((c, ctx) => {
-    // Two targets polling the same account and region would write one history twice.
-    const seen = new Map<string, number>();
+    // Two entries polling the same account and region would write one history twice.
+    const byAccount = new Map<string, { all: number | undefined; regions: Map<string, number> }>();
+    // zod runs this even when an entry failed its own checks (its transform then
+    // did not run): check only well-formed entries, the others are reported.
+    if (!Array.isArray(c.targets)) return;
     c.targets.forEach((t, i) => {
-      for (const r of t.regions) {
-        const key = `${t.account}/${r}`;
-        const first = seen.get(key);
-        if (first !== undefined) {
-          ctx.addIssue({ code: "custom", path: ["targets", i, "regions"], message: `${key} is already covered by targets[${first}]` });
-        } else seen.set(key, i);
+      if (!Array.isArray(t?.accounts) || (t.regions !== "all" && !Array.isArray(t.regions))) return;
+      for (const { account } of t.accounts) {
+        const seen = byAccount.get(account) ?? { all: undefined, regions: new Map<string, number>() };
+        byAccount.set(account, seen);
+        const clash = (what: string, other: number): void =>
+          ctx.addIssue({ code: "custom", path: ["targets", i, "regions"], message: `${account}/${what} is already covered by targets[${other}]` });
+        if (t.regions === "all") {
+          const other = seen.all ?? [...seen.regions.values()][0];
+          if (other !== undefined) clash("all", other);
+          else seen.all = i;
+          continue;
+        }
+        for (const r of t.regions) {
+          const other = seen.all ?? seen.regions.get(r);
+          if (other !== undefined) clash(r, other);
+          else seen.regions.set(r, i);
+        }
       }
     });
   });

@@ -13,18 +13,39 @@ export interface ResolvedTarget {
   attribution: boolean;
 }
 
-export function resolveTargets(config: Config): ResolvedTarget[] {
+/**
+ * One entry per account × region. Entries with `regions: all` expand to the
+ * regions discovered for the account (DescribeRegions, done by the cycle);
+ * without a discovery they expand to nothing.
+ */
+export function resolveTargets(config: Config, discovered?: ReadonlyMap<string, readonly string[]>): ResolvedTarget[] {
   return config.targets.flatMap((t) =>
-    t.regions.map((region) => ({
-      account: t.account,
-      region,
-      label: t.label ?? null,
-      attribution: t.attribution === "cloudtrail",
-      ...(t.roleArn ? { roleArn: t.roleArn } : {}),
-      ...(t.externalId ? { externalId: t.externalId } : {}),
-      ...(t.endpoint ? { endpoint: t.endpoint } : {}),
-    })),
+    t.accounts.flatMap(({ account, roleArn }) =>
+      (t.regions === "all" ? (discovered?.get(account) ?? []) : t.regions).map((region) => ({
+        account,
+        region,
+        label: t.label ?? null,
+        attribution: t.attribution === "cloudtrail",
+        ...(roleArn ? { roleArn } : {}),
+        ...(t.externalId ? { externalId: t.externalId } : {}),
+        ...(t.endpoint ? { endpoint: t.endpoint } : {}),
+      })),
+    ),
   );
+}
+
+/** Accounts whose regions are "all", with how to reach them, for region discovery. */
+export function accountsToDiscover(config: Config): Array<{ account: string; roleArn?: string; externalId?: string; endpoint?: string }> {
+  return config.targets
+    .filter((t) => t.regions === "all")
+    .flatMap((t) =>
+      t.accounts.map(({ account, roleArn }) => ({
+        account,
+        ...(roleArn ? { roleArn } : {}),
+        ...(t.externalId ? { externalId: t.externalId } : {}),
+        ...(t.endpoint ? { endpoint: t.endpoint } : {}),
+      })),
+    );
 }
 
 export function targetId(t: Pick<ResolvedTarget, "account" | "region">): string {

@@ -12,7 +12,7 @@ import type { GroupState } from "../model/types.js";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import { attributePending, type AttributionResult } from "../attribution/attribute.js";
 import { cloudTrailLookup } from "../attribution/lookup.js";
-import { resolveTargets } from "../config/targets.js";
+import { resolveTargets, type ResolvedTarget } from "../config/targets.js";
 import { enqueueAttributed } from "../store/follow-up.js";
 import { routeAlert } from "../alerts/route.js";
 import { systemClock, type Clock } from "../util/time.js";
@@ -35,6 +35,8 @@ export class App {
   /** One EC2 client per target, kept across cycles: connections and the adaptive rate limiter persist. */
   private readonly clients = new Map<string, EC2Client>();
   private trail: ReturnType<typeof cloudTrailLookup>;
+  /** Regions found for `regions: all` accounts, kept across cycles. */
+  private readonly discovered = new Map<string, string[]>();
   readonly clock: Clock;
   config: Config;
 
@@ -64,6 +66,7 @@ export class App {
         routes: this.channels.routes,
         stateCache: this.stateCache,
         clientCache: this.clients,
+        discoveredRegions: this.discovered,
       },
       opts,
     );
@@ -78,7 +81,7 @@ export class App {
 
   private makeTrail(config: Config): ReturnType<typeof cloudTrailLookup> {
     return cloudTrailLookup({
-      targets: resolveTargets(config),
+      targets: () => this.targets(),
       maxAttempts: config.aws.maxAttempts,
       timeoutMs: config.aws.timeout,
       ...(this.opts.credentials ? { credentials: this.opts.credentials } : {}),
@@ -89,7 +92,7 @@ export class App {
 
   /** Who made changes not yet attributed; never throws for CloudTrail's failures. */
   attribute(signal?: AbortSignal): Promise<AttributionResult> {
-    const on = new Set(resolveTargets(this.config).filter((t) => t.attribution).map((t) => `${t.account}/${t.region}`));
+    const on = new Set(this.targets().filter((t) => t.attribution).map((t) => `${t.account}/${t.region}`));
     return attributePending({
       db: this.db,
       clock: this.clock,
@@ -99,6 +102,11 @@ export class App {
       enabled: (t) => on.has(`${t.account}/${t.region}`),
       ...(signal ? { signal } : {}),
     });
+  }
+
+  /** The account × region targets as of the last region discovery. */
+  targets(): ResolvedTarget[] {
+    return resolveTargets(this.config, this.discovered);
   }
 
   private dropClients(): void {

@@ -4,7 +4,8 @@
 import type { Database } from "better-sqlite3";
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
-import { resolveTargets, type ResolvedTarget } from "../config/targets.js";
+import { accountsToDiscover, resolveTargets, type ResolvedTarget } from "../config/targets.js";
+import { enabledRegions } from "../aws/regions.js";
 import { collectSecurityGroups } from "../aws/collect.js";
 import type { Ec2ClientFactory, ClientSpec } from "../aws/ec2-client.js";
 import type { EC2Client } from "@aws-sdk/client-ec2";
@@ -16,7 +17,7 @@ import { loadApprovalsDir, type ApprovalProblem } from "../approvals/load.js";
 import type { ApprovalRecord } from "../approvals/schema.js";
 import { routeAlert, type ChannelRoute } from "../alerts/route.js";
 import { recordFailedPoll, recordSuccessfulPoll, type RecordDeps } from "../store/record-poll.js";
-import { ensureTarget } from "../store/targets-repo.js";
+import { ensureTarget, listTargets } from "../store/targets-repo.js";
 import { lastSuccessfulPoll } from "../store/polls-repo.js";
 import { noteApprovalProblems } from "../store/approval-problems-repo.js";
 import { activeCliApprovals, mirrorFileApprovals, revokedIds } from "../store/approvals-repo.js";
@@ -46,6 +47,11 @@ export interface CycleDeps {
   stateCache?: Map<number, CachedState>;
   /** EC2 clients kept between cycles, by target; without it a client is made and destroyed per poll. */
   clientCache?: Map<string, EC2Client>;
+  /**
+   * Regions found for accounts configured with `regions: all`, kept between
+   * cycles: when DescribeRegions fails, the last answer is used.
+   */
+  discoveredRegions?: Map<string, string[]>;
 }
 
 /** A target's state as last recorded, with the raw groups' fingerprints. */
@@ -215,7 +221,8 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
 export async function runCycle(deps: CycleDeps, opts: { signal?: AbortSignal; progress?: CycleProgress } = {}): Promise<CycleResult> {
   const startedAt = deps.clock().toISOString();
   const approvals = loadApprovals(deps, startedAt);
-  const targets = resolveTargets(deps.config);
+  const discovered = await discoverRegions(deps, opts.signal);
+  const targets = resolveTargets(deps.config, discovered);
   const results = await mapPool(targets, deps.config.concurrency, (t) => pollTarget(deps, t, approvals.records, opts.progress ?? {}, opts.signal));
   const follow = followUp(deps.db, deps.clock(), deps.config.alerts.remindEvery, (p) => routeAlert(deps.routes, p), deps.config.alerts.keepSent);
   if (follow.reminded > 0 || follow.unusedApprovals > 0) deps.logger.info({ event: "follow-up", ...follow }, "reminders and unused approvals queued");
@@ -226,6 +233,46 @@ export async function runCycle(deps: CycleDeps, opts: { signal?: AbortSignal; pr
     approvalProblems: approvals.problems,
     approvalRecords: approvals.records.length,
   };
+}
+
+/**
+ * Expand `regions: all` with DescribeRegions per account (region us-east-1,
+ * or the target's endpoint). A failure keeps the last known list, or the
+ * regions this account was polled in before, and is logged: an account must
+ * not silently drop out of monitoring.
+ */
+async function discoverRegions(deps: CycleDeps, signal?: AbortSignal): Promise<Map<string, string[]>> {
+  const found = deps.discoveredRegions ?? new Map<string, string[]>();
+  for (const a of accountsToDiscover(deps.config)) {
+    const spec: ClientSpec = {
+      region: "us-east-1",
+      ...(a.endpoint ? { endpoint: a.endpoint } : {}),
+      ...(a.roleArn ? { roleArn: a.roleArn } : {}),
+      ...(a.externalId ? { externalId: a.externalId } : {}),
+      maxAttempts: deps.config.aws.maxAttempts,
+      timeoutMs: deps.config.aws.timeout,
+      ...(deps.credentials ? { credentials: deps.credentials } : {}),
+    };
+    const key = `${a.account}/discovery/${a.roleArn ?? ""}/${a.endpoint ?? ""}`;
+    const client = deps.clientCache?.get(key) ?? deps.clientFactory(spec);
+    deps.clientCache?.set(key, client);
+    try {
+      found.set(a.account, await enabledRegions(client, signal));
+    } catch (err) {
+      const e = classifyPollError(err);
+      const known = found.get(a.account) ?? listTargets(deps.db).filter((t) => t.account === a.account).map((t) => t.region);
+      found.set(a.account, known);
+      deps.logger.error(
+        { event: "region-discovery-failed", account: a.account, code: e.code, usingRegions: known },
+        `cannot list the regions of account ${a.account} (${e.message}); polling the ${known.length} regions known before${
+          e.code === "UnauthorizedOperation" ? " — grant ec2:DescribeRegions" : ""
+        }`,
+      );
+    } finally {
+      if (!deps.clientCache) client.destroy();
+    }
+  }
+  return found;
 }
 
 /** One summary line's worth of numbers. */

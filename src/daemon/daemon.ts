@@ -7,7 +7,6 @@ import { App, type AppOptions } from "./app.js";
 import { Scheduler } from "./scheduler.js";
 import { summarizeCycle } from "./cycle.js";
 import { loadConfig } from "../config/load.js";
-import { resolveTargets } from "../config/targets.js";
 import { createMetrics } from "./metrics.js";
 import { healthReport } from "./health.js";
 import { startHttpServer, type HttpServer } from "./http-server.js";
@@ -29,7 +28,7 @@ export interface DaemonOptions extends AppOptions {
 export async function runDaemon(opts: DaemonOptions): Promise<number> {
   const logger: Logger = opts.logger;
   const app = new App(opts);
-  const metrics = createMetrics(app.db, { targets: () => resolveTargets(app.config) });
+  const metrics = createMetrics(app.db, { targets: () => app.targets() });
   let cycles = 0;
   let finish: (code: number) => void = () => undefined;
   const done = new Promise<number>((resolve) => (finish = resolve));
@@ -57,7 +56,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       http = await startHttpServer({
         host: httpConfig.host,
         port: httpConfig.port,
-        health: () => healthReport(app.db, scheduler.active, resolveTargets(app.config)),
+        health: () => healthReport(app.db, scheduler.active, app.targets()),
         metrics,
         onError: (err, path) => logger.error({ event: "http-error", path, err }, "HTTP request failed"),
       });

@@ -99,7 +99,7 @@ describe("attribution through CloudTrail LookupEvents", () => {
     files = writeTestConfig({ dir: tmp.path, endpoint: sim.endpoint });
     const config = loadTestConfig(files);
     app = new App({ config, logger: log.logger, env: {}, clock: clock.clock, credentials: MONITOR });
-    trail = cloudTrailLookup({ targets: resolveTargets(config), maxAttempts: 1, timeoutMs: 5000, credentials: MONITOR });
+    trail = cloudTrailLookup({ targets: () => resolveTargets(config), maxAttempts: 1, timeoutMs: 5000, credentials: MONITOR });
     reader = new BetterSqlite3(files.databasePath, { readonly: true });
     await runCycle({ db: app.db, config: app.config, logger: log.logger, clock: clock.clock, clientFactory: createEc2Client, credentials: MONITOR, routes: [] }); // baseline at 10:00
   });

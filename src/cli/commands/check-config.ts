@@ -19,6 +19,9 @@ export function registerCheckConfig(program: Command, ctx: CliContext, setExit: 
         `database: ${config.database}`,
         `schedule: ${config.schedule} (UTC), concurrency ${config.concurrency}`,
         `targets: ${targets.length} account-regions: ${targets.map((t) => `${t.account}/${t.region}`).join(", ")}`,
+        ...config.targets
+          .filter((t) => t.regions === "all")
+          .map((t) => `  and every enabled region (DescribeRegions at each cycle) of ${t.accounts.map((a) => a.account).join(", ")}`),
         `approvals: ${config.approvals.dir}: ${approvals.records.length} valid records, ${approvals.problems.length} problems`,
         `alerts: log ${config.alerts.log.enabled ? `(min ${config.alerts.log.minSeverity})` : "off"}, email ${
           email?.enabled ? `to ${email.to.join(", ")} via ${email.host}:${email.port} (min ${email.minSeverity})` : "off"

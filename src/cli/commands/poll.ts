@@ -4,6 +4,7 @@ import type { CliContext } from "../context.js";
 import { readConfig, makeLogger, printJson } from "../context.js";
 import { App } from "../../daemon/app.js";
 import { formatTable } from "../table.js";
+import { resolveTargets } from "../../config/targets.js";
 import { EXIT } from "../../util/errors.js";
 import { describeRule } from "../../model/describe-rule.js";
 import type { CycleResult } from "../../daemon/cycle.js";
@@ -40,10 +41,13 @@ export function registerPoll(program: Command, ctx: CliContext, setExit: (code: 
       try {
         const tty = (ctx.err as NodeJS.WriteStream).isTTY === true && !opts.json;
         let done = 0;
-        const total = config.targets.reduce((n, t) => n + t.regions.length, 0);
+        let total = resolveTargets(config).length;
         result = await app.cycle({
           progress: tty
             ? {
+                onTargetStart: () => {
+                  total = Math.max(total, done + 1);
+                },
                 onPage: (t, pages, groups) => ctx.err.write(`\r[${done}/${total}] ${t.account}/${t.region}: ${pages} pages, ${groups} groups   `),
                 onTargetDone: () => {
                   done++;

@@ -18,7 +18,11 @@ export function registerTestEmail(program: Command, ctx: CliContext): void {
       if (email.user && email.passwordEnv && password === undefined) throw new UserError(`alerts.email.passwordEnv names ${email.passwordEnv}, but it is not set`);
       const channel = new EmailChannel(email, password);
       const first = config.targets[0];
-      const payload = sampleDriftAlert(new Date(), { account: first?.account ?? "000000000000", region: first?.regions[0] ?? "us-east-1", label: first?.label ?? null });
+      const payload = sampleDriftAlert(new Date(), {
+        account: first?.accounts[0]?.account ?? "000000000000",
+        region: first && first.regions !== "all" ? (first.regions[0] ?? "us-east-1") : "us-east-1",
+        label: first?.label ?? null,
+      });
       try {
         await channel.send({ id: 0, createdAt: new Date().toISOString(), severity: "critical", attempts: 0, payload });
       } catch (err) {
