@@ -16,8 +16,11 @@ const POLLS_PER_DAY = 288;
 export function projectYearBytes(r: YearResult, runRules: number): number {
   const baseline = r.baselineBytes * (ISSUE_YEAR.rules / runRules);
   const polls = ISSUE_YEAR.days * POLLS_PER_DAY * r.bytesPerUnchangedPoll;
-  const changes = ISSUE_YEAR.days * ISSUE_YEAR.rules * ISSUE_YEAR.dailyChurn * r.bytesPerChange;
-  return baseline + polls + changes;
+  const changeCount = ISSUE_YEAR.days * ISSUE_YEAR.rules * ISSUE_YEAR.dailyChurn;
+  // Delivered alerts live only alerts.keepSent (the daemon prunes them); the rest of a change stays for good.
+  const kept = r.bytesPerChange - r.outboxBytesPerChange;
+  const outbox = r.outboxBytesPerChange * Math.min(1, r.keepSentDays / ISSUE_YEAR.days);
+  return baseline + polls + changeCount * (kept + outbox);
 }
 
 export async function runYear(o: BenchOptions, dbFile: string, workDir: string, log: (s: string) => void): Promise<{ rows: Row[]; result: YearResult & { projectedBytes: number; complete: boolean } }> {
@@ -37,7 +40,7 @@ export async function runYear(o: BenchOptions, dbFile: string, workDir: string, 
   log(`year: ${r.pollsDone}/${r.pollsPlanned} polls (${daysDone} days), ${r.changesDone} changes in ${fmtMs(r.elapsedMs)}; DB ${fmtBytes(r.finalBytes)}`);
   const how = issueScale
     ? "measured"
-    : `PROJECTED from ${daysDone} days of ${o.yearGroups} groups/${o.yearRules} rules (${fmtBytes(r.baselineBytes)} baseline, ${fmtBytes(r.bytesPerUnchangedPoll)}/poll, ${fmtBytes(r.bytesPerChange)}/change)`;
+    : `PROJECTED from ${daysDone} days of ${o.yearGroups} groups/${o.yearRules} rules (${fmtBytes(r.baselineBytes)} baseline, ${fmtBytes(r.bytesPerUnchangedPoll)}/poll, ${fmtBytes(r.bytesPerChange)}/change of which ${fmtBytes(r.outboxBytesPerChange)} delivered alerts, kept ${r.keepSentDays} days)`;
   const rows: Row[] = [
     {
       figure: `3. year: store cost of an unchanged poll (${o.yearGroups} groups), median`,

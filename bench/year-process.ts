@@ -8,6 +8,8 @@ import { recordSuccessfulPoll, type RecordDeps } from "../src/store/record-poll.
 import { configSchema } from "../src/config/schema.js";
 import { channelRoutes } from "../src/alerts/channels/registry.js";
 import { routeAlert } from "../src/alerts/route.js";
+import { followUp } from "../src/store/follow-up.js";
+import { sql } from "../src/store/statements.js";
 import { judgeChanges } from "../src/daemon/judge.js";
 import type { GroupState } from "../src/model/types.js";
 import { serve } from "./ipc.js";
@@ -40,6 +42,14 @@ export interface YearResult {
   bytesPerUnchangedPoll: number;
   /** Growth beyond unchanged polls, per change (from the run, or from 100 one-change polls when the run saw fewer changes). */
   bytesPerChange: number;
+  /**
+   * The part of bytesPerChange that is delivered alerts in the outbox: the
+   * daemon deletes those after alerts.keepSent, so a year holds only the last
+   * keepSent's worth of them.
+   */
+  outboxBytesPerChange: number;
+  /** alerts.keepSent in days. */
+  keepSentDays: number;
   finalBytes: number;
   unchangedPollMsMedian: number;
   unchangedPollMsP95: number;
@@ -54,6 +64,7 @@ export interface YearCommands {
 }
 
 const POLL_MS = 5 * 60_000;
+const POLLS_PER_DAY = (24 * 60 * 60_000) / POLL_MS;
 const T0 = Date.parse("2026-01-01T00:00:00.000Z");
 
 function run(p: YearParams): YearResult {
@@ -77,15 +88,22 @@ function run(p: YearParams): YearResult {
     // What the daemon does between cycles: hand the store the state it wrote last.
     ...(cache ? { currentState: cache } : {}),
   });
+  const deliver = sql(db, "UPDATE outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 WHERE status = 'pending'");
   const poll = (i: number): number => {
     const at = T0 + i * POLL_MS;
     const t = performance.now();
     const out = recordSuccessfulPoll(db, target.id, { groups: estate.groups.slice(), pages: Math.ceil(estate.groups.length / 1000), startedAt: new Date(at).toISOString(), finishedAt: new Date(at + 1500).toISOString() }, deps());
     cache = out.state;
-    return performance.now() - t;
+    const ms = performance.now() - t;
+    // What the daemon does around the store: alerts delivered right away, and
+    // once a day (as every cycle would) the follow-up that prunes delivered
+    // alerts older than alerts.keepSent and queues reminders.
+    deliver.run(new Date(at + 2000).toISOString());
+    if (i % POLLS_PER_DAY === 0) followUp(db, new Date(at + 2500), config.alerts.remindEvery, (payload) => routeAlert(routes, payload), config.alerts.keepSent);
+    return ms;
   };
 
-  const pollsPerDay = 24 * 60 * 60_000 / POLL_MS;
+  const pollsPerDay = POLLS_PER_DAY;
   const pollsPlanned = p.days * pollsPerDay;
   const baselineMs = poll(0);
   const baselineBytes = bytes();
@@ -109,6 +127,7 @@ function run(p: YearParams): YearResult {
     (due > 0 ? changed : unchanged).push(poll(i));
   }
   const pollsDone = i;
+  let changesTotal = changesDone;
   const finalBytes = bytes();
   let bytesPerChange = changesDone > 0 ? Math.max(0, finalBytes - baselineBytes - (pollsDone - 1) * bytesPerUnchangedPoll) / changesDone : 0;
   // A short or small run sees too few changes to price one; then price it
@@ -122,7 +141,12 @@ function run(p: YearParams): YearResult {
       poll(i + k);
     }
     bytesPerChange = Math.max(0, bytes() - finalBytes - CALIBRATION * bytesPerUnchangedPoll) / Math.max(1, made);
+    changesTotal += made;
   }
+  // Price the delivered alerts apart: they are pruned after keepSent.
+  const withOutbox = bytes();
+  db.prepare("DELETE FROM outbox WHERE status = 'sent'").run();
+  const outboxBytesPerChange = Math.min(bytesPerChange, Math.max(0, withOutbox - bytes()) / Math.max(1, changesTotal));
   db.close();
   return {
     pollsPlanned,
@@ -133,6 +157,8 @@ function run(p: YearParams): YearResult {
     baselineBytes,
     bytesPerUnchangedPoll,
     bytesPerChange,
+    outboxBytesPerChange,
+    keepSentDays: config.alerts.keepSent / 86_400_000,
     finalBytes,
     unchangedPollMsMedian: median(unchanged),
     unchangedPollMsP95: percentile(unchanged, 0.95),
