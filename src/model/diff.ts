@@ -8,7 +8,7 @@
 // Group description and owner are immutable on AWS and are not reported; a
 // groupId is never reused, so they cannot change under one id.
 
-import { compareRules, ruleKey } from "./rule-key.js";
+import { ruleKey } from "./rule-key.js";
 import type { Change, GroupAttributes, GroupState, Rule } from "./types.js";
 
 export { groupDigest } from "./digest.js";
@@ -88,7 +88,11 @@ function ruleChanges(before: GroupState, after: GroupState): Change[] {
 
 function eachRule(g: GroupState, kind: "rule-added" | "rule-removed"): Change[] {
   const ctx = context(g);
-  return [...g.rules].sort(compareRules).map((rule) => ({ kind, ...ctx, rule: { ...rule } }));
+  // Canonical rules are already in key order; sort on keys built once
+  // (a comparator rebuilding two keys per comparison was a baseline's cost).
+  const keyed = g.rules.map((rule) => ({ key: ruleKey(rule), rule }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.map(({ rule }) => ({ kind, ...ctx, rule: { ...rule } }));
 }
 
 /**
