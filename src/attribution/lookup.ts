@@ -5,32 +5,14 @@
 // rate limited (2 calls a second per account and region); the SDK's adaptive
 // retry mode paces and retries throttled calls.
 import { CloudTrailClient, LookupEventsCommand, type Event } from "@aws-sdk/client-cloudtrail";
-import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
-import type { ClientSpec } from "../aws/ec2-client.js";
+import { awsClientConfig, type ClientSpec } from "../aws/ec2-client.js";
 import type { ResolvedTarget } from "../config/targets.js";
 import { SECURITY_GROUP_EVENT_NAMES } from "./trail-event.js";
 
 /** Makes CloudTrail clients (the real factory, or one with test settings). */
 export type CloudTrailClientFactory = (spec: ClientSpec) => CloudTrailClient;
 
-export const createCloudTrailClient: CloudTrailClientFactory = (spec) => {
-  const credentials =
-    spec.credentials ??
-    (spec.roleArn
-      ? fromTemporaryCredentials({
-          params: { RoleArn: spec.roleArn, RoleSessionName: "sgwatch", ...(spec.externalId ? { ExternalId: spec.externalId } : {}) },
-          clientConfig: { region: spec.region },
-        })
-      : undefined);
-  return new CloudTrailClient({
-    region: spec.region,
-    ...(spec.endpoint ? { endpoint: spec.endpoint } : {}),
-    ...(credentials ? { credentials } : {}),
-    maxAttempts: spec.maxAttempts,
-    retryMode: "adaptive",
-    requestHandler: { requestTimeout: spec.timeoutMs, connectionTimeout: Math.min(spec.timeoutMs, 10_000), throwOnRequestTimeout: true },
-  });
-};
+export const createCloudTrailClient: CloudTrailClientFactory = (spec) => new CloudTrailClient(awsClientConfig(spec));
 
 /** The events of a lookup, and whether the page bound cut it short. */
 export interface GroupEvents {

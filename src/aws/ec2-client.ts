@@ -24,7 +24,12 @@ export interface ClientSpec {
 
 export type Ec2ClientFactory = (spec: ClientSpec) => EC2Client;
 
-export const createEc2Client: Ec2ClientFactory = (spec) => {
+/**
+ * The settings every AWS client of sgwatch shares (EC2, CloudTrail): region,
+ * endpoint, credentials (explicit, the assumed role, or the default chain),
+ * adaptive retries, and a per-request timeout that really fails the request.
+ */
+export function awsClientConfig(spec: ClientSpec) {
   const credentials =
     spec.credentials ??
     (spec.roleArn
@@ -33,7 +38,7 @@ export const createEc2Client: Ec2ClientFactory = (spec) => {
           clientConfig: { region: spec.region },
         })
       : undefined);
-  return new EC2Client({
+  return {
     region: spec.region,
     ...(spec.endpoint ? { endpoint: spec.endpoint } : {}),
     ...(credentials ? { credentials } : {}),
@@ -41,5 +46,7 @@ export const createEc2Client: Ec2ClientFactory = (spec) => {
     retryMode: "adaptive",
     // throwOnRequestTimeout: without it the SDK only logs a warning and waits on.
     requestHandler: { requestTimeout: spec.timeoutMs, connectionTimeout: Math.min(spec.timeoutMs, 10_000), throwOnRequestTimeout: true },
-  });
-};
+  } as const;
+}
+
+export const createEc2Client: Ec2ClientFactory = (spec) => new EC2Client(awsClientConfig(spec));

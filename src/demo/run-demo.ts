@@ -20,6 +20,7 @@ import { runDaemon } from "../daemon/daemon.js";
 import { createLogger } from "../logging/logger.js";
 import { openDatabase } from "../store/open.js";
 import { formatTable } from "../cli/table.js";
+import type { ChangeViewRow } from "../store/view-rows.js";
 
 /** Where the demo writes, relative to the working directory. */
 export interface DemoPaths {
@@ -174,27 +175,9 @@ async function acknowledgeDescriptionEdit(p: DemoPaths, say: Say): Promise<void>
   await main(args, { env: {}, out: { write: (s: string) => (say(s.trimEnd()), true) } as unknown as NodeJS.WritableStream, err: process.stderr });
 }
 
-interface ChangeRow {
-  id: number;
-  time: string;
-  group_id: string;
-  group_name: string;
-  kind: string;
-  direction: string | null;
-  protocol: string | null;
-  ports: string | null;
-  source: string | null;
-  severity: string;
-  status: string;
-  approval_id: string | null;
-  acked_by: string | null;
-  exposure: string | null;
-  who: string | null;
-}
-
 function printSummary(p: DemoPaths, mails: number, say: Say): void {
   const db = openDatabase(p.database, { readonly: true }).db;
-  const rows = db.prepare("SELECT * FROM changes ORDER BY id").all() as ChangeRow[];
+  const rows = db.prepare("SELECT * FROM changes ORDER BY id").all() as ChangeViewRow[];
   db.close();
   say("\n== what sgwatch recorded (the `changes` view):");
   say(

@@ -14,51 +14,10 @@ import { writeTestConfig, loadTestConfig, type TestConfigFiles } from "./config-
 import { captureLog, type CapturedLog } from "./log-capture.js";
 import { fakeClock, REFERENCE_INSTANT, type FakeClock } from "./fake-clock.js";
 import { parseMessages } from "./mailbox.js";
+import type { ApprovalViewRow, ChangeViewRow } from "../../src/store/view-rows.js";
+export type { ApprovalViewRow, ChangeViewRow };
 
-/** A row of the `changes` view (migration 0002), the columns the approval tests read. */
-export interface ChangeViewRow {
-  id: number;
-  time: string;
-  group_id: string;
-  group_name: string;
-  kind: string;
-  direction: string | null;
-  protocol: string | null;
-  ports: string | null;
-  source: string | null;
-  severity: string;
-  /** What the change is now: unapproved / approved / acknowledged / reverted. */
-  status: string;
-  approval_id: string | null;
-  acked_by: string | null;
-  ack_reason: string | null;
-  ack_ticket: string | null;
-  reverted_at: string | null;
-  /** Readable exposure ("2 h 13 min"), or null. */
-  exposure: string | null;
-  /** What was decided when the change was found. */
-  detected_status: string;
-  approval_note: string | null;
-  since_previous_poll: string | null;
-}
 
-/** A row of the `approvals` view. */
-export interface ApprovalViewRow {
-  id: string;
-  state: string;
-  window_from: string;
-  window_until: string;
-  standing: number;
-  selector: string;
-  allows: string;
-  approved_by: string;
-  reason: string;
-  origin: string;
-  file: string | null;
-  line: number | null;
-  changes_covered: number;
-  revoked_at: string | null;
-}
 
 /** A running world. */
 export interface AppWorld {

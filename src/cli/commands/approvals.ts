@@ -5,25 +5,8 @@ import { openForRead, openForWrite, printJson, type CliContext } from "../contex
 import { formatTable } from "../table.js";
 import { UserError } from "../../util/errors.js";
 import { getApproval, revokeApproval } from "../../store/approvals-repo.js";
+import type { ApprovalViewRow } from "../../store/view-rows.js";
 
-interface ApprovalViewRow {
-  id: string;
-  state: string;
-  window_from: string;
-  window_until: string;
-  standing: number;
-  selector: string;
-  allows: string;
-  approved_by: string;
-  reason: string;
-  origin: string;
-  file: string | null;
-  line: number | null;
-  changes_covered: number;
-  revoked_at: string | null;
-  revoked_by: string | null;
-  revoke_reason: string | null;
-}
 
 function listApprovalsCmd(ctx: CliContext, json: boolean): void {
   const db = openForRead(ctx);

@@ -5,6 +5,7 @@ import { formatTable } from "../table.js";
 import { parseTimeArg } from "../../util/time.js";
 import { UserError } from "../../util/errors.js";
 import { SEVERITIES } from "../../model/types.js";
+import type { ChangeViewRow } from "../../store/view-rows.js";
 
 interface ChangesOptions {
   since: string;
@@ -18,25 +19,6 @@ interface ChangesOptions {
   json?: boolean;
 }
 
-interface ChangeViewRow {
-  id: number;
-  time: string;
-  account: string;
-  region: string;
-  group_id: string;
-  group_name: string;
-  kind: string;
-  direction: string | null;
-  protocol: string | null;
-  ports: string | null;
-  source: string | null;
-  severity: string;
-  status: string;
-  approval_id: string | null;
-  description: string | null;
-  old_description: string | null;
-  approval_note: string | null;
-}
 
 const STATUSES = ["approved", "unapproved"];
 

@@ -1,7 +1,6 @@
 // sgwatch demo: the product end to end on the embedded simulator.
 import type { Command } from "commander";
 import type { CliContext } from "../context.js";
-import { runDemo } from "../../demo/run-demo.js";
 import { UserError } from "../../util/errors.js";
 
 export function registerDemo(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
@@ -10,6 +9,8 @@ export function registerDemo(program: Command, ctx: CliContext, setExit: (code: 
     .description("run sgwatch against the embedded EC2 simulator with scripted drift; writes ./data/demo.db and ./data/demo-mail/")
     .option("--cycles <n>", "how many cycles to run (at least 4)", "4")
     .action(async (opts: { cycles: string }) => {
+      // Loaded when needed: the AWS SDK and friends cost a second at start-up for every other command.
+      const { runDemo } = await import("../../demo/run-demo.js");
       const cycles = Number(opts.cycles);
       if (!Number.isInteger(cycles) || cycles < 4 || cycles > 50) throw new UserError(`--cycles: expected a whole number from 4 to 50, got "${opts.cycles}"`);
       // The demo runs on this machine's Node with the lockfile's SDK; the SDK's

@@ -2,7 +2,6 @@
 import type { Command } from "commander";
 import type { CliContext } from "../context.js";
 import { readConfig, makeLogger, printJson } from "../context.js";
-import { App } from "../../daemon/app.js";
 import { formatTable } from "../table.js";
 import { resolveTargets } from "../../config/targets.js";
 import { EXIT } from "../../util/errors.js";
@@ -33,6 +32,8 @@ export function registerPoll(program: Command, ctx: CliContext, setExit: (code: 
     .option("--fail-on-drift", "exit 3 when unapproved changes were found")
     .addHelpText("after", "\nExit codes: 0 all targets polled, 1 a target failed, 2 bad config/usage, 3 unapproved drift (with --fail-on-drift).")
     .action(async (opts: { json?: boolean; failOnDrift?: boolean }) => {
+      // Loaded when needed: the AWS SDK and friends cost a second at start-up for every other command.
+      const { App } = await import("../../daemon/app.js");
       const config = readConfig(ctx);
       // Logs go to stderr here: stdout carries the summary or the JSON.
       const logger = makeLogger(ctx, config, { stderr: true });

@@ -1,13 +1,14 @@
 // sgwatch run: the daemon.
 import type { Command } from "commander";
 import { configPath, makeLogger, readConfig, type CliContext } from "../context.js";
-import { runDaemon } from "../../daemon/daemon.js";
 
 export function registerRun(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
   program
     .command("run")
     .description("run the daemon: poll on the configured schedule, record history, send alerts (SIGTERM to stop, SIGHUP to reload config)")
     .action(async () => {
+      // Loaded when needed: the AWS SDK and friends cost a second at start-up for every other command.
+      const { runDaemon } = await import("../../daemon/daemon.js");
       const config = readConfig(ctx);
       const logger = makeLogger(ctx, config);
       setExit(await runDaemon({ config, logger, env: ctx.env, configPath: configPath(ctx) }));

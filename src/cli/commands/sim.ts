@@ -2,9 +2,6 @@
 // against it (aws ec2 describe-security-groups --endpoint-url URL).
 import type { Command } from "commander";
 import type { CliContext } from "../context.js";
-import { startSimulator } from "../../sim/server.js";
-import { seedDemoAccount } from "../../sim/seed-demo.js";
-import { loadStateFile, saveStateFile, SimState } from "../../sim/state.js";
 import { UserError } from "../../util/errors.js";
 import { existsSync } from "node:fs";
 
@@ -25,6 +22,9 @@ export function registerSim(program: Command, ctx: CliContext): void {
     .option("--save <file.json>", "save the state to this file on exit")
     .addHelpText("after", "\nFaults: POST /__sim/faults (JSON), DELETE /__sim/faults; state: GET /__sim/state. See docs/simulator.md.")
     .action(async (opts: SimOptions) => {
+      const { startSimulator } = await import("../../sim/server.js");
+      const { seedDemoAccount } = await import("../../sim/seed-demo.js");
+      const { loadStateFile, saveStateFile, SimState } = await import("../../sim/state.js");
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UserError(`--port: expected 0-65535, got "${opts.port}"`);
       let state = new SimState();

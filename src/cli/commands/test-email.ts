@@ -2,7 +2,6 @@
 // so the mail path is proven before it is needed.
 import type { Command } from "commander";
 import { readConfig, type CliContext } from "../context.js";
-import { EmailChannel } from "../../alerts/channels/email.js";
 import { sampleDriftAlert } from "../../alerts/sample.js";
 import { UserError, errorMessage, EXIT } from "../../util/errors.js";
 
@@ -11,6 +10,8 @@ export function registerTestEmail(program: Command, ctx: CliContext): void {
     .command("test-email")
     .description("send a sample alert email through the configured SMTP server")
     .action(async () => {
+      // Loaded when needed: the AWS SDK and friends cost a second at start-up for every other command.
+      const { EmailChannel } = await import("../../alerts/channels/email.js");
       const config = readConfig(ctx);
       const email = config.alerts.email;
       if (!email?.enabled) throw new UserError("alerts.email is not configured (or not enabled) in the config");

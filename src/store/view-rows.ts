@@ -1,0 +1,65 @@
+// Typed rows of the views people query (migrations define them); one
+// definition for the CLI, the demo and the tests.
+
+/** A row of the `changes` view. */
+export interface ChangeViewRow {
+  id: number;
+  /** When the poll saw it (ISO UTC). */
+  time: string;
+  account: string;
+  region: string;
+  group_id: string;
+  group_name: string;
+  kind: string;
+  direction: string | null;
+  protocol: string | null;
+  /** "22", "20-25", "all"; null for group-level changes. */
+  ports: string | null;
+  source: string | null;
+  severity: string;
+  /** What the change is now: unapproved / approved / acknowledged / reverted. */
+  status: string;
+  approval_id: string | null;
+  acked_by: string | null;
+  ack_reason: string | null;
+  ack_ticket: string | null;
+  reverted_at: string | null;
+  /** Readable exposure ("2 h 13 min"), or null. */
+  exposure: string | null;
+  /** What was decided when the change was found: approved / unapproved. */
+  detected_status: string;
+  description: string | null;
+  old_description: string | null;
+  before: string | null;
+  after: string | null;
+  approval_note: string | null;
+  since_previous_poll: string | null;
+  poll_id: number;
+  /** The identity ARN that made it, from CloudTrail. */
+  who: string | null;
+  who_ip: string | null;
+  who_key: string | null;
+  /** pending / attributed / unattributed / n/a. */
+  attribution: string;
+}
+
+/** A row of the `approvals` view. */
+export interface ApprovalViewRow {
+  id: string;
+  /** active / scheduled / expired / revoked / withdrawn. */
+  state: string;
+  window_from: string;
+  window_until: string;
+  standing: number;
+  selector: string;
+  allows: string;
+  approved_by: string;
+  reason: string;
+  origin: string;
+  file: string | null;
+  line: number | null;
+  changes_covered: number;
+  revoked_at: string | null;
+  revoked_by: string | null;
+  revoke_reason: string | null;
+}
