@@ -85,7 +85,7 @@ export function applyChanges(state: GroupState[], changes: Change[]): GroupState
     const w = groups.get(c.groupId);
     if (c.kind === "group-created") {
       if (w !== undefined && !w.deleted) throw new ApplyError(c, "group already exists");
-      const group = { groupId: c.groupId, name: c.groupName, description: "", vpcId: c.vpcId, ownerId: "", tags: sortedTags(c.groupTags), rules: [] };
+      const group = { groupId: c.groupId, name: c.groupName, description: c.groupDescription ?? "", vpcId: c.vpcId, ownerId: c.ownerId ?? "", tags: sortedTags(c.groupTags), rules: [] };
       groups.set(c.groupId, { group, rules: new Map(), deleted: false });
       continue;
     }

@@ -109,7 +109,7 @@ export function diffGroups(stored: ReadonlyMap<string, GroupState> | GroupState[
     const was = before.get(id);
     const now = after.get(id);
     if (was === undefined && now !== undefined) {
-      changes.push({ kind: "group-created", ...context(now) }, ...eachRule(now, "rule-added"));
+      changes.push({ kind: "group-created", ...context(now), groupDescription: now.description, ownerId: now.ownerId }, ...eachRule(now, "rule-added"));
     } else if (was !== undefined && now === undefined) {
       changes.push({ kind: "group-deleted", ...context(was) }, ...eachRule(was, "rule-removed"));
     } else if (was !== undefined && now !== undefined && !sameGroup(was, now)) {

@@ -78,6 +78,9 @@ export interface Change {
   vpcId: string | null;
   /** The group's tags (current, or last known when deleted); approvals select on them. */
   groupTags: Record<string, string>;
+  /** For group-created: the group's own description and owner, so the change alone rebuilds the group. */
+  groupDescription?: string;
+  ownerId?: string;
   /** For rule-* kinds: the rule (for description changes, the rule as it is now). */
   rule?: Rule;
   /** For rule-description-changed: the old description. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { diffGroups, groupDigest } from "../../../src/model/diff.js";
 import type { Change, GroupState } from "../../../src/model/types.js";
-import { DEFAULT_EGRESS, group, rule } from "./build.js";
+import { DEFAULT_EGRESS, OWNER, group, rule } from "./build.js";
 
 const SSH_WORLD = rule({ fromPort: 22, toPort: 22, source: "0.0.0.0/0" });
 const HTTPS_LAN = rule();
@@ -78,7 +78,7 @@ describe("diffGroups", () => {
       [],
       [group({ rules: [DEFAULT_EGRESS] })],
       [
-        { kind: "group-created", ...CTX },
+        { kind: "group-created", ...CTX, groupDescription: "web tier", ownerId: OWNER },
         { kind: "rule-added", ...CTX, rule: DEFAULT_EGRESS },
       ],
     ],
