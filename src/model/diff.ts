@@ -102,21 +102,34 @@ function eachRule(g: GroupState, kind: "rule-added" | "rule-removed"): Change[] 
  */
 export function diffGroups(stored: ReadonlyMap<string, GroupState> | GroupState[], observed: GroupState[]): Change[] {
   const before = byId(stored);
-  const after = byId(observed);
-  const ids = [...new Set([...before.keys(), ...after.keys()])].sort();
-  const changes: Change[] = [];
-  for (const id of ids) {
-    const was = before.get(id);
-    const now = after.get(id);
-    if (was === undefined && now !== undefined) {
-      changes.push({ kind: "group-created", ...context(now), groupDescription: now.description, ownerId: now.ownerId }, ...eachRule(now, "rule-added"));
-    } else if (was !== undefined && now === undefined) {
-      changes.push({ kind: "group-deleted", ...context(was) }, ...eachRule(was, "rule-removed"));
-    } else if (was !== undefined && now !== undefined && !sameGroup(was, now)) {
+  // Observed groups come sorted by id from the normaliser; sort a copy only if
+  // they are not, so an unchanged estate costs one pass, not a sort of every id.
+  const sorted = isSortedById(observed) ? observed : [...observed].sort((a, b) => cmp(a.groupId, b.groupId));
+  const seen = new Set<string>();
+  const byGroup: Array<{ id: string; changes: Change[] }> = [];
+  for (const now of sorted) {
+    seen.add(now.groupId);
+    const was = before.get(now.groupId);
+    if (was === undefined) {
+      byGroup.push({ id: now.groupId, changes: [{ kind: "group-created", ...context(now), groupDescription: now.description, ownerId: now.ownerId }, ...eachRule(now, "rule-added")] });
+    } else if (!sameGroup(was, now)) {
       const g = groupChange(was, now);
-      if (g !== null) changes.push(g);
-      changes.push(...ruleChanges(was, now));
+      byGroup.push({ id: now.groupId, changes: [...(g !== null ? [g] : []), ...ruleChanges(was, now)] });
     }
   }
-  return changes;
+  for (const [id, was] of before) {
+    if (!seen.has(id)) byGroup.push({ id, changes: [{ kind: "group-deleted", ...context(was) }, ...eachRule(was, "rule-removed")] });
+  }
+  // Only groups that changed are sorted, to keep the order by groupId.
+  byGroup.sort((a, b) => cmp(a.id, b.id));
+  return byGroup.flatMap((g) => g.changes);
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function isSortedById(groups: readonly GroupState[]): boolean {
+  for (let i = 1; i < groups.length; i++) if ((groups[i - 1] as GroupState).groupId >= (groups[i] as GroupState).groupId) return false;
+  return true;
 }
