@@ -6,6 +6,7 @@ import { parseTimeArg } from "../util/time.js";
 import { describeRule, formatPorts } from "../model/describe-rule.js";
 import type { ChangeKind, GroupAttributes, Rule } from "../model/types.js";
 import { oneLine } from "../alerts/render/sanitize.js";
+import { groupChangeText } from "../alerts/render/words.js";
 import { formatTable } from "./table.js";
 import { findGroups, targetExists, type GroupMatch, type HistoryScope } from "../store/history-queries.js";
 
@@ -90,14 +91,8 @@ export function changeWords(c: {
       return "group created";
     case "group-deleted":
       return "group deleted";
-    case "group-changed": {
-      const parts: string[] = [];
-      for (const key of ["name", "vpcId", "tags"] as const) {
-        if (c.before?.[key] === undefined && c.after?.[key] === undefined) continue;
-        parts.push(`${key} ${oneLine(JSON.stringify(c.before?.[key] ?? null))} → ${oneLine(JSON.stringify(c.after?.[key] ?? null))}`);
-      }
-      return `group changed: ${parts.join("; ")}`;
-    }
+    case "group-changed":
+      return groupChangeText(c.before, c.after);
   }
 }
 

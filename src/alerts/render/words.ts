@@ -2,6 +2,7 @@
 import type { AlertChange, AlertTarget } from "../payload.js";
 import { describeRule } from "../../model/describe-rule.js";
 import { isWorldCidr } from "../../model/cidr.js";
+import type { GroupAttributes } from "../../model/types.js";
 import { oneLine } from "./sanitize.js";
 import { humanDuration } from "../../util/time.js";
 
@@ -36,15 +37,19 @@ export function changeText(c: AlertChange): string {
       return "group created";
     case "group-deleted":
       return "group deleted";
-    case "group-changed": {
-      const parts: string[] = [];
-      for (const key of ["name", "vpcId", "tags"] as const) {
-        if (c.before?.[key] === undefined && c.after?.[key] === undefined) continue;
-        parts.push(`${key} ${oneLine(JSON.stringify(c.before?.[key] ?? null))} → ${oneLine(JSON.stringify(c.after?.[key] ?? null))}`);
-      }
-      return `group changed: ${parts.join("; ")}`;
-    }
+    case "group-changed":
+      return groupChangeText(c.before, c.after);
   }
+}
+
+/** "group changed: name "a" → "b"; tags {…} → {…}", for a group-changed change. */
+export function groupChangeText(before: Partial<GroupAttributes> | null | undefined, after: Partial<GroupAttributes> | null | undefined): string {
+  const parts: string[] = [];
+  for (const key of ["name", "vpcId", "tags"] as const) {
+    if (before?.[key] === undefined && after?.[key] === undefined) continue;
+    parts.push(`${key} ${oneLine(JSON.stringify(before?.[key] ?? null))} → ${oneLine(JSON.stringify(after?.[key] ?? null))}`);
+  }
+  return `group changed: ${parts.join("; ")}`;
 }
 
 /** The AWS console page of a group. */
