@@ -104,6 +104,24 @@ export function formatCidr(c: Cidr): string {
   return `${c.family === 4 ? formatIpv4(c.network) : formatIpv6(c.network)}/${c.prefix}`;
 }
 
+const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+
+/**
+ * The canonical spelling of an IPv4 CIDR, or null when `text` is not one.
+ * Plain 32-bit arithmetic: nearly every rule has an IPv4 range, and the
+ * general BigInt path dominated normalising a large account.
+ */
+export function canonicalIpv4Cidr(text: string): string | null {
+  const m = IPV4_CIDR.exec(text);
+  if (m === null) return null;
+  const o = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])];
+  const prefix = Number(m[5]);
+  if (prefix > 32 || o.some((x) => x > 255)) return null;
+  const value = ((o[0] as number) * 2 ** 24 + (o[1] as number) * 2 ** 16 + (o[2] as number) * 2 ** 8 + (o[3] as number)) >>> 0;
+  const network = prefix === 0 ? 0 : (value & (0xffffffff << (32 - prefix))) >>> 0;
+  return `${network >>> 24}.${(network >>> 16) & 255}.${(network >>> 8) & 255}.${network & 255}/${prefix}`;
+}
+
 /** Canonical spelling of a CIDR text, or the text unchanged (trimmed) when it does not parse. */
 export function canonicalCidr(text: string): string {
   const parsed = parseCidr(text.trim());

@@ -7,7 +7,7 @@
 
 import { createHash } from "node:crypto";
 import type { IpPermission, SecurityGroup } from "@aws-sdk/client-ec2";
-import { formatCidr, parseCidr } from "./cidr.js";
+import { canonicalIpv4Cidr, formatCidr, parseCidr } from "./cidr.js";
 import { ICMP_PROTOCOLS, MAX_PORT, PORT_PROTOCOLS, canonicalProtocol } from "./protocol.js";
 import { ruleKey } from "./rule-key.js";
 import type { Direction, GroupState, Rule } from "./types.js";
@@ -125,6 +125,10 @@ function readTraffic(r: Reader, p: IpPermission, at: string): Traffic {
 
 function readCidr(r: Reader, value: unknown, field: string, family: 4 | 6): string {
   if (value === undefined || value === null || value === "") r.fail(field, "is missing");
+  if (family === 4 && typeof value === "string") {
+    const fast = canonicalIpv4Cidr(value.trim());
+    if (fast !== null) return fast;
+  }
   const parsed = typeof value === "string" ? parseCidr(value.trim()) : null;
   if (parsed === null || parsed.family !== family) r.fail(field, `is not an IPv${family} CIDR`);
   return formatCidr(parsed);

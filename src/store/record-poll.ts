@@ -8,7 +8,7 @@ import { diffGroups } from "../model/diff.js";
 import type { AlertPayload, AlertTarget, AlertChange } from "../alerts/payload.js";
 import type { Severity } from "../model/types.js";
 import { severityRank } from "../model/types.js";
-import { applyChangesToIntervals, loadCurrentState } from "./state-repo.js";
+import { applyChangesToIntervals, loadCurrentState, openBaselineIntervals } from "./state-repo.js";
 import { insertPoll, lastSuccessfulPoll, setPollChangeCount } from "./polls-repo.js";
 import { insertChanges } from "./changes-repo.js";
 import { markReverts } from "./reverts-repo.js";
@@ -99,8 +99,9 @@ export function recordSuccessfulPoll(db: Database, targetId: number, obs: Observ
     const target = getTarget(db, targetId);
     const previous = lastSuccessfulPoll(db, targetId);
     const baseline = previous === undefined;
-    const stored = deps.currentState ?? loadCurrentState(db, targetId);
-    const changes = diffGroups(stored, obs.groups);
+    // Nothing is stored before a target's first successful poll.
+    const stored = baseline ? new Map<string, GroupState>() : (deps.currentState ?? loadCurrentState(db, targetId));
+    const changes = baseline ? [] : diffGroups(stored, obs.groups);
     const ruleCount = obs.groups.reduce((n, g) => n + g.rules.length, 0);
     const pollId = insertPoll(db, {
       targetId,
@@ -115,7 +116,8 @@ export function recordSuccessfulPoll(db: Database, targetId: number, obs: Observ
       error: null,
     });
     const observed = new Map(obs.groups.map((g) => [g.groupId, g]));
-    applyChangesToIntervals(db, { targetId, pollId, at: obs.finishedAt }, changes, observed);
+    if (baseline) openBaselineIntervals(db, { targetId, pollId, at: obs.finishedAt }, obs.groups);
+    else applyChangesToIntervals(db, { targetId, pollId, at: obs.finishedAt }, changes, observed);
 
     let judged: JudgedChange[] = [];
     let changeIds: number[] = [];
@@ -141,7 +143,8 @@ export function recordSuccessfulPoll(db: Database, targetId: number, obs: Observ
         enqueueAll(db, deps, { type: "drift", target: alertTarget(target), pollId, ...ctx, changes: unapproved }, obs.finishedAt);
       }
     }
-    setPollChangeCount(db, pollId, changes.length);
+    // A baseline's count is its diff against nothing: every group and rule is new.
+    setPollChangeCount(db, pollId, baseline ? obs.groups.length + ruleCount : changes.length);
     if (target.blind_since) {
       enqueueAll(db, deps, { type: "monitoring-restored", target: alertTarget(target), blindSince: target.blind_since, restoredAt: obs.finishedAt }, obs.finishedAt);
     }

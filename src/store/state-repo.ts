@@ -105,3 +105,28 @@ export function applyChangesToIntervals(db: Database, ctx: IntervalContext, chan
     }
   }
 }
+
+/**
+ * A target's first successful poll: every group and rule opens an interval.
+ * Nothing was stored before, so there is nothing to diff; writing straight
+ * from the observation skips building a change per rule.
+ */
+export function openBaselineIntervals(db: Database, ctx: IntervalContext, groups: readonly GroupState[]): void {
+  const openGroup = sql(
+    db,
+    `INSERT INTO group_versions (target_id, group_id, name, description, vpc_id, owner_id, tags, added_poll_id, added_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const openRule = sql(
+    db,
+    `INSERT INTO rule_versions (target_id, group_id, rule_key, direction, protocol, from_port, to_port, source_kind, source,
+       source_account, peering_id, description, added_poll_id, added_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  for (const g of groups) {
+    openGroup.run(ctx.targetId, g.groupId, g.name, g.description, g.vpcId, g.ownerId, tagsToJson(g.tags), ctx.pollId, ctx.at);
+    for (const r of g.rules) {
+      openRule.run(ctx.targetId, g.groupId, ruleKey(r), r.direction, r.protocol, r.fromPort, r.toPort, r.sourceKind, r.source, r.sourceAccount, r.peeringId, r.description, ctx.pollId, ctx.at);
+    }
+  }
+}
