@@ -9,7 +9,7 @@ import { AuthorizeSecurityGroupIngressCommand } from "@aws-sdk/client-ec2";
 import { startAppWorld, type AppWorld } from "../support/app-world.js";
 import { writeApproval } from "../support/approval-file.js";
 import { INTRUDER } from "../support/sim-harness.js";
-import { renderHtmlToPng } from "../support/chromium.js";
+import { CHROMIUM, renderHtmlToPng } from "../support/chromium.js";
 import { REPO_ROOT } from "../support/cli.js";
 
 /** Width and height from a PNG's IHDR chunk. */
@@ -39,7 +39,8 @@ describe("the alert email in a browser", { timeout: 90_000 }, () => {
     await w?.close();
   });
 
-  it("renders the drift email's HTML to a PNG that shows the alert", async () => {
+  // Chromium comes from Debian (.ci/run installs it); a machine without it skips this one test.
+  it.skipIf(CHROMIUM === null)("renders the drift email's HTML to a PNG that shows the alert", async () => {
     const c = w.harness.client(INTRUDER);
     await c.send(
       new AuthorizeSecurityGroupIngressCommand({
