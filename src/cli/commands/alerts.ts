@@ -8,9 +8,13 @@ import { UserError } from "../../util/errors.js";
 
 function summary(row: OutboxRow): string {
   try {
-    const p = JSON.parse(row.payload) as { type: string; changes?: unknown[]; target?: { account: string; region: string } };
+    const p = JSON.parse(row.payload) as { type: string; changes?: unknown[]; items?: unknown[]; problems?: unknown[]; records?: unknown[]; target?: { account: string; region: string } };
     const where = p.target ? ` ${p.target.account}/${p.target.region}` : "";
-    return p.changes ? `${p.changes.length} change${p.changes.length === 1 ? "" : "s"}${where}` : where.trim();
+    const list = p.changes ?? p.items;
+    if (list) return `${list.length} change${list.length === 1 ? "" : "s"}${where}`;
+    if (p.problems) return `${p.problems.length} problem${p.problems.length === 1 ? "" : "s"}`;
+    if (p.records) return `${p.records.length} record${p.records.length === 1 ? "" : "s"}`;
+    return where.trim();
   } catch {
     return "";
   }
