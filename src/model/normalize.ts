@@ -62,7 +62,7 @@ class Reader {
     return value === undefined || value === null || value === "" ? null : this.id(value, field);
   }
 
-  /** Free text (names, descriptions, tag values): any string, or the fallback when absent. */
+  /** Free text (names, descriptions, tag values): whatever string was sent, or the fallback when absent. */
   text(value: unknown, field: string, fallback: string): string {
     if (value === undefined || value === null) return fallback;
     if (typeof value !== "string") this.fail(field, "is not a string");

@@ -28,6 +28,7 @@ import { captureLog, type CapturedLog } from "../support/log-capture.js";
 import { fakeClock, REFERENCE_INSTANT, type FakeClock } from "../support/fake-clock.js";
 import { parseMessages } from "../support/mailbox.js";
 import { tableCounts } from "../support/db-counts.js";
+import type { ChangeViewRow } from "../../src/store/view-rows.js";
 
 const FIVE_MIN = 5 * 60_000;
 const HOSTILE_NAME = "<script>alert(1)</script>";
@@ -35,28 +36,6 @@ const HOSTILE_TAG = "<img src=x onerror=alert(1)>";
 const NEW_DESCRIPTION = "R&D {redirect}; see #42";
 const HOSTILE_GROUP_ID = "sg-0badbadbadbad0001";
 
-interface ChangeViewRow {
-  id: number;
-  time: string;
-  account: string;
-  region: string;
-  group_id: string;
-  group_name: string;
-  kind: string;
-  direction: string | null;
-  protocol: string | null;
-  ports: string | null;
-  source: string | null;
-  severity: string;
-  status: string;
-  approval_id: string | null;
-  description: string | null;
-  old_description: string | null;
-  before: string | null;
-  after: string | null;
-  since_previous_poll: string | null;
-  poll_id: number;
-}
 
 interface HistoryRow {
   group_id: string;
