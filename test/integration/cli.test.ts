@@ -143,6 +143,11 @@ describe("check-config", { timeout: SLOW }, () => {
     expectExit(r, 0);
     expect(r.stdout).toContain("is valid");
     expect(r.stdout).toContain(`${TEST_ACCOUNT}/us-east-1`);
+    const j = await runCli(["--config", files.configPath, "check-config", "--json"]);
+    expectExit(j, 0);
+    const parsed = JSON.parse(j.stdout) as { targets: Array<{ account: string; region: string }>; config: { schedule: string } };
+    expect(parsed.targets).toEqual([expect.objectContaining({ account: TEST_ACCOUNT, region: "us-east-1" })]);
+    expect(parsed.config.schedule).toBe("*/5 * * * *");
   });
 });
 

@@ -1,6 +1,6 @@
 // sgwatch check-config: validate the config and show what it means.
 import type { Command } from "commander";
-import { configPath, readConfig, type CliContext } from "../context.js";
+import { configPath, printJson, readConfig, type CliContext } from "../context.js";
 import { resolveTargets } from "../../config/targets.js";
 import { loadApprovalsDir } from "../../approvals/load.js";
 import { EXIT } from "../../util/errors.js";
@@ -9,7 +9,8 @@ export function registerCheckConfig(program: Command, ctx: CliContext, setExit: 
   program
     .command("check-config")
     .description("validate the config file (and the approval files it points at); exit 2 on any problem")
-    .action(() => {
+    .option("--json", "print the resolved configuration (secrets are never in it: only env var names) and problems as JSON")
+    .action((opts: { json?: boolean }) => {
       const config = readConfig(ctx);
       const targets = resolveTargets(config);
       const approvals = loadApprovalsDir(config.approvals.dir, { maxWindowMs: config.approvals.maxWindow });
@@ -31,7 +32,14 @@ export function registerCheckConfig(program: Command, ctx: CliContext, setExit: 
         lines.push(`warning: alerts.email.passwordEnv names ${email.passwordEnv}, which is not set in this environment`);
       }
       for (const p of approvals.problems) lines.push(`approval problem: ${p.key}`);
-      ctx.out.write(lines.join("\n") + "\n");
+      if (opts.json) {
+        printJson(ctx, {
+          file: configPath(ctx),
+          config,
+          targets,
+          approvals: { records: approvals.records.length, problems: approvals.problems },
+        });
+      } else ctx.out.write(lines.join("\n") + "\n");
       if (approvals.problems.length > 0) setExit(EXIT.usage);
     });
 }
