@@ -17,7 +17,8 @@ export interface StoredAttribution extends Attribution {
   attributedAt: string;
 }
 
-interface Row {
+/** A change_attributions row. */
+export interface AttributionRow {
   change_id: number;
   event_id: string;
   event_name: string;
@@ -32,7 +33,7 @@ interface Row {
   attributed_at: string;
 }
 
-function fromRow(r: Row): StoredAttribution {
+function fromRow(r: AttributionRow): StoredAttribution {
   return {
     changeId: r.change_id,
     eventId: r.event_id,
@@ -55,7 +56,7 @@ export function attributionsFor(db: Database, changeIds: readonly number[]): Map
   if (changeIds.length === 0) return out;
   const rows = db
     .prepare("SELECT * FROM change_attributions WHERE change_id IN (SELECT value FROM json_each(?))")
-    .all(JSON.stringify(changeIds)) as Row[];
+    .all(JSON.stringify(changeIds)) as AttributionRow[];
   for (const r of rows) out.set(r.change_id, fromRow(r));
   return out;
 }

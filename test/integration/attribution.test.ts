@@ -27,7 +27,8 @@ import { runCycle } from "../../src/daemon/cycle.js";
 import { ec2As } from "../support/ec2-as.js";
 import { createEc2Client } from "../../src/aws/ec2-client.js";
 import { cloudTrailLookup } from "../../src/attribution/lookup.js";
-import { attributionsFor, describeActor } from "../../src/attribution/read.js";
+import { attributionsFor, describeActor, type AttributionRow } from "../../src/attribution/read.js";
+import type { ChangeViewRow } from "../../src/store/view-rows.js";
 import { resolveTargets } from "../../src/config/targets.js";
 import { migrate, readMigrations } from "../../src/store/migrate.js";
 import { packageRoot } from "../../src/util/package-root.js";
@@ -44,33 +45,7 @@ const INTRUDER_IP = "203.0.113.66";
 const ENGINEER_AGENT = "terraform/1.9.5";
 const INTRUDER_AGENT = "curl-like-tool/0.1";
 
-interface ViewRow {
-  id: number;
-  group_id: string;
-  kind: string;
-  ports: string | null;
-  source: string | null;
-  status: string;
-  who: string | null;
-  who_ip: string | null;
-  who_key: string | null;
-  attribution: string;
-}
 
-interface AttributionRow {
-  change_id: number;
-  event_id: string;
-  event_name: string;
-  event_time: string;
-  actor_arn: string | null;
-  actor_type: string | null;
-  actor_name: string | null;
-  access_key_id: string | null;
-  source_ip: string | null;
-  user_agent: string | null;
-  match_quality: string;
-  attributed_at: string;
-}
 
 describe("attribution through CloudTrail LookupEvents", () => {
   let tmp: TempDir;
@@ -128,7 +103,7 @@ describe("attribution through CloudTrail LookupEvents", () => {
     horizonMs: HORIZON,
     ...over,
   });
-  const view = (): ViewRow[] => reader.prepare("SELECT * FROM changes ORDER BY id").all() as ViewRow[];
+  const view = (): ChangeViewRow[] => reader.prepare("SELECT * FROM changes ORDER BY id").all() as ChangeViewRow[];
   const attributionOf = (changeId: number): AttributionRow | undefined =>
     reader.prepare("SELECT * FROM change_attributions WHERE change_id = ?").get(changeId) as AttributionRow | undefined;
   const requestIdOf = (action: string, key: string): string => {
@@ -206,7 +181,7 @@ describe("attribution through CloudTrail LookupEvents", () => {
     expect(result.attributedChangeIds.sort()).toEqual(before.map((r) => r.id).sort());
 
     const rows = view();
-    const find = (pred: (r: ViewRow) => boolean): ViewRow => {
+    const find = (pred: (r: ChangeViewRow) => boolean): ChangeViewRow => {
       const hit = rows.find(pred);
       if (hit === undefined) throw new Error("change not found");
       return hit;

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { Event } from "@aws-sdk/client-cloudtrail";
 import { matchChange, parseCandidates, toAttribution, type MatchQuality } from "../../../src/attribution/match.js";
 import type { Change, Rule } from "../../../src/model/types.js";
+import { rule } from "./builders.js";
 
 const ACCOUNT = "111122223333";
 const OTHER_ACCOUNT = "444455556666";
@@ -76,20 +77,6 @@ function ev(
   };
 }
 
-function rule(over: Partial<Rule> = {}): Rule {
-  return {
-    direction: "ingress",
-    protocol: "tcp",
-    fromPort: 22,
-    toPort: 22,
-    sourceKind: "ipv4",
-    source: "0.0.0.0/0",
-    sourceAccount: null,
-    peeringId: null,
-    description: null,
-    ...over,
-  };
-}
 
 const CTX = { groupId: SG, groupName: "web", vpcId: "vpc-1", groupTags: {} };
 const added = (r: Partial<Rule> = {}): Change => ({ kind: "rule-added", ...CTX, rule: rule(r) });

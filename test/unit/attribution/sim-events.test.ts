@@ -10,6 +10,7 @@ import { buildTrailEvents } from "../../../src/sim/cloudtrail/events.js";
 import { lookupEvents, TrailError } from "../../../src/sim/cloudtrail/lookup-events.js";
 import { matchChange } from "../../../src/attribution/match.js";
 import type { Change, Rule } from "../../../src/model/types.js";
+import { rule } from "./builders.js";
 
 const ACCOUNT = "123456789012";
 const REGION = "us-east-1";
@@ -32,18 +33,6 @@ function sdkEvents(state: SimState, body: unknown = {}): Event[] {
   return out.Events.map((e) => ({ ...e, EventTime: new Date(e.EventTime * 1000) }));
 }
 
-const rule = (over: Partial<Rule>): Rule => ({
-  direction: "ingress",
-  protocol: "tcp",
-  fromPort: 22,
-  toPort: 22,
-  sourceKind: "ipv4",
-  source: "0.0.0.0/0",
-  sourceAccount: null,
-  peeringId: null,
-  description: null,
-  ...over,
-});
 
 describe("simulated CloudTrail events", () => {
   it("give each call one event that matches the change it made", () => {
