@@ -80,7 +80,7 @@ function run(p: YearParams): YearResult {
   const routes = channelRoutes(config);
   const estate = new YearEstate("123456789012", { groups: p.groups, rules: p.rules, seed: p.seed });
   const target = ensureTarget(db, "123456789012", "us-east-1", null, new Date(T0).toISOString());
-  let cache: Map<string, GroupState> | undefined;
+  let cache: { pollId: number; state: Map<string, GroupState> } | undefined;
   const deps = (): RecordDeps => ({
     judge: (changes, ctx) => judgeChanges(changes, { ...ctx, account: "123456789012", region: "us-east-1" }, config.severity, []),
     route: (payload) => routeAlert(routes, payload),
@@ -93,7 +93,7 @@ function run(p: YearParams): YearResult {
     const at = T0 + i * POLL_MS;
     const t = performance.now();
     const out = recordSuccessfulPoll(db, target.id, { groups: estate.groups.slice(), pages: Math.ceil(estate.groups.length / 1000), startedAt: new Date(at).toISOString(), finishedAt: new Date(at + 1500).toISOString() }, deps());
-    cache = out.state;
+    cache = { pollId: out.pollId, state: out.state };
     const ms = performance.now() - t;
     // What the daemon does around the store: alerts delivered right away, and
     // once a day (as every cycle would) the follow-up that prunes delivered

@@ -18,7 +18,6 @@ import type { ApprovalRecord } from "../approvals/schema.js";
 import { routeAlert, type ChannelRoute } from "../alerts/route.js";
 import { recordFailedPoll, recordSuccessfulPoll, type RecordDeps } from "../store/record-poll.js";
 import { ensureTarget, listTargets } from "../store/targets-repo.js";
-import { lastSuccessfulPoll } from "../store/polls-repo.js";
 import { noteApprovalProblems } from "../store/approval-problems-repo.js";
 import { activeCliApprovals, mirrorFileApprovals, revokedIds } from "../store/approvals-repo.js";
 import { followUp } from "../store/follow-up.js";
@@ -170,10 +169,10 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
     };
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      // Reuse the last poll's canonical groups for raw groups that did not change.
-      const cachedEarly = deps.stateCache?.get(row.id);
-      const fresh = cachedEarly !== undefined && cachedEarly.pollId === lastSuccessfulPoll(db, row.id)?.id;
-      const normalizer = new GroupNormalizer(fresh ? cachedEarly.fingerprints : new Map());
+      // Reuse the last poll's canonical groups for raw groups that did not
+      // change. A fingerprint maps raw text to its canonical form, so it holds
+      // whatever the database says; only the stored state needs checking.
+      const normalizer = new GroupNormalizer(deps.stateCache?.get(row.id)?.fingerprints ?? new Map());
       const collected = await collectSecurityGroups(client, {
         maxPages: config.aws.maxPages,
         ...(signal ? { signal } : {}),
@@ -203,7 +202,7 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
   }
   const finishedAt = clock().toISOString();
   const cached = deps.stateCache?.get(row.id);
-  if (cached && cached.pollId === lastSuccessfulPoll(db, row.id)?.id) recordDeps.currentState = cached.state;
+  if (cached) recordDeps.currentState = { pollId: cached.pollId, state: cached.state };
   const outcome = recordSuccessfulPoll(db, row.id, { groups, pages, startedAt: startedAt.toISOString(), finishedAt }, recordDeps);
   deps.stateCache?.set(row.id, { pollId: outcome.pollId, state: outcome.state, fingerprints });
   const rules = groups.reduce((n, g) => n + g.rules.length, 0);

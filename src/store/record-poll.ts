@@ -52,8 +52,8 @@ export interface RecordDeps {
   blindAfterFailures: number;
   /** Time without a successful poll that makes a target blind (ms). */
   blindAfterMs?: number;
-  /** Current state known to equal the database (a cache), to skip loading it. */
-  currentState?: Map<string, GroupState>;
+  /** The state recorded by a successful poll (a cache), used when that poll is still the last one. */
+  currentState?: { pollId: number; state: Map<string, GroupState> };
 }
 
 /** What a successful poll did. */
@@ -100,7 +100,10 @@ export function recordSuccessfulPoll(db: Database, targetId: number, obs: Observ
     const previous = lastSuccessfulPoll(db, targetId);
     const baseline = previous === undefined;
     // Nothing is stored before a target's first successful poll.
-    const stored = baseline ? new Map<string, GroupState>() : (deps.currentState ?? loadCurrentState(db, targetId));
+    // A cached state is used only when it is the state of the last successful
+    // poll, checked inside this transaction; anything else reloads from disk.
+    const cached = deps.currentState?.pollId === previous?.id ? deps.currentState?.state : undefined;
+    const stored = baseline ? new Map<string, GroupState>() : (cached ?? loadCurrentState(db, targetId));
     const changes = baseline ? [] : diffGroups(stored, obs.groups);
     const ruleCount = obs.groups.reduce((n, g) => n + g.rules.length, 0);
     const pollId = insertPoll(db, {
