@@ -4,7 +4,10 @@
 // ResourceName = the group id and keeps the security-group calls itself. It is
 // rate limited (2 calls a second per account and region); the SDK's adaptive
 // retry mode paces and retries throttled calls.
-import { CloudTrailClient, LookupEventsCommand, type Event } from "@aws-sdk/client-cloudtrail";
+//
+// The CloudTrail SDK is loaded on the first lookup: attribution is off unless
+// configured, and the client's code is some 15 MB of a daemon's resident memory.
+import type { CloudTrailClient, Event } from "@aws-sdk/client-cloudtrail";
 import { awsClientConfig, type ClientSpec } from "../aws/ec2-client.js";
 import type { ResolvedTarget } from "../config/targets.js";
 import { SECURITY_GROUP_EVENT_NAMES } from "./trail-event.js";
@@ -12,7 +15,15 @@ import { SECURITY_GROUP_EVENT_NAMES } from "./trail-event.js";
 /** Makes CloudTrail clients (the real factory, or one with test settings). */
 export type CloudTrailClientFactory = (spec: ClientSpec) => CloudTrailClient;
 
-export const createCloudTrailClient: CloudTrailClientFactory = (spec) => new CloudTrailClient(awsClientConfig(spec));
+type CloudTrailSdk = typeof import("@aws-sdk/client-cloudtrail");
+let sdk: Promise<CloudTrailSdk> | undefined;
+const loadSdk = (): Promise<CloudTrailSdk> => (sdk ??= import("@aws-sdk/client-cloudtrail"));
+
+/** The real client factory (loads the SDK). */
+export async function cloudTrailClientFactory(): Promise<CloudTrailClientFactory> {
+  const { CloudTrailClient } = await loadSdk();
+  return (spec) => new CloudTrailClient(awsClientConfig(spec));
+}
 
 /** The events of a lookup, and whether the page bound cut it short. */
 export interface GroupEvents {
@@ -35,6 +46,7 @@ export interface LookupOptions {
 /** Every LookupEvents page for `groupId` between `from` and `to`, bounded by maxPages. */
 export async function lookupGroupEvents(client: CloudTrailClient, groupId: string, from: Date, to: Date, opts: LookupOptions = {}): Promise<GroupEvents> {
   const maxPages = opts.maxPages ?? 20;
+  const { LookupEventsCommand } = await loadSdk();
   const events: Event[] = [];
   let token: string | undefined;
   let pages = 0;
@@ -81,7 +93,7 @@ export interface CloudTrailLookupOptions {
   timeoutMs: number;
   /** Explicit credentials (tests, the demo); else the default chain or the target's role. */
   credentials?: ClientSpec["credentials"];
-  /** Default: createCloudTrailClient. */
+  /** Default: cloudTrailClientFactory(). */
   clientFactory?: CloudTrailClientFactory;
   /** Page bound per lookup. */
   maxPages?: number;
@@ -92,8 +104,9 @@ export interface CloudTrailLookupOptions {
 /** A lookup over real CloudTrail clients, one per target, kept until close(). */
 export function cloudTrailLookup(opts: CloudTrailLookupOptions): { lookup: AttributionLookup; close(): void } {
   const clients = new Map<string, CloudTrailClient>();
-  const factory = opts.clientFactory ?? createCloudTrailClient;
-  const clientFor = (t: LookupTarget): CloudTrailClient => {
+  let factory: CloudTrailClientFactory | undefined = opts.clientFactory;
+  const clientFor = async (t: LookupTarget): Promise<CloudTrailClient> => {
+    factory ??= await cloudTrailClientFactory();
     const key = `${t.account}/${t.region}`;
     let c = clients.get(key);
     if (c === undefined) {
@@ -113,7 +126,7 @@ export function cloudTrailLookup(opts: CloudTrailLookupOptions): { lookup: Attri
   };
   return {
     lookup: async (target, groupId, from, to) => {
-      const r = await lookupGroupEvents(clientFor(target), groupId, from, to, opts.maxPages !== undefined ? { maxPages: opts.maxPages } : {});
+      const r = await lookupGroupEvents(await clientFor(target), groupId, from, to, opts.maxPages !== undefined ? { maxPages: opts.maxPages } : {});
       if (r.truncated) opts.onTruncated?.(target, groupId, r.pages);
       return r.events;
     },

@@ -1,7 +1,8 @@
 // The email channel: one message per alert (one alert per poll and target),
 // over SMTP with nodemailer. The Message-ID is derived from the alert, so a
 // resend after a crash is recognisably the same message.
-import nodemailer, { type Transporter } from "nodemailer";
+// nodemailer is loaded on the first send: a daemon that never alerts need not hold it.
+import type { Transporter } from "nodemailer";
 import type { AlertChannel } from "./channel.js";
 import type { OutboxAlert } from "../payload.js";
 import { renderEmail } from "../render/email.js";
@@ -22,7 +23,9 @@ export class EmailChannel implements AlertChannel {
     private readonly password: string | undefined,
   ) {}
 
-  private getTransport(): Transporter {
+  private async getTransport(): Promise<Transporter> {
+    if (this.transport) return this.transport;
+    const { default: nodemailer } = await import("nodemailer");
     this.transport ??= nodemailer.createTransport({
       host: this.config.host,
       port: this.config.port,
@@ -39,7 +42,8 @@ export class EmailChannel implements AlertChannel {
   async send(alert: OutboxAlert): Promise<void> {
     const mail = renderEmail(alert.payload);
     const domain = this.config.from.split("@")[1]?.replace(/[^A-Za-z0-9.-]/g, "") || "sgwatch.local";
-    await this.getTransport().sendMail({
+    const transport = await this.getTransport();
+    await transport.sendMail({
       from: this.config.from,
       to: this.config.to,
       subject: mail.subject,
