@@ -4,7 +4,8 @@
 import pino from "pino";
 import { App } from "../src/daemon/app.js";
 import { configSchema } from "../src/config/schema.js";
-import { createEc2Client, type Ec2ClientFactory } from "../src/aws/ec2-client.js";
+import { createEc2Client } from "../src/aws/ec2-client.js";
+import { createEc2Client as fleetClient } from "./fleet-client.js";
 import { createLogger } from "../src/logging/logger.js";
 import { collectSecurityGroups } from "../src/aws/collect.js";
 import { normalizeGroups } from "../src/model/normalize.js";
@@ -43,11 +44,11 @@ export interface PhaseTimes {
 
 export interface DaemonCommands {
   /**
-   * Build an App. `config` is raw input for configSchema.parse; targets that
-   * name a roleArn get the access key `accessKeyPrefix + account` (the
-   * simulator maps one key per account), the rest `defaultAccessKey`.
+   * Build an App. `config` is raw input for configSchema.parse. With
+   * `accessKey`, every target uses that key; without, the fleet's clients
+   * (bench/fleet-client.ts: the role's account picks the key).
    */
-  open: { args: { config: unknown; accessKeyPrefix: string; defaultAccessKey: string }; result: null };
+  open: { args: { config: unknown; accessKey?: string }; result: null };
   cycle: { args: Record<string, never>; result: CycleFigures };
   /** RSS and heap now, optionally after a full GC. */
   memory: { args: { gc: boolean }; result: { rss: number; heapUsed: number } };
@@ -80,16 +81,11 @@ function need(): App {
 
 serve<DaemonCommands>(
   {
-    open: ({ config, accessKeyPrefix, defaultAccessKey }) => {
+    open: ({ config, accessKey }) => {
       const parsed = configSchema.parse(config);
-      // The simulator tells accounts apart by access key; a role per account is
-      // how a real estate is configured, so the role's account picks the key.
-      const clientFactory: Ec2ClientFactory = (spec) => {
-        const account = spec.roleArn?.split(":")[4];
-        const accessKeyId = account ? `${accessKeyPrefix}${account}` : defaultAccessKey;
-        return createEc2Client({ ...spec, credentials: { accessKeyId, secretAccessKey: "bench" } });
-      };
-      app = new App({ config: parsed, logger, env: {}, clientFactory });
+      app = accessKey
+        ? new App({ config: parsed, logger, env: {}, credentials: { accessKeyId: accessKey, secretAccessKey: "bench" } })
+        : new App({ config: parsed, logger, env: {}, clientFactory: fleetClient, fetchClientModule: new URL("./fleet-client.js", import.meta.url).href });
       return null;
     },
     cycle: async () => {

@@ -5,6 +5,7 @@
 import path from "node:path";
 import { ChildLink } from "./ipc.js";
 import type { SimCommands } from "./sim-commands.js";
+import { FLEET_ACCESS_KEY_PREFIX } from "./fleet-client.js";
 import type { CycleFigures, DaemonCommands } from "./daemon-process.js";
 import type { BenchOptions } from "./options.js";
 import type { Row } from "./report.js";
@@ -15,7 +16,6 @@ const REGIONS = [
   "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1",
   "ap-south-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
 ];
-const ACCESS_KEY_PREFIX = "AKIAFLEET";
 
 /** Accounts × regions adding up to exactly `targets`: full accounts of 17 regions, the last one shorter. */
 export function fleetLayout(targets: number): { account: string; regions: string[] }[] {
@@ -56,7 +56,7 @@ export async function runFleet(o: BenchOptions, sim: ChildLink<SimCommands>, wor
     groupsPerTarget: o.fleetGroups,
     rulesPerTarget: o.fleetRules,
     seed: 7,
-    accessKeyPrefix: ACCESS_KEY_PREFIX,
+    accessKeyPrefix: FLEET_ACCESS_KEY_PREFIX,
   });
   log(`fleet: ${gen.targets} simulated account-regions, ${gen.rules} rules (${o.targets} polled)`);
   const daemon = ChildLink.start<DaemonCommands>("fleet-daemon", new URL("./daemon-process.js", import.meta.url), o.profile ? ["--cpu-prof", `--cpu-prof-dir=${workDir}`] : []);
@@ -65,13 +65,12 @@ export async function runFleet(o: BenchOptions, sim: ChildLink<SimCommands>, wor
       config: {
         database: path.join(workDir, "fleet.db"),
         concurrency: o.concurrency,
+        aws: { fetchThreads: o.fetchThreads },
         // One role per account, as a real estate is configured; the benchmark's
         // client factory turns the role's account into the simulator's access key.
         targets: layout.map((l) => ({ account: l.account, roleArn: `arn:aws:iam::${l.account}:role/sgwatch`, regions: l.regions, endpoint })),
         approvals: { dir: approvalsDir },
       },
-      accessKeyPrefix: ACCESS_KEY_PREFIX,
-      defaultAccessKey: "unused",
     });
     await sim.call("setLatency", { ms: o.latencyMs });
     await sim.call("takeRequests", {});
@@ -80,7 +79,7 @@ export async function runFleet(o: BenchOptions, sim: ChildLink<SimCommands>, wor
       const req = await sim.call("takeRequests", {});
       if (req.otherErrors > 0) throw new Error(`${what}: the simulator answered ${req.otherErrors} calls with errors that were not injected`);
       const idealMs = Math.ceil(req.total / o.concurrency) * o.latencyMs;
-      log(`fleet: ${what} cycle ${fmtMs(cycle.ms)} (CPU ${fmtMs(cycle.cpuMs / cycle.targets)}/target), ${req.total} calls (${req.throttled} throttled), ${cycle.ok}/${cycle.targets} ok, ideal ${fmtMs(idealMs)}`);
+      log(`fleet: ${what} cycle ${fmtMs(cycle.ms)} (CPU ${fmtMs(cycle.cpuMs / cycle.targets)}/target, simulator ${fmtMs(req.cpuMs / req.total)}/call), ${req.total} calls (${req.throttled} throttled), ${cycle.ok}/${cycle.targets} ok, ideal ${fmtMs(idealMs)}`);
       return { cycle, calls: req.total, throttled: req.throttled, idealMs, ratio: cycle.ms / idealMs };
     };
     const baseline = await measure("baseline");
@@ -94,7 +93,7 @@ export async function runFleet(o: BenchOptions, sim: ChildLink<SimCommands>, wor
     await sim.call("setLatency", { ms: 0 });
     const daemonPeakRss = await daemon.call("maxRss", {});
     const result: FleetResult = { targets: o.targets, accounts: layout.length, baseline, unchanged, throttledRun, bytesPerUnchangedTargetCycle, daemonPeakRss };
-    const c = `conc. ${o.concurrency}, ${o.latencyMs} ms/call`;
+    const c = `conc. ${o.concurrency}, ${o.latencyMs} ms/call, ${o.fetchThreads} fetch threads`;
     const rows: Row[] = [
       { figure: `4. fleet ${o.targets} targets, baseline cycle / ideal (${c})`, measured: `${fmtRatio(baseline.ratio)} (${fmtMs(baseline.cycle.ms)} vs ${fmtMs(baseline.idealMs)})`, target: "", pass: null, value: baseline.ratio },
       {

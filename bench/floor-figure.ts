@@ -63,7 +63,7 @@ export async function runFloor(o: BenchOptions, sim: ChildLink<SimCommands>, wor
       targets: [{ account: ACCOUNT, regions: [REGION], endpoint }],
       approvals: { dir: approvalsDir },
     });
-    const open = (db: string): Promise<null> => daemon.call("open", { config: config(db), accessKeyPrefix: "unused", defaultAccessKey: ACCESS_KEY });
+    const open = (db: string): Promise<null> => daemon.call("open", { config: config(db), accessKey: ACCESS_KEY });
 
     // Warm both sides' JIT (and the simulator's) before anything counts.
     await fetchRaw();

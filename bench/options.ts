@@ -22,6 +22,8 @@ export interface BenchOptions {
   fleetRules: number;
   latencyMs: number;
   concurrency: number;
+  /** aws.fetchThreads of the fleet's daemon. */
+  fetchThreads: number;
   throttle: number;
   /** Figure 3b: the simulated year's account, days and churn. */
   yearGroups: number;
@@ -44,7 +46,7 @@ const QUICK = { groups: 500, rules: 5000, reps: 3, growthCycles: 20, targets: 20
 const FULL = { groups: 10_000, rules: 100_000, reps: 3, growthCycles: 50, targets: 1000, fleetGroups: 20, fleetRules: 100, yearGroups: 10_000, yearRules: 100_000, yearDays: 365, yearBudgetS: 300, queryReps: 25 };
 
 export const USAGE = `usage: npm run bench -- [--full] [--groups N] [--rules N] [--reps N] [--growth-cycles N]
-  [--targets N] [--fleet-groups N] [--fleet-rules N] [--latency MS] [--concurrency N] [--throttle P]
+  [--targets N] [--fleet-groups N] [--fleet-rules N] [--latency MS] [--concurrency N] [--fetch-threads N] [--throttle P]
   [--year-groups N] [--year-rules N] [--year-days N] [--year-churn F] [--year-budget S] [--profile]
   [--query-reps N] [--only floor,fleet,year,queries] [--out FILE] [--work-dir DIR] [--keep]`;
 
@@ -73,6 +75,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       "fleet-rules": { type: "string" },
       latency: { type: "string" },
       concurrency: { type: "string" },
+      "fetch-threads": { type: "string" },
       throttle: { type: "string" },
       "year-groups": { type: "string" },
       "year-rules": { type: "string" },
@@ -103,6 +106,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     fleetRules: positive("fleet-rules", values["fleet-rules"], base.fleetRules),
     latencyMs: positive("latency", values.latency, 50, { allowZero: true }),
     concurrency: positive("concurrency", values.concurrency, 16),
+    fetchThreads: positive("fetch-threads", values["fetch-threads"], 2, { allowZero: true }),
     throttle: positive("throttle", values.throttle, 0.1, { integer: false, allowZero: true }),
     yearGroups: positive("year-groups", values["year-groups"], base.yearGroups),
     yearRules: positive("year-rules", values["year-rules"], base.yearRules),

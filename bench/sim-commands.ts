@@ -8,6 +8,8 @@ export interface RequestCounts {
   throttled: number;
   /** Calls that failed for any other reason (should stay 0). */
   otherErrors: number;
+  /** CPU time the simulator spent since the last `takeRequests`, ms (it shares the machine with the daemon). */
+  cpuMs: number;
 }
 
 export interface SimCommands {

@@ -14,6 +14,7 @@ state.logMutations = false;
 const sim = await startSimulator({ state, faultSeed: 1 });
 let latencyFault: string | null = null;
 let throttleFault: string | null = null;
+let cpuMark = process.cpuUsage();
 
 serve<SimCommands>(
   {
@@ -57,7 +58,9 @@ serve<SimCommands>(
         if (r.fault === "throttle") throttled++;
         else if (r.status !== 200) otherErrors++;
       }
-      const counts = { total: sim.requests.length, throttled, otherErrors };
+      const cpu = process.cpuUsage(cpuMark);
+      cpuMark = process.cpuUsage();
+      const counts = { total: sim.requests.length, throttled, otherErrors, cpuMs: (cpu.user + cpu.system) / 1000 };
       sim.requests.length = 0;
       return counts;
     },

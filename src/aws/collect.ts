@@ -59,24 +59,30 @@ export async function collectSecurityGroups(client: EC2Client, opts: CollectOpti
     await sinking;
     if (sinkFailed) throw sinkFailed.error;
   };
-  const paginator = paginateDescribeSecurityGroups({ client, pageSize: opts.pageSize ?? 1000 }, {});
-  for await (const page of paginator) {
-    await settle();
-    if (opts.signal?.aborted) throw new CollectError("Aborted", "poll aborted by shutdown");
-    pages++;
-    const got = page.SecurityGroups ?? [];
-    count += got.length;
-    // Caught here so a failing sink cannot become an unhandled rejection while the next page fails too.
-    if (sink) sinking = afterIo(() => sink(got)).catch((error: unknown) => void (sinkFailed = { error }));
-    else for (const g of got) groups.push(g);
-    opts.onPage?.(pages, count);
-    const token = page.NextToken;
-    if (token) {
-      // A token seen before means the API is looping; reading on would never end.
-      if (seenTokens.has(token)) throw new CollectError("PaginationLoop", `DescribeSecurityGroups returned NextToken it had already returned (page ${pages}); the result is incomplete`);
-      seenTokens.add(token);
-      if (pages >= opts.maxPages) throw new CollectError("TooManyPages", `DescribeSecurityGroups returned more than ${opts.maxPages} pages (aws.maxPages); the result is incomplete`);
+  // The signal also goes to each call, so an abort ends a call in flight at once.
+  const paginator = paginateDescribeSecurityGroups({ client, pageSize: opts.pageSize ?? 1000 }, {}, ...(opts.signal ? [{ abortSignal: opts.signal }] : []));
+  try {
+    for await (const page of paginator) {
+      await settle();
+      if (opts.signal?.aborted) throw new CollectError("Aborted", "poll aborted by shutdown");
+      pages++;
+      const got = page.SecurityGroups ?? [];
+      count += got.length;
+      // Caught here so a failing sink cannot become an unhandled rejection while the next page fails too.
+      if (sink) sinking = afterIo(() => sink(got)).catch((error: unknown) => void (sinkFailed = { error }));
+      else for (const g of got) groups.push(g);
+      opts.onPage?.(pages, count);
+      const token = page.NextToken;
+      if (token) {
+        // A token seen before means the API is looping; reading on would never end.
+        if (seenTokens.has(token)) throw new CollectError("PaginationLoop", `DescribeSecurityGroups returned NextToken it had already returned (page ${pages}); the result is incomplete`);
+        seenTokens.add(token);
+        if (pages >= opts.maxPages) throw new CollectError("TooManyPages", `DescribeSecurityGroups returned more than ${opts.maxPages} pages (aws.maxPages); the result is incomplete`);
+      }
     }
+  } catch (err) {
+    if (opts.signal?.aborted) throw new CollectError("Aborted", "poll aborted by shutdown");
+    throw err;
   }
   await settle();
   return { groups, pages };

@@ -184,6 +184,12 @@ export const configSchema = z
         maxAttempts: z.number().int().min(1).max(20).default(5),
         timeout: duration.prefault("30s"),
         maxPages: z.number().int().min(1).default(1000),
+        /**
+         * Worker threads that fetch and parse DescribeSecurityGroups (0: on the
+         * main thread). Parsing is most of a poll's CPU; one thread per spare
+         * core lets large fleets reach the concurrency they ask for.
+         */
+        fetchThreads: z.number().int().min(0).max(32).default(0),
       })
       .prefault({}),
     attribution: z

@@ -10,6 +10,7 @@ import { runCycle, type CachedState, type CycleProgress, type CycleResult } from
 import { createEc2Client, type ClientSpec, type Ec2ClientFactory } from "../aws/ec2-client.js";
 import type { GroupState } from "../model/types.js";
 import type { EC2Client } from "@aws-sdk/client-ec2";
+import { FetchPool } from "../aws/fetch-pool.js";
 import { attributePending, type AttributionResult } from "../attribution/attribute.js";
 import { cloudTrailLookup } from "../attribution/lookup.js";
 import { resolveTargets, type ResolvedTarget } from "../config/targets.js";
@@ -25,6 +26,11 @@ export interface AppOptions {
   clock?: Clock;
   clientFactory?: Ec2ClientFactory;
   credentials?: ClientSpec["credentials"];
+  /**
+   * For fetch workers, a module exporting `createEc2Client` to use instead of
+   * the real one (a clientFactory function cannot cross to a thread).
+   */
+  fetchClientModule?: string;
 }
 
 export class App {
@@ -35,6 +41,8 @@ export class App {
   /** One EC2 client per target, kept across cycles: connections and the adaptive rate limiter persist. */
   private readonly clients = new Map<string, EC2Client>();
   private trail: ReturnType<typeof cloudTrailLookup>;
+  /** Fetch workers when aws.fetchThreads > 0. */
+  private fetchPool: FetchPool | null;
   /** Regions found for `regions: all` accounts, kept across cycles. */
   private readonly discovered = new Map<string, string[]>();
   readonly clock: Clock;
@@ -51,6 +59,18 @@ export class App {
       throw err;
     }
     this.trail = this.makeTrail(opts.config);
+    this.fetchPool = this.makePool(opts.config);
+  }
+
+  /**
+   * Workers build their own EC2 clients, so they need what a thread can be
+   * given: the real factory (or fetchClientModule) and static credentials.
+   */
+  private makePool(config: Config): FetchPool | null {
+    if (config.aws.fetchThreads === 0) return null;
+    if (this.opts.clientFactory && !this.opts.fetchClientModule) return null;
+    if (typeof this.opts.credentials === "function") return null;
+    return new FetchPool({ size: config.aws.fetchThreads, ...(this.opts.fetchClientModule ? { clientModule: this.opts.fetchClientModule } : {}) });
   }
 
   /** One cycle over every target. */
@@ -66,6 +86,7 @@ export class App {
         routes: this.channels.routes,
         stateCache: this.stateCache,
         clientCache: this.clients,
+        ...(this.fetchPool ? { fetchPool: this.fetchPool } : {}),
         discoveredRegions: this.discovered,
       },
       opts,
@@ -145,6 +166,9 @@ export class App {
     };
     this.stateCache.clear();
     this.dropClients();
+    // The workers' clients were built from the old settings.
+    void this.fetchPool?.close();
+    this.fetchPool = this.makePool(this.config);
     this.trail.close();
     this.trail = this.makeTrail(this.config);
     return ignored;
@@ -162,6 +186,7 @@ export class App {
   async close(): Promise<void> {
     await this.dispatching?.catch(() => undefined);
     this.dropClients();
+    await this.fetchPool?.close();
     this.trail.close();
     for (const c of this.channels.byName.values()) await c.close?.();
     if (this.db.open) {

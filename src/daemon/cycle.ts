@@ -10,6 +10,8 @@ import { collectSecurityGroups } from "../aws/collect.js";
 import type { Ec2ClientFactory, ClientSpec } from "../aws/ec2-client.js";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import { classifyPollError, CollectError, type PollError } from "../aws/poll-error.js";
+import type { FetchPool } from "../aws/fetch-pool.js";
+import type { PortableClientSpec } from "../aws/fetch-protocol.js";
 import { GroupNormalizer, type Fingerprinted } from "../model/normalize.js";
 import type { GroupState } from "../model/types.js";
 import type { JudgedChange } from "../model/judged.js";
@@ -44,6 +46,8 @@ export interface CycleDeps {
    * database (checked against the last successful poll id before use).
    */
   stateCache?: Map<number, CachedState>;
+  /** Fetch workers (aws.fetchThreads); without them every poll is fetched and parsed on this thread. */
+  fetchPool?: FetchPool;
   /** EC2 clients kept between cycles, by target; without it a client is made and destroyed per poll. */
   clientCache?: Map<string, EC2Client>;
   /**
@@ -132,6 +136,36 @@ function loadApprovals(deps: CycleDeps, now: string): { records: ApprovalRecord[
   return { records, problems };
 }
 
+/** Explicit credentials that are static keys can cross to a fetch worker; a provider function cannot. */
+function isPortable(spec: ClientSpec): spec is PortableClientSpec {
+  return typeof spec.credentials !== "function";
+}
+
+/** Every page of a target fetched and read on this thread; returns the page count. */
+async function fetchHere(deps: CycleDeps, key: string, spec: ClientSpec, normalizer: GroupNormalizer, onPage: (p: number, g: number) => void, signal?: AbortSignal): Promise<number> {
+  const cached = deps.clientCache?.get(key);
+  const client = cached ?? deps.clientFactory(spec);
+  if (!cached) deps.clientCache?.set(key, client);
+  // Destroying the client ends requests in flight, so shutdown need not wait for them.
+  const onAbort = (): void => {
+    deps.clientCache?.delete(key);
+    client.destroy();
+  };
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    const collected = await collectSecurityGroups(client, {
+      maxPages: deps.config.aws.maxPages,
+      ...(signal ? { signal } : {}),
+      onPage,
+      sink: (page) => normalizer.add(page),
+    });
+    return collected.pages;
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+    if (!deps.clientCache) client.destroy();
+  }
+}
+
 async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly ApprovalRecord[], progress: CycleProgress, signal?: AbortSignal): Promise<TargetResult> {
   const { db, config, clock } = deps;
   const log = deps.logger.child({ module: "cycle", account: t.account, region: t.region });
@@ -159,33 +193,24 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
       ...(deps.credentials ? { credentials: deps.credentials } : {}),
     };
     const key = `${t.account}/${t.region}/${t.roleArn ?? ""}/${t.endpoint ?? ""}`;
-    const cached = deps.clientCache?.get(key);
-    const client = cached ?? deps.clientFactory(spec);
-    if (!cached) deps.clientCache?.set(key, client);
-    // Destroying the client ends requests in flight, so shutdown need not wait for them.
-    const onAbort = (): void => {
-      deps.clientCache?.delete(key);
-      client.destroy();
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-    try {
-      // Reuse the last poll's canonical groups for raw groups that did not
-      // change. A fingerprint maps raw text to its canonical form, so it holds
-      // whatever the database says; only the stored state needs checking.
-      const normalizer = new GroupNormalizer(deps.stateCache?.get(row.id)?.fingerprints ?? new Map());
-      const collected = await collectSecurityGroups(client, {
-        maxPages: config.aws.maxPages,
-        ...(signal ? { signal } : {}),
-        onPage: (p, g) => progress.onPage?.(t, p, g),
-        sink: (page) => normalizer.add(page),
-      });
-      pages = collected.pages;
-      groups = normalizer.result();
-      fingerprints = normalizer.fingerprints();
-    } finally {
-      signal?.removeEventListener("abort", onAbort);
-      if (!deps.clientCache) client.destroy();
+    // Reuse the last poll's canonical groups for raw groups that did not
+    // change. A fingerprint maps raw text to its canonical form, so it holds
+    // whatever the database says; only the stored state needs checking.
+    const normalizer = new GroupNormalizer(deps.stateCache?.get(row.id)?.fingerprints ?? new Map());
+    const onPage = (p: number, g: number): void => progress.onPage?.(t, p, g);
+    const pool = deps.fetchPool;
+    if (pool && isPortable(spec)) {
+      const previous = deps.stateCache?.get(row.id)?.fingerprints;
+      const known = new Map<string, string>();
+      if (previous) for (const [id, f] of previous) known.set(id, f.fingerprint);
+      const fetched = await pool.fetch({ clientKey: key, spec, maxPages: config.aws.maxPages, known }, { ...(signal ? { signal } : {}), ...(progress.onPage ? { onPage } : {}) });
+      for (const g of fetched.groups) normalizer.addRead(g);
+      pages = fetched.pages;
+    } else {
+      pages = await fetchHere(deps, key, spec, normalizer, onPage, signal);
     }
+    groups = normalizer.result();
+    fingerprints = normalizer.fingerprints();
     // Credentials that reach another account would make that account's groups
     // look like this one's, and this one's look deleted.
     const foreign = groups.find((g) => g.ownerId !== t.account);

@@ -280,21 +280,32 @@ export class GroupNormalizer {
 
   constructor(private readonly previous?: ReadonlyMap<string, Fingerprinted>) {}
 
+  /** What readGroups needs: the fingerprint already known for an id (none without previous fingerprints). */
+  knownFingerprint(): ((groupId: string) => string | undefined) | null {
+    const previous = this.previous;
+    return previous ? (id) => previous.get(id)?.fingerprint : null;
+  }
+
   /** Add one page's groups. Throws NormalizeError. */
   add(raw: readonly SecurityGroup[]): void {
-    for (const g of raw) {
-      const where = `SecurityGroups[${this.seen++}]`;
-      // One-shot hash: no Hash object per group (Node >= 20.12).
-      const fingerprint = this.previous ? hash("sha1", JSON.stringify(g), "base64") : "";
-      const id = typeof g.GroupId === "string" ? g.GroupId : undefined;
-      const prior = id !== undefined ? this.previous?.get(id) : undefined;
-      const state = prior !== undefined && prior.fingerprint === fingerprint ? prior.state : normalizeOne(g, where);
-      const earlier = this.byId.get(state.groupId);
-      if (earlier !== undefined && JSON.stringify(earlier.state) !== JSON.stringify(state)) {
-        throw new NormalizeError(state.groupId, state.groupId, where, "repeats the group with different content");
-      }
-      this.byId.set(state.groupId, { fingerprint, state });
+    for (const r of readGroups(raw, this.knownFingerprint(), this.seen)) this.addRead(r);
+  }
+
+  /**
+   * Add one group as readGroups read it, here or in a fetch worker: a group
+   * read as unchanged takes its canonical object from the previous poll.
+   */
+  addRead(r: ReadGroup): void {
+    const where = `SecurityGroups[${this.seen++}]`;
+    const state = r.state ?? this.previous?.get(r.groupId)?.state;
+    if (state === undefined) throw new Error(`internal: ${where} (${r.groupId}) was read as unchanged, but no earlier state of it is known`);
+    const earlier = this.byId.get(state.groupId);
+    // The same fingerprint is the same raw group; without fingerprints, compare the canonical forms.
+    const sameRaw = earlier !== undefined && r.fingerprint !== "" && earlier.fingerprint === r.fingerprint;
+    if (earlier !== undefined && !sameRaw && JSON.stringify(earlier.state) !== JSON.stringify(state)) {
+      throw new NormalizeError(state.groupId, state.groupId, where, "repeats the group with different content");
     }
+    this.byId.set(state.groupId, { fingerprint: r.fingerprint, state });
   }
 
   /** Every group, sorted by id. */
@@ -306,6 +317,38 @@ export class GroupNormalizer {
   fingerprints(): Map<string, Fingerprinted> {
     return this.byId;
   }
+}
+
+/** One raw group as readGroups read it. */
+export interface ReadGroup {
+  groupId: string;
+  /** SHA-1 of the raw group's JSON ("" when no fingerprints are kept). */
+  fingerprint: string;
+  /** Its canonical form; null when its fingerprint is the one already known for its id. */
+  state: GroupState | null;
+}
+
+/**
+ * Fingerprints each raw group and normalises only those whose fingerprint is
+ * not the one `known` has for their id (`known` null: no fingerprints, all
+ * normalised). `firstIndex` numbers the groups in error messages. Throws
+ * NormalizeError. Pure, so a fetch worker can run it next to the SDK.
+ */
+export function readGroups(raw: readonly SecurityGroup[], known: ((groupId: string) => string | undefined) | null, firstIndex: number): ReadGroup[] {
+  const out: ReadGroup[] = [];
+  let i = firstIndex;
+  for (const g of raw) {
+    const where = `SecurityGroups[${i++}]`;
+    // One-shot hash: no Hash object per group (Node >= 20.12).
+    const fingerprint = known ? hash("sha1", JSON.stringify(g), "base64") : "";
+    const id = typeof g.GroupId === "string" ? g.GroupId : undefined;
+    if (known && id !== undefined && known(id) === fingerprint) out.push({ groupId: id, fingerprint, state: null });
+    else {
+      const state = normalizeOne(g, where);
+      out.push({ groupId: state.groupId, fingerprint, state });
+    }
+  }
+  return out;
 }
 
 export function normalizeGroups(raw: SecurityGroup[]): GroupState[] {

@@ -72,7 +72,9 @@ const MATRIX: FaultCase[] = [
   { name: "NextToken repeating forever", fault: { kind: "repeat-next-token", action: DSG }, outcome: "PaginationLoop", message: /NextToken/, calls: 2 },
 ];
 
-describe("fault matrix: one App cycle per simulator fault", { timeout: 60_000 }, () => {
+// The whole matrix runs twice: polls fetched and parsed on the main thread, and
+// in fetch workers (aws.fetchThreads), which must fail and recover the same way.
+describe.each([{ threads: 0 }, { threads: 2 }])("fault matrix: one App cycle per simulator fault (aws.fetchThreads $threads)", { timeout: 60_000 }, ({ threads }) => {
   let tmp: TempDir;
   let harness: SimHarness;
   let region: RegionState;
@@ -93,7 +95,7 @@ describe("fault matrix: one App cycle per simulator fault", { timeout: 60_000 },
     });
     lateGroup = [...region.groups.keys()].sort()[EXTRA_GROUPS] as string;
     clock = fakeClock();
-    const files = writeTestConfig({ dir: tmp.path, endpoint: harness.endpoint, extra: { aws: { maxAttempts: MAX_ATTEMPTS, timeout: "1s" } } });
+    const files = writeTestConfig({ dir: tmp.path, endpoint: harness.endpoint, extra: { aws: { maxAttempts: MAX_ATTEMPTS, timeout: "1s", fetchThreads: threads } } });
     app = new App({ config: loadTestConfig(files), logger: captureLog("warn").logger, env: {}, clock: clock.clock, credentials: MONITOR });
     db = new BetterSqlite3(files.databasePath, { readonly: true });
     const r = await app.cycle();

@@ -1,0 +1,41 @@
+// Messages between the fetch pool (main thread) and its workers. Everything
+// here crosses a thread by structured clone: plain data only.
+import type { ReadGroup } from "../model/normalize.js";
+import type { ClientSpec } from "./ec2-client.js";
+import type { PollError } from "./poll-error.js";
+
+/** A ClientSpec that can cross a thread: explicit credentials, if any, are static keys. */
+export type PortableClientSpec = Omit<ClientSpec, "credentials"> & {
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+};
+
+/** What a worker is started with. */
+export interface FetchWorkerData {
+  /**
+   * A module whose `createEc2Client` export replaces the real factory (the
+   * benchmark's per-account keys); absent in production.
+   */
+  clientModule?: string;
+}
+
+/** Main → worker. */
+export type ToWorker =
+  | {
+      type: "fetch";
+      id: number;
+      /** Which cached client to use: one per target, so connections and the adaptive rate limiter persist. */
+      clientKey: string;
+      spec: PortableClientSpec;
+      maxPages: number;
+      /** Fingerprints the main thread holds canonical states for, by group id; null keeps none. */
+      known: Map<string, string> | null;
+      /** Send a "page" message after each page (a terminal shows progress); a daemon does not ask. */
+      progress: boolean;
+    }
+  | { type: "abort"; id: number };
+
+/** Worker → main. */
+export type FromWorker =
+  | { type: "page"; id: number; pages: number; groups: number }
+  | { type: "done"; id: number; pages: number; groups: ReadGroup[] }
+  | { type: "failed"; id: number; error: PollError };

@@ -1,0 +1,63 @@
+// A fetch worker: DescribeSecurityGroups for the targets the pool gives it,
+// parsed by the SDK and read by readGroups on this thread, so one core is no
+// longer the limit on how many targets a cycle can parse. Only the result
+// crosses back: the canonical form of new or changed groups, and a
+// fingerprint alone for the rest. The database stays on the main thread.
+import { parentPort, workerData } from "node:worker_threads";
+import type { EC2Client } from "@aws-sdk/client-ec2";
+import { collectSecurityGroups } from "./collect.js";
+import { createEc2Client, type Ec2ClientFactory } from "./ec2-client.js";
+import { classifyPollError } from "./poll-error.js";
+import { readGroups, type ReadGroup } from "../model/normalize.js";
+import type { FetchWorkerData, FromWorker, ToWorker } from "./fetch-protocol.js";
+
+const port = parentPort;
+if (!port) throw new Error("fetch-worker.js runs as a worker thread of the fetch pool");
+const data = (workerData ?? {}) as FetchWorkerData;
+const factory: Ec2ClientFactory = data.clientModule ? ((await import(data.clientModule)) as { createEc2Client: Ec2ClientFactory }).createEc2Client : createEc2Client;
+
+const clients = new Map<string, EC2Client>();
+const running = new Map<number, { clientKey: string; abort: AbortController }>();
+
+function send(m: FromWorker): void {
+  port?.postMessage(m);
+}
+
+async function fetch(m: Extract<ToWorker, { type: "fetch" }>): Promise<void> {
+  const abort = new AbortController();
+  running.set(m.id, { clientKey: m.clientKey, abort });
+  try {
+    let client = clients.get(m.clientKey);
+    if (!client) {
+      client = factory(m.spec);
+      clients.set(m.clientKey, client);
+    }
+    const known = m.known;
+    const groups: ReadGroup[] = [];
+    const collected = await collectSecurityGroups(client, {
+      maxPages: m.maxPages,
+      signal: abort.signal,
+      ...(m.progress ? { onPage: (pages: number, count: number) => send({ type: "page", id: m.id, pages, groups: count }) } : {}),
+      sink: (page) => {
+        for (const g of readGroups(page, known ? (id) => known.get(id) : null, groups.length)) groups.push(g);
+      },
+    });
+    send({ type: "done", id: m.id, pages: collected.pages, groups });
+  } catch (err) {
+    send({ type: "failed", id: m.id, error: classifyPollError(err) });
+  } finally {
+    running.delete(m.id);
+  }
+}
+
+port.on("message", (m: ToWorker) => {
+  if (m.type === "fetch") void fetch(m);
+  else {
+    const r = running.get(m.id);
+    if (!r) return;
+    r.abort.abort();
+    // Destroying the client ends its requests in flight, as on the main thread.
+    clients.get(r.clientKey)?.destroy();
+    clients.delete(r.clientKey);
+  }
+});
