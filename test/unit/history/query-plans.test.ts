@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "better-sqlite3";
 import { FIND_GROUPS_SQL, GROUPS_AT_SQL, RULES_AT_SQL, TIMELINE_SQL } from "../../../src/store/history-queries.js";
+import { README_QUERIES } from "../../../bench/query-figure.js";
 import { makeTempDir, type TempDir } from "../../support/temp-dir.js";
 import { T1, WEB, buildHistoryDb } from "../../support/history-db.js";
 
@@ -56,5 +57,13 @@ describe("query plans", () => {
     const p = plan(FIND_GROUPS_SQL, { ref: "web", account: null, region: null });
     expect(p).toContainEqual(expect.stringMatching(/^SEARCH group_versions USING INDEX group_versions_by_group \(group_id=\?\)/));
     expect(p.filter((d) => d.startsWith("SCAN"))).toEqual(["SCAN group_versions", "SCAN h"]);
+  });
+
+  it("open to the world now (the README's query): a seek on source and direction, not every default egress rule", () => {
+    const q = README_QUERIES.find((x) => x.name === "open to the world now");
+    if (!q) throw new Error("the README query is missing from bench/query-figure.ts");
+    const p = plan(q.sql, {});
+    expect(p).toContainEqual(expect.stringMatching(/^SEARCH r USING INDEX rule_versions_current_by_source_direction \(source=\? AND direction=\?\)/));
+    expect(p.filter((d) => d.startsWith("SCAN"))).toEqual([]);
   });
 });
