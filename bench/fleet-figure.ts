@@ -9,7 +9,8 @@ import { FLEET_ACCESS_KEY_PREFIX } from "./fleet-client.js";
 import type { CycleFigures, DaemonCommands } from "./daemon-process.js";
 import type { BenchOptions } from "./options.js";
 import type { Row } from "./report.js";
-import { fmtBytes, fmtMs, fmtRatio } from "./stats.js";
+import { fmtBytes, fmtMs, fmtRatio, median } from "./stats.js";
+import type { RawFetchCommands } from "./raw-fetch-process.js";
 
 const REGIONS = [
   "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1",
@@ -35,6 +36,8 @@ export interface FleetCycle {
   throttled: number;
   idealMs: number;
   ratio: number;
+  /** The simulator's CPU time during the cycle (it shares the machine). */
+  simCpuMs: number;
 }
 
 export interface FleetResult {
@@ -43,8 +46,22 @@ export interface FleetResult {
   baseline: FleetCycle;
   unchanged: FleetCycle;
   throttledRun: FleetCycle;
+  /** The SDK alone over the same targets, threads and concurrency (median of the warm rounds). */
+  rawFleetMs: number;
   bytesPerUnchangedTargetCycle: number;
   daemonPeakRss: number;
+}
+
+/** The fleet fetched by the SDK alone, in its own process: 3 rounds, the first to warm up. */
+async function fetchRawFleet(o: BenchOptions, endpoint: string, layout: { account: string; regions: string[] }[]): Promise<{ ms: number }> {
+  const raw = ChildLink.start<RawFetchCommands>("raw-fleet", new URL("./raw-fetch-process.js", import.meta.url));
+  try {
+    const targets = layout.flatMap((l) => l.regions.map((region) => ({ region, accessKeyId: `${FLEET_ACCESS_KEY_PREFIX}${l.account}` })));
+    const r = await raw.call("fleet", { endpoint, targets, concurrency: o.concurrency, threads: o.fetchThreads, rounds: 3 });
+    return { ms: median(r.ms.slice(1)) };
+  } finally {
+    await raw.stop();
+  }
 }
 
 export async function runFleet(o: BenchOptions, sim: ChildLink<SimCommands>, workDir: string, approvalsDir: string, log: (s: string) => void): Promise<{ rows: Row[]; result: FleetResult }> {
@@ -80,19 +97,22 @@ export async function runFleet(o: BenchOptions, sim: ChildLink<SimCommands>, wor
       if (req.otherErrors > 0) throw new Error(`${what}: the simulator answered ${req.otherErrors} calls with errors that were not injected`);
       const idealMs = Math.ceil(req.total / o.concurrency) * o.latencyMs;
       log(`fleet: ${what} cycle ${fmtMs(cycle.ms)} (CPU ${fmtMs(cycle.cpuMs / cycle.targets)}/target, simulator ${fmtMs(req.cpuMs / req.total)}/call), ${req.total} calls (${req.throttled} throttled), ${cycle.ok}/${cycle.targets} ok, ideal ${fmtMs(idealMs)}`);
-      return { cycle, calls: req.total, throttled: req.throttled, idealMs, ratio: cycle.ms / idealMs };
+      return { cycle, calls: req.total, throttled: req.throttled, idealMs, ratio: cycle.ms / idealMs, simCpuMs: req.cpuMs };
     };
     const baseline = await measure("baseline");
     const unchanged = await measure("unchanged");
     const before = await daemon.call("dbBytes", {});
     await measure("unchanged (storage)");
     const bytesPerUnchangedTargetCycle = ((await daemon.call("dbBytes", {})) - before) / o.targets;
+    const rawFleet = await fetchRawFleet(o, endpoint, layout);
+    await sim.call("takeRequests", {});
+    log(`fleet: raw fetch (SDK alone, ${Math.max(1, o.fetchThreads)} threads) ${fmtMs(rawFleet.ms)}, ${fmtRatio(rawFleet.ms / unchanged.idealMs)} ideal`);
     await sim.call("setThrottle", { probability: o.throttle, seed: 3 });
     const throttledRun = await measure(`throttled ${Math.round(o.throttle * 100)}%`);
     await sim.call("setThrottle", { probability: 0, seed: 3 });
     await sim.call("setLatency", { ms: 0 });
     const daemonPeakRss = await daemon.call("maxRss", {});
-    const result: FleetResult = { targets: o.targets, accounts: layout.length, baseline, unchanged, throttledRun, bytesPerUnchangedTargetCycle, daemonPeakRss };
+    const result: FleetResult = { targets: o.targets, accounts: layout.length, baseline, unchanged, throttledRun, rawFleetMs: rawFleet.ms, bytesPerUnchangedTargetCycle, daemonPeakRss };
     const c = `conc. ${o.concurrency}, ${o.latencyMs} ms/call, ${o.fetchThreads} fetch threads`;
     const rows: Row[] = [
       { figure: `4. fleet ${o.targets} targets, baseline cycle / ideal (${c})`, measured: `${fmtRatio(baseline.ratio)} (${fmtMs(baseline.cycle.ms)} vs ${fmtMs(baseline.idealMs)})`, target: "", pass: null, value: baseline.ratio },
@@ -104,8 +124,15 @@ export async function runFleet(o: BenchOptions, sim: ChildLink<SimCommands>, wor
         value: unchanged.ratio,
       },
       {
+        figure: `4. fleet raw fetch (the SDK alone, same threads and concurrency) / ideal`,
+        measured: `${fmtRatio(rawFleet.ms / unchanged.idealMs)} (${fmtMs(rawFleet.ms)}; unchanged cycle / raw ${fmtRatio(unchanged.cycle.ms / rawFleet.ms)})`,
+        target: "",
+        pass: null,
+        value: rawFleet.ms / unchanged.idealMs,
+      },
+      {
         figure: "4. fleet: daemon CPU per target-poll (unchanged)",
-        measured: `${fmtMs(unchanged.cycle.cpuMs / unchanged.cycle.targets)}`,
+        measured: `${fmtMs(unchanged.cycle.cpuMs / unchanged.cycle.targets)} (simulator ${fmtMs(unchanged.simCpuMs / unchanged.calls)} per call, same machine)`,
         // One core keeps `concurrency` calls in flight only if a poll costs less CPU than latency / concurrency.
         target: `< ${fmtMs(o.latencyMs / o.concurrency)} for the ideal`,
         pass: null,

@@ -43,10 +43,11 @@ export async function runYear(o: BenchOptions, dbFile: string, workDir: string, 
     : `PROJECTED from ${daysDone} days of ${o.yearGroups} groups/${o.yearRules} rules (${fmtBytes(r.baselineBytes)} baseline, ${fmtBytes(r.bytesPerUnchangedPoll)}/poll, ${fmtBytes(r.bytesPerChange)}/change of which ${fmtBytes(r.outboxBytesPerChange)} delivered alerts, kept ${r.keepSentDays} days)`;
   const rows: Row[] = [
     {
+      // Diagnostic, no target of its own: figure 1 prices the whole cycle against the fetch.
       figure: `3. year: store cost of an unchanged poll (${o.yearGroups} groups), median`,
-      measured: `${fmtMs(r.unchangedPollMsMedian)} (p95 ${fmtMs(r.unchangedPollMsP95)}; changed ${r.changedPollMsMedian === null ? "n/a" : fmtMs(r.changedPollMsMedian)}; baseline ${fmtMs(r.baselineMs)})`,
-      target: "< 1 ms",
-      pass: r.unchangedPollMsMedian < 1,
+      measured: `${fmtMs(r.unchangedPollMsMedian)}, ${((r.unchangedPollMsMedian * 1000) / o.yearGroups).toFixed(2)} µs per group (p95 ${fmtMs(r.unchangedPollMsP95)}; changed ${r.changedPollMsMedian === null ? "n/a" : fmtMs(r.changedPollMsMedian)}; baseline ${fmtMs(r.baselineMs)})`,
+      target: "",
+      pass: null,
       value: r.unchangedPollMsMedian,
     },
     { figure: "3. year: DB bytes per unchanged poll (store path)", measured: fmtBytes(r.bytesPerUnchangedPoll), target: "≤ 1 KB", pass: r.bytesPerUnchangedPoll <= 1024, value: r.bytesPerUnchangedPoll },

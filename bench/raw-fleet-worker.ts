@@ -1,0 +1,42 @@
+// One thread of the raw fleet fetch (raw-fetch-process.ts): the SDK paginator
+// over its share of the targets, `concurrency` at a time, nothing kept. Its
+// clients live as long as the thread, as the daemon keeps one per target.
+import { parentPort, workerData } from "node:worker_threads";
+import { EC2Client, paginateDescribeSecurityGroups } from "@aws-sdk/client-ec2";
+
+export interface RawFleetTarget {
+  region: string;
+  accessKeyId: string;
+}
+
+interface Data {
+  endpoint: string;
+  targets: RawFleetTarget[];
+  concurrency: number;
+}
+
+const port = parentPort;
+if (!port) throw new Error("raw-fleet-worker.js runs as a worker thread of raw-fetch-process.js");
+const { endpoint, targets, concurrency } = workerData as Data;
+const clients = targets.map((t) => new EC2Client({ endpoint, region: t.region, credentials: { accessKeyId: t.accessKeyId, secretAccessKey: "bench" }, maxAttempts: 5, retryMode: "adaptive" }));
+
+/** Every target once; returns the groups read. */
+async function fetchAll(list: EC2Client[], limit: number): Promise<number> {
+  let next = 0;
+  let groups = 0;
+  const lane = async (): Promise<void> => {
+    while (next < list.length) {
+      const client = list[next++] as EC2Client;
+      for await (const page of paginateDescribeSecurityGroups({ client, pageSize: 1000 }, {})) groups += page.SecurityGroups?.length ?? 0;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, list.length)) }, lane));
+  return groups;
+}
+
+port.on("message", () => {
+  void fetchAll(clients, concurrency).then(
+    (groups) => port.postMessage({ ok: true, groups }),
+    (err: unknown) => port.postMessage({ ok: false, error: String(err) }),
+  );
+});
