@@ -43,6 +43,9 @@ export class App {
   private trail: ReturnType<typeof cloudTrailLookup>;
   /** Fetch workers when aws.fetchThreads > 0. */
   private fetchPool: FetchPool | null;
+  /** Pools replaced by a reload while a cycle was still using them; closed when it ends. */
+  private retiredPools: FetchPool[] = [];
+  private cyclesRunning = 0;
   /** Regions found for `regions: all` accounts, kept across cycles. */
   private readonly discovered = new Map<string, string[]>();
   readonly clock: Clock;
@@ -75,22 +78,28 @@ export class App {
 
   /** One cycle over every target. */
   async cycle(opts: { signal?: AbortSignal; progress?: CycleProgress } = {}): Promise<CycleResult> {
-    const result = await runCycle(
-      {
-        db: this.db,
-        config: this.config,
-        logger: this.opts.logger,
-        clock: this.clock,
-        clientFactory: this.opts.clientFactory ?? createEc2Client,
-        ...(this.opts.credentials ? { credentials: this.opts.credentials } : {}),
-        routes: this.channels.routes,
-        stateCache: this.stateCache,
-        clientCache: this.clients,
-        ...(this.fetchPool ? { fetchPool: this.fetchPool } : {}),
-        discoveredRegions: this.discovered,
-      },
-      opts,
-    );
+    this.cyclesRunning++;
+    let result: CycleResult;
+    try {
+      result = await runCycle(
+        {
+          db: this.db,
+          config: this.config,
+          logger: this.opts.logger,
+          clock: this.clock,
+          clientFactory: this.opts.clientFactory ?? createEc2Client,
+          ...(this.opts.credentials ? { credentials: this.opts.credentials } : {}),
+          routes: this.channels.routes,
+          stateCache: this.stateCache,
+          clientCache: this.clients,
+          ...(this.fetchPool ? { fetchPool: this.fetchPool } : {}),
+          discoveredRegions: this.discovered,
+        },
+        opts,
+      );
+    } finally {
+      if (--this.cyclesRunning === 0) for (const p of this.retiredPools.splice(0)) await p.close();
+    }
     try {
       result.attribution = await this.attribute(opts.signal);
       enqueueAttributed(this.db, this.clock(), result.attribution.attributedChangeIds, (p) => routeAlert(this.channels.routes, p));
@@ -166,9 +175,12 @@ export class App {
     };
     this.stateCache.clear();
     this.dropClients();
-    // The workers' clients were built from the old settings.
-    void this.fetchPool?.close();
+    // The workers' clients were built from the old settings. A cycle running
+    // now finishes with the old pool, which is closed when it ends.
+    const old = this.fetchPool;
     this.fetchPool = this.makePool(this.config);
+    if (old && this.cyclesRunning > 0) this.retiredPools.push(old);
+    else void old?.close();
     this.trail.close();
     this.trail = this.makeTrail(this.config);
     return ignored;
@@ -187,6 +199,7 @@ export class App {
     await this.dispatching?.catch(() => undefined);
     this.dropClients();
     await this.fetchPool?.close();
+    for (const p of this.retiredPools.splice(0)) await p.close();
     this.trail.close();
     for (const c of this.channels.byName.values()) await c.close?.();
     if (this.db.open) {

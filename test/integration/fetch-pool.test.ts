@@ -6,7 +6,9 @@
 // - a worker that dies fails the fetch it had with FetchWorkerFailed, and the
 //   next fetch gets a new worker;
 // - an abort (shutdown) ends a fetch stuck on a slow call at once, and close()
-//   fails whatever is still in flight.
+//   fails whatever is still in flight;
+// - an App reloading its config (SIGHUP) mid-cycle finishes that cycle with
+//   the old workers: no target of it fails because its pool was replaced.
 // Workers run the compiled code in dist/ (`npm test` builds first).
 import { existsSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -14,6 +16,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FetchPool, defaultWorkerUrl, type FetchRequest } from "../../src/aws/fetch-pool.js";
 import { makeTempDir, type TempDir } from "../support/temp-dir.js";
 import { startSimHarness, MONITOR, type SimHarness } from "../support/sim-harness.js";
+import { App } from "../../src/daemon/app.js";
+import { writeTestConfig, loadTestConfig } from "../support/config-file.js";
+import { captureLog } from "../support/log-capture.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const DSG = "DescribeSecurityGroups";
@@ -102,5 +107,45 @@ describe("fetch pool", { timeout: 60_000 }, () => {
     } finally {
       harness.sim.faults.clear();
     }
+  });
+});
+
+describe("App with aws.fetchThreads", { timeout: 60_000 }, () => {
+  let harness: SimHarness;
+  let tmp: TempDir;
+  let app: App;
+
+  beforeAll(async () => {
+    harness = await startSimHarness({ regions: ["us-east-1", "eu-west-1", "eu-north-1"] });
+    tmp = makeTempDir();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await harness?.close();
+    tmp?.remove();
+  });
+
+  it("finishes a cycle with the old workers when the config is reloaded during it", async () => {
+    const files = writeTestConfig({ dir: tmp.path, endpoint: harness.endpoint, regions: ["us-east-1", "eu-west-1", "eu-north-1"], extra: { concurrency: 1, aws: { fetchThreads: 1 } } });
+    app = new App({ config: loadTestConfig(files), logger: captureLog("warn").logger, env: {}, credentials: MONITOR });
+    harness.sim.faults.add({ kind: "latency", action: DSG, latencyMs: 300 });
+    try {
+      const cycle = app.cycle();
+      // One target at a time, 300 ms each: the reload lands while the first is in flight.
+      await new Promise((r) => setTimeout(r, 150));
+      app.reconfigure(loadTestConfig(files));
+      const r = await cycle;
+      expect(r.targets.map((t) => [t.region, t.ok, t.error?.code ?? null])).toEqual([
+        ["us-east-1", true, null],
+        ["eu-west-1", true, null],
+        ["eu-north-1", true, null],
+      ]);
+    } finally {
+      harness.sim.faults.clear();
+    }
+    // And the new workers poll the next cycle.
+    const next = await app.cycle();
+    expect(next.targets.every((t) => t.ok)).toBe(true);
   });
 });
