@@ -52,13 +52,13 @@ export interface FleetResult {
   daemonPeakRss: number;
 }
 
-/** The fleet fetched by the SDK alone, in its own process: 3 rounds, the first to warm up. */
+/** The fleet fetched by the SDK alone, in its own process: 7 rounds, the first four to warm up. */
 async function fetchRawFleet(o: BenchOptions, endpoint: string, layout: { account: string; regions: string[] }[]): Promise<{ ms: number }> {
   const raw = ChildLink.start<RawFetchCommands>("raw-fleet", new URL("./raw-fetch-process.js", import.meta.url));
   try {
     const targets = layout.flatMap((l) => l.regions.map((region) => ({ region, accessKeyId: `${FLEET_ACCESS_KEY_PREFIX}${l.account}` })));
-    const r = await raw.call("fleet", { endpoint, targets, concurrency: o.concurrency, threads: o.fetchThreads, rounds: 3 });
-    return { ms: median(r.ms.slice(1)) };
+    const r = await raw.call("fleet", { endpoint, targets, concurrency: o.concurrency, threads: o.fetchThreads, rounds: 7 });
+    return { ms: median(r.ms.slice(4)) };
   } finally {
     await raw.stop();
   }
@@ -100,10 +100,18 @@ export async function runFleet(o: BenchOptions, sim: ChildLink<SimCommands>, wor
       return { cycle, calls: req.total, throttled: req.throttled, idealMs, ratio: cycle.ms / idealMs, simCpuMs: req.cpuMs };
     };
     const baseline = await measure("baseline");
-    const unchanged = await measure("unchanged");
+    // Both sides warm up for four rounds (the daemon: the baseline and three
+    // unchanged cycles; a cycle keeps getting faster for a few rounds as the
+    // workers' and the simulator's code is optimised: a daemon runs for
+    // months, so the steady state is what counts), then three rounds each,
+    // the median reported.
+    for (let i = 1; i <= 3; i++) await measure(`unchanged, warming up ${i}`);
+    const u1 = await measure("unchanged 1");
     const before = await daemon.call("dbBytes", {});
-    await measure("unchanged (storage)");
+    const u2 = await measure("unchanged 2 (storage)");
     const bytesPerUnchangedTargetCycle = ((await daemon.call("dbBytes", {})) - before) / o.targets;
+    const u3 = await measure("unchanged 3");
+    const unchanged = [u1, u2, u3].sort((a, b) => a.cycle.ms - b.cycle.ms)[1] as FleetCycle;
     const rawFleet = await fetchRawFleet(o, endpoint, layout);
     await sim.call("takeRequests", {});
     log(`fleet: raw fetch (SDK alone, ${Math.max(1, o.fetchThreads)} threads) ${fmtMs(rawFleet.ms)}, ${fmtRatio(rawFleet.ms / unchanged.idealMs)} ideal`);
@@ -117,7 +125,7 @@ export async function runFleet(o: BenchOptions, sim: ChildLink<SimCommands>, wor
     const rows: Row[] = [
       { figure: `4. fleet ${o.targets} targets, baseline cycle / ideal (${c})`, measured: `${fmtRatio(baseline.ratio)} (${fmtMs(baseline.cycle.ms)} vs ${fmtMs(baseline.idealMs)})`, target: "", pass: null, value: baseline.ratio },
       {
-        figure: `4. fleet ${o.targets} targets, unchanged cycle / ideal (${c})`,
+        figure: `4. fleet ${o.targets} targets, unchanged cycle / ideal (${c}), median of 3`,
         measured: `${fmtRatio(unchanged.ratio)} (${fmtMs(unchanged.cycle.ms)} vs ${fmtMs(unchanged.idealMs)})`,
         target: "≤ 1.25×",
         pass: unchanged.ratio <= 1.25,
