@@ -55,7 +55,10 @@ export async function runYear(o: BenchOptions, dbFile: string, workDir: string, 
       figure: "3. year of 5-min polls, 10,000 groups, 0.1%/day churn: DB size",
       measured: `${fmtBytes(projectedBytes)} — ${how}`,
       target: "< 100 MB",
-      pass: projectedBytes < 100 * 1024 * 1024,
+      // A projection is no measurement: it has read 15% low against a full
+      // year (83 MB projected from the quick size, 97.7 MB measured), so only
+      // a year run to its end (--full) passes or fails.
+      pass: issueScale ? projectedBytes < 100 * 1024 * 1024 : null,
       value: projectedBytes,
     },
   ];
