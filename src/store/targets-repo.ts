@@ -15,13 +15,20 @@ export interface TargetRow {
   last_error: string | null;
 }
 
-/** Find or create the target row for account × region (label kept current). */
+/**
+ * Find or create the target row for account × region (label kept current).
+ * Read first: an upsert would be a write transaction at every poll of every
+ * target, for a row that almost never changes.
+ */
 export function ensureTarget(db: Database, account: string, region: string, label: string | null, now: string): TargetRow {
+  const find = (): TargetRow | undefined => sql(db, "SELECT * FROM targets WHERE account = ? AND region = ?").get(account, region) as TargetRow | undefined;
+  const row = find();
+  if (row !== undefined && row.label === label) return row;
   sql(db, 
     `INSERT INTO targets (account, region, label, created_at) VALUES (?, ?, ?, ?)
      ON CONFLICT (account, region) DO UPDATE SET label = excluded.label`,
   ).run(account, region, label, now);
-  return sql(db, "SELECT * FROM targets WHERE account = ? AND region = ?").get(account, region) as TargetRow;
+  return find() as TargetRow;
 }
 
 export function getTarget(db: Database, id: number): TargetRow {
@@ -44,5 +51,6 @@ export function markBlind(db: Database, id: number, since: string): void {
 
 /** Reset failure bookkeeping after a good poll. */
 export function noteSuccess(db: Database, id: number): void {
-  sql(db, "UPDATE targets SET consecutive_failures = 0, blind_since = NULL, last_error = NULL WHERE id = ?").run(id);
+  // Only a row that needs it is written: an UPDATE to the same values still dirties its page.
+  sql(db, "UPDATE targets SET consecutive_failures = 0, blind_since = NULL, last_error = NULL WHERE id = ? AND (consecutive_failures != 0 OR blind_since IS NOT NULL OR last_error IS NOT NULL)").run(id);
 }
