@@ -99,6 +99,12 @@ export async function main(argv: string[], ctx: Omit<CliContext, "globals">): Pr
 
 /** The process entry point (bin/sgwatch.js). */
 export function runCli(): void {
+  // `sgwatch changes | head` closes the pipe early: that is the reader being
+  // done, not an error, so stop quietly as other Unix tools do.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw err;
+  });
   main(process.argv.slice(2), { env: process.env, out: process.stdout, err: process.stderr }).then(
     (code) => {
       process.exitCode = code;

@@ -1,7 +1,8 @@
 // Proves the CLI's contract as a person or a script sees it: the built
 // `node bin/sgwatch.js` run as a child process against the simulator (over
 // HTTP, credentials from the environment) and SQLite files in temp dirs.
-// - every command has --help (exit 0);
+// - every command has --help (exit 0); output into a closed pipe (`| head`)
+//   ends quietly with exit 0;
 // - a bad config lists every problem with key path and line, exit 2, no stack;
 // - poll prints a summary / parseable JSON, exits 1 when a target fails and 3
 //   on unapproved drift with --fail-on-drift;
@@ -19,7 +20,8 @@ import { AuthorizeSecurityGroupIngressCommand } from "@aws-sdk/client-ec2";
 import { makeTempDir, type TempDir } from "../support/temp-dir.js";
 import { startSimHarness, INTRUDER, type SimHarness } from "../support/sim-harness.js";
 import { writeTestConfig, TEST_ACCOUNT, type TestConfigFiles } from "../support/config-file.js";
-import { assertBuilt, cliEnv, runCli, type CliResult } from "../support/cli.js";
+import { spawn } from "node:child_process";
+import { assertBuilt, cliEnv, runCli, CLI_BIN, type CliResult } from "../support/cli.js";
 import { readMigrations } from "../../src/store/migrate.js";
 import { REPO_ROOT } from "../support/cli.js";
 import { mapPool } from "../../src/util/pool.js";
@@ -77,6 +79,19 @@ describe("help", { timeout: SLOW }, () => {
       expectExit(r, 0);
       expect(r.stdout).toContain(`Usage: sgwatch ${COMMANDS[i]}`);
     });
+  });
+});
+
+describe("output into a closed pipe (`sgwatch … | head`)", { timeout: SLOW }, () => {
+  it("stops quietly with exit 0 when the reader has gone, no EPIPE stack", async () => {
+    const child = spawn(process.execPath, [CLI_BIN, "--help"], { cwd: REPO_ROOT, env: cliEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    // The reader leaves before the CLI has started, so its first write finds the pipe closed.
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on("exit", (c) => resolve(c)));
+    expect(stderr).not.toMatch(/EPIPE|Unhandled|at .*\.js/);
+    expect(code).toBe(0);
   });
 });
 
