@@ -16,8 +16,8 @@ export interface FetchRequest {
   clientKey: string;
   spec: PortableClientSpec;
   maxPages: number;
-  /** Fingerprints whose canonical states the caller holds, by group id; null: keep none. */
-  known: Map<string, string> | null;
+  /** Fingerprints whose canonical states the caller holds, by group id. */
+  known: Map<string, string>;
 }
 
 /** Every page of a target, read. */
@@ -63,10 +63,6 @@ export class FetchPool {
     if (!Number.isInteger(opts.size) || opts.size < 1) throw new Error(`fetch pool size must be a whole number >= 1, got ${opts.size}`);
     this.workers = new Array<Worker | null>(opts.size).fill(null);
     this.load = new Array<number>(opts.size).fill(0);
-  }
-
-  get size(): number {
-    return this.opts.size;
   }
 
   fetch(req: FetchRequest, opts: { signal?: AbortSignal; onPage?: (pages: number, groups: number) => void } = {}): Promise<Fetched> {

@@ -27,8 +27,8 @@ export type ToWorker =
       clientKey: string;
       spec: PortableClientSpec;
       maxPages: number;
-      /** Fingerprints the main thread holds canonical states for, by group id; null keeps none. */
-      known: Map<string, string> | null;
+      /** Fingerprints the main thread holds canonical states for, by group id. */
+      known: Map<string, string>;
       /** Send a "page" message after each page (a terminal shows progress); a daemon does not ask. */
       progress: boolean;
     }

@@ -39,7 +39,7 @@ async function fetch(m: Extract<ToWorker, { type: "fetch" }>): Promise<void> {
       signal: abort.signal,
       ...(m.progress ? { onPage: (pages: number, count: number) => send({ type: "page", id: m.id, pages, groups: count }) } : {}),
       sink: (page) => {
-        for (const g of readGroups(page, known ? (id) => known.get(id) : null, groups.length)) groups.push(g);
+        for (const g of readGroups(page, (id) => known.get(id), groups.length)) groups.push(g);
       },
     });
     send({ type: "done", id: m.id, pages: collected.pages, groups });

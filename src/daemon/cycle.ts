@@ -196,13 +196,13 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
     // Reuse the last poll's canonical groups for raw groups that did not
     // change. A fingerprint maps raw text to its canonical form, so it holds
     // whatever the database says; only the stored state needs checking.
-    const normalizer = new GroupNormalizer(deps.stateCache?.get(row.id)?.fingerprints ?? new Map());
+    const previous = deps.stateCache?.get(row.id)?.fingerprints ?? new Map<string, Fingerprinted>();
+    const normalizer = new GroupNormalizer(previous);
     const onPage = (p: number, g: number): void => progress.onPage?.(t, p, g);
     const pool = deps.fetchPool;
     if (pool && isPortable(spec)) {
-      const previous = deps.stateCache?.get(row.id)?.fingerprints;
       const known = new Map<string, string>();
-      if (previous) for (const [id, f] of previous) known.set(id, f.fingerprint);
+      for (const [id, f] of previous) known.set(id, f.fingerprint);
       const fetched = await pool.fetch({ clientKey: key, spec, maxPages: config.aws.maxPages, known }, { ...(signal ? { signal } : {}), ...(progress.onPage ? { onPage } : {}) });
       for (const g of fetched.groups) normalizer.addRead(g);
       pages = fetched.pages;

@@ -281,7 +281,7 @@ export class GroupNormalizer {
   constructor(private readonly previous?: ReadonlyMap<string, Fingerprinted>) {}
 
   /** What readGroups needs: the fingerprint already known for an id (none without previous fingerprints). */
-  knownFingerprint(): ((groupId: string) => string | undefined) | null {
+  private knownFingerprint(): ((groupId: string) => string | undefined) | null {
     const previous = this.previous;
     return previous ? (id) => previous.get(id)?.fingerprint : null;
   }

@@ -32,7 +32,7 @@ describe("fetch pool", { timeout: 60_000 }, () => {
     pools.push(p);
     return p;
   };
-  const request = (region: string, known: Map<string, string> | null = new Map()): FetchRequest => ({
+  const request = (region: string, known: Map<string, string> = new Map()): FetchRequest => ({
     clientKey: `123456789012/${region}`,
     spec: { region, endpoint: harness.endpoint, maxAttempts: 1, timeoutMs: 10_000, credentials: MONITOR },
     maxPages: 10,
