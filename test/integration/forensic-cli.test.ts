@@ -11,6 +11,7 @@
 // - `history` and `changes` show who made a change (the CloudTrail match stored
 //   in change_attributions), with how sure the match is unless exact.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { existsSync } from "node:fs";
 import BetterSqlite3 from "better-sqlite3";
 import { assertBuilt, cliEnv, runCli, type CliResult } from "../support/cli.js";
 import { makeTempDir, type TempDir } from "../support/temp-dir.js";
@@ -87,12 +88,27 @@ describe("times people type", { timeout: SLOW }, () => {
   });
 
   it("approve --until with an impossible date exits 2 naming the flag, and stores nothing", async () => {
+    // A config of its own, so "nothing stored" does not depend on the other tests.
+    const refused = writeTestConfig({ dir: dir.join("cfg-refused"), endpoint: "http://127.0.0.1:9" });
     const r = await runCli(
-      ["--config", config.configPath, "approve", "--id", "CHG-9", "--group", "web", "--add", "tcp/443 from 10.0.0.0/8", "--until", "2026-02-30T18:00Z", "--by", "alice", "--reason", "x"],
+      ["--config", refused.configPath, "approve", "--id", "CHG-9", "--group", "web", "--add", "tcp/443 from 10.0.0.0/8", "--until", "2026-02-30T18:00Z", "--by", "alice", "--reason", "x"],
       { env: KOLKATA },
     );
     expect(r.code, explain(r)).toBe(2);
     expect(r.stderr).toContain('--until: "2026-02-30T18:00Z" is not a real date and time');
+    for (const [flag, value, words] of [
+      ["--from", "+2x", '--from "+2x": expected +DURATION'],
+      ["--from", "next week", '--from: expected an ISO-8601 time (2026-12-01T18:00Z; without a zone, UTC) or +DURATION (+4h), got "next week"'],
+    ] as const) {
+      const bad = await runCli(
+        ["--config", refused.configPath, "approve", "--id", "CHG-9", "--group", "web", "--add", "tcp/443 from 10.0.0.0/8", flag, value, "--until", "+1h", "--by", "alice", "--reason", "x"],
+        { env: KOLKATA },
+      );
+      expect(bad.code, explain(bad)).toBe(2);
+      expect(bad.stderr).toContain(words);
+    }
+    // Refused before the database was opened: it was not even created.
+    expect(existsSync(refused.databasePath)).toBe(false);
   });
 
   it("rules --at with a space and no zone is UTC, not the local zone", async () => {
