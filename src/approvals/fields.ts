@@ -4,6 +4,7 @@
 // the CLI into one error line.
 
 import { formatCidr, parseCidr } from "../model/cidr.js";
+import { parseIsoTime } from "../util/time.js";
 
 /** Outcome of parsing one field. */
 export type FieldResult<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -33,38 +34,15 @@ export function show(v: unknown): string {
   return JSON.stringify(v) ?? String(v);
 }
 
-// Date and time, seconds and fraction optional, zone required: a time without a
-// zone would silently mean the daemon's local time, which is a container's UTC
-// but an operator's laptop's something else.
-const TIME_RE =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})$/i;
-
 /** Parse an ISO-8601 instant ("2026-12-01T18:00Z", "...:00.000+02:00") to canonical UTC ("2026-12-01T16:00:00Z"). */
 export function parseInstant(v: unknown): FieldResult<string> {
   if (typeof v !== "string") return fail(`expected an ISO-8601 time such as "2026-12-01T18:00Z", got ${show(v)}`);
-  const m = TIME_RE.exec(v.trim());
-  if (!m) return fail(`${show(v)} is not an ISO-8601 time with a zone, such as "2026-12-01T18:00Z"`);
-  const [, y, mo, d, h, mi, s = "00", frac = "", zone = "Z"] = m;
-  const ms = Number(`0.${frac || "0"}`) * 1000;
-  const base = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
-  const check = new Date(base);
-  // Date.UTC rolls 2026-02-30 over into March; reject instead of guessing.
-  if (
-    check.getUTCFullYear() !== Number(y) ||
-    check.getUTCMonth() !== Number(mo) - 1 ||
-    check.getUTCDate() !== Number(d) ||
-    check.getUTCHours() !== Number(h) ||
-    check.getUTCMinutes() !== Number(mi) ||
-    check.getUTCSeconds() !== Number(s)
-  ) {
-    return fail(`${show(v)} is not a valid date and time`);
-  }
-  let offsetMin = 0;
-  if (zone.toUpperCase() !== "Z") {
-    const digits = zone.slice(1).replace(":", "");
-    offsetMin = (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * (zone.startsWith("-") ? -1 : 1);
-  }
-  return ok(formatInstant(base + Math.floor(ms) - offsetMin * 60_000));
+  // The zone is required in a record: a file outlives the shell that wrote it,
+  // and a window must not depend on where it is read (util/time.ts).
+  const t = parseIsoTime(v, "reject");
+  if (t.ok) return ok(formatInstant(t.ms));
+  if (t.problem === "impossible") return fail(`${show(v)} is not a valid date and time`);
+  return fail(`${show(v)} is not an ISO-8601 time with a zone, such as "2026-12-01T18:00Z"`);
 }
 
 /** Canonical UTC text of an epoch-ms instant: ISO with Z, milliseconds only when non-zero. */

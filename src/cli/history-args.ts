@@ -10,11 +10,21 @@ import { groupChangeText } from "../alerts/render/words.js";
 import { formatTable } from "./table.js";
 import { findGroups, targetExists, type GroupMatch, type HistoryScope } from "../store/history-queries.js";
 
-/** A time flag as ISO UTC text; a bad value is a UserError naming the flag. */
+/** What every --help that takes a time says about it. */
+export const TIME_HELP = "ISO-8601 (2026-11-28T09:00Z; without a zone, UTC) or relative (30m, 2h, 7d ago)";
+
+/** A time flag as ISO UTC text; a bad or impossible value is a UserError naming the flag. */
 export function timeArg(flag: string, text: string, now: Date): string {
-  const d = parseTimeArg(text, now);
-  if (!d) throw new UserError(`${flag}: expected an ISO-8601 time (2026-11-28T09:00Z) or a relative one (30m, 2h, 7d), got "${text}"`);
-  return d.toISOString();
+  const t = parseTimeArg(text, now);
+  if (t.ok) return new Date(t.ms).toISOString();
+  const shown = oneLine(text, 80);
+  if (t.problem === "impossible") throw new UserError(`${flag}: "${shown}" is not a real date and time (no such day, hour or minute)`);
+  throw new UserError(`${flag}: expected an ISO-8601 time (2026-11-28T09:00Z; without a zone, UTC) or a relative one (30m, 2h, 7d), got "${shown}"`);
+}
+
+/** Two time flags in order, or a UserError naming both, so a reversed range is not an empty answer. */
+export function checkOrder(fromFlag: string, from: string, toFlag: string, to: string): void {
+  if (from > to) throw new UserError(`${fromFlag} (${utc(from)}) is after ${toFlag} (${utc(to)}); give the earlier time as ${fromFlag}`);
 }
 
 /** Reject an --account/--region that names no monitored target, rather than print an empty table. */
@@ -94,6 +104,15 @@ export function changeWords(c: {
     case "group-changed":
       return groupChangeText(c.before, c.after);
   }
+}
+
+/**
+ * The who cell of a change: the identity CloudTrail names, with how sure the
+ * match is unless exact. A role session name is chosen by the caller: one line.
+ */
+export function whoCell(who: string | null, quality: string | null): string | null {
+  if (who === null) return null;
+  return quality === null || quality === "exact" ? oneLine(who, 160) : `${oneLine(who, 160)} (${quality} match)`;
 }
 
 /** Free text (descriptions) for one table cell: quoted, one line, capped. */

@@ -53,8 +53,34 @@ export interface TimelineEntry {
   ackedBy: string | null;
   /** When it was undone, for reverted changes. */
   revertedAt: string | null;
-  /** Who made the change; null until attribution exists. */
-  attribution: null;
+  /** Where looking up who made it stands: pending, attributed, unattributed or n/a (attribution off). */
+  attributionStatus: string;
+  /** Who made the change, from CloudTrail; null until (unless) a call is matched to it. */
+  attribution: TimelineAttribution | null;
+}
+
+/** The CloudTrail call matched to a change (a change_attributions row). */
+export interface TimelineAttribution {
+  /** CloudTrail eventID. */
+  eventId: string;
+  /** The API call, e.g. AuthorizeSecurityGroupIngress. */
+  eventName: string;
+  /** When the call was made (ISO UTC). */
+  eventTime: string;
+  /** userIdentity.arn: the identity that made it. */
+  actorArn: string | null;
+  /** userIdentity.type: IAMUser, AssumedRole, Root, … */
+  actorType: string | null;
+  /** The user name or role session name. */
+  actorName: string | null;
+  /** The access key the call was signed with (its id; never a secret). */
+  accessKeyId: string | null;
+  /** Where the call came from: an address or an AWS service name. */
+  sourceIp: string | null;
+  /** The caller's user agent. */
+  userAgent: string | null;
+  /** How sure the match is: exact, likely or possible. */
+  quality: string;
 }
 
 /** A group's timeline: its life and every change, oldest first. */
@@ -87,6 +113,34 @@ interface TimelineRow extends RuleColumns {
   approval_id: string | null;
   acked_by: string | null;
   reverted_at: string | null;
+  attribution: string;
+  event_id: string | null;
+  event_name: string | null;
+  event_time: string | null;
+  actor_arn: string | null;
+  actor_type: string | null;
+  actor_name: string | null;
+  access_key_id: string | null;
+  source_ip: string | null;
+  user_agent: string | null;
+  match_quality: string | null;
+}
+
+/** The attribution columns of a timeline row, or null when no call was matched. */
+function attributionOf(r: TimelineRow): TimelineAttribution | null {
+  if (r.event_id === null || r.event_name === null || r.event_time === null || r.match_quality === null) return null;
+  return {
+    eventId: r.event_id,
+    eventName: r.event_name,
+    eventTime: r.event_time,
+    actorArn: r.actor_arn,
+    actorType: r.actor_type,
+    actorName: r.actor_name,
+    accessKeyId: r.access_key_id,
+    sourceIp: r.source_ip,
+    userAgent: r.user_agent,
+    quality: r.match_quality,
+  };
 }
 
 function parseAttributes(text: string | null): Partial<GroupAttributes> | null {
@@ -100,13 +154,17 @@ export const TIMELINE_SQL = {
               WHERE g.group_id = ? AND g.target_id = ?
               ORDER BY g.added_at, g.id`,
   // The changes view's status (acknowledged and reverted are later facts) has
-  // one definition, the view's; the rule's full columns come from change_events.
+  // one definition, the view's; the rule's full columns come from change_events,
+  // and the matched CloudTrail call's from change_attributions.
   changes: `SELECT v.id, v.time, v.since_previous_poll, v.kind, v.group_name, v.old_description, v.before, v.after,
-                   v.severity, v.status, v.approval_id, v.acked_by, v.reverted_at,
+                   v.severity, v.status, v.approval_id, v.acked_by, v.reverted_at, v.attribution,
                    c.direction, c.protocol, c.from_port, c.to_port, c.source_kind, c.source, c.source_account,
-                   c.peering_id, c.description
+                   c.peering_id, c.description,
+                   w.event_id, w.event_name, w.event_time, w.actor_arn, w.actor_type, w.actor_name,
+                   w.access_key_id, w.source_ip, w.user_agent, w.match_quality
               FROM change_events c
               JOIN changes v ON v.id = c.id
+              LEFT JOIN change_attributions w ON w.change_id = c.id
              WHERE c.group_id = ? AND c.target_id = ?
              ORDER BY c.detected_at, c.id`,
 };
@@ -145,7 +203,8 @@ export function groupTimeline(db: Database, ref: GroupRef): GroupTimeline | unde
       approvalId: r.approval_id,
       ackedBy: r.acked_by,
       revertedAt: r.reverted_at,
-      attribution: null,
+      attributionStatus: r.attribution,
+      attribution: attributionOf(r),
     })),
   };
 }

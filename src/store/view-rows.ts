@@ -41,6 +41,8 @@ export interface ChangeViewRow {
   who_key: string | null;
   /** pending / attributed / unattributed / n/a. */
   attribution: string;
+  /** How sure the CloudTrail match behind `who` is: exact / likely / possible; null without one. */
+  who_match: string | null;
 }
 
 /** A row of the `approvals` view. */

@@ -326,7 +326,8 @@ describe("migration 0003 on a database with 0001 + 0002 history", () => {
       `);
       const oldView = db.prepare("SELECT * FROM changes").all() as Array<Record<string, unknown>>;
 
-      expect(migrate(db, all, () => REFERENCE_INSTANT)).toContain("0003_attribution.sql");
+      // Up to 0003 only: later migrations re-create the view with columns of their own (0006: who_match).
+      expect(migrate(db, all.filter((m) => m.version <= 3), () => REFERENCE_INSTANT)).toContain("0003_attribution.sql");
 
       const newView = db.prepare("SELECT * FROM changes").all() as Array<Record<string, unknown>>;
       expect(newView).toHaveLength(1);

@@ -10,7 +10,8 @@ import type { ApprovalChange, ApprovalRecord } from "../../approvals/schema.js";
 import { describeChanges, describeSelector } from "../../approvals/describe.js";
 import { getApproval, insertCliApproval } from "../../store/approvals-repo.js";
 import { UserError, errorMessage } from "../../util/errors.js";
-import { parseDuration } from "../../util/time.js";
+import { parseDuration, parseIsoTime } from "../../util/time.js";
+import { oneLine } from "../../alerts/render/sanitize.js";
 
 interface ApproveOptions {
   file?: string;
@@ -35,15 +36,22 @@ interface ApproveOptions {
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
-/** "+2h" means two hours from now; anything else is passed on as a time. */
-function timeFlag(text: string | undefined, now: Date): string | undefined {
+/**
+ * "+2h" means two hours from now; otherwise an ISO-8601 time, read as UTC
+ * when it has no zone (as every CLI time flag is), passed on with its zone
+ * spelled out so the record's own schema checks the window.
+ */
+function timeFlag(flag: string, text: string | undefined, now: Date): string | undefined {
   if (text === undefined) return undefined;
   if (text.startsWith("+")) {
     const ms = parseDuration(text.slice(1));
-    if (ms === null) throw new UserError(`"${text}": expected +DURATION like +2h or +3d, or an ISO-8601 time`);
+    if (ms === null) throw new UserError(`${flag} "${oneLine(text, 80)}": expected +DURATION like +2h or +3d, or an ISO-8601 time`);
     return new Date(now.getTime() + ms).toISOString();
   }
-  return text;
+  const t = parseIsoTime(text, "utc");
+  if (t.ok) return new Date(t.ms).toISOString();
+  if (t.problem === "impossible") throw new UserError(`${flag}: "${oneLine(text, 80)}" is not a real date and time (no such day, hour or minute)`);
+  throw new UserError(`${flag}: expected an ISO-8601 time (2026-12-01T18:00Z; without a zone, UTC) or +DURATION (+4h), got "${oneLine(text, 80)}"`);
 }
 
 /** A parsed entry back in the file spelling, so the record goes through the one schema. */
@@ -76,7 +84,7 @@ function recordFromFlags(o: ApproveOptions, maxWindowMs: number): ApprovalRecord
     id: o.id,
     reason: o.reason,
     approvedBy: o.by,
-    window: { from: timeFlag(o.from, now) ?? now.toISOString(), until: timeFlag(o.until, now) },
+    window: { from: timeFlag("--from", o.from, now) ?? now.toISOString(), until: timeFlag("--until", o.until, now) },
     changes,
   };
   if (o.standing) raw.standing = true;
@@ -128,8 +136,8 @@ export function registerApprove(program: Command, ctx: CliContext): void {
     .option("--create-group", "allow the group to be created")
     .option("--delete-group", "allow the group to be deleted")
     .option("--modify-tags", "allow the group's tags to change")
-    .option("--from <time>", "window start: ISO-8601 or +DURATION (default now)")
-    .option("--until <time>", "window end: ISO-8601 (2026-12-01T18:00Z) or +DURATION (+4h)")
+    .option("--from <time>", "window start: ISO-8601 (without a zone, UTC) or +DURATION; default now")
+    .option("--until <time>", "window end: ISO-8601 (2026-12-01T18:00Z; without a zone, UTC) or +DURATION (+4h)")
     .option("--by <name>", "who approved it")
     .option("--reason <text>", "why")
     .option("--standing", "allow a window longer than approvals.maxWindow (needs a reason; listed in `sgwatch status`)")

@@ -2,8 +2,8 @@
 import type { Command } from "commander";
 import { openForRead, printJson, type CliContext } from "../context.js";
 import { formatTable } from "../table.js";
-import { parseTimeArg } from "../../util/time.js";
 import { UserError } from "../../util/errors.js";
+import { TIME_HELP, checkOrder, timeArg, whoCell } from "../history-args.js";
 import { SEVERITIES } from "../../model/types.js";
 import type { ChangeViewRow } from "../../store/view-rows.js";
 
@@ -19,21 +19,16 @@ interface ChangesOptions {
   json?: boolean;
 }
 
-
-const STATUSES = ["approved", "unapproved"];
-
-function timeArg(name: string, text: string): string {
-  const d = parseTimeArg(text, new Date());
-  if (!d) throw new UserError(`${name}: expected an ISO-8601 time (2026-11-28T09:00Z) or a relative one (30m, 2h, 7d), got "${text}"`);
-  return d.toISOString();
-}
+// The changes view's statuses: what was decided at detection (approved,
+// unapproved) and the later facts that supersede unapproved.
+const STATUSES = ["unapproved", "approved", "acknowledged", "reverted"];
 
 export function registerChanges(program: Command, ctx: CliContext): void {
   program
     .command("changes")
     .description("list detected changes (newest first)")
-    .option("--since <time>", "from this time: ISO-8601 or relative (2h, 7d)", "24h")
-    .option("--until <time>", "up to this time")
+    .option("--since <time>", `from this time: ${TIME_HELP}`, "24h")
+    .option("--until <time>", `up to this time: ${TIME_HELP}; default now`)
     .option("--status <status>", `only this status (${STATUSES.join(", ")})`)
     .option("--severity <severity>", `only this severity or worse (${SEVERITIES.join(", ")})`)
     .option("--group <group>", "only this group (id or name)")
@@ -42,11 +37,15 @@ export function registerChanges(program: Command, ctx: CliContext): void {
     .option("--limit <n>", "at most this many rows", "500")
     .option("--json", "print JSON")
     .action((opts: ChangesOptions) => {
+      const now = new Date();
+      const since = timeArg("--since", opts.since, now);
       const where: string[] = ["time >= @since"];
-      const params: Record<string, string | number> = { since: timeArg("--since", opts.since) };
-      if (opts.until) {
+      const params: Record<string, string | number> = { since };
+      if (opts.until !== undefined) {
+        const until = timeArg("--until", opts.until, now);
+        checkOrder("--since", since, "--until", until);
         where.push("time <= @until");
-        params.until = timeArg("--until", opts.until);
+        params.until = until;
       }
       if (opts.status) {
         if (!STATUSES.includes(opts.status)) throw new UserError(`--status: expected one of ${STATUSES.join(", ")}, got "${opts.status}"`);
@@ -82,7 +81,7 @@ export function registerChanges(program: Command, ctx: CliContext): void {
         if (rows.length === 0) return void ctx.out.write("no changes match\n");
         ctx.out.write(
           formatTable(
-            ["id", "time (UTC)", "account", "region", "group", "kind", "rule", "severity", "status"],
+            ["id", "time (UTC)", "account", "region", "group", "kind", "rule", "severity", "status", "who"],
             rows.map((r) => [
               r.id,
               r.time.replace(/\.\d+Z$/, "Z"),
@@ -93,6 +92,7 @@ export function registerChanges(program: Command, ctx: CliContext): void {
               r.direction ? `${r.direction} ${r.protocol} ${r.ports} ${r.direction === "egress" ? "to" : "from"} ${r.source}` : "",
               r.severity,
               r.approval_id ? `${r.status} (${r.approval_id})` : r.status,
+              whoCell(r.who, r.who_match),
             ]),
           ),
         );

@@ -4,9 +4,8 @@
 import type { Command } from "commander";
 import { openForRead, printJson, type CliContext } from "../context.js";
 import { formatTable } from "../table.js";
-import { UserError } from "../../util/errors.js";
 import { netDiff, targetCoverage, type HistoryScope } from "../../store/history-queries.js";
-import { changeWords, checkScope, groupLabel, resolveGroup, ruleJson, timeArg, utc } from "../history-args.js";
+import { TIME_HELP, changeWords, checkOrder, checkScope, groupLabel, resolveGroup, ruleJson, timeArg, utc } from "../history-args.js";
 import { oneLine } from "../../alerts/render/sanitize.js";
 
 interface DiffOptions {
@@ -22,8 +21,8 @@ export function registerDiff(program: Command, ctx: CliContext): void {
   program
     .command("diff")
     .description("show the net change of rules and groups between two times")
-    .requiredOption("--from <time>", "from this time: ISO-8601 or relative (2h, 7d)")
-    .option("--to <time>", "to this time; default now")
+    .requiredOption("--from <time>", `from this time: ${TIME_HELP}`)
+    .option("--to <time>", `to this time: ${TIME_HELP}; default now`)
     .option("--group <group>", "only this group (id or name)")
     .option("--account <account>", "only this account")
     .option("--region <region>", "only this region")
@@ -32,7 +31,7 @@ export function registerDiff(program: Command, ctx: CliContext): void {
       const now = new Date();
       const from = timeArg("--from", opts.from, now);
       const to = opts.to !== undefined ? timeArg("--to", opts.to, now) : now.toISOString();
-      if (from > to) throw new UserError(`--from (${utc(from)}) is after --to (${utc(to)}); give the earlier time as --from`);
+      checkOrder("--from", from, "--to", to);
       const db = openForRead(ctx);
       try {
         const scope: HistoryScope = { account: opts.account, region: opts.region };

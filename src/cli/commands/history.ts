@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { openForRead, printJson, type CliContext } from "../context.js";
 import { formatTable } from "../table.js";
 import { groupTimeline, type TimelineEntry } from "../../store/history-queries.js";
-import { changeWords, groupLabel, resolveGroup, ruleJson, utc } from "../history-args.js";
+import { changeWords, groupLabel, resolveGroup, ruleJson, utc, whoCell } from "../history-args.js";
 import { oneLine } from "../../alerts/render/sanitize.js";
 
 interface HistoryOptions {
@@ -56,7 +56,15 @@ export function registerHistory(program: Command, ctx: CliContext): void {
         ctx.out.write(
           formatTable(
             ["id", "time (UTC)", "kind", "change", "severity", "status", "who"],
-            changes.map((c) => [c.id, utc(c.time), c.kind, changeWords(c), c.severity, statusCell(c), null]),
+            changes.map((c) => [
+              c.id,
+              utc(c.time),
+              c.kind,
+              changeWords(c),
+              c.severity,
+              statusCell(c),
+              whoCell(c.attribution?.actorArn ?? c.attribution?.actorName ?? null, c.attribution?.quality ?? null),
+            ]),
           ),
         );
       } finally {

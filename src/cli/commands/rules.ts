@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { openForRead, printJson, type CliContext } from "../context.js";
 import { formatTable } from "../table.js";
 import { rulesAt, targetCoverage, type HistoryScope } from "../../store/history-queries.js";
-import { checkScope, groupLabel, quoted, resolveGroup, ruleJson, sourceCell, timeArg, utc } from "../history-args.js";
+import { TIME_HELP, checkScope, groupLabel, quoted, resolveGroup, ruleJson, sourceCell, timeArg, utc } from "../history-args.js";
 import { formatPorts } from "../../model/describe-rule.js";
 import { oneLine } from "../../alerts/render/sanitize.js";
 
@@ -20,7 +20,7 @@ export function registerRules(program: Command, ctx: CliContext): void {
   program
     .command("rules")
     .description("list the rules as they were at a time (default: now)")
-    .option("--at <time>", "at this time: ISO-8601 or relative (2h, 7d); default now")
+    .option("--at <time>", `at this time: ${TIME_HELP}; default now`)
     .option("--group <group>", "only this group (id or name)")
     .option("--account <account>", "only this account")
     .option("--region <region>", "only this region")
