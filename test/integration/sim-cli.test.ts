@@ -122,6 +122,33 @@ describe("sgwatch sim --generate", { timeout: SLOW }, () => {
   });
 });
 
+describe("sgwatch sim --generate, twice", { timeout: SLOW }, () => {
+  it("the same spec gives the same account, ids included", async () => {
+    const groupIds = async (): Promise<string[]> => {
+      const p = startCli(["sim", "--generate", "groups=20,rules=60,seed=3"]);
+      try {
+        const endpoint = (await waitForLine(p, /listening on /)).split("listening on ")[1] as string;
+        const client = ec2Client(endpoint);
+        try {
+          const ids: string[] = [];
+          for await (const page of paginateDescribeSecurityGroups({ client, pageSize: 1000 }, {})) {
+            for (const g of page.SecurityGroups ?? []) ids.push(`${g.GroupId} ${g.GroupName} ${g.IpPermissions?.length ?? 0}`);
+          }
+          return ids;
+        } finally {
+          client.destroy();
+        }
+      } finally {
+        p.child.kill("SIGTERM");
+        await p.exited;
+      }
+    };
+    const [a, b] = await Promise.all([groupIds(), groupIds()]);
+    expect(a).toHaveLength(20);
+    expect(b).toEqual(a);
+  });
+});
+
 describe("sgwatch sim --help", { timeout: SLOW }, () => {
   it("points at docs/simulator.md, which exists, and documents --generate", async () => {
     const r = await runCli(["sim", "--help"]);

@@ -53,7 +53,8 @@ export function registerSim(program: Command, ctx: CliContext): void {
           throw new UserError(`--generate: ${oneLine(errorMessage(err), 1000)}`);
         }
       }
-      const state = await initialState(opts.seed);
+      // Ids come from the state's own generator: seeding it too makes the same spec the same account, ids included.
+      const state = await initialState(opts.seed, generate?.seed);
       if (generate) {
         const made = generateAccount(state, generate);
         ctx.out.write(`generated ${made.groupIds.length} groups, ${made.ruleCount} rules in account ${made.account}, ${made.region} (seed ${generate.seed})\n`);
@@ -82,9 +83,10 @@ export function registerSim(program: Command, ctx: CliContext): void {
     });
 }
 
-async function initialState(seed: string | undefined): Promise<SimState> {
+async function initialState(seed: string | undefined, idSeed: number | undefined): Promise<SimState> {
   const { SimState, loadStateFile } = await import("../../sim/state.js");
-  const state = new SimState();
+  const stateOpts = idSeed === undefined ? {} : { seed: idSeed };
+  const state = new SimState(stateOpts);
   if (seed === undefined) return state;
   if (seed === "demo") {
     const { seedDemoAccount } = await import("../../sim/seed-demo.js");
@@ -92,7 +94,7 @@ async function initialState(seed: string | undefined): Promise<SimState> {
     return state;
   }
   try {
-    return await loadStateFile(seed);
+    return await loadStateFile(seed, stateOpts);
   } catch (err) {
     // The problem quotes the file's own text (account ids, region names): untrusted.
     throw new UserError(`--seed: ${oneLine(seedProblem(err, seed), 1000)} (expected "demo" or a file written by --save)`, undefined, { cause: err });
