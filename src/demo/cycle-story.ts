@@ -22,11 +22,13 @@ export interface StoryPoll {
   status: string;
   /** 1 for the target's first successful poll. */
   baseline: number;
-  /** Groups and rules seen (null for a failed poll). */
+  /** Groups seen (null for a failed poll). */
   group_count: number | null;
+  /** Rules seen (null for a failed poll). */
   rule_count: number | null;
-  /** Why it failed. */
+  /** The failure's code (InternalError, AuthFailure, …). */
   error_code: string | null;
+  /** The failure in words. */
   error: string | null;
 }
 
