@@ -82,6 +82,11 @@ describe("sgwatch sim: bad input", { timeout: SLOW }, () => {
     expectUserError(await runCli(["sim", "--generate", spec]), message);
   });
 
+  it("an address that is not this machine's is named, exit 2", async () => {
+    // 192.0.2.0/24 is TEST-NET-1: documentation only, never a local address.
+    expectUserError(await runCli(["sim", "--host", "192.0.2.1"]), /--host: cannot listen on 192\.0\.2\.1: no such local address/);
+  });
+
   it("--port that is not a port is refused, exit 2", async () => {
     expectUserError(await runCli(["sim", "--port", "80x"]), /--port: expected 0-65535, got "80x"/);
   });
