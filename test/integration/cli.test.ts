@@ -322,7 +322,8 @@ describe("demo", { timeout: SLOW }, () => {
     const cwd = tempDir();
     const r = await runCli(["demo"], { cwd: cwd.path, env: cliEnv({ AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "" }), timeoutMs: 90_000 });
     expectExit(r, 0);
-    const logLines = r.stdout.split("\n").flatMap((l) => {
+    // The terminal gets the story; the daemon's JSON log is in data/demo.log.
+    const logLines = readFileSync(cwd.join("data", "demo.log"), "utf8").split("\n").flatMap((l) => {
       try {
         return [JSON.parse(l) as Record<string, unknown>];
       } catch {

@@ -49,15 +49,19 @@ export interface AppWorldOptions {
   extra?: Record<string, unknown>;
   /** Called with the approvals dir before App starts (to write records for the baseline cycle). */
   beforeStart?(approvalsDir: string): void;
+  /** The target's label (shown in alert headers); none when unset. */
+  label?: string;
+  /** Seed of the simulator's ids, for output that must be the same on every run; random when unset. */
+  simSeed?: number;
 }
 
 export async function startAppWorld(opts: AppWorldOptions = {}): Promise<AppWorld> {
   const tmp = makeTempDir();
-  const harness = await startSimHarness();
+  const harness = await startSimHarness(opts.simSeed === undefined ? {} : { seed: opts.simSeed });
   const sink = await startMailSink();
   const log = captureLog();
   const clock = fakeClock(REFERENCE_INSTANT); // 2026-03-02 10:00 UTC
-  const files = writeTestConfig({ dir: tmp.path, endpoint: harness.endpoint, smtpPort: sink.port, ...(opts.extra ? { extra: opts.extra } : {}) });
+  const files = writeTestConfig({ dir: tmp.path, endpoint: harness.endpoint, smtpPort: sink.port, ...(opts.extra ? { extra: opts.extra } : {}), ...(opts.label === undefined ? {} : { label: opts.label }) });
   opts.beforeStart?.(files.approvalsDir);
   const app = new App({ config: loadTestConfig(files), logger: log.logger, env: {}, clock: clock.clock, credentials: MONITOR });
   const reader = new BetterSqlite3(files.databasePath, { readonly: true });

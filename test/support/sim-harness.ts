@@ -3,6 +3,7 @@
 // monitor uses. Unmapped access keys act in the demo account (123456789012).
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { startSimulator, type Simulator } from "../../src/sim/server.js";
+import { SimState } from "../../src/sim/state.js";
 import { seedDemoAccount, type DemoAccount } from "../../src/sim/seed-demo.js";
 
 /** An access key pair. */
@@ -33,11 +34,19 @@ export interface SimHarness {
   close(): Promise<void>;
 }
 
-export async function startSimHarness(opts: { regions?: string[] } = {}): Promise<SimHarness> {
+/** Options of startSimHarness. */
+export interface SimHarnessOptions {
+  /** Regions to seed the demo account in; default us-east-1. */
+  regions?: string[];
+  /** Seed of generated ids (the same seed gives the same group and rule ids); random when unset. */
+  seed?: number;
+}
+
+export async function startSimHarness(opts: SimHarnessOptions = {}): Promise<SimHarness> {
   // The SDK's notice that future releases need Node 22 is noise in test output.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const regions = opts.regions ?? ["us-east-1"];
-  const sim = await startSimulator({ port: 0 });
+  const sim = await startSimulator({ port: 0, ...(opts.seed === undefined ? {} : { state: new SimState({ seed: opts.seed }) }) });
   const demos = new Map<string, DemoAccount>();
   for (const region of regions) demos.set(region, seedDemoAccount(sim.state, { region }));
   const clients: EC2Client[] = [];

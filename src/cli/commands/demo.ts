@@ -7,12 +7,14 @@ export function registerDemo(program: Command, ctx: CliContext, setExit: (code: 
   program
     .command("demo")
     .description("run sgwatch against the embedded EC2 simulator with scripted drift; writes ./data/demo.db and ./data/demo-mail/")
-    .option("--cycles <n>", "how many cycles to run (at least 4)", "4")
+    .option("--cycles <n>", "how many cycles to run (at least 5: the script needs them)", "5")
     .action(async (opts: { cycles: string }) => {
       // Loaded when needed: the AWS SDK and friends cost a second at start-up for every other command.
-      const { runDemo } = await import("../../demo/run-demo.js");
+      const { runDemo, DEMO_MIN_CYCLES } = await import("../../demo/run-demo.js");
       const cycles = Number(opts.cycles);
-      if (!Number.isInteger(cycles) || cycles < 4 || cycles > 50) throw new UserError(`--cycles: expected a whole number from 4 to 50, got "${opts.cycles}"`);
+      if (!/^\d+$/.test(opts.cycles) || cycles < DEMO_MIN_CYCLES || cycles > 50) {
+        throw new UserError(`--cycles: expected a whole number from ${DEMO_MIN_CYCLES} to 50, got "${opts.cycles}"`);
+      }
       // The demo runs on this machine's Node with the lockfile's SDK; the SDK's
       // notice about future releases needing Node 22 is not news for it.
       ctx.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";

@@ -1,0 +1,196 @@
+// What the demo prints after each cycle: the cycle told as a story from what
+// sgwatch stored — each change by group name (with its id), what was decided
+// and why, and which channels were alerted — in a few lines, so a cycle fits
+// on one screen. The daemon's full log goes to a file; this reads only the
+// database, the same facts a person would query.
+import type { Database } from "better-sqlite3";
+import { oneLine } from "../alerts/render/sanitize.js";
+import type { ChangeViewRow } from "../store/view-rows.js";
+import { humanDuration } from "../util/time.js";
+
+/** Where the previous cycle's story stopped, so each cycle tells only its own news. */
+export interface StoryCursor {
+  /** Highest polls.id already told. */
+  pollId: number;
+  /** Highest outbox.id already told. */
+  outboxId: number;
+}
+
+/** One poll of the cycle, as stored. */
+export interface StoryPoll {
+  /** ok / failed. */
+  status: string;
+  /** 1 for the target's first successful poll. */
+  baseline: number;
+  /** Groups seen (null for a failed poll). */
+  group_count: number | null;
+  /** Rules seen (null for a failed poll). */
+  rule_count: number | null;
+  /** The failure's code (InternalError, AuthFailure, …). */
+  error_code: string | null;
+  /** The failure in words. */
+  error: string | null;
+}
+
+/** One alert written to the outbox during the cycle, per channel. */
+export interface StoryAlert {
+  /** outbox.id. */
+  id: number;
+  /** log, email, webhook. */
+  channel: string;
+  /** The payload's type: drift, attributed, approval-unused, … */
+  kind: string;
+  /** The payload, as stored. */
+  payload: string;
+}
+
+/** Everything one cycle's story is told from. */
+export interface CycleFacts {
+  /** Polls finished in the cycle. */
+  polls: StoryPoll[];
+  /** Changes those polls found, as the `changes` view shows them. */
+  changes: ChangeViewRow[];
+  /** Alerts queued in the cycle. */
+  alerts: StoryAlert[];
+}
+
+/** Reads what happened since `cursor` and moves the cursor past it. */
+export function readCycleFacts(db: Database, cursor: StoryCursor): CycleFacts {
+  const polls = db
+    .prepare("SELECT id, status, baseline, group_count, rule_count, error_code, error FROM polls WHERE id > ? ORDER BY id")
+    .all(cursor.pollId) as Array<StoryPoll & { id: number }>;
+  const changes = db.prepare("SELECT * FROM changes WHERE poll_id > ? ORDER BY id").all(cursor.pollId) as ChangeViewRow[];
+  const alerts = db.prepare("SELECT id, channel, kind, payload FROM outbox WHERE id > ? ORDER BY id").all(cursor.outboxId) as StoryAlert[];
+  for (const p of polls) cursor.pollId = Math.max(cursor.pollId, p.id);
+  for (const a of alerts) cursor.outboxId = Math.max(cursor.outboxId, a.id);
+  return { polls, changes, alerts };
+}
+
+const SEVERITY_WIDTH = 9;
+
+/** "bastion (sg-0abc…)": the name people know first, the id to act on. */
+export function groupHeadline(name: string | null, id: string): string {
+  const n = oneLine(name ?? "", 60);
+  return n ? `${n} (${id})` : id;
+}
+
+/** "added ingress tcp/22 from 0.0.0.0/0 — anyone on the internet", from a `changes` row. */
+export function changeWords(r: ChangeViewRow): string {
+  const verb: Record<string, string> = {
+    "rule-added": "added",
+    "rule-removed": "removed",
+    "rule-description-changed": "edited the description of",
+    "group-created": "created the group",
+    "group-deleted": "deleted the group",
+    "group-changed": "changed the group's name, tags or VPC",
+  };
+  const v = verb[r.kind] ?? r.kind;
+  if (!r.direction) return v;
+  const ports = r.ports === "all" || r.ports === null ? "" : `/${r.ports}`;
+  const source = oneLine(r.source ?? "", 80);
+  const world = source === "0.0.0.0/0" || source === "::/0" ? " — anyone on the internet" : "";
+  const rule = `${r.direction} ${r.protocol ?? ""}${ports} ${r.direction === "egress" ? "to" : "from"} ${source}${world}`;
+  return `${v} ${rule}`;
+}
+
+type RevertFact = { changeId: number; exposureSeconds: number };
+
+/** Channels that were given each change, and what each change undid, from the cycle's drift alerts. */
+function readDriftAlerts(alerts: readonly StoryAlert[]): { channels: Map<number, string[]>; reverts: Map<number, RevertFact> } {
+  const channels = new Map<number, string[]>();
+  const reverts = new Map<number, RevertFact>();
+  for (const a of alerts) {
+    if (a.kind !== "drift") continue;
+    const payload = JSON.parse(a.payload) as { changes?: Array<{ changeId: number; reverts?: RevertFact | null }> };
+    for (const c of payload.changes ?? []) {
+      const list = channels.get(c.changeId) ?? [];
+      if (!list.includes(a.channel)) list.push(a.channel);
+      channels.set(c.changeId, list);
+      if (c.reverts) reverts.set(c.changeId, c.reverts);
+    }
+  }
+  return { channels, reverts };
+}
+
+/** "approved by CHG-1042, so no alert" / "unapproved: CHG-1043 allows … → alerted (log, email)". */
+function verdict(r: ChangeViewRow, channels: readonly string[]): string {
+  if (r.detected_status === "approved") return `approved by ${oneLine(r.approval_id ?? "a record", 64)}, so no alert`;
+  const why = r.approval_note ? `unapproved: ${oneLine(r.approval_note, 300)}` : "unapproved: no approval record covers it";
+  return channels.length > 0 ? `${why} → alerted (${channels.join(", ")})` : `${why} → below every channel's threshold, not alerted`;
+}
+
+/** "who made #1, #2 (CloudTrail)", for the alerts that are not about one change. */
+function otherAlertWords(kind: string, payload: string): string {
+  const p = JSON.parse(payload) as {
+    items?: Array<{ change: { changeId: number } }>;
+    records?: Array<{ id: string }>;
+    failures?: number;
+  };
+  const ids = (p.items ?? []).map((i) => `#${i.change.changeId}`).join(", ");
+  switch (kind) {
+    case "attributed":
+      return `who made ${ids}, now that CloudTrail has the events`;
+    case "reminder":
+      return `reminder: ${ids} still neither acknowledged nor reverted`;
+    case "approval-unused":
+      return `approval ${(p.records ?? []).map((r) => oneLine(r.id, 64)).join(", ")} ended without covering any change`;
+    case "monitoring-blind":
+      return `monitoring blind after ${p.failures ?? "several"} failed polls`;
+    case "monitoring-restored":
+      return "monitoring restored";
+    case "approvals-invalid":
+      return "approval files have problems";
+    default:
+      return kind;
+  }
+}
+
+/** The cycle's story, a line each. */
+export function tellCycle(n: number, facts: CycleFacts): string[] {
+  const lines: string[] = [];
+  const ok = facts.polls.filter((p) => p.status === "ok");
+  const failed = facts.polls.filter((p) => p.status === "failed");
+  const baseline = ok.some((p) => p.baseline === 1);
+  const counts = ok.map((p) => `${p.group_count ?? 0} groups, ${p.rule_count ?? 0} rules`).join("; ");
+  let head: string;
+  if (baseline) head = `baseline recorded (${counts}): nothing alerted for what already existed`;
+  else if (failed.length > 0 && ok.length === 0) head = "the poll failed";
+  else if (facts.changes.length === 0) head = `no changes (${counts})`;
+  else head = `${facts.changes.length} change${facts.changes.length === 1 ? "" : "s"} found (${counts})`;
+  lines.push(`── cycle ${n}: ${head}`);
+
+  for (const p of failed) {
+    const error = oneLine(p.error ?? "", 200);
+    const code = oneLine(p.error_code ?? "", 64);
+    lines.push(`   poll failed: ${error.includes(code) ? error : `${code}: ${error}`}`);
+    lines.push("   recorded as a failed poll; stored state untouched, so nothing reads as deleted; no change, no alert");
+    lines.push("   (three failures in a row would alert monitoring-blind)");
+  }
+
+  const { channels, reverts } = readDriftAlerts(facts.alerts);
+  // Worst first, so the line that matters is at the top of the screen.
+  const rank: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3 };
+  const changes = [...facts.changes].sort((a, b) => (rank[a.severity] ?? 4) - (rank[b.severity] ?? 4) || a.id - b.id);
+  for (const r of changes) {
+    lines.push(`   ${r.severity.toUpperCase().padEnd(SEVERITY_WIDTH)}#${r.id} ${groupHeadline(r.group_name, r.group_id)}: ${changeWords(r)}`);
+    const extra: string[] = [];
+    if (r.kind === "rule-description-changed" && r.old_description !== null) {
+      extra.push(`"${oneLine(r.old_description, 60)}" → "${oneLine(r.description ?? "", 60)}"`);
+    }
+    if (r.who) extra.push(`by ${oneLine(r.who.replace(/^arn:aws:[a-z]+::\d+:/, ""), 80)}`);
+    const undone = reverts.get(r.id);
+    if (undone) extra.push(`undoes #${undone.changeId}, which was open ${humanDuration(undone.exposureSeconds * 1000)}`);
+    lines.push(`   ${" ".repeat(SEVERITY_WIDTH)}${verdict(r, channels.get(r.id) ?? [])}${extra.length > 0 ? `; ${extra.join("; ")}` : ""}`);
+  }
+
+  const others = new Map<string, string[]>();
+  for (const a of facts.alerts) {
+    if (a.kind === "drift") continue;
+    const text = otherAlertWords(a.kind, a.payload);
+    const list = others.get(text) ?? [];
+    list.push(a.channel);
+    others.set(text, list);
+  }
+  for (const [text, list] of others) lines.push(`   also alerted (${list.join(", ")}): ${text}`);
+  return lines;
+}

@@ -1,0 +1,86 @@
+// The demo's script: what people do to the account between cycles, through
+// the real AWS SDK against the simulator, so sgwatch sees it exactly as it
+// would see it on AWS. Scene N runs after cycle N; cycle N+1 finds it.
+import {
+  EC2Client,
+  AuthorizeSecurityGroupIngressCommand,
+  RevokeSecurityGroupIngressCommand,
+  UpdateSecurityGroupRuleDescriptionsIngressCommand,
+} from "@aws-sdk/client-ec2";
+import type { DemoAccount } from "../sim/seed-demo.js";
+import type { Simulator } from "../sim/server.js";
+
+/** An access key pair of one of the demo's people. */
+export interface DemoKey {
+  /** Access key id; the simulator's CloudTrail names its owner. */
+  accessKeyId: string;
+  /** Secret (the simulator checks none). */
+  secretAccessKey: string;
+}
+
+/** An engineer working a ticket (CloudTrail: alice). */
+export const ENGINEER: DemoKey = { accessKeyId: "AKIADEMOENGINEER0001", secretAccessKey: "demo-engineer-secret" };
+/** A stolen key (CloudTrail: deploy-bot). */
+export const INTRUDER: DemoKey = { accessKeyId: "AKIADEMOSTOLENKEY999", secretAccessKey: "demo-stolen-secret" };
+/** What sgwatch polls with. */
+export const MONITOR: DemoKey = { accessKeyId: "AKIADEMOSGWATCH00001", secretAccessKey: "demo-sgwatch-secret" };
+
+/** The cycles the script needs: baseline, three scenes found, an outage, the response found. */
+export const DEMO_MIN_CYCLES = 5;
+
+/** What a scene needs. */
+export interface SceneContext {
+  /** The running simulator (faults for the outage). */
+  sim: Simulator;
+  /** The seeded account's ids. */
+  demo: DemoAccount;
+  /** A real EC2 client acting as `who`. */
+  client(who: DemoKey): EC2Client;
+  /** Prints one line of the story. */
+  say(line: string): void;
+}
+
+const tcp = (port: number, cidr: string, description?: string) => ({
+  IpProtocol: "tcp",
+  FromPort: port,
+  ToPort: port,
+  IpRanges: [{ CidrIp: cidr, ...(description === undefined ? {} : { Description: description }) }],
+});
+
+/** Runs the scene that follows cycle `n` (nothing after the last one). */
+export async function playScene(n: number, s: SceneContext): Promise<void> {
+  const g = s.demo.groups;
+  const say = (line: string): void => s.say(`   · ${line}`);
+  if (n === 1) {
+    s.say("\nMeanwhile, in the account:");
+    say("a stolen key (deploy-bot) opens tcp/22 on bastion to 0.0.0.0/0, no ticket");
+    await s.client(INTRUDER).send(new AuthorizeSecurityGroupIngressCommand({ GroupId: g.bastion, IpPermissions: [tcp(22, "0.0.0.0/0", "temp")] }));
+    say("alice opens tcp/443 on app from 10.0.0.0/8 under ticket CHG-1042");
+    await s.client(ENGINEER).send(new AuthorizeSecurityGroupIngressCommand({ GroupId: g.app, IpPermissions: [tcp(443, "10.0.0.0/8", "internal ALB")] }));
+    say("alice opens tcp/8443 on app to 10.0.0.0/8; ticket CHG-1043 allows only 10.20.0.0/16");
+    await s.client(ENGINEER).send(new AuthorizeSecurityGroupIngressCommand({ GroupId: g.app, IpPermissions: [tcp(8443, "10.0.0.0/8", "admin console")] }));
+  } else if (n === 2) {
+    s.say("\nMeanwhile, in the account:");
+    say("alice removes db's SSH-from-bastion rule");
+    await s.client(ENGINEER).send(
+      new RevokeSecurityGroupIngressCommand({
+        GroupId: g.db,
+        IpPermissions: [{ IpProtocol: "tcp", FromPort: 22, ToPort: 22, UserIdGroupPairs: [{ GroupId: g.bastion }] }],
+      }),
+    );
+    say("alice edits the description of web's port-80 rule");
+    await s.client(ENGINEER).send(
+      new UpdateSecurityGroupRuleDescriptionsIngressCommand({ GroupId: g.web, IpPermissions: [tcp(80, "0.0.0.0/0", "HTTP, redirects to HTTPS")] }),
+    );
+  } else if (n === 3) {
+    s.say("\nMeanwhile:");
+    say("the EC2 API starts failing (simulated outage: every DescribeSecurityGroups answers InternalError)");
+    s.sim.faults.add({ kind: "internal-error", action: "DescribeSecurityGroups" });
+  } else if (n === 4) {
+    s.say("\nMeanwhile:");
+    say("the EC2 API recovers");
+    s.sim.faults.clear();
+    say("on call closes bastion's port 22 again");
+    await s.client(ENGINEER).send(new RevokeSecurityGroupIngressCommand({ GroupId: g.bastion, IpPermissions: [tcp(22, "0.0.0.0/0")] }));
+  }
+}

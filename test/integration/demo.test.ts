@@ -1,0 +1,106 @@
+// Proves what a new user meets first: `sgwatch demo`, run as a child process
+// in an empty directory, as `npm run demo` runs it.
+// - The terminal reads as a story: each cycle is a few lines (what changed,
+//   by group name and id, what was decided and why, which channels were
+//   alerted), ending with "== cycle N done" after that cycle's lines; no
+//   daemon log lines. The full JSON log is in data/demo.log.
+// - Every query in the README's "Querying history with sqlite3" block returns
+//   rows on the database the demo leaves, as the README says.
+// - The queries the demo prints return rows, and its world-open hint lists no
+//   egress rule (every group's default egress is "to the world").
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import BetterSqlite3 from "better-sqlite3";
+import { makeTempDir, type TempDir } from "../support/temp-dir.js";
+import { cliEnv, REPO_ROOT, runCli, type CliResult } from "../support/cli.js";
+
+let cwd: TempDir;
+let run: CliResult;
+let db: BetterSqlite3.Database;
+
+beforeAll(async () => {
+  cwd = makeTempDir();
+  run = await runCli(["demo"], { cwd: cwd.path, env: cliEnv({ AWS_ACCESS_KEY_ID: "", AWS_SECRET_ACCESS_KEY: "" }), timeoutMs: 110_000 });
+  db = new BetterSqlite3(cwd.join("data", "demo.db"), { readonly: true });
+}, 120_000);
+
+afterAll(() => {
+  db?.close();
+  cwd?.remove();
+});
+
+/** The README's SQL examples: the ```sql block of the history section, split into statements. */
+function readmeQueries(): string[] {
+  const readme = readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("## Querying history with sqlite3"));
+  const match = /```sql\n([\s\S]*?)```/.exec(section);
+  expect(match, "README has a ```sql block under 'Querying history with sqlite3'").not.toBeNull();
+  const withoutComments = (match?.[1] ?? "")
+    .split("\n")
+    .filter((l) => !l.trim().startsWith("--"))
+    .join("\n");
+  return withoutComments
+    .split(";")
+    .map((q) => q.trim())
+    .filter((q) => q !== "");
+}
+
+/** Stdout lines between the start of cycle n's story and its "done" line, inclusive. */
+function cycleSection(lines: string[], n: number): string[] {
+  const start = lines.findIndex((l) => l.startsWith(`── cycle ${n}:`));
+  const end = lines.indexOf(`== cycle ${n} done`);
+  expect(start, `cycle ${n}'s story is printed`).toBeGreaterThanOrEqual(0);
+  expect(end, `"== cycle ${n} done" comes after cycle ${n}'s lines`).toBeGreaterThan(start);
+  return lines.slice(start, end + 1);
+}
+
+describe("sgwatch demo", () => {
+  it("exits 0", () => {
+    expect(run.code, `stdout:\n${run.stdout}\nstderr:\n${run.stderr}`).toBe(0);
+  });
+
+  it("tells each cycle in a few lines, by group name and id, with no daemon log lines on the terminal", () => {
+    const lines = run.stdout.split("\n");
+    expect(lines.filter((l) => l.trimStart().startsWith("{"))).toEqual([]);
+    // Every cycle, with its lines and the scene that follows, fits a 24-line terminal.
+    for (let n = 1; n <= 5; n++) expect(cycleSection(lines, n).length).toBeLessThanOrEqual(16);
+    expect(lines.length).toBeLessThanOrEqual(100);
+
+    const cycle2 = cycleSection(lines, 2).join("\n");
+    // The critical alert leads its cycle, headlined by the group's name with its id.
+    expect(cycleSection(lines, 2)[1]).toMatch(/^\s+CRITICAL\s+#\d+ bastion \(sg-[0-9a-f]+\): added ingress tcp\/22 from 0\.0\.0\.0\/0/);
+    expect(cycle2).toMatch(/unapproved: no approval record covers it → alerted \(log, email\); by user\/deploy-bot/);
+    expect(cycle2).toMatch(/app \(sg-[0-9a-f]+\): added ingress tcp\/443 from 10\.0\.0\.0\/8\n\s+approved by CHG-1042, so no alert/);
+    expect(cycle2).toContain("unapproved: CHG-1043 allows 10.20.0.0/16 but 10.0.0.0/8 was opened → alerted (log, email)");
+    expect(cycleSection(lines, 1).join("\n")).toContain("approval CHG-1039 ended without covering any change");
+    expect(cycleSection(lines, 4).join("\n")).toMatch(/poll failed: .*InternalError/);
+    expect(cycleSection(lines, 5).join("\n")).toMatch(/bastion \(sg-[0-9a-f]+\): removed ingress tcp\/22 from 0\.0\.0\.0\/0[\s\S]*undoes #\d+, which was open/);
+  });
+
+  it("writes the daemon's full JSON log to data/demo.log", () => {
+    const log = readFileSync(cwd.join("data", "demo.log"), "utf8")
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(log.some((l) => l.event === "drift" && l.severity === "critical" && l.groupName === "bastion" && l.fromPort === 22)).toBe(true);
+    expect(log.some((l) => l.event === "poll-failed" || (l.event === "cycle" && l.targetsFailed === 1))).toBe(true);
+    expect(run.stdout).toContain("full log: data/demo.log");
+  });
+
+  it("every README example query returns rows on the demo database", () => {
+    const queries = readmeQueries();
+    expect(queries.length).toBeGreaterThanOrEqual(10);
+    for (const q of queries) expect(db.prepare(q).all().length, q).toBeGreaterThan(0);
+  });
+
+  it("the queries it prints return rows, and the world-open one lists no egress rule", () => {
+    const hints = [...run.stdout.matchAll(/sqlite3 -header -column \S+ "([^"]+)"/g)].map((m) => m[1] as string);
+    expect(hints.length).toBeGreaterThanOrEqual(2);
+    for (const q of hints) expect(db.prepare(q).all().length, q).toBeGreaterThan(0);
+    const worldHint = hints.find((q) => q.includes("world_open")) as string;
+    expect(worldHint).toBeDefined();
+    const world = db.prepare(worldHint.replace(/^SELECT .* FROM/, "SELECT direction FROM")).all() as Array<{ direction: string }>;
+    expect(world.map((r) => r.direction)).not.toContain("egress");
+  });
+});
