@@ -37,6 +37,7 @@ function row(over: Partial<ChangeViewRow>): ChangeViewRow {
     who: null,
     who_ip: null,
     who_key: null,
+    who_match: null,
     attribution: "n/a",
     ...over,
   };
