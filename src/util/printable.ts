@@ -109,3 +109,31 @@ export function escapeHtml(text: string): string {
 export function htmlText(text: string, max = MAX_LEN): string {
   return escapeHtml(oneLine(text, max));
 }
+
+// A JSON escape (\uXXXX, or \ and one character), or a raw DEL, C1 or bidi character.
+const JSON_ESCAPE_OR_UNSAFE = /\\u([0-9a-fA-F]{4})|\\([^u])|[\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+/** JSON's one-letter escapes of control characters that are not line feed or tab. */
+const SHORT_CONTROLS: Record<string, string> = { b: "\b", f: "\f", r: "\r" };
+
+/**
+ * A JSON log line made safe for the terminal that shows it (`docker logs`,
+ * pino-pretty, `jq -r`): inside strings, every control character but line
+ * feed and tab becomes the visible text `\x1b` (`\r`), every DEL, C1 or bidi
+ * character `\u202e`, as oneLine spells them. Log lines are for people; the
+ * database and `--json` output keep the exact text.
+ */
+export function logLineText(line: string): string {
+  // The JSON text of a visible escape: its backslash escaped once more.
+  const visible = (ch: string): string => `\\${escapeChar(ch)}`;
+  return line.replace(JSON_ESCAPE_OR_UNSAFE, (m: string, hex: string | undefined, short: string | undefined) => {
+    if (hex !== undefined) {
+      const ch = String.fromCharCode(parseInt(hex, 16));
+      return UNSAFE.test(ch) ? visible(ch) : m;
+    }
+    if (short !== undefined) {
+      const ch = SHORT_CONTROLS[short];
+      return ch === undefined ? m : visible(ch);
+    }
+    return visible(m);
+  });
+}

@@ -8,7 +8,7 @@
 //   character;
 // - htmlText escapes HTML after oneLine.
 import { describe, expect, it } from "vitest";
-import { firstUnsafeChar, hasUnsafeChars, htmlText, jsonText, oneLine, printableBlock } from "../../../src/util/printable.js";
+import { firstUnsafeChar, hasUnsafeChars, htmlText, jsonText, logLineText, oneLine, printableBlock } from "../../../src/util/printable.js";
 
 const BIDI = ["\u061c", "\u200e", "\u200f", "\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"];
 // eslint-disable-next-line no-control-regex
@@ -60,6 +60,15 @@ describe("jsonText", () => {
     const text = jsonText(value);
     expect(RAW_UNSAFE.test(text.replace(/\n/g, ""))).toBe(false);
     expect(JSON.parse(text)).toEqual(value);
+  });
+});
+
+describe("logLineText", () => {
+  it("turns control, C1 and bidi characters inside a JSON log line into visible text, keeping it valid JSON", () => {
+    const line = `${JSON.stringify({ msg: "a\u001b[31m\u0007\r\b\u202e\u0085\u007f", stack: "x\n\ty", literal: "\\u001b \\" })}\n`;
+    const out = logLineText(line);
+    expect(out.endsWith("}\n")).toBe(true);
+    expect(JSON.parse(out)).toEqual({ msg: "a\\x1b[31m\\x07\\r\\x08\\u202e\\u0085\\x7f", stack: "x\n\ty", literal: "\\u001b \\" });
   });
 });
 
