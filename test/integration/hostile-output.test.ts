@@ -27,7 +27,8 @@ import { insertCliApproval, revokeApproval } from "../../src/store/approvals-rep
 import { acknowledge } from "../../src/store/acks-repo.js";
 import type { ApprovalRecord } from "../../src/approvals/schema.js";
 
-const SLOW = 120_000;
+// Each CLI run starts Node (about a second idle); the first test runs twelve, on a machine running the whole suite.
+const SLOW = 240_000;
 
 const ESC = "\u001b";
 const BEL = "\u0007";

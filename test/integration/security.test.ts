@@ -189,7 +189,7 @@ describe("secrets and read-only access over a full run", () => {
       const leaks = places.filter((p) => p.text.includes(secret)).map((p) => p.what);
       expect(leaks, `${secret} leaked`).toEqual([]);
     }
-  }, 180_000);
+  }, 300_000);
 
   it("made only read-only AWS calls", () => {
     // Calls sgwatch made are those signed with the monitor's key; the test's own drift used INTRUDER.
