@@ -5,6 +5,7 @@
 
 import { formatCidr, parseCidr } from "../model/cidr.js";
 import { parseIsoTime } from "../util/time.js";
+import { firstUnsafeChar } from "../util/printable.js";
 
 /** Outcome of parsing one field. */
 export type FieldResult<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -27,6 +28,16 @@ export interface ApprovalSource {
 
 const ok = <T>(value: T): FieldResult<T> => ({ ok: true, value });
 const fail = (message: string): FieldResult<never> => ({ ok: false, message });
+
+/**
+ * Why free text a person wrote (an id, a reason, a name) cannot be stored, or
+ * null when it can: a control character, line break or bidi override would
+ * recolour, reorder or forge what the next reader of a table or an alert sees.
+ */
+export function plainTextProblem(text: string): string | null {
+  const ch = firstUnsafeChar(text);
+  return ch === null ? null : `contains the control character ${ch}; control characters, line breaks and bidi overrides are not allowed`;
+}
 
 /** Quote a user value for messages, whatever its type. */
 export function show(v: unknown): string {

@@ -12,6 +12,7 @@ import {
   parsePorts,
   parseProtocol,
   parseSource,
+  plainTextProblem,
   show,
   type ApprovalSource,
   type FieldResult,
@@ -112,7 +113,12 @@ function field<T>(parse: (v: unknown) => FieldResult<T>) {
 
 const text = (what: string) =>
   z.unknown().transform((v, ctx): string => {
-    if (typeof v === "string" && v.trim() !== "") return v.trim();
+    if (typeof v === "string" && v.trim() !== "") {
+      const problem = plainTextProblem(v.trim());
+      if (problem === null) return v.trim();
+      ctx.addIssue({ code: "custom", message: problem });
+      return z.NEVER;
+    }
     const message = v === undefined ? `is required (${what})` : `expected ${what} (a non-empty string), got ${show(v)}`;
     ctx.addIssue({ code: "custom", message });
     return z.NEVER;
@@ -189,7 +195,9 @@ const tagsSchema = z.record(z.string(), z.unknown()).transform((tags, ctx): Reco
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(tags)) {
     // A YAML `CostCenter: 0123` is a number and has lost its zero; make the author quote it.
-    if (typeof v === "string") out[k] = v;
+    const problem = plainTextProblem(k) ?? (typeof v === "string" ? plainTextProblem(v) : null);
+    if (problem !== null) ctx.addIssue({ code: "custom", path: [k], message: problem });
+    else if (typeof v === "string") out[k] = v;
     else ctx.addIssue({ code: "custom", path: [k], message: `expected a string (quote it), got ${show(v)}` });
   }
   if (Object.keys(tags).length === 0) ctx.addIssue({ code: "custom", message: "must name at least one tag" });

@@ -14,6 +14,7 @@ import type { Event } from "@aws-sdk/client-cloudtrail";
 import type { Change, ChangeKind, GroupAttributes } from "../model/types.js";
 import { columnsToRule, type RuleColumns } from "../store/rule-columns.js";
 import { errorMessage } from "../util/errors.js";
+import { redact } from "../util/redact.js";
 import type { Clock } from "../util/time.js";
 import { matchChange, parseCandidates, type Match } from "./match.js";
 import type { AttributionLookup, LookupTarget } from "./lookup.js";
@@ -173,7 +174,7 @@ export async function attributePending(deps: AttributionDeps): Promise<Attributi
           const code = err instanceof Error && err.name !== "Error" ? err.name : undefined;
           log.warn(
             { event: "attribution-lookup-failed", account: target.account, region: target.region, groupId, code },
-            `CloudTrail lookup failed: ${code !== undefined ? `${code}: ` : ""}${errorMessage(err)}`,
+            `CloudTrail lookup failed: ${code !== undefined ? `${code}: ` : ""}${redact(errorMessage(err))}`,
           );
           failureLogged = true;
         }

@@ -1,6 +1,9 @@
 // Turns whatever a poll threw into a code and a sentence a person can act on.
-// Permission errors name the IAM action that is missing.
+// Permission errors name the IAM action that is missing. The text is stored
+// (polls.error, targets.last_error) and shown (status, blind alerts): a URL in
+// it (a proxy's error page, an endpoint with user:pass@) is cut to its origin.
 import { errorMessage } from "../util/errors.js";
+import { redact } from "../util/redact.js";
 
 /** A classified poll failure. */
 export interface PollError {
@@ -31,11 +34,11 @@ const PERMISSION_HINT: Record<string, string> = {
 };
 
 export function classifyPollError(err: unknown): PollError {
-  if (err instanceof CollectError) return { code: err.code, message: err.message };
+  if (err instanceof CollectError) return { code: err.code, message: redact(err.message) };
   const e = err as { name?: unknown; code?: unknown; $metadata?: { httpStatusCode?: number } } | null;
   const name = typeof e?.name === "string" ? e.name : "Error";
   const code = typeof e?.code === "string" ? e.code : "";
-  const text = errorMessage(err);
+  const text = redact(errorMessage(err));
   // The SDK names a reset socket "TimeoutError" too; the socket's code says what happened.
   if (["ECONNRESET", "ECONNREFUSED", "EPIPE", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH"].includes(code)) {
     return { code: "NetworkError", message: `network error ${code}: ${text}` };

@@ -8,6 +8,7 @@ import { createLogger } from "../logging/logger.js";
 import type { Logger } from "pino";
 import path from "node:path";
 import pino from "pino";
+import { jsonText } from "../util/printable.js";
 
 /** Options every command accepts. */
 export interface GlobalOptions {
@@ -56,6 +57,7 @@ export function openForWrite(ctx: CliContext): Database {
   return openDatabase(databasePath(ctx)).db;
 }
 
+/** JSON output: the exact values, with no raw C1 or bidi character for a terminal to obey (util/printable.ts). */
 export function printJson(ctx: CliContext, value: unknown): void {
-  ctx.out.write(JSON.stringify(value, null, 2) + "\n");
+  ctx.out.write(jsonText(value) + "\n");
 }

@@ -2,6 +2,7 @@
 // assembles them and maps errors to exit codes at one boundary.
 import { Command, CommanderError } from "commander";
 import { UserError, EXIT, errorMessage } from "../util/errors.js";
+import { printableBlock } from "../util/printable.js";
 import type { CliContext, GlobalOptions } from "./context.js";
 import { registerRun } from "./commands/run.js";
 import { registerPoll } from "./commands/poll.js";
@@ -50,7 +51,8 @@ export function buildProgram(ctx: Omit<CliContext, "globals">, setExit: (code: n
     .showHelpAfterError("(run with --help for usage)")
     .addHelpText("after", EXIT_CODES_HELP)
     .exitOverride();
-  program.configureOutput({ writeOut: (s) => ctx.out.write(s), writeErr: (s) => ctx.err.write(s) });
+  // commander quotes unknown options and bad arguments back: they are the user's bytes.
+  program.configureOutput({ writeOut: (s) => ctx.out.write(printableBlock(s)), writeErr: (s) => ctx.err.write(printableBlock(s)) });
   registerRun(program, full, setExit);
   registerPoll(program, full, setExit);
   registerChanges(program, full);
@@ -88,11 +90,12 @@ export async function main(argv: string[], ctx: Omit<CliContext, "globals">): Pr
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     if (err instanceof UserError) {
-      ctx.err.write(`sgwatch: ${err.message}\n`);
+      // Messages quote arguments, files and stored values: the last guard before the terminal.
+      ctx.err.write(`sgwatch: ${printableBlock(err.message)}\n`);
       return err.exitCode;
     }
-    ctx.err.write(`sgwatch: internal error: ${errorMessage(err)}\n`);
-    if (ctx.env.SGWATCH_DEBUG) ctx.err.write(`${(err as Error).stack ?? ""}\n`);
+    ctx.err.write(`sgwatch: internal error: ${printableBlock(errorMessage(err))}\n`);
+    if (ctx.env.SGWATCH_DEBUG) ctx.err.write(`${printableBlock((err as Error).stack ?? "")}\n`);
     return 70;
   }
 }
@@ -113,7 +116,7 @@ export function runCli(): void {
       setTimeout(() => process.exit(code), 50).unref();
     },
     (err: unknown) => {
-      process.stderr.write(`sgwatch: ${errorMessage(err)}\n`);
+      process.stderr.write(`sgwatch: ${printableBlock(errorMessage(err))}\n`);
       process.exit(70);
     },
   );

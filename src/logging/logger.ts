@@ -1,7 +1,11 @@
 // The logger is created once by the entry point and passed down; components
 // narrow it with logger.child({ module }). JSON lines on stdout, or
 // human-readable when stdout is a terminal. Secrets are redacted by key.
+// Every line passes the output sanitiser on its way out (logLineText): values
+// from the API or a file (a group name, an approval file's bytes) cannot
+// colour, retitle or reorder the terminal that shows the log.
 import pino, { type Logger, type DestinationStream } from "pino";
+import { logLineText } from "../util/printable.js";
 
 /** Keys whose values never reach the log, wherever they appear. */
 export const REDACT_PATHS = [
@@ -41,6 +45,7 @@ export function createLogger(opts: LoggerOptions): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACT_PATHS, censor: "[redacted]" },
     formatters: { level: (label: string) => ({ level: label }) },
+    hooks: { streamWrite: logLineText },
   };
   if (opts.destination) return pino(base, opts.destination);
   const pretty = opts.pretty ?? process.stdout.isTTY === true;

@@ -8,8 +8,8 @@
 // the log channel's JSON lines:
 // - the group name, rule description and tag value are cut to 255
 //   characters plus "…" where shown, and the uncut text appears nowhere;
-// - the subject has no CR or LF, forges no header, is at most 200
-//   characters, and the label in it is cut to 63 characters plus "…";
+// - the subject has no CR or LF (they show as visible escapes), forges no
+//   header, is at most 200 characters, and the label in it is cut to 63 characters plus "…";
 // - a drift log line's message is one line of at most 300 characters.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ParsedMail } from "mailparser";
@@ -112,7 +112,8 @@ describe("untrusted text is length-capped in email and log lines", { timeout: 60
     expect(mail.bcc).toBeUndefined();
     expect(sink.messages[0]?.to).toEqual(["ops@test.example"]);
     expect(subject.length).toBeLessThanOrEqual(200);
-    const label = `prod Bcc: attacker@evil.example ${"L".repeat(300)}`.slice(0, 63);
+    // The label's CR/LF show as the visible escapes \r\n (src/util/printable.ts), never as a line break.
+    const label = `prod\\r\\nBcc: attacker@evil.example\\r\\n${"L".repeat(300)}`.slice(0, 63);
     expect(subject).toBe(`[sgwatch] CRITICAL: 3 unapproved security-group changes in ${label}… (${TEST_ACCOUNT}) us-east-1`);
     // And in the raw message: the Subject header is the only place the label's text went.
     const raw = sink.messages[0]?.raw.toString() ?? "";

@@ -8,6 +8,10 @@
 // - a 500, a redirect, a refused connection and a timeout each make send()
 //   throw, with a message that names neither the header's value nor the URL's
 //   path (Slack webhook URLs are secrets);
+// - a URL with `user:pass@`, a secret path and `?token=`, one that does not
+//   even parse, and a receiver that echoes the request (URL, token, header)
+//   in its error answer: the error names the origin only, in the thrown
+//   message, outbox.last_error and the dispatcher's log lines;
 // - through the real outbox and dispatcher: a 500 leaves the alert pending
 //   for a retry; once the receiver answers 2xx it is sent.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -26,6 +30,8 @@ import { captureLog } from "../support/log-capture.js";
 const TOKEN = "Bearer s3cr3t-token-value";
 const SECRET_PATH = "/services/T000/B000/XXXXSECRETXXXX";
 const HOSTILE_NAME = "<!channel> <https://evil.example|click me> & co";
+const URL_PASSWORD = "pa55-w0rd-XYZZY";
+const QUERY_TOKEN = "qtoken-SECRET-42";
 
 const drift: DriftAlert = {
   type: "drift",
@@ -95,8 +101,7 @@ async function sendError(ch: WebhookChannel): Promise<string> {
   );
   expect(err).toBeInstanceOf(Error);
   const message = (err as Error).message;
-  expect(message).not.toContain("s3cr3t");
-  expect(message).not.toContain("SECRET");
+  for (const secret of ["s3cr3t", "SECRET", URL_PASSWORD, QUERY_TOKEN, "XYZZY"]) expect(message).not.toContain(secret);
   return message;
 }
 
@@ -186,6 +191,31 @@ describe("webhook channel against a local HTTP server", () => {
     expect(await sendError(ch)).toMatch(/failed: fetch failed: .*ECONNREFUSED/);
   });
 
+  it("a URL with user:pass@, a secret path and ?token= is named by its origin only when fetch refuses it", async () => {
+    const port = new URL(receiver.url).port;
+    const ch = new WebhookChannel({ url: `http://hookuser:${URL_PASSWORD}@127.0.0.1:${port}${SECRET_PATH}?token=${QUERY_TOKEN}`, format: "generic", headers: {}, timeoutMs: 2000 });
+    expect(await sendError(ch)).toMatch(new RegExp(`^webhook POST to http://127\\.0\\.0\\.1:${port} failed: `));
+  });
+
+  it("a URL that does not parse (from urlEnv) is not quoted", async () => {
+    const opts = webhookOptionsFromConfig(
+      { urlEnv: "HOOK_URL", format: "generic", headersFromEnv: {}, timeout: 1000 },
+      { HOOK_URL: `http://hookuser:${URL_PASSWORD}@exa mple.invalid${SECRET_PATH}?token=${QUERY_TOKEN}` },
+    );
+    expect(await sendError(new WebhookChannel(opts))).toMatch(/^webhook POST to http:\/\/\[redacted\] failed: /);
+  });
+
+  it("a receiver echoing the request's URL, token and header in its error answer is quoted redacted", async () => {
+    receiver.answer({ status: 404, body: `no route POST ${receiver.url}${SECRET_PATH}?token=${QUERY_TOKEN} (auth: ${TOKEN}, token ${QUERY_TOKEN})` });
+    const ch = new WebhookChannel(
+      webhookOptionsFromConfig(
+        { url: `${receiver.url}${SECRET_PATH}?token=${QUERY_TOKEN}`, format: "generic", headersFromEnv: { Authorization: "SGWATCH_WEBHOOK_TOKEN" }, timeout: 5000 },
+        env,
+      ),
+    );
+    expect(await sendError(ch)).toBe(`webhook POST to ${receiver.url} answered HTTP 404: no route POST ${receiver.url} (auth: [redacted], token [redacted])`);
+  });
+
   it("a header naming an unset environment variable is refused at startup, naming the variable", () => {
     const make = () => webhookOptionsFromConfig({ url: receiver.url, format: "generic", headersFromEnv: { Authorization: "NOT_SET_ANYWHERE" }, timeout: 1000 }, {});
     expect(make).toThrow(UserError);
@@ -238,5 +268,21 @@ describe("webhook channel through the outbox and dispatcher", () => {
     // A retry says exactly what the first attempt said.
     expect(receiver.requests[1]!.body).toBe(receiver.requests[0]!.body);
     expect((JSON.parse(receiver.requests[1]!.body) as GenericWebhookBody).alertId).toBe(id);
+  });
+
+  it("a failure with a secret URL leaves only the origin in outbox.last_error and the log", async () => {
+    const clock = fakeClock();
+    const log = captureLog();
+    const url = `${receiver.url}${SECRET_PATH}?token=${QUERY_TOKEN}`;
+    const channels = new Map([["webhook", new WebhookChannel({ url, format: "generic", headers: { Authorization: TOKEN }, timeoutMs: 5000 })]]);
+    const retry = { baseDelay: 30_000, maxDelay: 3_600_000, maxAge: 86_400_000 };
+    const id = enqueueAlert(db, "webhook", "critical", drift, clock.iso());
+    receiver.answer({ status: 500, body: `failed ${url} with ${TOKEN}` });
+    expect(await dispatchDue({ db, channels, retry, clock: clock.clock, logger: log.logger })).toMatchObject({ retried: 1 });
+    const row = listOutbox(db, null).find((r) => r.id === id)!;
+    expect(row.last_error).toBe(`webhook POST to ${receiver.url} answered HTTP 500: failed ${receiver.url} with [redacted]`);
+    const logged = JSON.stringify(log.lines());
+    expect(logged).toContain("alert-retry");
+    for (const secret of ["s3cr3t", "SECRET", QUERY_TOKEN]) expect(logged).not.toContain(secret);
   });
 });

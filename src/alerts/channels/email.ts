@@ -2,11 +2,16 @@
 // over SMTP with nodemailer. The Message-ID is derived from the alert, so a
 // resend after a crash is recognisably the same message.
 // nodemailer is loaded on the first send: a daemon that never alerts need not hold it.
+// Its errors quote the server's answer, which may echo what was sent (the
+// password, or its base64 from AUTH PLAIN/LOGIN): they are redacted before
+// they are thrown, so neither the log nor outbox.last_error can hold them.
 import type { Transporter } from "nodemailer";
 import type { AlertChannel } from "./channel.js";
 import type { OutboxAlert } from "../payload.js";
 import { renderEmail } from "../render/email.js";
 import type { EmailConfig } from "../../config/schema.js";
+import { errorMessage } from "../../util/errors.js";
+import { redact } from "../../util/redact.js";
 
 /** Stable Message-ID for an alert. */
 export function messageIdFor(alert: OutboxAlert, host: string): string {
@@ -43,15 +48,28 @@ export class EmailChannel implements AlertChannel {
     const mail = renderEmail(alert.payload);
     const domain = this.config.from.split("@")[1]?.replace(/[^A-Za-z0-9.-]/g, "") || "sgwatch.local";
     const transport = await this.getTransport();
-    await transport.sendMail({
-      from: this.config.from,
-      to: this.config.to,
-      subject: mail.subject,
-      text: mail.text,
-      html: mail.html,
-      messageId: messageIdFor(alert, domain),
-      headers: { "X-Sgwatch-Alert-Id": String(alert.id), "X-Sgwatch-Severity": alert.severity },
-    });
+    try {
+      await transport.sendMail({
+        from: this.config.from,
+        to: this.config.to,
+        subject: mail.subject,
+        text: mail.text,
+        html: mail.html,
+        messageId: messageIdFor(alert, domain),
+        headers: { "X-Sgwatch-Alert-Id": String(alert.id), "X-Sgwatch-Severity": alert.severity },
+      });
+    } catch (err) {
+      // Not attached as cause: the original quotes the server's answer unredacted.
+      throw new Error(redact(errorMessage(err), { secrets: this.secrets() }));
+    }
+  }
+
+  /** What the server could echo back: the password, and the base64 forms AUTH sends it in. */
+  private secrets(): string[] {
+    const pass = this.password ?? "";
+    if (pass === "") return [];
+    const b64 = (s: string): string => Buffer.from(s, "utf8").toString("base64");
+    return [pass, b64(pass), b64(`\u0000${this.config.user ?? ""}\u0000${pass}`)];
   }
 
   async close(): Promise<void> {

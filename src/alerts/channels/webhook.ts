@@ -14,8 +14,12 @@
 //
 // Header values come from environment variables the config names (an
 // Authorization token, say); they are never logged and never appear in an
-// error message. The URL may itself be a secret (a Slack webhook URL is), so
-// errors name only its origin.
+// error message. The URL may itself be a secret (a Slack webhook URL is; so
+// are `?token=` and `user:pass@` ones), so every error text — ours, fetch's,
+// and the receiver's answer, which may echo the request — goes through
+// util/redact.ts: URLs cut to their origin, the URL's parts and the header
+// values replaced. The original error is not attached as `cause`: it quotes
+// the full URL, and a logger would print it.
 import type { AlertChannel } from "./channel.js";
 import type { AlertPayload, DriftAlert, OutboxAlert } from "../payload.js";
 import { ackCommand, changeText, consoleUrl, groupLabel, revertText, targetName } from "../render/words.js";
@@ -23,6 +27,7 @@ import { renderEmail } from "../render/email.js";
 import { oneLine } from "../render/sanitize.js";
 import type { Severity } from "../../model/types.js";
 import { UserError, errorMessage } from "../../util/errors.js";
+import { redact, urlOrigin, urlSecrets } from "../../util/redact.js";
 
 /** Body formats the channel can send. */
 export type WebhookFormat = "generic" | "slack";
@@ -191,14 +196,6 @@ export function slackBody(alert: OutboxAlert): SlackBody {
 /** How much of an error response to quote: enough for Slack's "invalid_blocks", not a whole HTML page. */
 const RESPONSE_QUOTE_MAX = 200;
 
-function origin(url: string): string {
-  try {
-    return new URL(url).origin;
-  } catch {
-    return "the configured URL";
-  }
-}
-
 export class WebhookChannel implements AlertChannel {
   readonly name = "webhook";
 
@@ -206,7 +203,9 @@ export class WebhookChannel implements AlertChannel {
 
   async send(alert: OutboxAlert): Promise<void> {
     const body = this.opts.format === "slack" ? slackBody(alert) : genericBody(alert);
-    const where = origin(this.opts.url);
+    const where = urlOrigin(this.opts.url);
+    const secrets = { urls: [this.opts.url], secrets: [...urlSecrets(this.opts.url), ...Object.values(this.opts.headers)] };
+    const fail = (message: string): Error => new Error(redact(message, secrets));
     const signal = AbortSignal.timeout(this.opts.timeoutMs);
     let res: Response;
     try {
@@ -226,26 +225,27 @@ export class WebhookChannel implements AlertChannel {
         signal,
       });
     } catch (err) {
-      if (signal.aborted) throw new Error(`webhook POST to ${where} timed out after ${this.opts.timeoutMs} ms`, { cause: err });
+      if (signal.aborted) throw fail(`webhook POST to ${where} timed out after ${this.opts.timeoutMs} ms`);
       // fetch says only "fetch failed"; the reason (ECONNREFUSED, a TLS error…) is the cause.
       const cause = err instanceof Error && err.cause !== undefined ? `: ${errorMessage(err.cause)}` : "";
-      throw new Error(`webhook POST to ${where} failed: ${errorMessage(err)}${cause}`, { cause: err });
+      throw fail(`webhook POST to ${where} failed: ${errorMessage(err)}${cause}`);
     }
     let text = "";
     try {
       text = await res.text();
     } catch (err) {
       if (res.ok) {
-        if (signal.aborted) throw new Error(`webhook POST to ${where} timed out after ${this.opts.timeoutMs} ms reading the response`, { cause: err });
-        throw new Error(`webhook POST to ${where}: reading the response failed: ${errorMessage(err)}`, { cause: err });
+        if (signal.aborted) throw fail(`webhook POST to ${where} timed out after ${this.opts.timeoutMs} ms reading the response`);
+        throw fail(`webhook POST to ${where}: reading the response failed: ${errorMessage(err)}`);
       }
     }
     if (res.status >= 300 && res.status < 400) {
-      throw new Error(`webhook POST to ${where} was redirected (HTTP ${res.status}); sgwatch does not follow webhook redirects: configure the final URL`);
+      throw fail(`webhook POST to ${where} was redirected (HTTP ${res.status}); sgwatch does not follow webhook redirects: configure the final URL`);
     }
     if (!res.ok) {
-      const quote = oneLine(text, RESPONSE_QUOTE_MAX);
-      throw new Error(`webhook POST to ${where} answered HTTP ${res.status}${quote ? `: ${quote}` : ""}`);
+      // Redacted before it is cut, so a cut cannot leave half a secret behind.
+      const quote = oneLine(redact(text, secrets), RESPONSE_QUOTE_MAX);
+      throw fail(`webhook POST to ${where} answered HTTP ${res.status}${quote ? `: ${quote}` : ""}`);
     }
   }
 }

@@ -4,6 +4,7 @@ import type { AlertPayload, AlertChange, DriftAlert } from "../payload.js";
 import { ackCommand, approvalSnippet, changeText, consoleUrl, groupLabel, revertText, targetName, whoText } from "./words.js";
 import { escapeHtml, htmlText, oneLine } from "./sanitize.js";
 import type { Severity } from "../../model/types.js";
+import { problemLines } from "../../approvals/problem-lines.js";
 
 /** A rendered message. */
 export interface RenderedEmail {
@@ -127,7 +128,9 @@ function otherText(p: Exclude<AlertPayload, DriftAlert>): string {
     case "approvals-invalid":
       return (
         `These approval records could not be used; changes they meant to approve will alert:\n` +
-        p.problems.map((x) => `  ${oneLine(x.file)}${x.line ? `:${x.line}` : ""}: ${oneLine(x.message, 500)}`).join("\n") +
+        problemLines(p.problems, (x) => `${x.file}${x.line ? `:${x.line}` : ""}: ${x.message}`)
+          .map((l) => `  ${l}`)
+          .join("\n") +
         "\n"
       );
     case "reminder":

@@ -5,6 +5,8 @@ import type { Command } from "commander";
 import { openForWrite, type CliContext } from "../context.js";
 import { acknowledge } from "../../store/acks-repo.js";
 import { UserError } from "../../util/errors.js";
+import { oneLine } from "../../util/printable.js";
+import { plainTextFlag } from "../flags.js";
 
 export function registerAck(program: Command, ctx: CliContext): void {
   program
@@ -20,6 +22,9 @@ export function registerAck(program: Command, ctx: CliContext): void {
         return n;
       });
       if (o.by.trim() === "" || o.reason.trim() === "") throw new UserError("--by and --reason must not be empty");
+      plainTextFlag("--by", o.by);
+      plainTextFlag("--reason", o.reason);
+      if (o.ticket !== undefined) plainTextFlag("--ticket", o.ticket);
       const db = openForWrite(ctx);
       const problems: string[] = [];
       try {
@@ -37,6 +42,6 @@ export function registerAck(program: Command, ctx: CliContext): void {
       } finally {
         db.close();
       }
-      ctx.out.write(`acknowledged ${parsed.map((n) => `#${n}`).join(", ")} by ${o.by}${o.ticket ? ` (${o.ticket})` : ""}\n`);
+      ctx.out.write(`acknowledged ${parsed.map((n) => `#${n}`).join(", ")} by ${oneLine(o.by)}${o.ticket ? ` (${oneLine(o.ticket)})` : ""}\n`);
     });
 }

@@ -4,6 +4,8 @@ import type { Command } from "commander";
 import { openForRead, openForWrite, printJson, type CliContext } from "../context.js";
 import { formatTable } from "../table.js";
 import { UserError } from "../../util/errors.js";
+import { oneLine } from "../../util/printable.js";
+import { plainTextFlag } from "../flags.js";
 import { getApproval, revokeApproval } from "../../store/approvals-repo.js";
 import type { ApprovalViewRow } from "../../store/view-rows.js";
 
@@ -58,18 +60,22 @@ export function registerApprovals(program: Command, ctx: CliContext): void {
           )
           .all(id) as Array<Record<string, string | number | null>>;
         if (o.json) return printJson(ctx, { ...row, covered });
+        // Stored text may predate the schema's refusal of control characters: show it escaped.
+        const t = (v: string | number | null | undefined, max = 256): string => oneLine(String(v ?? ""), max);
         const lines = [
-          `${row.id}${row.standing ? " (standing)" : ""}: ${row.state}`,
-          `  reason:      ${row.reason}`,
-          `  approved by: ${row.approved_by}`,
+          `${t(row.id)}${row.standing ? " (standing)" : ""}: ${row.state}`,
+          `  reason:      ${t(row.reason, 1000)}`,
+          `  approved by: ${t(row.approved_by)}`,
           `  window:      ${row.window_from} until ${row.window_until}`,
-          `  applies to:  ${row.selector}`,
-          `  allows:      ${row.allows}`,
-          `  defined in:  ${row.origin === "file" ? `${row.file}:${row.line}` : "the database (sgwatch approve)"}`,
+          `  applies to:  ${t(row.selector, 1000)}`,
+          `  allows:      ${t(row.allows, 1000)}`,
+          `  defined in:  ${row.origin === "file" ? `${t(row.file)}:${row.line}` : "the database (sgwatch approve)"}`,
         ];
-        if (row.revoked_at) lines.push(`  revoked:     ${row.revoked_at} by ${row.revoked_by}: ${row.revoke_reason}`);
+        if (row.revoked_at) lines.push(`  revoked:     ${row.revoked_at} by ${t(row.revoked_by)}: ${t(row.revoke_reason, 1000)}`);
         lines.push(`  covered ${covered.length} change${covered.length === 1 ? "" : "s"}${covered.length ? ":" : ""}`);
-        for (const c of covered) lines.push(`    #${c.id} ${c.time} ${c.group_id} (${c.group_name}) ${c.kind} ${c.direction ?? ""} ${c.protocol ?? ""} ${c.ports ?? ""} ${c.source ?? ""}`.trimEnd());
+        for (const c of covered) {
+          lines.push(`    #${c.id} ${c.time} ${t(c.group_id)} (${t(c.group_name, 80)}) ${c.kind} ${c.direction ?? ""} ${c.protocol ?? ""} ${c.ports ?? ""} ${t(c.source)}`.trimEnd());
+        }
         ctx.out.write(lines.join("\n") + "\n");
       } finally {
         db.close();
@@ -81,13 +87,15 @@ export function registerApprovals(program: Command, ctx: CliContext): void {
     .requiredOption("--by <name>", "who revokes it")
     .requiredOption("--reason <text>", "why")
     .action((id: string, o: { by: string; reason: string }) => {
+      plainTextFlag("--by", o.by);
+      plainTextFlag("--reason", o.reason);
       const db = openForWrite(ctx);
       try {
         const row = getApproval(db, id);
         if (!row) throw new UserError(`no approval record ${id}`);
         if (row.revoked_at) throw new UserError(`${id} was already revoked at ${row.revoked_at} by ${row.revoked_by}`);
         revokeApproval(db, id, o.by, o.reason, new Date().toISOString());
-        ctx.out.write(`revoked ${id}${row.origin === "file" ? ` (its file ${row.file} still holds it; it stays revoked)` : ""}\n`);
+        ctx.out.write(`revoked ${oneLine(id)}${row.origin === "file" ? ` (its file ${oneLine(row.file ?? "")} still holds it; it stays revoked)` : ""}\n`);
       } finally {
         db.close();
       }

@@ -11,7 +11,8 @@ import { describeChanges, describeSelector } from "../../approvals/describe.js";
 import { getApproval, insertCliApproval } from "../../store/approvals-repo.js";
 import { UserError, errorMessage } from "../../util/errors.js";
 import { parseDuration, parseIsoTime } from "../../util/time.js";
-import { oneLine } from "../../alerts/render/sanitize.js";
+import { oneLine } from "../../util/printable.js";
+import { problemLines } from "../../approvals/problem-lines.js";
 
 interface ApproveOptions {
   file?: string;
@@ -102,7 +103,7 @@ function recordFromFlags(o: ApproveOptions, maxWindowMs: number): ApprovalRecord
     raw.tags = tags;
   }
   const parsed = parseApprovalRecord(raw, { kind: "cli" }, { maxWindowMs });
-  if (!parsed.ok) throw new UserError(`the record is not valid:\n  ${parsed.errors.join("\n  ")}`);
+  if (!parsed.ok) throw new UserError(`the record is not valid:\n  ${parsed.errors.map((e) => oneLine(e, 600)).join("\n  ")}`);
   return parsed.record;
 }
 
@@ -114,7 +115,7 @@ function recordsFromFile(file: string, maxWindowMs: number): ApprovalRecord[] {
     throw new UserError(`cannot read ${file}: ${errorMessage(err)}`);
   }
   const { records, problems } = parseApprovalsText(text, path.basename(file), { maxWindowMs });
-  if (problems.length > 0) throw new UserError(`${file} has problems; nothing was stored:\n  ${problems.map((p) => p.key).join("\n  ")}`);
+  if (problems.length > 0) throw new UserError(`${file} has problems; nothing was stored:\n  ${problemLines(problems, (p) => p.key).join("\n  ")}`);
   if (records.length === 0) throw new UserError(`${file} holds no approval record`);
   return records.map((r) => ({ ...r, origin: { kind: "cli" } }));
 }
@@ -158,7 +159,7 @@ export function registerApprove(program: Command, ctx: CliContext): void {
         db.close();
       }
       for (const r of records) {
-        ctx.out.write(`approved ${r.id}: ${describeChanges(r)} on ${describeSelector(r.selector)}, ${r.window.from} until ${r.window.until}${r.standing ? " (standing)" : ""}\n`);
+        ctx.out.write(`approved ${oneLine(r.id)}: ${oneLine(describeChanges(r), 1000)} on ${oneLine(describeSelector(r.selector))}, ${r.window.from} until ${r.window.until}${r.standing ? " (standing)" : ""}\n`);
       }
     });
 }

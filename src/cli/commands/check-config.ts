@@ -4,6 +4,7 @@ import { configPath, printJson, readConfig, type CliContext } from "../context.j
 import { resolveTargets } from "../../config/targets.js";
 import { loadApprovalsDir } from "../../approvals/load.js";
 import { EXIT } from "../../util/errors.js";
+import { problemLines } from "../../approvals/problem-lines.js";
 
 export function registerCheckConfig(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
   program
@@ -31,7 +32,8 @@ export function registerCheckConfig(program: Command, ctx: CliContext, setExit: 
       if (email?.enabled && email.passwordEnv && ctx.env[email.passwordEnv] === undefined) {
         lines.push(`warning: alerts.email.passwordEnv names ${email.passwordEnv}, which is not set in this environment`);
       }
-      for (const p of approvals.problems) lines.push(`approval problem: ${p.key}`);
+      // Problems quote the files' bytes: printable, and capped per file (approvals/problem-lines.ts).
+      for (const l of problemLines(approvals.problems, (p) => p.key)) lines.push(`approval problem: ${l}`);
       if (opts.json) {
         printJson(ctx, {
           file: configPath(ctx),

@@ -7,6 +7,8 @@ import { resolveTargets } from "../../config/targets.js";
 import { EXIT } from "../../util/errors.js";
 import { describeRule } from "../../model/describe-rule.js";
 import type { CycleResult } from "../../daemon/cycle.js";
+import { problemLines } from "../../approvals/problem-lines.js";
+import { oneLine } from "../../util/printable.js";
 
 function changesJson(r: CycleResult): unknown[] {
   return r.targets.flatMap((t) =>
@@ -49,7 +51,7 @@ export function registerPoll(program: Command, ctx: CliContext, setExit: (code: 
                 onTargetStart: () => {
                   total = Math.max(total, done + 1);
                 },
-                onPage: (t, pages, groups) => ctx.err.write(`\r[${done}/${total}] ${t.account}/${t.region}: ${pages} pages, ${groups} groups   `),
+                onPage: (t, pages, groups) => ctx.err.write(`\r[${done}/${total}] ${oneLine(`${t.account}/${t.region}`, 80)}: ${pages} pages, ${groups} groups   `),
                 onTargetDone: () => {
                   done++;
                   ctx.err.write(`\r[${done}/${total}] targets done${" ".repeat(30)}`);
@@ -81,7 +83,7 @@ export function registerPoll(program: Command, ctx: CliContext, setExit: (code: 
             ]),
           ),
         );
-        for (const p of result.approvalProblems) ctx.out.write(`approval problem: ${p.key}\n`);
+        for (const l of problemLines(result.approvalProblems, (p) => p.key)) ctx.out.write(`approval problem: ${l}\n`);
       }
       if (result.targets.some((t) => !t.ok)) setExit(EXIT.targetFailed);
       else if (opts.failOnDrift && unapproved > 0) setExit(EXIT.drift);

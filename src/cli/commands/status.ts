@@ -8,6 +8,7 @@ import { listTargets } from "../../store/targets-repo.js";
 import { lastPoll, lastSuccessfulPoll } from "../../store/polls-repo.js";
 import { countOutbox } from "../../store/outbox-repo.js";
 import { standingApprovals } from "../../store/approvals-repo.js";
+import { oneLine } from "../../util/printable.js";
 
 export function registerStatus(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
   program
@@ -52,7 +53,7 @@ export function registerStatus(program: Command, ctx: CliContext, setExit: (code
               ? `healthy: ${targets.length} targets polled, none blind\n`
               : targets.length === 0
                 ? "unhealthy: no target has been polled yet\n"
-                : `unhealthy: blind: ${blind.map((t) => `${t.account}/${t.region} since ${t.blindSince} (${t.lastError})`).join("; ")}\n`,
+                : `unhealthy: blind: ${blind.map((t) => `${t.account}/${t.region} since ${t.blindSince} (${oneLine(t.lastError ?? "")})`).join("; ")}\n`,
           );
           if (!healthy) setExit(EXIT.unhealthy);
           return;

@@ -7,6 +7,7 @@ import { DEFAULT_MAX_WINDOW_MS } from "../../../src/approvals/schema.js";
 import { rawRecord } from "./builders.js";
 
 const opts = { maxWindowMs: DEFAULT_MAX_WINDOW_MS };
+const CONTROL = (ch: string): string => `contains the control character ${ch}; control characters, line breaks and bidi overrides are not allowed`;
 const errors = (over: Record<string, unknown>) => {
   const r = parseApprovalRecord(rawRecord(over), { kind: "cli" }, opts);
   return r.ok ? [] : r.errors;
@@ -95,6 +96,12 @@ describe("validation messages", () => {
     ["unquoted account", { target: { account: 111111111111 } }, "target.account: expected a 12-digit account id as a quoted string, got 111111111111"],
     ["unknown target field", { target: { acount: "111111111111" } }, "target.acount: unknown field"],
     ["time without zone", { window: { from: "2026-12-01T18:00", until: "2026-12-01T19:00Z" } }, 'window.from: "2026-12-01T18:00" is not an ISO-8601 time with a zone, such as "2026-12-01T18:00Z"'],
+    ["ESC in the id", { id: "CHG-\u001b[31m7" }, `id: ${CONTROL("\\x1b")}`],
+    ["line break in the reason", { reason: "ok\r\nForged: yes" }, `reason: ${CONTROL("\\r")}`],
+    ["BEL in approvedBy", { approvedBy: "alice\u0007" }, `approvedBy: ${CONTROL("\\x07")}`],
+    ["bidi override in a group name", { groupId: undefined, groupName: "web\u202etxt.exe" }, `groupName: ${CONTROL("\\u202e")}`],
+    ["C1 control in a region", { target: { region: "eu-west-1\u009b" } }, `target.region: ${CONTROL("\\u009b")}`],
+    ["isolate in a tag value", { groupId: undefined, tags: { env: "prod\u2066" } }, `tags.env: ${CONTROL("\\u2066")}`],
   ])("%s", (_name, over, message) => {
     expect(errors(over)).toEqual([message]);
   });
