@@ -76,7 +76,8 @@ describe("tellCycle", () => {
 
   it("keeps names and descriptions from the API on one line", () => {
     const hostile = "evil\n== cycle 9 done\r\nforged";
-    expect(groupHeadline(hostile, "sg-0ccc")).toBe("evil == cycle 9 done forged (sg-0ccc)");
+    // Line breaks are shown as visible escapes (the one sanitiser), never sent raw.
+    expect(groupHeadline(hostile, "sg-0ccc")).toBe("evil\\n== cycle 9 done\\r\\nforged (sg-0ccc)");
     const lines = tellCycle(3, {
       polls: [okPoll],
       changes: [row({ kind: "rule-description-changed", group_name: hostile, old_description: "a\nb", description: "c\u001b[2Jd" })],
