@@ -15,6 +15,8 @@ import { FaultInjector, type ActiveFault } from "./faults.js";
 import { requestedPage } from "./pagination.js";
 import { QueryParams } from "./query-params.js";
 import { SimState } from "./state.js";
+import type { RoleSpec } from "./sts/roles.js";
+import { answerSts, isStsRequest } from "./sts/service.js";
 import type { MutationRecord, RequestRecord } from "./types.js";
 import { errorDocument, responseDocument } from "./xml.js";
 
@@ -74,6 +76,8 @@ export interface Simulator {
   readonly cloudtrail: CloudTrailSim;
   /** Makes requests signed with `accessKeyId` act in `accountId`. */
   mapAccessKey(accessKeyId: string, accountId: string): void;
+  /** Defines (or replaces) an IAM role that STS AssumeRole hands sessions out for; throws on a malformed spec. */
+  defineRole(role: RoleSpec): void;
   /** Replaces the state (empty by default) and clears faults (CloudTrail's too) and request records. */
   reset(state?: SimState): void;
   /** Stops listening and drops open connections. */
@@ -135,6 +139,10 @@ class SimulatorServer implements Simulator {
     this.state.accessKeys.set(accessKeyId, accountId);
   }
 
+  defineRole(role: RoleSpec): void {
+    this.state.roles.define(role);
+  }
+
   reset(state?: SimState): void {
     this.state = state ?? new SimState({ clock: this.clock });
     this.state.clock = this.clock;
@@ -190,6 +198,18 @@ class SimulatorServer implements Simulator {
       return;
     }
 
+    const sessionToken = header(req, "x-amz-security-token");
+    if (isStsRequest(scope?.service, params)) {
+      const answer = answerSts(this.state.roles, { params, accessKeyId: scope?.accessKeyId, callerAccount: account, sessionToken, requestId, now: this.clock() });
+      send(res, answer.status, answer.body, requestId);
+      record.status = answer.status;
+      if (answer.errorCode !== undefined) record.errorCode = answer.errorCode;
+      return;
+    }
+    // Temporary credentials are valid only with their own session token.
+    const session = this.state.roles.session(accessKeyId);
+    const badToken = session !== undefined && session.sessionToken !== sessionToken;
+
     const handler = Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined;
     const decision = this.faults.decide(
       { action, account, region, page: requestedPage(params) },
@@ -208,6 +228,7 @@ class SimulatorServer implements Simulator {
       if (scope === undefined) {
         throw simError("AuthFailure", "AWS was not able to validate the provided access credentials");
       }
+      if (badToken) throw simError("AuthFailure", "The security token included in the request is invalid");
       if (action === "") throw simError("MissingAction", "The request must contain the parameter Action");
       if (handler === undefined) throw simError("InvalidAction", `The action ${action} is not valid for this web service.`);
       const inner = handler.run({
