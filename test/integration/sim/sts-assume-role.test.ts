@@ -8,7 +8,7 @@
 // reference, and roles can be defined over the admin endpoint and in a state
 // file.
 
-import { DescribeSecurityGroupsCommand, EC2Client } from "@aws-sdk/client-ec2";
+import { DescribeSecurityGroupsCommand, EC2Client, type EC2ClientConfig } from "@aws-sdk/client-ec2";
 import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startSimulator, type Simulator } from "../../../src/sim/server.js";
@@ -51,7 +51,7 @@ function roleCredentials(caller: typeof MONITOR, roleArn: string, externalId?: s
   });
 }
 
-function ec2(credentials: ConstructorParameters<typeof EC2Client>[0]["credentials"]): EC2Client {
+function ec2(credentials: EC2ClientConfig["credentials"]): EC2Client {
   const c = new EC2Client({ region: "us-east-1", endpoint: sim.endpoint, credentials, maxAttempts: 1 });
   clients.push(c);
   return c;
