@@ -54,6 +54,12 @@ export interface SimulatorOptions {
    * different addresses on one loopback interface turn it on.
    */
   trustForwardedFor?: boolean;
+  /**
+   * How injected latency is waited out; default a timer. Tests hand in one
+   * they release themselves, to prove a delay by the order of events rather
+   * than with a stopwatch.
+   */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** A running simulator. */
@@ -102,6 +108,7 @@ class SimulatorServer implements Simulator {
   private readonly clock: () => Date;
   private readonly server: Server;
   private readonly trustForwardedFor: boolean;
+  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(opts: SimulatorOptions) {
     this.clock = opts.clock ?? opts.state?.clock ?? (() => new Date());
@@ -110,6 +117,7 @@ class SimulatorServer implements Simulator {
     this.faults = new FaultInjector(opts.faultSeed);
     this.regions = [...(opts.regions ?? DEFAULT_REGIONS)];
     this.trustForwardedFor = opts.trustForwardedFor ?? false;
+    this.sleep = opts.sleep ?? timerSleep;
     this.cloudtrail = new CloudTrailSim(() => this.state, this.clock);
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((e: unknown) => {
@@ -215,7 +223,7 @@ class SimulatorServer implements Simulator {
       { action, account, region, page: requestedPage(params) },
       (kind) => kind !== "repeat-next-token" || handler?.paginated === true,
     );
-    if (decision.latencyMs > 0) await sleep(decision.latencyMs);
+    if (decision.latencyMs > 0) await this.sleep(decision.latencyMs);
     const fault = decision.fault;
     if (fault !== undefined) record.fault = fault.kind;
     if (fault?.kind === "connection-reset") {
@@ -313,6 +321,6 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function sleep(ms: number): Promise<void> {
+function timerSleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
