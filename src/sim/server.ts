@@ -198,15 +198,20 @@ class SimulatorServer implements Simulator {
       requestId,
     };
     this.requests.push(record);
+    const sessionToken = header(req, "x-amz-security-token");
+    // Temporary credentials are valid only with their own session token.
+    const session = this.state.roles.session(accessKeyId);
+    const badToken = session !== undefined && session.sessionToken !== sessionToken;
     if (trailTarget !== undefined) {
-      const answer = this.cloudtrail.answer({ target: trailTarget, accessKeyId: scope?.accessKeyId, account, region, body, requestId });
+      const answer = badToken
+        ? { status: 403, body: JSON.stringify({ __type: "UnrecognizedClientException", message: "The security token included in the request is invalid." }), errorCode: "UnrecognizedClientException" }
+        : this.cloudtrail.answer({ target: trailTarget, accessKeyId: scope?.accessKeyId, account, region, body, requestId });
       sendTrailAnswer(res, answer, requestId);
       record.status = answer.status;
       if (answer.errorCode !== undefined) record.errorCode = answer.errorCode;
       return;
     }
 
-    const sessionToken = header(req, "x-amz-security-token");
     if (isStsRequest(scope?.service, params)) {
       const answer = answerSts(this.state.roles, { params, accessKeyId: scope?.accessKeyId, callerAccount: account, sessionToken, requestId, now: this.clock() });
       send(res, answer.status, answer.body, requestId);
@@ -214,10 +219,6 @@ class SimulatorServer implements Simulator {
       if (answer.errorCode !== undefined) record.errorCode = answer.errorCode;
       return;
     }
-    // Temporary credentials are valid only with their own session token.
-    const session = this.state.roles.session(accessKeyId);
-    const badToken = session !== undefined && session.sessionToken !== sessionToken;
-
     const handler = Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined;
     const decision = this.faults.decide(
       { action, account, region, page: requestedPage(params) },

@@ -57,11 +57,13 @@ afterAll(async () => {
   tmp?.remove();
 });
 
-/** Writes the config with this one target and runs `sgwatch poll`. */
-async function poll(target: Record<string, unknown>) {
-  const raw = testConfigObject({ dir: tmp.path, endpoint: sim.endpoint });
+/** Writes the config with this one target (in `dir`, default the shared one) and runs `sgwatch poll`. */
+async function poll(target: Record<string, unknown>, opts: { dir?: TempDir; aws?: Record<string, unknown> } = {}) {
+  const dir = opts.dir ?? tmp;
+  const raw = testConfigObject({ dir: dir.path, endpoint: sim.endpoint });
   raw.targets = [{ regions: ["us-east-1"], endpoint: sim.endpoint, ...target }];
-  const configPath = tmp.join("config.yaml");
+  raw.aws = { ...(raw.aws as Record<string, unknown>), ...opts.aws };
+  const configPath = dir.join("config.yaml");
   writeFileSync(configPath, stringify(raw));
   sim.requests.length = 0;
   const r = await runCli(["--config", configPath, "poll"]);
@@ -167,6 +169,32 @@ describe("polling accounts through roles", { timeout: 120_000 }, () => {
     expect(after.changes).toBe(0);
     expect(after.groups[PROD]).toEqual(Array(5).fill(PROD));
     expect(after.groups[HOME]).toBeUndefined();
+  });
+});
+
+describe("roles with fetch workers (aws.fetchThreads)", { timeout: 120_000 }, () => {
+  it("each worker assumes the target's role with the default chain's identity", async () => {
+    const dir = makeTempDir();
+    try {
+      const r = await poll({ accounts: [PROD, STAGING], roleName: ROLE, externalId: EXTERNAL_ID }, { dir, aws: { fetchThreads: 1 } });
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(sim.requests.filter((q) => q.action === "AssumeRole").map((q) => [q.accessKeyId, q.status])).toEqual([
+        [MONITOR.accessKeyId, 200],
+        [MONITOR.accessKeyId, 200],
+      ]);
+      const described = sim.requests.filter((q) => q.action === "DescribeSecurityGroups");
+      expect(new Set(described.map((q) => `${q.account} ${q.accessKeyId.slice(0, 4)} ${q.status}`))).toEqual(new Set([`${PROD} ASIA 200`, `${STAGING} ASIA 200`]));
+      const after = stored(r.databasePath);
+      expect(after.groups[PROD]).toEqual(Array(5).fill(PROD));
+      expect(after.groups[STAGING]).toEqual(Array(5).fill(STAGING));
+
+      const wrong = await poll({ accounts: [PROD], roleName: ROLE, externalId: "not-the-agreed-id" }, { dir, aws: { fetchThreads: 1 } });
+      expect(wrong.code, wrong.stdout + wrong.stderr).toBe(1);
+      expect(wrong.stdout).toMatch(new RegExp(`${PROD}\\s+us-east-1\\s+FAILED.*AccessDenied`));
+      expect(stored(wrong.databasePath).versions).toBe(after.versions);
+    } finally {
+      dir.remove();
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 // Proves the simulator's STS AssumeRole talks to the real AWS SDK as AWS does:
 // the SDK's own role provider (fromTemporaryCredentials, what sgwatch uses)
 // gets temporary credentials from it, and those credentials act in the role's
-// account only, and only with their session token. A caller the role does not
+// account only (EC2 and CloudTrail alike), and only with their session token. A caller the role does not
 // trust, an unknown role and a wrong or missing ExternalId are AccessDenied
 // (403) in STS's ErrorResponse shape, which the SDK turns into a typed error.
 // The XML of both answers is checked against the shape of the STS API
@@ -9,6 +9,7 @@
 // file.
 
 import { DescribeSecurityGroupsCommand, EC2Client, type EC2ClientConfig } from "@aws-sdk/client-ec2";
+import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startSimulator, type Simulator } from "../../../src/sim/server.js";
@@ -100,6 +101,25 @@ describe("AssumeRole through the SDK's role provider", () => {
     const forged = ec2({ accessKeyId: prod.accessKeyId, secretAccessKey: prod.secretAccessKey, sessionToken: "forged" });
     const err = await sdkError(forged.send(new DescribeSecurityGroupsCommand({})));
     expect([err.name, err.$metadata?.httpStatusCode]).toEqual(["AuthFailure", 401]);
+  });
+
+  it("CloudTrail answers temporary credentials in the role's account, and refuses them without their token", async () => {
+    const trail = (credentials: EC2ClientConfig["credentials"]) => new CloudTrailClient({ region: "us-east-1", endpoint: sim.endpoint, credentials, maxAttempts: 1 });
+    const good = trail(roleCredentials(MONITOR, STAGING_ROLE));
+    try {
+      await expect(good.send(new LookupEventsCommand({}))).resolves.toBeDefined();
+      expect(sim.requests.at(-1)).toMatchObject({ action: "LookupEvents", account: STAGING, status: 200 });
+    } finally {
+      good.destroy();
+    }
+    const session = sim.state.roles.listSessions()[0] as NonNullable<ReturnType<typeof sim.state.roles.session>>;
+    const forged = trail({ accessKeyId: session.accessKeyId, secretAccessKey: session.secretAccessKey, sessionToken: "forged" });
+    try {
+      const err = await sdkError(forged.send(new LookupEventsCommand({})));
+      expect([err.name, err.$metadata?.httpStatusCode]).toEqual(["UnrecognizedClientException", 403]);
+    } finally {
+      forged.destroy();
+    }
   });
 
   it.each([
