@@ -8,7 +8,7 @@
 // reference, and roles can be defined over the admin endpoint and in a state
 // file.
 
-import { DescribeSecurityGroupsCommand, EC2Client, type EC2ClientConfig } from "@aws-sdk/client-ec2";
+import { CreateSecurityGroupCommand, DescribeSecurityGroupsCommand, EC2Client, type EC2ClientConfig } from "@aws-sdk/client-ec2";
 import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -119,6 +119,27 @@ describe("AssumeRole through the SDK's role provider", () => {
       expect([err.name, err.$metadata?.httpStatusCode]).toEqual(["UnrecognizedClientException", 403]);
     } finally {
       forged.destroy();
+    }
+  });
+
+  it("CloudTrail names what a session did as its assumed role", async () => {
+    const creds = roleCredentials(MONITOR, STAGING_ROLE);
+    await ec2(creds).send(new CreateSecurityGroupCommand({ GroupName: "made-by-role", Description: "d" }));
+    const trail = new CloudTrailClient({ region: "us-east-1", endpoint: sim.endpoint, credentials: creds, maxAttempts: 1 });
+    try {
+      const out = await trail.send(new LookupEventsCommand({}));
+      const event = out.Events?.find((e) => e.EventName === "CreateSecurityGroup");
+      expect(event?.Username).toBe("sgwatch");
+      const identity = (JSON.parse(event?.CloudTrailEvent ?? "{}") as { userIdentity: Record<string, unknown> }).userIdentity;
+      expect(identity).toMatchObject({
+        type: "AssumedRole",
+        arn: `arn:aws:sts::${STAGING}:assumed-role/sgwatch-readonly/sgwatch`,
+        accountId: STAGING,
+        principalId: expect.stringMatching(/^AROA[0-9A-F]{17}:sgwatch$/),
+        accessKeyId: expect.stringMatching(/^ASIA/),
+      });
+    } finally {
+      trail.destroy();
     }
   });
 
