@@ -20,6 +20,7 @@ export interface ArrivalProxy {
   waitForArrivals(n: number, timeoutMs: number): boolean;
   /** Sets the count back to zero. */
   reset(): void;
+  /** Stops the proxy's thread. */
   close(): Promise<void>;
 }
 
@@ -34,7 +35,11 @@ const server = http.createServer((req, res) => {
   Atomics.notify(count, 0);
   // A fresh upstream connection each time: no idle socket can time out while the test's thread is blocked.
   const out = http.request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers, agent: false }, (answer) => {
-    res.writeHead(answer.statusCode || 502, answer.headers);
+    // Hop-by-hop headers stay on their hop: the client keeps its connection alive, as it would with EC2.
+    const headers = { ...answer.headers };
+    delete headers.connection;
+    delete headers["keep-alive"];
+    res.writeHead(answer.statusCode || 502, headers);
     answer.pipe(res);
   });
   out.on("error", () => res.destroy());
