@@ -1,7 +1,9 @@
 // The EC2 Query-protocol HTTP server. The real AWS SDK talks to it unchanged:
 // form-encoded POSTs in, namespaced XML (or EC2 error XML) out, with AWS's
 // status codes so the SDK's retry and error classification behave as in
-// production.
+// production. The same port answers CloudTrail LookupEvents (by X-Amz-Target)
+// and STS AssumeRole (by the credential scope's service), so one endpoint
+// stands in for every AWS API sgwatch calls.
 
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
