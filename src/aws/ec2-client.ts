@@ -1,14 +1,18 @@
 // Builds one EC2 client per account × region. Credentials: the SDK's default
-// chain, or a role assumed with the SDK's own credential provider.
+// chain (or explicit ones), or a role assumed with them through the SDK's own
+// credential provider.
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@aws-sdk/types";
 
 /** What a client needs to know. */
 export interface ClientSpec {
-  /** AWS region. */
+  /** AWS region; also picks the partition (aws, aws-cn, aws-us-gov) of every endpoint. */
   region: string;
-  /** Override endpoint (the simulator, or another EC2-compatible API). */
+  /**
+   * Override endpoint for every AWS API sgwatch calls for this target: EC2,
+   * CloudTrail, and STS when a role is assumed (the simulator serves all three).
+   */
   endpoint?: string;
   /** Role to assume, if any. */
   roleArn?: string;
@@ -18,7 +22,11 @@ export interface ClientSpec {
   maxAttempts: number;
   /** Per-request timeout in ms. */
   timeoutMs: number;
-  /** Explicit credentials (tests, the demo); otherwise the default chain. */
+  /**
+   * Explicit credentials (tests, the demo); otherwise the default chain. With
+   * roleArn they are the identity that assumes the role, as the default chain
+   * would be.
+   */
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
 }
 
@@ -26,18 +34,21 @@ export type Ec2ClientFactory = (spec: ClientSpec) => EC2Client;
 
 /**
  * The settings every AWS client of sgwatch shares (EC2, CloudTrail): region,
- * endpoint, credentials (explicit, the assumed role, or the default chain),
- * adaptive retries, and a per-request timeout that really fails the request.
+ * endpoint, credentials (the assumed role, explicit ones, or the default
+ * chain), adaptive retries, and a per-request timeout that really fails the
+ * request.
  */
 export function awsClientConfig(spec: ClientSpec) {
-  const credentials =
-    spec.credentials ??
-    (spec.roleArn
-      ? fromTemporaryCredentials({
-          params: { RoleArn: spec.roleArn, RoleSessionName: "sgwatch", ...(spec.externalId ? { ExternalId: spec.externalId } : {}) },
-          clientConfig: { region: spec.region },
-        })
-      : undefined);
+  // STS is asked in the target's region, so an aws-cn or aws-us-gov target
+  // assumes its role in its own partition, and through the target's endpoint
+  // when one is set (the simulator answers AssumeRole too).
+  const credentials = spec.roleArn
+    ? fromTemporaryCredentials({
+        ...(spec.credentials ? { masterCredentials: spec.credentials } : {}),
+        params: { RoleArn: spec.roleArn, RoleSessionName: "sgwatch", ...(spec.externalId ? { ExternalId: spec.externalId } : {}) },
+        clientConfig: { region: spec.region, maxAttempts: spec.maxAttempts, ...(spec.endpoint ? { endpoint: spec.endpoint } : {}) },
+      })
+    : spec.credentials;
   return {
     region: spec.region,
     ...(spec.endpoint ? { endpoint: spec.endpoint } : {}),

@@ -27,7 +27,7 @@ export class CollectError extends Error {
 const PERMISSION_HINT: Record<string, string> = {
   AuthFailure: "AWS rejected the credentials (AuthFailure): check the access key, its secret, and the clock",
   UnauthorizedOperation: "the credentials lack permission ec2:DescribeSecurityGroups (UnauthorizedOperation)",
-  AccessDenied: "access denied: check sts:AssumeRole on the role and its trust policy (AccessDenied)",
+  AccessDenied: "access denied: check sts:AssumeRole on the role, its trust policy and the externalId (AccessDenied)",
   InvalidClientTokenId: "AWS does not know this access key (InvalidClientTokenId)",
   ExpiredToken: "the credentials have expired (ExpiredToken)",
   RequestLimitExceeded: "EC2 kept throttling the requests (RequestLimitExceeded) beyond the retry budget",

@@ -4,6 +4,7 @@ import { z } from "zod";
 import cron from "node-cron";
 import { parseDuration } from "../util/time.js";
 import { SEVERITIES, type Severity } from "../model/types.js";
+import { partitionOf, partitionOfArn, roleArnFor, type Partition } from "../model/partition.js";
 
 const severity = z.enum(SEVERITIES as [Severity, ...Severity[]]);
 
@@ -65,14 +66,34 @@ const target = z
     if (t.account && fromArn && t.account !== fromArn) {
       ctx.addIssue({ code: "custom", path: ["account"], message: `is ${t.account} but roleArn is in account ${fromArn}` });
     }
+    // An account lives in one partition (aws, aws-cn, aws-us-gov); its role ARN and its regions must agree.
+    const listed = Array.isArray(t.regions) ? t.regions : [];
+    const first = listed[0];
+    const other = listed.find((r) => partitionOf(r) !== partitionOf(first ?? r));
+    if (first !== undefined && other !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["regions"],
+        message: `mixes partitions: ${first} is in ${partitionOf(first)}, ${other} in ${partitionOf(other)}; an account lives in one partition, so give each its own target`,
+      });
+    }
+    const arnPartition = t.roleArn ? partitionOfArn(t.roleArn) : undefined;
+    if (arnPartition !== undefined && first !== undefined && other === undefined && arnPartition !== partitionOf(first)) {
+      ctx.addIssue({ code: "custom", path: ["roleArn"], message: `is in partition ${arnPartition} but region ${first} is in ${partitionOf(first)}` });
+    }
+    if (t.regions === "all" && arnPartition !== undefined && arnPartition !== "aws") {
+      ctx.addIssue({ code: "custom", path: ["regions"], message: `"all" discovers regions through us-east-1 (partition aws); list the regions of this ${arnPartition} account` });
+    }
   })
   .transform((t) => {
     const { account, accounts, roleName: name, roleArn: arn, ...rest } = t;
     const list = accounts ?? [(account ?? arn?.split(":")[4]) as string];
+    // regions "all" are discovered through us-east-1, so they are in aws.
+    const partition: Partition = Array.isArray(t.regions) && t.regions[0] !== undefined ? partitionOf(t.regions[0]) : "aws";
     return {
       ...rest,
       /** Every account of this entry, with the role to assume there (if any). */
-      accounts: list.map((a) => ({ account: a, ...(arn ? { roleArn: arn } : name ? { roleArn: `arn:aws:iam::${a}:role/${name}` } : {}) })),
+      accounts: list.map((a) => ({ account: a, ...(arn ? { roleArn: arn } : name ? { roleArn: roleArnFor(partition, a, name) } : {}) })),
     };
   });
 

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { FaultInjector, FaultSpec } from "./faults.js";
 import { validateFaultSpec } from "./faults.js";
 import { SimState } from "./state.js";
+import { parseRoleSpec, type RoleSpec } from "./sts/roles.js";
 import type { MutationRecord, RequestRecord } from "./types.js";
 
 /** What the admin endpoints operate on. */
@@ -14,6 +15,7 @@ export interface AdminTarget {
   readonly requests: RequestRecord[];
   readonly mutations: MutationRecord[];
   mapAccessKey(accessKeyId: string, accountId: string): void;
+  defineRole(role: RoleSpec): void;
   reset(state?: SimState): void;
 }
 
@@ -61,6 +63,22 @@ export function handleAdmin(target: AdminTarget, req: IncomingMessage, res: Serv
         const { accessKeyId, accountId } = data as { accessKeyId: string; accountId: string };
         target.mapAccessKey(accessKeyId, accountId);
         return json(res, 200, { mapped: true });
+      }
+      case "GET /__sim/roles":
+        return json(res, 200, target.state.roles.list().map(({ arn, trustedKeys, externalId }) => ({ arn, trustedKeys, ...(externalId !== undefined ? { externalId } : {}) })));
+      case "POST /__sim/roles": {
+        const data = parseJson(body);
+        const specs: unknown[] = Array.isArray(data) ? data : [data];
+        // All checked before any is defined; a bad one is answered 400 naming the problem.
+        const roles: RoleSpec[] = specs.map((s, i) => {
+          try {
+            return parseRoleSpec(s);
+          } catch (e) {
+            throw new Error(`[${i}] ${e instanceof Error ? e.message : String(e)}`);
+          }
+        });
+        for (const r of roles) target.defineRole(r);
+        return json(res, 201, { defined: specs.length });
       }
     }
     if (method === "DELETE" && path.startsWith("/__sim/faults/")) {

@@ -8,4 +8,5 @@ export { seedDemoAccount, DEMO_VPC_ID, DEMO_S3_PREFIX_LIST, type DemoAccount, ty
 export { generateAccount, applyRandomDrift, addRandomRule, type GenerateOptions, type GeneratedAccount, type DriftChange, type DriftKind, type DriftOptions } from "./generate.js";
 export { isReadOnlyAction, ACTIONS } from "./actions/index.js";
 export { SimError } from "./errors.js";
+export { RoleBook, parseRoleSpec, type RoleSpec, type SimRole, type SimSession } from "./sts/roles.js";
 export type * from "./types.js";

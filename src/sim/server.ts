@@ -1,7 +1,9 @@
 // The EC2 Query-protocol HTTP server. The real AWS SDK talks to it unchanged:
 // form-encoded POSTs in, namespaced XML (or EC2 error XML) out, with AWS's
 // status codes so the SDK's retry and error classification behave as in
-// production.
+// production. The same port answers CloudTrail LookupEvents (by X-Amz-Target)
+// and STS AssumeRole (by the credential scope's service), so one endpoint
+// stands in for every AWS API sgwatch calls.
 
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -15,6 +17,8 @@ import { FaultInjector, type ActiveFault } from "./faults.js";
 import { requestedPage } from "./pagination.js";
 import { QueryParams } from "./query-params.js";
 import { SimState } from "./state.js";
+import type { RoleSpec } from "./sts/roles.js";
+import { answerSts, isStsRequest } from "./sts/service.js";
 import type { MutationRecord, RequestRecord } from "./types.js";
 import { errorDocument, responseDocument } from "./xml.js";
 
@@ -52,6 +56,12 @@ export interface SimulatorOptions {
    * different addresses on one loopback interface turn it on.
    */
   trustForwardedFor?: boolean;
+  /**
+   * How injected latency is waited out; default a timer. Tests hand in one
+   * they release themselves, to prove a delay by the order of events rather
+   * than with a stopwatch.
+   */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** A running simulator. */
@@ -74,6 +84,8 @@ export interface Simulator {
   readonly cloudtrail: CloudTrailSim;
   /** Makes requests signed with `accessKeyId` act in `accountId`. */
   mapAccessKey(accessKeyId: string, accountId: string): void;
+  /** Defines (or replaces) an IAM role that STS AssumeRole hands sessions out for; throws on a malformed spec. */
+  defineRole(role: RoleSpec): void;
   /** Replaces the state (empty by default) and clears faults (CloudTrail's too) and request records. */
   reset(state?: SimState): void;
   /** Stops listening and drops open connections. */
@@ -98,6 +110,7 @@ class SimulatorServer implements Simulator {
   private readonly clock: () => Date;
   private readonly server: Server;
   private readonly trustForwardedFor: boolean;
+  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(opts: SimulatorOptions) {
     this.clock = opts.clock ?? opts.state?.clock ?? (() => new Date());
@@ -106,6 +119,7 @@ class SimulatorServer implements Simulator {
     this.faults = new FaultInjector(opts.faultSeed);
     this.regions = [...(opts.regions ?? DEFAULT_REGIONS)];
     this.trustForwardedFor = opts.trustForwardedFor ?? false;
+    this.sleep = opts.sleep ?? timerSleep;
     this.cloudtrail = new CloudTrailSim(() => this.state, this.clock);
     this.server = createServer((req, res) => {
       this.handle(req, res).catch((e: unknown) => {
@@ -133,6 +147,10 @@ class SimulatorServer implements Simulator {
 
   mapAccessKey(accessKeyId: string, accountId: string): void {
     this.state.accessKeys.set(accessKeyId, accountId);
+  }
+
+  defineRole(role: RoleSpec): void {
+    this.state.roles.define(role);
   }
 
   reset(state?: SimState): void {
@@ -182,20 +200,33 @@ class SimulatorServer implements Simulator {
       requestId,
     };
     this.requests.push(record);
+    const sessionToken = header(req, "x-amz-security-token");
+    // Temporary credentials are valid only with their own session token.
+    const session = this.state.roles.session(accessKeyId);
+    const badToken = session !== undefined && session.sessionToken !== sessionToken;
     if (trailTarget !== undefined) {
-      const answer = this.cloudtrail.answer({ target: trailTarget, accessKeyId: scope?.accessKeyId, account, region, body, requestId });
+      const answer = badToken
+        ? { status: 403, body: JSON.stringify({ __type: "UnrecognizedClientException", message: "The security token included in the request is invalid." }), errorCode: "UnrecognizedClientException" }
+        : this.cloudtrail.answer({ target: trailTarget, accessKeyId: scope?.accessKeyId, account, region, body, requestId });
       sendTrailAnswer(res, answer, requestId);
       record.status = answer.status;
       if (answer.errorCode !== undefined) record.errorCode = answer.errorCode;
       return;
     }
 
+    if (isStsRequest(scope?.service, params)) {
+      const answer = answerSts(this.state.roles, { params, accessKeyId: scope?.accessKeyId, callerAccount: account, sessionToken, requestId, now: this.clock() });
+      send(res, answer.status, answer.body, requestId);
+      record.status = answer.status;
+      if (answer.errorCode !== undefined) record.errorCode = answer.errorCode;
+      return;
+    }
     const handler = Object.hasOwn(ACTIONS, action) ? ACTIONS[action] : undefined;
     const decision = this.faults.decide(
       { action, account, region, page: requestedPage(params) },
       (kind) => kind !== "repeat-next-token" || handler?.paginated === true,
     );
-    if (decision.latencyMs > 0) await sleep(decision.latencyMs);
+    if (decision.latencyMs > 0) await this.sleep(decision.latencyMs);
     const fault = decision.fault;
     if (fault !== undefined) record.fault = fault.kind;
     if (fault?.kind === "connection-reset") {
@@ -208,6 +239,7 @@ class SimulatorServer implements Simulator {
       if (scope === undefined) {
         throw simError("AuthFailure", "AWS was not able to validate the provided access credentials");
       }
+      if (badToken) throw simError("AuthFailure", "The security token included in the request is invalid");
       if (action === "") throw simError("MissingAction", "The request must contain the parameter Action");
       if (handler === undefined) throw simError("InvalidAction", `The action ${action} is not valid for this web service.`);
       const inner = handler.run({
@@ -292,6 +324,6 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function sleep(ms: number): Promise<void> {
+function timerSleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }

@@ -5,6 +5,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { createPrng, randomSeed, type Prng } from "./prng.js";
 import { RegionState, type RegionHost } from "./region-state.js";
+import { parseRoleSpec, RoleBook, type RoleSpec } from "./sts/roles.js";
 import type { Caller, MutationEffect, MutationRecord, SimGroup } from "./types.js";
 
 /** The account requests fall back to when their access key is not mapped. */
@@ -26,12 +27,16 @@ export interface SerializedState {
   accessKeys: Record<string, string>;
   /** account id -> region name -> region contents. */
   accounts: Record<string, Record<string, { defaultVpcId: string; groups: SimGroup[] }>>;
+  /** IAM roles AssumeRole can hand out sessions for (absent in older files). */
+  roles?: RoleSpec[];
 }
 
 /** The accounts of the simulator; create one per test, or load one from JSON. */
 export class SimState {
   /** Access key id -> account id; unmapped keys act in DEFAULT_ACCOUNT. */
   readonly accessKeys = new Map<string, string>();
+  /** IAM roles and the STS sessions assumed from them. */
+  readonly roles = new RoleBook();
   /** Every applied mutation, oldest first. */
   readonly mutations: MutationRecord[] = [];
   /** When false, mutations are applied but not logged (bulk generation of a baseline). */
@@ -69,9 +74,9 @@ export class SimState {
     return [...this.accounts.keys()];
   }
 
-  /** The account a request signed with `accessKeyId` acts in. */
+  /** The account a request signed with `accessKeyId` acts in: a session's role account, the mapped one, or DEFAULT_ACCOUNT. */
   accountForKey(accessKeyId: string): string {
-    return this.accessKeys.get(accessKeyId) ?? DEFAULT_ACCOUNT;
+    return this.roles.session(accessKeyId)?.account ?? this.accessKeys.get(accessKeyId) ?? DEFAULT_ACCOUNT;
   }
 
   /** Runs `fn` with the mutation log off, e.g. to build a large baseline quickly. */
@@ -110,7 +115,7 @@ export class SimState {
     return false;
   }
 
-  /** A deep, JSON-safe copy of all accounts and key mappings (not the logs). */
+  /** A deep, JSON-safe copy of all accounts, key mappings and roles (not the logs, not STS sessions). */
   toJSON(): SerializedState {
     const accounts: SerializedState["accounts"] = {};
     for (const [id, a] of this.accounts) {
@@ -120,7 +125,8 @@ export class SimState {
       }
       accounts[id] = regions;
     }
-    return { version: 1, accessKeys: Object.fromEntries(this.accessKeys), accounts };
+    const roles = this.roles.list().map(({ arn, trustedKeys, externalId }) => ({ arn, trustedKeys: [...trustedKeys], ...(externalId !== undefined ? { externalId } : {}) }));
+    return { version: 1, accessKeys: Object.fromEntries(this.accessKeys), accounts, ...(roles.length > 0 ? { roles } : {}) };
   }
 
   /** Rebuilds a state from toJSON() output; throws an Error naming the first malformed part. */
@@ -128,6 +134,7 @@ export class SimState {
     const parsed = parseSerialized(data);
     const state = new SimState(opts);
     for (const [k, v] of Object.entries(parsed.accessKeys)) state.accessKeys.set(k, v);
+    for (const r of parsed.roles ?? []) state.roles.define(r);
     for (const [accountId, regions] of Object.entries(parsed.accounts)) {
       for (const [regionName, contents] of Object.entries(regions)) {
         const region = state.account(accountId).region(regionName, contents.defaultVpcId);
@@ -204,6 +211,16 @@ function parseSerialized(data: unknown): SerializedState {
     throw new Error("accessKeys must map strings to account ids");
   }
   if (!isRecord(data.accounts)) throw new Error("accounts must be an object");
+  if (data.roles !== undefined) {
+    if (!Array.isArray(data.roles)) throw new Error("roles must be a list of {arn, trustedKeys, externalId?}");
+    data.roles.forEach((r: unknown, i: number) => {
+      try {
+        parseRoleSpec(r);
+      } catch (e) {
+        throw new Error(`roles[${i}]: ${(e as Error).message}`);
+      }
+    });
+  }
   for (const [accountId, regions] of Object.entries(data.accounts)) {
     if (!isRecord(regions)) throw new Error(`accounts.${accountId} must be an object of regions`);
     for (const [regionName, contents] of Object.entries(regions)) {

@@ -1,81 +1,70 @@
 // The collector hands each page to its sink while the next page is on its
 // way, so sgwatch's own work per page hides behind the API's latency instead
-// of adding to it. Proved against the simulator in its own process (as EC2 is:
-// an in-process server would only read the next request after the sink ran),
-// with the real SDK client:
-// - overlap: 3 pages, 600 ms of latency per call, a sink that keeps the CPU
-//   busy for 600 ms per page. One after the other that is at least 3,600 ms;
-//   overlapped it is about 2,400 ms plus parsing. The test asserts < 3,100 ms,
-//   which serial work cannot reach however fast the machine.
+// of adding to it. Proved by the order of events, not by a stopwatch: the
+// SDK talks to the simulator through a proxy on its own thread, which counts
+// requests as they arrive. The sink of page k (synchronous, on the test's
+// thread) waits for the request of page k+1 to arrive at that proxy. With the
+// pipeline, that request is already on the wire when the sink runs, so the
+// wait ends at once; a collector that ran the sink before asking for the
+// next page would leave it waiting for a request that cannot come until the
+// sink returns, and the test fails (after a 10 s bound, which only a failing
+// run ever reaches). A loaded machine makes the passing case slower, never
+// wrong.
 // - failure: a sink that throws on the first or the last page fails the
 //   collection with that error, after which nothing is left running (an
 //   unhandled rejection would fail the test run).
-// Uses the compiled simulator child of the benchmark (`npm test` builds first).
-import { existsSync } from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ChildLink } from "../../bench/ipc.js";
-import type { SimCommands } from "../../bench/sim-commands.js";
+import type { EC2Client } from "@aws-sdk/client-ec2";
 import { collectSecurityGroups } from "../../src/aws/collect.js";
 import { createEc2Client } from "../../src/aws/ec2-client.js";
-import type { EC2Client } from "@aws-sdk/client-ec2";
+import { generateAccount } from "../../src/sim/generate.js";
+import { startSimulator, type Simulator } from "../../src/sim/server.js";
+import { startArrivalProxy, type ArrivalProxy } from "../support/arrival-proxy.js";
 
-const root = path.resolve(import.meta.dirname, "../..");
-const simEntry = path.join(root, "dist/bench/sim-process.js");
 const ACCOUNT = "123456789012";
 const REGION = "us-east-1";
 /** Three pages of at most 1000 groups. */
 const GROUPS = 2500;
-const LATENCY_MS = 600;
-const SINK_MS = 600;
-
-function busy(ms: number): void {
-  const until = performance.now() + ms;
-  while (performance.now() < until) {
-    // CPU work the event loop cannot interleave with anything.
-  }
-}
+/** Bounds only a failing run: a passing one never waits this long. */
+const NEVER_MS = 10_000;
 
 describe("collectSecurityGroups pipelines pages through the sink", { timeout: 60_000 }, () => {
-  let sim: ChildLink<SimCommands>;
+  let sim: Simulator;
+  let proxy: ArrivalProxy;
   let client: EC2Client;
 
   beforeAll(async () => {
-    expect(existsSync(simEntry), `${simEntry} is missing: run \`npm run build\` first`).toBe(true);
-    sim = ChildLink.start<SimCommands>("simulator", new URL(`file://${simEntry}`));
-    const endpoint = await sim.call("endpoint", {});
-    await sim.call("generateAccount", { account: ACCOUNT, region: REGION, groups: GROUPS, rules: GROUPS * 2, seed: 5 });
-    client = createEc2Client({ region: REGION, endpoint, maxAttempts: 1, timeoutMs: 20_000, credentials: { accessKeyId: "AKIAPIPELINE00000001", secretAccessKey: "x" } });
-    // Warm the connection and the SDK before anything is timed.
-    await collectSecurityGroups(client, { maxPages: 10 });
+    sim = await startSimulator();
+    generateAccount(sim.state, { account: ACCOUNT, region: REGION, groups: GROUPS, rules: GROUPS * 2, seed: 5 });
+    proxy = await startArrivalProxy(sim.endpoint);
+    client = createEc2Client({ region: REGION, endpoint: proxy.endpoint, maxAttempts: 1, timeoutMs: 20_000, credentials: { accessKeyId: "AKIAPIPELINE00000001", secretAccessKey: "x" } });
   });
 
   afterAll(async () => {
     client?.destroy();
-    await sim?.stop();
+    await proxy?.close();
+    await sim?.close();
   });
 
-  it("works on page k while page k+1 is fetched", async () => {
-    await sim.call("setLatency", { ms: LATENCY_MS });
-    try {
-      const seen: number[] = [];
-      const started = performance.now();
-      const r = await collectSecurityGroups(client, {
-        maxPages: 10,
-        sink: (groups) => {
-          seen.push(groups.length);
-          busy(SINK_MS);
-        },
-      });
-      const elapsed = performance.now() - started;
-      expect(r.pages).toBe(3);
-      expect(seen).toEqual([1000, 1000, 500]);
-      expect(r.groups).toEqual([]);
-      const serial = r.pages * (LATENCY_MS + SINK_MS);
-      expect(elapsed, `collect took ${Math.round(elapsed)} ms; one page after the other takes at least ${serial} ms`).toBeLessThan(serial - 500);
-    } finally {
-      await sim.call("setLatency", { ms: 0 });
-    }
+  it("works on page k while the request for page k+1 is at the server", async () => {
+    proxy.reset();
+    const seen: number[] = [];
+    /** For each page, whether the next page's request had arrived before its sink returned. */
+    const nextArrivedDuringSink: boolean[] = [];
+    const r = await collectSecurityGroups(client, {
+      maxPages: 10,
+      sink: (groups) => {
+        seen.push(groups.length);
+        const page = seen.length;
+        // The last page has no next request to wait for.
+        if (groups.length === 1000) nextArrivedDuringSink.push(proxy.waitForArrivals(page + 1, NEVER_MS));
+      },
+    });
+    expect(r.pages).toBe(3);
+    expect(seen).toEqual([1000, 1000, 500]);
+    expect(r.groups).toEqual([]);
+    expect(nextArrivedDuringSink).toEqual([true, true]);
+    expect(proxy.arrived()).toBe(3);
   });
 
   it.each([

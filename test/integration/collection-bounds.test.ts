@@ -115,15 +115,11 @@ describe("bounded concurrency: six targets, concurrency 2", { timeout: 60_000 },
 
   it("never has more than concurrency (2) DescribeSecurityGroups calls in flight, and polls every target", async () => {
     harness.sim.faults.add({ kind: "latency", action: DSG, latencyMs: LATENCY_MS });
-    const t0 = Date.now();
     const r = await app.cycle();
-    const elapsed = Date.now() - t0;
 
     expect(r.targets.map((t) => [t.region, t.ok])).toEqual(REGIONS.map((region) => [region, true]));
     expect(proxy.total(DSG)).toBe(REGIONS.length);
     expect(proxy.peak(DSG)).toBe(LIMIT);
     expect(proxy.inFlight(DSG)).toBe(0);
-    // Three rounds of two slowed calls: consistent with the proxy's count.
-    expect(elapsed).toBeGreaterThanOrEqual((REGIONS.length / LIMIT) * LATENCY_MS - 50);
   });
 });

@@ -179,9 +179,10 @@ describe("webhook channel against a local HTTP server", () => {
 
   it("a receiver that never answers makes send() throw after the timeout", async () => {
     receiver.answer("hang");
-    const started = Date.now();
+    // The message comes only from the channel's own timeout signal firing; the
+    // receiver got the request and never answered it, so nothing else ended it.
     expect(await sendError(channel(receiver, "generic", 300))).toBe(`webhook POST to ${receiver.url} timed out after 300 ms`);
-    expect(Date.now() - started).toBeLessThan(3000);
+    expect(receiver.requests).toHaveLength(1);
   });
 
   it("a refused connection throws with the reason", async () => {

@@ -5,6 +5,7 @@ import { isWorldCidr } from "../../model/cidr.js";
 import type { GroupAttributes } from "../../model/types.js";
 import { oneLine } from "./sanitize.js";
 import { humanDuration } from "../../util/time.js";
+import { securityGroupConsoleUrl } from "../../model/partition.js";
 
 export function targetName(t: AlertTarget): string {
   return t.label ? `${oneLine(t.label, 64)} (${t.account})` : t.account;
@@ -52,9 +53,9 @@ export function groupChangeText(before: Partial<GroupAttributes> | null | undefi
   return `group changed: ${parts.join("; ")}`;
 }
 
-/** The AWS console page of a group. */
+/** The AWS console page of a group, on the console of the region's partition (China, GovCloud). */
 export function consoleUrl(region: string, groupId: string): string {
-  return `https://${region}.console.aws.amazon.com/ec2/home?region=${encodeURIComponent(region)}#SecurityGroup:groupId=${encodeURIComponent(groupId)}`;
+  return securityGroupConsoleUrl(region, groupId);
 }
 
 /** The command that acknowledges the listed changes. */

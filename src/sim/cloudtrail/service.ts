@@ -1,13 +1,15 @@
 // The simulator's CloudTrail: LookupEvents in the JSON 1.1 protocol, answered
 // from the mutation log of the caller's account and region. Tests steer it:
 // events can "arrive" late (on AWS they take minutes), the service can fail,
-// and access keys can be mapped to named users or role sessions.
+// and access keys can be mapped to named users or role sessions. A temporary
+// key from the simulator's STS is named as its assumed-role session.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { SimState } from "../state.js";
 import { buildTrailEvents } from "./events.js";
 import type { IdentitySpec } from "./identity.js";
 import { lookupEvents, TrailError } from "./lookup-events.js";
+import { roleId } from "../sts/assume-role.js";
 
 /** The X-Amz-Target prefix of CloudTrail's API version. */
 export const CLOUDTRAIL_TARGET_PREFIX = "CloudTrail_20131101.";
@@ -56,6 +58,21 @@ export class CloudTrailSim {
     this.identities.set(accessKeyId, identity);
   }
 
+  /** The assumed-role identity of an STS session's temporary key, as CloudTrail names it; undefined for other keys. */
+  private sessionIdentity(accessKeyId: string): IdentitySpec | undefined {
+    const s = this.state().roles.session(accessKeyId);
+    if (s === undefined) return undefined;
+    const [, partition = "aws"] = s.roleArn.split(":");
+    const roleName = s.roleArn.split("/").pop() ?? "role";
+    return {
+      type: "AssumedRole",
+      roleName,
+      userName: s.sessionName,
+      principalId: `${roleId(s.roleArn)}:${s.sessionName}`,
+      arn: `arn:${partition}:sts::${s.account}:assumed-role/${roleName}/${s.sessionName}`,
+    };
+  }
+
   /** Makes every call fail (ServiceUnavailableException by default) until restore(). */
   makeUnavailable(failure: TrailFailure = { code: "ServiceUnavailableException" }): void {
     this.failure = failure;
@@ -92,7 +109,7 @@ export class CloudTrailSim {
       const arrived = buildTrailEvents(this.state().mutations, {
         account: call.account,
         region: call.region,
-        identityFor: (key) => this.identities.get(key),
+        identityFor: (key) => this.identities.get(key) ?? this.sessionIdentity(key),
       }).filter((e) => e.happenedAtMs + this.delayMs <= now);
       return { status: 200, body: JSON.stringify(lookupEvents(arrived, parsed)) };
     } catch (e) {

@@ -126,14 +126,38 @@ describe("faults through the SDK (maxAttempts 1)", () => {
     eu.destroy();
   });
 
-  it("latency is added per call", async () => {
-    sim.faults.add({ kind: "latency", latencyMs: 150, count: 1 });
-    const t0 = Date.now();
-    await describeAll();
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(140);
-    const t1 = Date.now();
-    await describeAll();
-    expect(Date.now() - t1).toBeLessThan(140);
+  it("latency is added per call: the delayed call is held, the next is not", async () => {
+    // The simulator's sleep is handed in and released by the test, so the
+    // delay is proved by what happens while it lasts, not by a stopwatch.
+    const held: Array<{ ms: number; release: () => void }> = [];
+    let slept!: () => void;
+    const asleep = new Promise<void>((r) => (slept = r));
+    const slow = await startSimulator({
+      sleep: (ms) =>
+        new Promise<void>((release) => {
+          held.push({ ms, release });
+          slept();
+        }),
+    });
+    const client = ec2Client(slow.endpoint);
+    try {
+      slow.faults.add({ kind: "latency", latencyMs: 150, count: 1 });
+      let firstDone = false;
+      const first = client.send(new DescribeSecurityGroupsCommand({})).finally(() => (firstDone = true));
+      await asleep;
+      expect(held.map((h) => h.ms)).toEqual([150]);
+      // A second call goes through while the first is still held: only one call was delayed.
+      await expect(client.send(new DescribeSecurityGroupsCommand({}))).resolves.toBeDefined();
+      expect(firstDone).toBe(false);
+      expect(slow.requests.map((r) => r.status)).toEqual([0, 200]);
+      held[0]?.release();
+      await expect(first).resolves.toBeDefined();
+      expect(held).toHaveLength(1);
+      expect(slow.requests.map((r) => r.status)).toEqual([200, 200]);
+    } finally {
+      client.destroy();
+      await slow.close();
+    }
   });
 
   it("connection reset surfaces as a network error, not a response", async () => {
