@@ -1,12 +1,13 @@
-// Opens the SQLite database the way the daemon needs it: owner-only files,
+// Opens the SQLite database the way the daemon needs it: owner-only files
+// (a pre-existing 0644 file is tightened),
 // WAL (so a person's long query in the sqlite3 shell never blocks a poll),
 // foreign keys, a busy timeout, an integrity quick check, then migrations.
-import { accessSync, constants, existsSync, mkdirSync, closeSync, openSync, statSync } from "node:fs";
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, closeSync, openSync, statSync } from "node:fs";
 import path from "node:path";
 import BetterSqlite3, { type Database } from "better-sqlite3";
 import { UserError, EXIT, errorMessage } from "../util/errors.js";
 import { packageRoot } from "../util/package-root.js";
-import { assertNotNewer, migrate, readMigrations } from "./migrate.js";
+import { assertNotNewer, assertOursOrEmpty, assertReadable, migrate, readMigrations } from "./migrate.js";
 
 /** Options for openDatabase. */
 export interface OpenOptions {
@@ -45,6 +46,34 @@ function prepareDirectory(file: string): void {
     throw new UserError(`database directory ${dir} is not writable by this user; sgwatch needs to write ${path.basename(file)} and its -wal/-shm files there`, EXIT.usage);
   }
   if (!existsSync(file)) closeSync(openSync(file, "a", 0o600)); // SQLite gives -wal/-shm the same mode
+  tightenModes(file);
+}
+
+/**
+ * The history says which firewalls are open: only its owner may read it. A
+ * file created by someone else's umask (a copy, a restore, an older sgwatch)
+ * is tightened to 0600, its -wal and -shm too (SQLite copies the database's
+ * mode to them, and they hold recent pages). If that is not allowed, refuse.
+ */
+function tightenModes(file: string): void {
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    let mode: number;
+    try {
+      mode = statSync(f).mode & 0o777;
+    } catch {
+      continue; // no such file (yet): SQLite creates -wal/-shm with the database's mode
+    }
+    if ((mode & 0o077) === 0) continue;
+    try {
+      chmodSync(f, mode & 0o700);
+    } catch (err) {
+      throw new UserError(
+        `${f} has mode 0${mode.toString(8)} (others can read the history) and cannot be changed to owner-only: ${errorMessage(err)}; chmod 600 it`,
+        EXIT.usage,
+        { cause: err },
+      );
+    }
+  }
 }
 
 /** Open (and by default migrate) the database at `file`. */
@@ -65,6 +94,8 @@ export function openDatabase(file: string, opts: OpenOptions = {}): OpenedDataba
     db.pragma("busy_timeout = 5000");
     const migrations = readMigrations(path.join(packageRoot(), "migrations"));
     assertNotNewer(db, migrations, file);
+    if (opts.readonly) assertReadable(db, migrations, file);
+    else assertOursOrEmpty(db, file);
     const check = db.pragma("quick_check", { simple: true });
     if (check !== "ok") throw new UserError(`database ${file} failed PRAGMA quick_check: ${String(check)}`, EXIT.usage);
     let appliedNow: string[] = [];
