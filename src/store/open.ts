@@ -76,6 +76,23 @@ function tightenModes(file: string): void {
   }
 }
 
+/**
+ * Why the daemon could not create `file`, or null when it could: the same
+ * checks as opening for writing, without creating anything (check-config).
+ */
+export function databaseLocationProblem(file: string): string | null {
+  const dir = path.dirname(file);
+  const existing = existsSync(dir) ? dir : path.dirname(dir);
+  if (!existsSync(existing)) return `database directory ${dir} does not exist (nor its parent ${existing}); create it or fix "database" in the config`;
+  if (!statSync(existing).isDirectory()) return `database directory ${existing} is not a directory`;
+  try {
+    accessSync(existing, constants.W_OK);
+  } catch {
+    return `database directory ${existing} is not writable by this user; sgwatch needs to write ${existing === dir ? `${path.basename(file)} and its -wal/-shm files` : path.basename(dir)} there`;
+  }
+  return null;
+}
+
 /** Open (and by default migrate) the database at `file`. */
 export function openDatabase(file: string, opts: OpenOptions = {}): OpenedDatabase {
   const now = opts.now ?? (() => new Date().toISOString());

@@ -101,6 +101,14 @@ describe("check-config: the approvals directory and bad files", { timeout: SLOW 
     expect(r.stdout.trim().split("\n").pop()).toBe(`config ${files.configPath} is NOT valid: 1 problem`);
   });
 
+  it("a database the daemon could not create is a problem", async () => {
+    const dir = tempDir();
+    const files = writeTestConfig({ dir: dir.path, endpoint: harness.endpoint, extra: { database: dir.join("no", "such", "sgwatch.db") } });
+    const r = await runCli(["--config", files.configPath, "check-config"]);
+    expect(r.code, explain(r)).toBe(2);
+    expect(r.stdout).toContain(`problem: database directory ${dir.join("no", "such")} does not exist (nor its parent ${dir.join("no")})`);
+  });
+
   it("--json on a bad file prints the problems as JSON on stdout, exit 2", async () => {
     const file = tempDir().join("bad.yaml");
     writeFileSync(file, 'schedule: "every minute"\ntargets:\n  - account: "12345"\n    regions: [us-east-1]\n');

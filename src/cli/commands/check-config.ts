@@ -14,7 +14,7 @@ import { configFinding, type Finding } from "../../config/findings.js";
 import { channelSummaries, redactedConfig } from "../../config/summary.js";
 import { loadApprovalsDir, type LoadResult } from "../../approvals/load.js";
 import { unseenSelectors } from "../../approvals/unseen.js";
-import { openDatabase } from "../../store/open.js";
+import { databaseLocationProblem, openDatabase } from "../../store/open.js";
 import { getApproval } from "../../store/approvals-repo.js";
 import { anyGroupSeen, seenGroups } from "../../store/seen-groups.js";
 import { oneLine } from "../../alerts/render/sanitize.js";
@@ -79,6 +79,10 @@ function check(ctx: CliContext, config: Config, opts: CheckOptions) {
   }
   const dbFile = ctx.globals().db ? path.resolve(ctx.globals().db as string) : config.database;
   if (existsSync(dbFile)) checkAgainstDatabase(dbFile, approvals, errors, warnings);
+  else {
+    const problem = databaseLocationProblem(dbFile);
+    if (problem) errors.push({ about: "database", message: problem });
+  }
   return { errors, warnings, approvals, dbFile };
 }
 
