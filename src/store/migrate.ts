@@ -100,6 +100,12 @@ export function assertReadable(db: Database, migrations: Migration[], file: stri
   }
 }
 
+/** How many of `migrations` the database has not applied yet (all of them for an empty file). */
+export function pendingCount(db: Database, migrations: Migration[]): number {
+  const done = new Set(applied(db).map((r) => r.version));
+  return migrations.filter((m) => !done.has(m.version)).length;
+}
+
 /** Apply every migration not yet applied. Returns the names applied now. */
 export function migrate(db: Database, migrations: Migration[], now: () => string): string[] {
   db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");

@@ -7,7 +7,7 @@ import path from "node:path";
 import BetterSqlite3, { type Database } from "better-sqlite3";
 import { UserError, EXIT, errorMessage } from "../util/errors.js";
 import { packageRoot } from "../util/package-root.js";
-import { assertNotNewer, assertOursOrEmpty, assertReadable, migrate, readMigrations } from "./migrate.js";
+import { assertNotNewer, assertOursOrEmpty, assertReadable, migrate, pendingCount, readMigrations } from "./migrate.js";
 
 /** Options for openDatabase. */
 export interface OpenOptions {
@@ -17,12 +17,22 @@ export interface OpenOptions {
   skipMigrate?: boolean;
   /** Current time as ISO text, for schema_migrations.applied_at. */
   now?: () => string;
+  /**
+   * With readonly: accept an empty or not yet migrated sgwatch database (the
+   * daemon would initialise or migrate it) instead of refusing it; the caller
+   * reads `pendingMigrations` and must not query it when that is not 0.
+   */
+  acceptPending?: boolean;
 }
 
 /** Result of opening: the handle and the migrations applied now. */
 export interface OpenedDatabase {
+  /** The open handle. */
   db: Database;
+  /** Migrations applied by this open. */
   appliedNow: string[];
+  /** Migrations this build knows that the database still lacks (0 unless readonly with acceptPending, or skipMigrate). */
+  pendingMigrations: number;
 }
 
 function prepareDirectory(file: string): void {
@@ -111,7 +121,7 @@ export function openDatabase(file: string, opts: OpenOptions = {}): OpenedDataba
     db.pragma("busy_timeout = 5000");
     const migrations = readMigrations(path.join(packageRoot(), "migrations"));
     assertNotNewer(db, migrations, file);
-    if (opts.readonly) assertReadable(db, migrations, file);
+    if (opts.readonly && !opts.acceptPending) assertReadable(db, migrations, file);
     else assertOursOrEmpty(db, file);
     const check = db.pragma("quick_check", { simple: true });
     if (check !== "ok") throw new UserError(`database ${file} failed PRAGMA quick_check: ${String(check)}`, EXIT.usage);
@@ -127,7 +137,7 @@ export function openDatabase(file: string, opts: OpenOptions = {}): OpenedDataba
       db.pragma("journal_size_limit = 67108864");
       if (!opts.skipMigrate) appliedNow = migrate(db, migrations, now);
     }
-    return { db, appliedNow };
+    return { db, appliedNow, pendingMigrations: pendingCount(db, migrations) };
   } catch (err) {
     db.close();
     if (err instanceof UserError) throw err;

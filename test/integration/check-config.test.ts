@@ -14,7 +14,9 @@
 // - With a database: an id both in a file and created by `sgwatch approve` is a
 //   problem; a selector no target has seen is a warning.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeFileSync, rmSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import BetterSqlite3 from "better-sqlite3";
 import { makeTempDir, type TempDir } from "../support/temp-dir.js";
 import { startSimHarness, type SimHarness } from "../support/sim-harness.js";
 import { writeTestConfig, type TestConfigFiles } from "../support/config-file.js";
@@ -107,6 +109,22 @@ describe("check-config: the approvals directory and bad files", { timeout: SLOW 
     const r = await runCli(["--config", files.configPath, "check-config"]);
     expect(r.code, explain(r)).toBe(2);
     expect(r.stdout).toContain(`problem: database directory ${dir.join("no", "such")} does not exist (nor its parent ${dir.join("no")})`);
+  });
+
+  it("an empty database file is fine (the daemon initialises it); another program's SQLite file is a problem", async () => {
+    const files = writeTestConfig({ dir: tempDir().path, endpoint: harness.endpoint });
+    mkdirSync(path.dirname(files.databasePath), { recursive: true });
+    closeSync(openSync(files.databasePath, "w", 0o600));
+    const empty = await runCli(["--config", files.configPath, "check-config"]);
+    expect(empty.code, explain(empty)).toBe(0);
+    expect(empty.stdout.trim().split("\n").pop()).toBe(`config ${files.configPath} is valid`);
+    rmSync(files.databasePath);
+    const other = new BetterSqlite3(files.databasePath);
+    other.exec("CREATE TABLE invoices (id INTEGER PRIMARY KEY)");
+    other.close();
+    const foreign = await runCli(["--config", files.configPath, "check-config"]);
+    expect(foreign.code, explain(foreign)).toBe(2);
+    expect(foreign.stdout).toContain(`problem: database: ${files.databasePath} is not an sgwatch database`);
   });
 
   it("--json on a bad file prints the problems as JSON on stdout, exit 2", async () => {

@@ -14,7 +14,7 @@ import { configFinding, type Finding } from "../../config/findings.js";
 import { channelSummaries, redactedConfig } from "../../config/summary.js";
 import { loadApprovalsDir, type LoadResult } from "../../approvals/load.js";
 import { unseenSelectors } from "../../approvals/unseen.js";
-import { databaseLocationProblem, openDatabase } from "../../store/open.js";
+import { databaseLocationProblem, openDatabase, type OpenedDatabase } from "../../store/open.js";
 import { getApproval } from "../../store/approvals-repo.js";
 import { anyGroupSeen, seenGroups } from "../../store/seen-groups.js";
 import { oneLine } from "../../alerts/render/sanitize.js";
@@ -34,11 +34,18 @@ const MAX_FINDING = 2000;
  * selectors no target has ever seen (a warning). Read-only; the file is left alone.
  */
 function checkAgainstDatabase(file: string, approvals: LoadResult, errors: Finding[], warnings: Finding[]): void {
-  let db;
+  let opened: OpenedDatabase;
   try {
-    db = openDatabase(file, { readonly: true }).db;
+    opened = openDatabase(file, { readonly: true, acceptPending: true });
   } catch (err) {
     errors.push({ about: "database", message: `database: ${errorMessage(err)}` });
+    return;
+  }
+  const db = opened.db;
+  if (opened.pendingMigrations > 0) {
+    // Empty or older: the daemon initialises or migrates it at start, so that is
+    // no problem, but its tables cannot be asked about approvals yet.
+    db.close();
     return;
   }
   try {
