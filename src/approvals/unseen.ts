@@ -18,6 +18,16 @@ export interface SeenGroup {
   tags: Record<string, string>;
 }
 
+function groupBy(groups: readonly SeenGroup[], key: (g: SeenGroup) => string): Map<string, SeenGroup[]> {
+  const out = new Map<string, SeenGroup[]>();
+  for (const g of groups) {
+    const list = out.get(key(g));
+    if (list) list.push(g);
+    else out.set(key(g), [g]);
+  }
+  return out;
+}
+
 function selects(r: ApprovalRecord, g: SeenGroup): boolean {
   if (r.target.account !== null && r.target.account !== g.account) return false;
   if (r.target.region !== null && r.target.region !== g.region) return false;
@@ -37,8 +47,14 @@ function selects(r: ApprovalRecord, g: SeenGroup): boolean {
  * allows create-group is left out: its group need not exist yet.
  */
 export function unseenSelectors(records: readonly ApprovalRecord[], seen: readonly SeenGroup[]): Array<{ record: ApprovalRecord; message: string }> {
+  // Indexed by id and name: thousands of records against tens of thousands of
+  // groups would otherwise be a product. Tag selectors scan (they are few).
+  const byId = groupBy(seen, (g) => g.groupId);
+  const byName = groupBy(seen, (g) => g.name);
+  const candidates = (r: ApprovalRecord): readonly SeenGroup[] =>
+    r.selector.kind === "groupId" ? (byId.get(r.selector.groupId) ?? []) : r.selector.kind === "groupName" ? (byName.get(r.selector.groupName) ?? []) : seen;
   return records
-    .filter((r) => !r.changes.some((c) => c.action === "create-group") && !seen.some((g) => selects(r, g)))
+    .filter((r) => !r.changes.some((c) => c.action === "create-group") && !candidates(r).some((g) => selects(r, g)))
     .map((r) => {
       const scope = [r.target.account, r.target.region].filter((x) => x !== null).join("/");
       return {
