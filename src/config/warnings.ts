@@ -24,6 +24,17 @@ export function configWarnings(config: Config): ConfigWarning[] {
         "SMTP authentication (user) is configured without TLS: the password can be sent in clear text; set requireTLS: true (STARTTLS, port 587) or secure: true (port 465)",
     });
   }
+  // The channel authenticates only with a user (src/alerts/channels/registry.ts).
+  if (email?.enabled && email.passwordEnv && !email.user) {
+    warnings.push({ key: "alerts.email.passwordEnv", message: "is set but alerts.email.user is not: without a user sgwatch does not authenticate, and the password is never used" });
+  }
+  if (email?.enabled && email.user && !email.passwordEnv) {
+    warnings.push({ key: "alerts.email.user", message: "is set without passwordEnv: sgwatch will authenticate with an empty password" });
+  }
+  const webhook = config.alerts.webhook;
+  if (webhook?.enabled && webhook.url?.startsWith("http://") && Object.keys(webhook.headersFromEnv).length > 0) {
+    warnings.push({ key: "alerts.webhook.url", message: "is plain http: the headers from headersFromEnv (tokens) travel unencrypted; use https" });
+  }
   const byLabel = new Map<string, number>();
   config.targets.forEach((t, i) => {
     if (t.label === undefined) return;

@@ -154,6 +154,16 @@ describe("configWarnings", () => {
     expect(configWarnings(cfg(mail("    requireTLS: true\n")))).toEqual([]);
     expect(configWarnings(cfg(mail("    secure: true\n    port: 465\n")))).toEqual([]);
   });
+  it("warns about a password never used, a user without a password, and header tokens over plain http", () => {
+    const noUser = cfg("alerts:\n  email:\n    host: h.example\n    passwordEnv: P\n    secure: true\n    from: a@example.com\n    to: [b@example.com]\n");
+    expect(configWarnings(noUser).map((w) => w.key)).toEqual(["alerts.email.passwordEnv"]);
+    const noPassword = cfg("alerts:\n  email:\n    host: h.example\n    user: u\n    secure: true\n    from: a@example.com\n    to: [b@example.com]\n");
+    expect(configWarnings(noPassword).map((w) => w.key)).toEqual(["alerts.email.user"]);
+    const hook = (url: string) => cfg(`alerts:\n  webhook:\n    url: ${url}\n    headersFromEnv: {Authorization: T}\n`);
+    expect(configWarnings(hook("http://hooks.example.com/x")).map((w) => w.key)).toEqual(["alerts.webhook.url"]);
+    expect(configWarnings(hook("https://hooks.example.com/x"))).toEqual([]);
+  });
+
   it("warns about a label two targets share", () => {
     const c = parseConfigText(
       'targets:\n  - label: prod\n    account: "111111111111"\n    regions: [us-east-1]\n  - label: prod\n    account: "222222222222"\n    regions: [us-east-1]\n',
