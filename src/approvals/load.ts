@@ -2,9 +2,15 @@
 // input: every problem comes back with its file and line, good records are
 // kept beside bad ones, and a missing directory is itself a problem (the
 // daemon must keep running and alert, not crash on an operator's typo).
+//
+// Files are read only when they are regular files inside the directory: a
+// symlink out of it (to /etc/shadow, say) is refused unread, so its content
+// can never come back inside a problem message that is sent as an alert.
+// Size, record and problem counts are bounded, so a huge or hostile file
+// costs a bounded time and memory at every cycle.
 
-import { readdirSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, realpathSync } from "node:fs";
+import { join, sep } from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Document } from "yaml";
 import { formatIssue, parseApprovalRecord, validateRecord } from "./record.js";
 import type { ApprovalOptions, ApprovalRecord } from "./schema.js";
@@ -22,6 +28,8 @@ export interface ApprovalProblem {
   message: string;
   /** Stable identity of this distinct problem, printable as is: "file:line: message". */
   key: string;
+  /** Set on the one problem that stands for those a capped file did not list: how many. */
+  omitted?: number;
 }
 
 /** Records that validated, and every problem found. */
@@ -41,10 +49,41 @@ export function formatProblem(p: ApprovalProblem): string {
   return p.key;
 }
 
+/** Bounds on what one load reads (see docs/approvals.md, "Limits"). */
+export interface LoadLimits {
+  /** Largest file read, in bytes; a larger file is a problem and is not read. */
+  maxFileBytes: number;
+  /** Most records one file may hold; a file with more is a problem and none of its records load. */
+  maxRecordsPerFile: number;
+  /** Most records in the whole directory; files after the one that reaches it are not read. */
+  maxRecordsTotal: number;
+  /** Most problems reported per file; the rest are summed up in one "and N more" problem. */
+  maxProblemsPerFile: number;
+}
+
+/**
+ * Measured (bench/approvals-load.ts): parsing costs about 0.7 ms and, while a
+ * file is parsed, about 25 KB of memory per record. These bounds keep a load
+ * under about 10 s and a file under about 100 MB at their worst.
+ */
+export const DEFAULT_LOAD_LIMITS: LoadLimits = {
+  maxFileBytes: 1024 * 1024,
+  maxRecordsPerFile: 1000,
+  maxRecordsTotal: 10_000,
+  maxProblemsPerFile: 20,
+};
+
+/** Loader options: the record options and, optionally, other limits. */
+export interface LoadOptions extends ApprovalOptions {
+  /** Overrides of DEFAULT_LOAD_LIMITS. */
+  limits?: Partial<LoadLimits>;
+}
+
 const SHAPE = "expected a record, a list of records, or a mapping with an approvals: list";
 
 /** Parse one file's records without the duplicate check (the caller decides its scope). */
-function parseFile(text: string, file: string, opts: ApprovalOptions): LoadResult {
+function parseFile(text: string, file: string, opts: ApprovalOptions, maxRecords = Infinity): LoadResult {
+  let counted = 0;
   const lc = new LineCounter();
   const records: ApprovalRecord[] = [];
   const problems: ApprovalProblem[] = [];
@@ -80,7 +119,14 @@ function parseFile(text: string, file: string, opts: ApprovalOptions): LoadResul
       problems.push(problem(file, nodeLine(root, lc) ?? 1, `cannot read YAML: ${err instanceof Error ? err.message : String(err)}`));
       continue;
     }
-    for (const item of recordNodes(doc, root, data, file, lc, problems)) {
+    const items = recordNodes(doc, root, data, file, lc, problems);
+    counted += items.length;
+    if (counted > maxRecords) {
+      // Refused whole: loading the first N would approve some changes and not
+      // others for a reason nobody reads in the file.
+      return { records: [], problems: [problem(file, 0, `holds more than ${maxRecords} records, the limit per file; split it into several files (none of its records were loaded)`)] };
+    }
+    for (const item of items) {
       const r = validateRecord(item.data, opts);
       if (r.ok) {
         records.push({ ...r.record, origin: { kind: "file", file, line: nodeLine(item.node, lc) ?? 1 } });
@@ -155,34 +201,86 @@ export function parseApprovalsText(text: string, fileName: string, opts: Approva
 
 const isApprovalFile = (name: string) => !name.startsWith(".") && /\.ya?ml$/i.test(name);
 
+/** Keep the first problems of a file and sum up the rest, so one bad file cannot flood an alert. */
+function capProblems(problems: ApprovalProblem[], file: string, max: number): ApprovalProblem[] {
+  if (problems.length <= max) return problems;
+  const shown = sortProblems([...problems]).slice(0, max);
+  // On the last shown problem's line, so that sorting by line keeps it last.
+  const line = shown[shown.length - 1]?.line ?? 0;
+  const omitted = problems.length - max;
+  const message = `and ${omitted} more problems in this file (fix the ones above first)`;
+  return [...shown, { file, line, message, key: `${file}: ${message}`, omitted }];
+}
+
+/**
+ * The text of one approvals file, or why it is not read. Only a regular file
+ * whose real path is inside the directory's real path is opened (a symlink
+ * within the directory, as Kubernetes ConfigMap volumes make, is fine), and
+ * opened without following a link or blocking on a FIFO; its size is checked
+ * on the open file before anything is read.
+ */
+function readApprovalFile(file: string, realDir: string, maxBytes: number): { text: string } | { problem: string } | { skip: true } {
+  let real: string;
+  try {
+    real = realpathSync(file);
+  } catch (err) {
+    return { problem: `cannot read file: ${errorText(err)}` };
+  }
+  if (!real.startsWith(realDir + sep)) return { problem: "is a link to a file outside the approvals directory; not read (approval files must be regular files inside it)" };
+  let fd: number;
+  try {
+    fd = openSync(real, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    return { problem: `cannot read file: ${errorText(err)}` };
+  }
+  try {
+    const st = fstatSync(fd);
+    // A directory named x.yaml is not an approvals file; a FIFO or device is not a file at all.
+    if (st.isDirectory()) return { skip: true };
+    if (!st.isFile()) return { problem: "is not a regular file; not read" };
+    if (st.size > maxBytes) return { problem: `is ${st.size} bytes, more than the limit of ${maxBytes} per file; split it into several files (not read)` };
+    return { text: readFileSync(fd, "utf8") };
+  } catch (err) {
+    return { problem: `cannot read file: ${errorText(err)}` };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 /** Load every *.yaml / *.yml file directly in `dir` (sorted by name, dotfiles skipped). */
-export function loadApprovalsDir(dir: string, opts: ApprovalOptions): LoadResult {
+export function loadApprovalsDir(dir: string, opts: LoadOptions): LoadResult {
+  const limits = { ...DEFAULT_LOAD_LIMITS, ...opts.limits };
   let names: string[];
+  let realDir: string;
   try {
     names = readdirSync(dir).filter(isApprovalFile).sort();
+    realDir = realpathSync(dir);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const message =
-      code === "ENOENT"
-        ? "approvals directory does not exist"
-        : `cannot read approvals directory: ${err instanceof Error ? err.message : String(err)}`;
+    const message = code === "ENOENT" ? "approvals directory does not exist" : `cannot read approvals directory: ${errorText(err)}`;
     return { records: [], problems: [problem(dir, 0, message)] };
   }
   const all: LoadResult = { records: [], problems: [] };
-  for (const name of names) {
+  for (const [i, name] of names.entries()) {
     const file = join(dir, name);
-    let text: string;
-    try {
-      // statSync follows symlinks, so a linked file counts and a directory named x.yaml does not.
-      if (!statSync(file).isFile()) continue;
-      text = readFileSync(file, "utf8");
-    } catch (err) {
-      all.problems.push(problem(file, 0, `cannot read file: ${err instanceof Error ? err.message : String(err)}`));
+    if (all.records.length >= limits.maxRecordsTotal) {
+      const left = names.length - i;
+      all.problems.push(problem(dir, 0, `reached ${limits.maxRecordsTotal} records, the limit for the directory; ${left} file${left === 1 ? "" : "s"} from ${name} on were not read`));
+      break;
+    }
+    const read = readApprovalFile(file, realDir, limits.maxFileBytes);
+    if ("skip" in read) continue;
+    if ("problem" in read) {
+      all.problems.push(problem(file, 0, read.problem));
       continue;
     }
-    const r = parseFile(text, file, opts);
+    const r = parseFile(read.text, file, opts, limits.maxRecordsPerFile);
     all.records.push(...r.records);
-    all.problems.push(...r.problems);
+    all.problems.push(...capProblems(r.problems, file, limits.maxProblemsPerFile));
   }
   return rejectDuplicates(all);
 }

@@ -2,7 +2,7 @@
 // reports every problem at once, each naming its key path and line.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { LineCounter, parseDocument, isMap, isSeq, type Node } from "yaml";
+import { LineCounter, parseDocument, isMap, isSeq, visit, type Node } from "yaml";
 import type { z } from "zod";
 import { configSchema, type Config } from "./schema.js";
 import { UserError, EXIT, errorMessage } from "../util/errors.js";
@@ -26,6 +26,14 @@ export interface ConfigProblem {
   line: number | null;
   /** What is wrong. */
   message: string;
+  /** The environment variable the value came from, when an override set it (then the file's line is beside the point). */
+  env?: string;
+}
+
+/** One problem as a person reads it: where it comes from (line or variable), the key, what is wrong. */
+export function formatConfigProblem(p: ConfigProblem): string {
+  if (p.env) return `environment variable ${p.env} (sets ${p.key}): ${p.message}`;
+  return `${p.line ? `line ${p.line}: ` : ""}${p.key || "(top level)"}: ${p.message}`;
 }
 
 /** Thrown when the file cannot be used; carries every problem found. */
@@ -36,7 +44,7 @@ export class ConfigError extends UserError {
   ) {
     super(
       `${file}: ${problems.length} problem${problems.length === 1 ? "" : "s"} in the configuration:\n` +
-        problems.map((p) => `  ${p.line ? `line ${p.line}: ` : ""}${p.key || "(top level)"}: ${p.message}`).join("\n"),
+        problems.map((p) => `  ${formatConfigProblem(p)}`).join("\n"),
       EXIT.usage,
     );
     this.name = "ConfigError";
@@ -103,24 +111,59 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
       doc.errors.map((e) => ({ key: "", line: e.linePos?.[0]?.line ?? lineCounter.linePos(e.pos[0]).line, message: `YAML syntax: ${e.message.split("\n")[0]}` })),
     );
   }
-  const raw: unknown = doc.toJS() ?? {};
+  let raw: unknown;
+  try {
+    // yaml refuses documents whose aliases would expand without bound (a
+    // "billion laughs" file); that is a bad config, not an internal error.
+    raw = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (err) {
+    throw new ConfigError(file, [{ key: "", line: firstAliasLine(doc, lineCounter), message: `cannot read YAML: ${errorMessage(err)}` }]);
+  }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new ConfigError(file, [{ key: "", line: 1, message: "expected a mapping of keys (see config.example.yaml)" }]);
   }
   const data = raw as Record<string, unknown>;
+  // Which key each set override replaced, so a bad value blames the variable, not a line of the file.
+  const overridden = new Map<string, string>();
   for (const o of ENV_OVERRIDES) {
     const v = env[o.env];
-    if (v !== undefined && v !== "") setPath(data, o.key, o.parse(v));
+    if (v !== undefined && v !== "") {
+      setPath(data, o.key, o.parse(v));
+      overridden.set(o.key.join("."), o.env);
+    }
   }
   const result = configSchema.safeParse(data);
   if (!result.success) {
-    throw new ConfigError(file, issuesToProblems(result.error.issues, doc.contents as Node | null, lineCounter));
+    const problems = issuesToProblems(result.error.issues, doc.contents as Node | null, lineCounter).map((p) => {
+      const envName = overridden.get(p.key);
+      return envName ? { key: p.key, line: null, message: p.message, env: envName } : p;
+    });
+    throw new ConfigError(file, problems);
   }
   const config = result.data;
   const base = path.dirname(file);
   config.database = path.resolve(base, config.database);
   config.approvals.dir = path.resolve(base, config.approvals.dir);
   return config;
+}
+
+/**
+ * Aliases one document may expand. yaml's own default (100) already stops a
+ * "billion laughs" file; it is named here so the bound is a decision, not an accident.
+ */
+const MAX_ALIAS_COUNT = 100;
+
+/** The line of the document's first alias (where an alias bomb starts), else 1. */
+function firstAliasLine(doc: ReturnType<typeof parseDocument>, lc: LineCounter): number {
+  let line = 1;
+  visit(doc, {
+    Alias(_key, node) {
+      const offset = node.range?.[0];
+      if (offset !== undefined) line = lc.linePos(offset).line;
+      return visit.BREAK;
+    },
+  });
+  return line;
 }
 
 function issuesToProblems(issues: z.core.$ZodIssue[], root: Node | null, lc: LineCounter): ConfigProblem[] {

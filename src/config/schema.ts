@@ -97,6 +97,18 @@ const target = z
     };
   });
 
+/**
+ * An e-mail address, bare (ops@example.com) or with a display name
+ * ("sgwatch <sgwatch@example.com>"), as nodemailer takes them. Strict enough
+ * that a typo (a missing @, two addresses in one string) is caught here,
+ * not as a bounce at the first alert.
+ */
+const EMAIL_ADDRESS = /^[^\s@<>",;:()[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+const emailAddress = z.string().refine((s) => {
+  const named = /^[^<>]*<([^<>]+)>$/.exec(s.trim());
+  return EMAIL_ADDRESS.test(named ? (named[1] as string) : s);
+}, { message: 'expected an e-mail address like ops@example.com (or "Name <ops@example.com>")' });
+
 const emailChannel = z.strictObject({
   enabled: z.boolean().default(true),
   host: z.string().min(1),
@@ -110,8 +122,8 @@ const emailChannel = z.strictObject({
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { message: "expected the NAME of an environment variable holding the SMTP password" })
     .optional(),
-  from: z.string().min(3),
-  to: z.array(z.string().min(3)).min(1, { message: "list at least one recipient" }),
+  from: emailAddress,
+  to: z.array(emailAddress).min(1, { message: "list at least one recipient" }),
   minSeverity: severity.default("low"),
 });
 
@@ -121,11 +133,30 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** Headers sgwatch sets itself. */
 const RESERVED_HEADERS = /^(content-type|content-length|host|transfer-encoding|connection)$/i;
 
+/** Why a URL with user:pass@ is refused; shared with the check of urlEnv's value. */
+export const URL_CREDENTIALS_MESSAGE =
+  "must not carry credentials (user:password@); send them as a header with headersFromEnv, or keep a URL that is itself a secret in urlEnv";
+
+/** Whether an http(s) URL carries user info (user or user:password before the host). */
+export function hasUserInfo(url: string): boolean {
+  try {
+    const u = new URL(url);
+    return u.username !== "" || u.password !== "";
+  } catch {
+    return false;
+  }
+}
+
 const webhookChannel = z
   .strictObject({
     enabled: z.boolean().default(true),
     /** Where to POST. */
-    url: z.url({ protocol: /^https?$/, message: "expected an http(s) URL" }).optional(),
+    url: z
+      .url({ protocol: /^https?$/, message: "expected an http(s) URL" })
+      // A password in the URL ends up wherever the URL is shown; a token in a
+      // path or query (Slack) is accepted, and the URL is never printed whole.
+      .refine((u) => !hasUserInfo(u), { message: URL_CREDENTIALS_MESSAGE })
+      .optional(),
     /** Or the NAME of an environment variable holding the URL (a Slack webhook URL is a secret). */
     urlEnv: z.string().regex(ENV_NAME, { message: "expected the NAME of an environment variable holding the URL" }).optional(),
     /** generic: {alertId, type, severity, createdAt, payload}; slack: Slack-compatible text and blocks. */

@@ -56,6 +56,56 @@ export function assertNotNewer(db: Database, migrations: Migration[], file: stri
   }
 }
 
+/** Whether the file holds any table, index or view at all (a 0-byte file holds none). */
+function hasAnySchema(db: Database): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master LIMIT 1").get() !== undefined;
+}
+
+/**
+ * Refuse a file that is some other program's SQLite database: migrating it
+ * would write sgwatch's tables into it. An empty file (0 bytes, or SQLite
+ * with nothing in it) is fine: sgwatch initialises it.
+ */
+export function assertOursOrEmpty(db: Database, file: string): void {
+  if (applied(db).length === 0 && hasAnySchema(db)) {
+    throw new UserError(
+      `${file} is not an sgwatch database (it holds tables but no schema_migrations); point "database" in the config (or --db) at sgwatch's file. It was not modified.`,
+      EXIT.usage,
+    );
+  }
+}
+
+/**
+ * Refuse to read a file that does not hold this version's schema: empty (a
+ * 0-byte file, or one no poll has initialised yet), another program's database,
+ * or one with migrations still to apply. Queries would otherwise fail with
+ * "no such table".
+ */
+export function assertReadable(db: Database, migrations: Migration[], file: string): void {
+  const done = applied(db);
+  if (done.length === 0) {
+    throw new UserError(
+      hasAnySchema(db)
+        ? `${file} is not an sgwatch database (it holds tables but no schema_migrations); point "database" in the config (or --db) at sgwatch's file`
+        : `database ${file} is empty: nothing has been recorded in it yet; run \`sgwatch migrate\` or \`sgwatch poll\` first`,
+      EXIT.usage,
+    );
+  }
+  const latest = migrations[migrations.length - 1];
+  if (latest && done.length < migrations.length) {
+    throw new UserError(
+      `database ${file} has schema version ${done.length}, this sgwatch needs ${latest.version}; run \`sgwatch migrate\` (the daemon does at start)`,
+      EXIT.usage,
+    );
+  }
+}
+
+/** How many of `migrations` the database has not applied yet (all of them for an empty file). */
+export function pendingCount(db: Database, migrations: Migration[]): number {
+  const done = new Set(applied(db).map((r) => r.version));
+  return migrations.filter((m) => !done.has(m.version)).length;
+}
+
 /** Apply every migration not yet applied. Returns the names applied now. */
 export function migrate(db: Database, migrations: Migration[], now: () => string): string[] {
   db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");

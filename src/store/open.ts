@@ -1,12 +1,13 @@
-// Opens the SQLite database the way the daemon needs it: owner-only files,
+// Opens the SQLite database the way the daemon needs it: owner-only files
+// (a pre-existing 0644 file is tightened),
 // WAL (so a person's long query in the sqlite3 shell never blocks a poll),
 // foreign keys, a busy timeout, an integrity quick check, then migrations.
-import { accessSync, constants, existsSync, mkdirSync, closeSync, openSync, statSync } from "node:fs";
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, closeSync, openSync, statSync } from "node:fs";
 import path from "node:path";
 import BetterSqlite3, { type Database } from "better-sqlite3";
 import { UserError, EXIT, errorMessage } from "../util/errors.js";
 import { packageRoot } from "../util/package-root.js";
-import { assertNotNewer, migrate, readMigrations } from "./migrate.js";
+import { assertNotNewer, assertOursOrEmpty, assertReadable, migrate, pendingCount, readMigrations } from "./migrate.js";
 
 /** Options for openDatabase. */
 export interface OpenOptions {
@@ -16,12 +17,22 @@ export interface OpenOptions {
   skipMigrate?: boolean;
   /** Current time as ISO text, for schema_migrations.applied_at. */
   now?: () => string;
+  /**
+   * With readonly: accept an empty or not yet migrated sgwatch database (the
+   * daemon would initialise or migrate it) instead of refusing it; the caller
+   * reads `pendingMigrations` and must not query it when that is not 0.
+   */
+  acceptPending?: boolean;
 }
 
 /** Result of opening: the handle and the migrations applied now. */
 export interface OpenedDatabase {
+  /** The open handle. */
   db: Database;
+  /** Migrations applied by this open. */
   appliedNow: string[];
+  /** Migrations this build knows that the database still lacks (0 unless readonly with acceptPending, or skipMigrate). */
+  pendingMigrations: number;
 }
 
 function prepareDirectory(file: string): void {
@@ -45,6 +56,51 @@ function prepareDirectory(file: string): void {
     throw new UserError(`database directory ${dir} is not writable by this user; sgwatch needs to write ${path.basename(file)} and its -wal/-shm files there`, EXIT.usage);
   }
   if (!existsSync(file)) closeSync(openSync(file, "a", 0o600)); // SQLite gives -wal/-shm the same mode
+  tightenModes(file);
+}
+
+/**
+ * The history says which firewalls are open: only its owner may read it. A
+ * file created by someone else's umask (a copy, a restore, an older sgwatch)
+ * is tightened to 0600, its -wal and -shm too (SQLite copies the database's
+ * mode to them, and they hold recent pages). If that is not allowed, refuse.
+ */
+function tightenModes(file: string): void {
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    let mode: number;
+    try {
+      mode = statSync(f).mode & 0o777;
+    } catch {
+      continue; // no such file (yet): SQLite creates -wal/-shm with the database's mode
+    }
+    if ((mode & 0o077) === 0) continue;
+    try {
+      chmodSync(f, mode & 0o700);
+    } catch (err) {
+      throw new UserError(
+        `${f} has mode 0${mode.toString(8)} (others can read the history) and cannot be changed to owner-only: ${errorMessage(err)}; chmod 600 it`,
+        EXIT.usage,
+        { cause: err },
+      );
+    }
+  }
+}
+
+/**
+ * Why the daemon could not create `file`, or null when it could: the same
+ * checks as opening for writing, without creating anything (check-config).
+ */
+export function databaseLocationProblem(file: string): string | null {
+  const dir = path.dirname(file);
+  const existing = existsSync(dir) ? dir : path.dirname(dir);
+  if (!existsSync(existing)) return `database directory ${dir} does not exist (nor its parent ${existing}); create it or fix "database" in the config`;
+  if (!statSync(existing).isDirectory()) return `database directory ${existing} is not a directory`;
+  try {
+    accessSync(existing, constants.W_OK);
+  } catch {
+    return `database directory ${existing} is not writable by this user; sgwatch needs to write ${existing === dir ? `${path.basename(file)} and its -wal/-shm files` : path.basename(dir)} there`;
+  }
+  return null;
 }
 
 /** Open (and by default migrate) the database at `file`. */
@@ -65,6 +121,8 @@ export function openDatabase(file: string, opts: OpenOptions = {}): OpenedDataba
     db.pragma("busy_timeout = 5000");
     const migrations = readMigrations(path.join(packageRoot(), "migrations"));
     assertNotNewer(db, migrations, file);
+    if (opts.readonly && !opts.acceptPending) assertReadable(db, migrations, file);
+    else assertOursOrEmpty(db, file);
     const check = db.pragma("quick_check", { simple: true });
     if (check !== "ok") throw new UserError(`database ${file} failed PRAGMA quick_check: ${String(check)}`, EXIT.usage);
     let appliedNow: string[] = [];
@@ -79,7 +137,7 @@ export function openDatabase(file: string, opts: OpenOptions = {}): OpenedDataba
       db.pragma("journal_size_limit = 67108864");
       if (!opts.skipMigrate) appliedNow = migrate(db, migrations, now);
     }
-    return { db, appliedNow };
+    return { db, appliedNow, pendingMigrations: pendingCount(db, migrations) };
   } catch (err) {
     db.close();
     if (err instanceof UserError) throw err;

@@ -8,6 +8,8 @@
 //   problem and store nothing; a --standing record is listed by `status`;
 // - `approvals list|show|revoke` show the records and what they covered, and a
 //   revoked record approves nothing further; revoking twice exits 2.
+// - `approve` stores but warns about a window already over and about a
+//   selector no target has seen (a typo approves nothing).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeFileSync } from "node:fs";
 import BetterSqlite3, { type Database } from "better-sqlite3";
@@ -242,5 +244,23 @@ describe("approve, approvals and status through the CLI", { timeout: SLOW }, () 
     expect(badWord.stderr).not.toMatch(STACK_LINE);
 
     expect(recordIds()).toEqual(["CHG-1", "CHG-2", "STD-1"]);
+  });
+
+  it("stores but warns about a window already over and a group no target has seen", async () => {
+    const base = ["--add", "tcp/443 from 10.0.0.0/8", "--by", "alice", "--reason", "x"];
+    const past = await cli("approve", "--id", "PAST-1", "--group", "web", "--from", "2026-01-01T00:00Z", "--until", "2026-01-01T01:00Z", ...base);
+    expectExit(past, 0);
+    expect(past.stderr).toContain("warning: PAST-1: the window ended at 2026-01-01T01:00:00Z, before now");
+    expect(past.stderr).not.toContain("no target has seen");
+
+    const typo = await cli("approve", "--id", "TYPO-1", "--group", "wbe", "--until", "+1h", ...base);
+    expectExit(typo, 0);
+    expect(typo.stderr).toContain("warning: TYPO-1: selects group named wbe, which no target has seen");
+    expect(typo.stderr).not.toContain("window ended");
+
+    const fine = await cli("approve", "--id", "FINE-1", "--group", "web", "--until", "+1h", ...base);
+    expectExit(fine, 0);
+    expect(fine.stderr).not.toContain("warning");
+    expect(recordIds()).toEqual(expect.arrayContaining(["PAST-1", "TYPO-1", "FINE-1"]));
   });
 });

@@ -16,6 +16,8 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, re
 import { createHash } from "node:crypto";
 import path from "node:path";
 import { openDatabase } from "../../src/store/open.js";
+import { migrate, readMigrations } from "../../src/store/migrate.js";
+import BetterSqlite3 from "better-sqlite3";
 import { makeTempDir, type TempDir } from "../support/temp-dir.js";
 import { writeTestConfig, type TestConfigFiles } from "../support/config-file.js";
 import { runCli, assertBuilt, cliEnv, CLI_BIN, REPO_ROOT, type CliResult } from "../support/cli.js";
@@ -131,5 +133,67 @@ describe("the CLI refuses an unusable database with exit 2", { timeout: 60_000 }
         chmodSync(dir, 0o700);
       }
     });
+  });
+
+  it("an empty (0-byte) file: reads exit 2 saying it is empty, migrate initialises it owner-only", async () => {
+    const files = writeTestConfig({ dir: tmp.path, endpoint: NO_ENDPOINT });
+    mkdirSync(path.dirname(files.databasePath), { recursive: true });
+    closeSync(openSync(files.databasePath, "w"));
+    chmodSync(files.databasePath, 0o644);
+    for (const command of ["status", "changes"]) {
+      const r = await runCli(["--config", files.configPath, command]);
+      expect(r.code, `${command}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain(`database ${files.databasePath} is empty`);
+      expect(r.stderr).not.toContain("internal error");
+      expect(statSync(files.databasePath).size).toBe(0);
+    }
+    const m = await runCli(["--config", files.configPath, "migrate"]);
+    expect(m.code, m.stderr).toBe(0);
+    expect((statSync(files.databasePath).mode & 0o777).toString(8)).toBe("600");
+    const s = await runCli(["--config", files.configPath, "status"]);
+    expect(s.code, s.stderr).not.toBe(70);
+    expect(s.stderr).not.toContain("internal error");
+  });
+
+  it("another program's SQLite file is refused (exit 2) and left byte for byte", async () => {
+    const files = writeTestConfig({ dir: tmp.path, endpoint: NO_ENDPOINT });
+    mkdirSync(path.dirname(files.databasePath), { recursive: true });
+    const other = new BetterSqlite3(files.databasePath);
+    other.exec("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL); INSERT INTO invoices (total) VALUES (12.5)");
+    other.close();
+    const before = sha256(files.databasePath);
+    for (const command of ["status", "poll", "migrate"]) {
+      const r = await runCli(["--config", files.configPath, command]);
+      expect(r.code, `${command}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toContain(`${files.databasePath} is not an sgwatch database`);
+      expect(sha256(files.databasePath), command).toBe(before);
+    }
+  });
+
+  it("a database with migrations still to apply: reads exit 2 and say to run migrate", async () => {
+    const files = writeTestConfig({ dir: tmp.path, endpoint: NO_ENDPOINT });
+    const { db } = openDatabase(files.databasePath, { skipMigrate: true });
+    migrate(db, readMigrations(path.join(REPO_ROOT, "migrations")).slice(0, 1), () => "2026-03-02T10:00:00.000Z");
+    db.close();
+    const r = await runCli(["--config", files.configPath, "status"]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/has schema version 1, this sgwatch needs \d+; run `sgwatch migrate`/);
+  });
+
+  it("tightens a pre-existing 0644 database and its -wal/-shm files to 0600", async () => {
+    const files = writeTestConfig({ dir: tmp.path, endpoint: NO_ENDPOINT });
+    // A reader holding the database open keeps its -wal and -shm files in place.
+    openDatabase(files.databasePath).db.close();
+    const holder = new BetterSqlite3(files.databasePath);
+    try {
+      holder.prepare("SELECT count(*) FROM targets").get();
+      const all = [files.databasePath, `${files.databasePath}-wal`, `${files.databasePath}-shm`];
+      for (const f of all) chmodSync(f, 0o644);
+      const r = await runCli(["--config", files.configPath, "migrate"]);
+      expect(r.code, r.stderr).toBe(0);
+      for (const f of all) expect((statSync(f).mode & 0o777).toString(8), f).toBe("600");
+    } finally {
+      holder.close();
+    }
   });
 });

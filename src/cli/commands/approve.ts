@@ -10,6 +10,9 @@ import type { ApprovalChange, ApprovalRecord } from "../../approvals/schema.js";
 import { describeChanges, describeSelector } from "../../approvals/describe.js";
 import { getApproval, insertCliApproval } from "../../store/approvals-repo.js";
 import { UserError, errorMessage } from "../../util/errors.js";
+import type { Database } from "better-sqlite3";
+import { unseenSelectors } from "../../approvals/unseen.js";
+import { anyGroupSeen, seenGroups } from "../../store/seen-groups.js";
 import { parseDuration, parseIsoTime } from "../../util/time.js";
 import { oneLine } from "../../util/printable.js";
 import { problemLines } from "../../approvals/problem-lines.js";
@@ -120,6 +123,22 @@ function recordsFromFile(file: string, maxWindowMs: number): ApprovalRecord[] {
   return records.map((r) => ({ ...r, origin: { kind: "cli" } }));
 }
 
+/**
+ * Stored, but probably not what was meant: a window already over approves
+ * only changes the next poll finds made before its end; a selector no target
+ * has seen (a typo?) approves nothing until such a group appears.
+ */
+function approveWarnings(db: Database, records: readonly ApprovalRecord[], now: Date): string[] {
+  const out: string[] = [];
+  for (const r of records) {
+    if (Date.parse(r.window.until) < now.getTime()) {
+      out.push(`${r.id}: the window ended at ${r.window.until}, before now; it covers only changes made before then that the next poll finds`);
+    }
+  }
+  if (anyGroupSeen(db)) for (const u of unseenSelectors(records, seenGroups(db))) out.push(u.message);
+  return out;
+}
+
 export function registerApprove(program: Command, ctx: CliContext): void {
   program
     .command("approve")
@@ -147,19 +166,23 @@ export function registerApprove(program: Command, ctx: CliContext): void {
       const maxWindowMs = config.approvals.maxWindow;
       const records = o.file ? recordsFromFile(o.file, maxWindowMs) : [recordFromFlags(o, maxWindowMs)];
       const db = openForWrite(ctx);
+      const warnings: string[] = [];
       try {
+        const now = new Date();
         db.transaction(() => {
           for (const r of records) {
             const existing = getApproval(db, r.id);
             if (existing) throw new UserError(`approval ${r.id} already exists (${existing.origin === "file" ? `from ${existing.file}:${existing.line}` : "created with sgwatch approve"}); nothing was stored`);
-            insertCliApproval(db, r, new Date().toISOString());
+            insertCliApproval(db, r, now.toISOString());
           }
         })();
+        warnings.push(...approveWarnings(db, records, now));
       } finally {
         db.close();
       }
       for (const r of records) {
         ctx.out.write(`approved ${oneLine(r.id)}: ${oneLine(describeChanges(r), 1000)} on ${oneLine(describeSelector(r.selector))}, ${r.window.from} until ${r.window.until}${r.standing ? " (standing)" : ""}\n`);
       }
+      for (const w of warnings) ctx.err.write(`warning: ${oneLine(w, 1000)}\n`);
     });
 }

@@ -1,6 +1,7 @@
 // sgwatch run: the daemon.
 import type { Command } from "commander";
 import { configPath, makeLogger, readConfig, type CliContext } from "../context.js";
+import { configWarnings } from "../../config/warnings.js";
 
 export function registerRun(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
   program
@@ -11,6 +12,8 @@ export function registerRun(program: Command, ctx: CliContext, setExit: (code: n
       const { runDaemon } = await import("../../daemon/daemon.js");
       const config = readConfig(ctx);
       const logger = makeLogger(ctx, config);
+      // Once at start, where the operator looks first (check-config prints the same list).
+      for (const w of configWarnings(config)) logger.warn({ event: "config-warning", key: w.key }, `${w.key}: ${w.message}`);
       setExit(await runDaemon({ config, logger, env: ctx.env, configPath: configPath(ctx) }));
     });
 }

@@ -2,11 +2,12 @@
 // shape of file, every kind of bad input with the line it must be reported
 // on, duplicates, standing windows, syntax errors and a missing directory.
 
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadApprovalsDir, parseApprovalsText } from "../../../src/approvals/load.js";
+import { DEFAULT_LOAD_LIMITS, loadApprovalsDir, parseApprovalsText } from "../../../src/approvals/load.js";
 import { DEFAULT_MAX_WINDOW_MS } from "../../../src/approvals/schema.js";
 
 const opts = { maxWindowMs: DEFAULT_MAX_WINDOW_MS };
@@ -210,5 +211,77 @@ describe("parseApprovalsText", () => {
     const bad = parseApprovalsText(["# a comment", rec("A", "[{action: create-group}]"), rec("B", "*nope")].join("\n"), "a.yaml", opts);
     expect(bad.problems.map((p) => p.line)).toEqual([3]);
     expect(bad.problems[0]?.message).toMatch(/^YAML syntax error: .*alias/i);
+  });
+});
+
+describe("what is read: regular files inside the directory, within limits", () => {
+  const rec = (id: string) => `- {id: ${id}, reason: r, approvedBy: a, window: {from: 2026-12-01T18:00Z, until: 2026-12-01T19:00Z}, groupId: sg-0a, changes: [{action: create-group}]}\n`;
+  const fresh = () => {
+    const root = mkdtempSync(join(tmpdir(), "sgwatch-approvals-"));
+    const d = join(root, "approvals");
+    mkdirSync(d);
+    return { root, d };
+  };
+  const messages = (r: ReturnType<typeof loadApprovalsDir>) => r.problems.map((p) => `${p.file.split("/").pop()}:${p.line}: ${p.message}`);
+
+  it("refuses a symlink to a file outside the directory without reading it", () => {
+    const { root, d } = fresh();
+    // Shaped like a record, so that if it were parsed its values would come back in problems.
+    writeFileSync(join(root, "shadow"), "id: [root]\nreason: {hash: SECRET-HASH-6f2a}\n");
+    symlinkSync(join(root, "shadow"), join(d, "evil.yaml"));
+    writeFileSync(join(d, "ok.yaml"), rec("OK"));
+    const r = loadApprovalsDir(d, opts);
+    expect(r.records.map((x) => x.id)).toEqual(["OK"]);
+    expect(messages(r)).toEqual(["evil.yaml:0: is a link to a file outside the approvals directory; not read (approval files must be regular files inside it)"]);
+    expect(JSON.stringify(r)).not.toContain("SECRET-HASH");
+  });
+
+  it("follows a symlink that stays inside the directory (a Kubernetes ConfigMap volume)", () => {
+    const { d } = fresh();
+    mkdirSync(join(d, "..2026_03_02"));
+    writeFileSync(join(d, "..2026_03_02", "a.yaml"), rec("CM"));
+    symlinkSync("..2026_03_02", join(d, "..data"));
+    symlinkSync(join("..data", "a.yaml"), join(d, "a.yaml"));
+    expect(loadApprovalsDir(d, opts)).toMatchObject({ records: [{ id: "CM" }], problems: [] });
+  });
+
+  it("refuses a FIFO without blocking on it", () => {
+    const { d } = fresh();
+    execFileSync("mkfifo", [join(d, "pipe.yaml")]);
+    expect(messages(loadApprovalsDir(d, opts))).toEqual(["pipe.yaml:0: is not a regular file; not read"]);
+  });
+
+  it("refuses a file over the size limit unread (default 1 MiB)", () => {
+    const { d } = fresh();
+    writeFileSync(join(d, "big.yaml"), rec("BIG") + `# ${"x".repeat(DEFAULT_LOAD_LIMITS.maxFileBytes)}\n`);
+    writeFileSync(join(d, "small.yaml"), rec("SMALL"));
+    const r = loadApprovalsDir(d, opts);
+    expect(r.records.map((x) => x.id)).toEqual(["SMALL"]);
+    expect(messages(r)).toEqual([expect.stringMatching(/^big\.yaml:0: is \d+ bytes, more than the limit of 1048576 per file; split it into several files \(not read\)$/)]);
+  });
+
+  it("refuses a file with more records than the per-file limit whole; other files load", () => {
+    const { d } = fresh();
+    writeFileSync(join(d, "a.yaml"), rec("A1") + rec("A2") + rec("A3"));
+    writeFileSync(join(d, "b.yaml"), rec("B1"));
+    const r = loadApprovalsDir(d, { ...opts, limits: { maxRecordsPerFile: 2 } });
+    expect(r.records.map((x) => x.id)).toEqual(["B1"]);
+    expect(messages(r)).toEqual(["a.yaml:0: holds more than 2 records, the limit per file; split it into several files (none of its records were loaded)"]);
+  });
+
+  it("stops reading files once the directory's record limit is reached, naming what was not read", () => {
+    const { d } = fresh();
+    for (const id of ["A", "B", "C", "D"]) writeFileSync(join(d, `${id}.yaml`), rec(id));
+    const r = loadApprovalsDir(d, { ...opts, limits: { maxRecordsTotal: 2 } });
+    expect(r.records.map((x) => x.id)).toEqual(["A", "B"]);
+    expect(messages(r)).toEqual(["approvals:0: reached 2 records, the limit for the directory; 2 files from C.yaml on were not read"]);
+  });
+
+  it("reports at most 20 problems per file and sums up the rest", () => {
+    const { d } = fresh();
+    writeFileSync(join(d, "bad.yaml"), Array.from({ length: 30 }, (_, i) => `- {id: X${i}}\n`).join(""));
+    const r = loadApprovalsDir(d, opts);
+    expect(r.problems.length).toBe(DEFAULT_LOAD_LIMITS.maxProblemsPerFile + 1);
+    expect(r.problems.at(-1)?.message).toMatch(/^and \d+ more problems in this file \(fix the ones above first\)$/);
   });
 });

@@ -3,6 +3,9 @@
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfigText } from "../../../src/config/load.js";
 import { accountsToDiscover, resolveTargets } from "../../../src/config/targets.js";
+import { configWarnings } from "../../../src/config/warnings.js";
+import { checkEnvironment } from "../../../src/config/env-check.js";
+import { channelSummaries, redactedConfig } from "../../../src/config/summary.js";
 
 const FILE = "/etc/sgwatch/config.yaml";
 
@@ -83,5 +86,129 @@ describe("invalid configs: every problem, with key path and line", () => {
     ]],
   ])("%s", (_name, text, expected) => {
     expect(problems(text)).toEqual(expected);
+  });
+});
+
+const TARGET = 'targets:\n  - account: "123456789012"\n    regions: [us-east-1]\n';
+
+describe("a YAML alias bomb", () => {
+  it("is a config problem on the line of its first alias, not an internal error", () => {
+    const bomb = [
+      'a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]',
+      "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]",
+      "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]",
+      "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]",
+      "e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]",
+      "",
+    ].join("\n");
+    expect(problems(bomb)).toEqual([expect.stringMatching(/^2 : cannot read YAML: Excessive alias count/)]);
+  });
+});
+
+describe("environment overrides name the variable, not a line of the file", () => {
+  it.each([
+    ["SGWATCH_SCHEDULE", "bad cron", "schedule", 'expected a cron expression like "*/5 * * * *"'],
+    ["SGWATCH_LOG_LEVEL", "loud", "log.level", "Invalid option"],
+  ])("%s=%s", (env, value, key, message) => {
+    // The file's own value is fine and sits on line 1: the line must not be blamed.
+    const text = `schedule: "*/5 * * * *"\nlog:\n  level: info\n${TARGET}`;
+    try {
+      parseConfigText(text, FILE, { [env]: value });
+      expect.unreachable("the override must be rejected");
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      expect(err.problems).toEqual([expect.objectContaining({ key, line: null, env })]);
+      expect(err.problems[0]?.message).toContain(message);
+      expect(err.message).toContain(`environment variable ${env} (sets ${key}): `);
+      expect(err.message).not.toMatch(/line \d/);
+    }
+  });
+});
+
+describe("e-mail addresses and webhook URLs", () => {
+  const email = (from: string, to: string) =>
+    `${TARGET}alerts:\n  email:\n    host: smtp.example.com\n    from: ${JSON.stringify(from)}\n    to: [${JSON.stringify(to)}]\n`;
+  it("rejects from/to that are not e-mail addresses, each on its line", () => {
+    expect(problems(email("sgwatch", "ops@example.com, dev@example.com"))).toEqual([
+      '7 alerts.email.from: expected an e-mail address like ops@example.com (or "Name <ops@example.com>")',
+      '8 alerts.email.to[0]: expected an e-mail address like ops@example.com (or "Name <ops@example.com>")',
+    ]);
+  });
+  it("accepts bare addresses and display names", () => {
+    expect(problems(email("sgwatch <sgwatch@example.com>", "ops@mail.example.com"))).toEqual([]);
+  });
+  it("rejects a webhook URL with user:password@, and accepts a token in its path or query", () => {
+    const hook = (url: string) => `${TARGET}alerts:\n  webhook:\n    url: ${url}\n`;
+    expect(problems(hook("https://bot:hunter2@alerts.example.com/x"))).toEqual([
+      "6 alerts.webhook.url: must not carry credentials (user:password@); send them as a header with headersFromEnv, or keep a URL that is itself a secret in urlEnv",
+    ]);
+    expect(problems(hook("https://hooks.slack.com/services/T0/B0/secretpath?token=abc"))).toEqual([]);
+  });
+});
+
+describe("configWarnings", () => {
+  const cfg = (extra: string) => parseConfigText(`${TARGET}${extra}`, FILE, {});
+  const mail = (tls: string) => `alerts:\n  email:\n    host: smtp.example.com\n    user: u\n    passwordEnv: P\n    from: a@example.com\n    to: [b@example.com]\n${tls}`;
+  it("warns when SMTP auth is configured without TLS, and not with secure or requireTLS", () => {
+    expect(configWarnings(cfg(mail("")))).toEqual([{ key: "alerts.email", message: expect.stringContaining("without TLS") }]);
+    expect(configWarnings(cfg(mail("    requireTLS: true\n")))).toEqual([]);
+    expect(configWarnings(cfg(mail("    secure: true\n    port: 465\n")))).toEqual([]);
+  });
+  it("warns about a password never used, a user without a password, and header tokens over plain http", () => {
+    const noUser = cfg("alerts:\n  email:\n    host: h.example\n    passwordEnv: P\n    secure: true\n    from: a@example.com\n    to: [b@example.com]\n");
+    expect(configWarnings(noUser).map((w) => w.key)).toEqual(["alerts.email.passwordEnv"]);
+    const noPassword = cfg("alerts:\n  email:\n    host: h.example\n    user: u\n    secure: true\n    from: a@example.com\n    to: [b@example.com]\n");
+    expect(configWarnings(noPassword).map((w) => w.key)).toEqual(["alerts.email.user"]);
+    const hook = (url: string) => cfg(`alerts:\n  webhook:\n    url: ${url}\n    headersFromEnv: {Authorization: T}\n`);
+    expect(configWarnings(hook("http://hooks.example.com/x")).map((w) => w.key)).toEqual(["alerts.webhook.url"]);
+    expect(configWarnings(hook("https://hooks.example.com/x"))).toEqual([]);
+  });
+
+  it("warns about a label two targets share", () => {
+    const c = parseConfigText(
+      'targets:\n  - label: prod\n    account: "111111111111"\n    regions: [us-east-1]\n  - label: prod\n    account: "222222222222"\n    regions: [us-east-1]\n',
+      FILE,
+      {},
+    );
+    expect(configWarnings(c)).toEqual([{ key: "targets[1].label", message: expect.stringContaining('"prod" is also the label of targets[0]') }]);
+  });
+});
+
+describe("checkEnvironment: what the daemon would fail on", () => {
+  const c = parseConfigText(
+    `${TARGET}alerts:\n  email:\n    host: smtp.example.com\n    requireTLS: true\n    user: u\n    passwordEnv: SMTP_PW\n    from: a@example.com\n    to: [b@example.com]\n` +
+      "  webhook:\n    urlEnv: HOOK_URL\n    headersFromEnv: {Authorization: HOOK_TOKEN}\n",
+    FILE,
+    {},
+  );
+  it("names every unset variable, never a value", () => {
+    expect(checkEnvironment(c, {}).map((p) => `${p.env} ${p.key}`)).toEqual([
+      "SMTP_PW alerts.email.passwordEnv",
+      "HOOK_URL alerts.webhook.urlEnv",
+      "HOOK_TOKEN alerts.webhook.headersFromEnv.Authorization",
+    ]);
+    expect(checkEnvironment(c, { SMTP_PW: "pw", HOOK_URL: "https://hooks.example.com/T/x", HOOK_TOKEN: "t" })).toEqual([]);
+  });
+  it("rejects a urlEnv value that is not an http(s) URL or carries credentials, without printing it", () => {
+    const base = { SMTP_PW: "pw", HOOK_TOKEN: "t" };
+    const bad = checkEnvironment(c, { ...base, HOOK_URL: "ftp://hooks.example.com" });
+    expect(bad.map((p) => p.message)).toEqual(["does not hold an http(s) URL"]);
+    const creds = checkEnvironment(c, { ...base, HOOK_URL: "https://u:s3cret@hooks.example.com/" });
+    expect(creds.map((p) => p.message)).toEqual([expect.stringContaining("must not carry credentials")]);
+    expect(JSON.stringify(creds)).not.toContain("s3cret");
+  });
+});
+
+describe("the config as check-config shows it", () => {
+  const c = parseConfigText(`${TARGET}alerts:\n  webhook:\n    url: https://hooks.slack.com/services/T0/B0/SECRETPATH?token=TOKEN\n`, FILE, {});
+  it("lists every channel, the webhook by its origin only", () => {
+    const text = JSON.stringify(channelSummaries(c, {}));
+    expect(channelSummaries(c, {}).map((s) => `${s.channel} ${s.enabled}`)).toEqual(["log true", "email false", "webhook true"]);
+    expect(text).toContain("https://hooks.slack.com");
+    expect(text).not.toMatch(/SECRETPATH|TOKEN/);
+  });
+  it("replaces an inline webhook URL", () => {
+    expect(redactedConfig(c).alerts.webhook?.url).toBe("(set, redacted)");
+    expect(c.alerts.webhook?.url).toContain("SECRETPATH");
   });
 });
