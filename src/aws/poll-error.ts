@@ -44,6 +44,10 @@ export function classifyPollError(err: unknown): PollError {
     return { code: "NetworkError", message: `network error ${code}: ${text}` };
   }
   if (name === "TimeoutError" || code === "ETIMEDOUT" || /timed? ?out/i.test(text)) return { code: "Timeout", message: `request timed out: ${text}` };
+  // STS names the role last in a long sentence; lead with it, so a table cell
+  // cut to its width still says which role could not be assumed.
+  const role = name === "AccessDenied" ? /sts:AssumeRole on resource: (arn:[^\s]+)/.exec(text)?.[1] : undefined;
+  if (role) return { code: name, message: `access denied assuming ${role}: check sts:AssumeRole on the role, its trust policy and the externalId (AccessDenied): ${text}` };
   const hint = PERMISSION_HINT[name];
   if (hint) return { code: name, message: `${hint}: ${text}` };
   const status = e?.$metadata?.httpStatusCode;

@@ -140,7 +140,7 @@ describe("polling accounts through roles", { timeout: 120_000 }, () => {
       account,
       status: "failed",
       error_code: "AccessDenied",
-      error: expect.stringMatching(new RegExp(`^access denied: check sts:AssumeRole on the role, its trust policy and the externalId \\(AccessDenied\\): .*sts:AssumeRole on resource: ${roleArn(account)}$`)) as unknown as string,
+      error: expect.stringMatching(new RegExp(`^access denied assuming ${roleArn(account)}: check sts:AssumeRole on the role, its trust policy and the externalId \\(AccessDenied\\): .*sts:AssumeRole on resource: ${roleArn(account)}$`)) as unknown as string,
     })));
     expect(after.changes).toBe(0);
     expect(after.versions).toBe(baseline.versions);
