@@ -187,12 +187,27 @@ export class App {
   }
 
   /**
-   * Copy the WAL back into the database without waiting for readers (PASSIVE
-   * never blocks: a person's open read transaction in the sqlite3 shell must
-   * not stall polling); journal_size_limit then keeps the WAL file small.
+   * Copy the WAL back into the database and cut the -wal file to zero bytes,
+   * without waiting for anyone: with no busy handler a TRUNCATE checkpoint
+   * that meets a reader (a person's open transaction in the sqlite3 shell)
+   * or another writer copies what it can, like PASSIVE, and leaves the file
+   * for the next cycle, so polling is never stalled. Without the truncation
+   * the file keeps the size of the largest burst of change ever written
+   * (SQLite reuses it from the start but does not shrink it below
+   * journal_size_limit). Returns whether the file was emptied.
    */
-  checkpoint(): void {
-    this.db.pragma("wal_checkpoint(PASSIVE)");
+  checkpoint(): boolean {
+    const timeout = this.db.pragma("busy_timeout", { simple: true }) as number;
+    this.db.pragma("busy_timeout = 0");
+    try {
+      const [row] = this.db.pragma("wal_checkpoint(TRUNCATE)") as Array<{ busy: number; log: number; checkpointed: number }>;
+      return row !== undefined && row.busy === 0;
+    } catch {
+      // Disk full or a locked database: the next cycle tries again.
+      return false;
+    } finally {
+      this.db.pragma(`busy_timeout = ${timeout}`);
+    }
   }
 
   async close(): Promise<void> {
