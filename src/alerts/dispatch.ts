@@ -60,7 +60,7 @@ export async function dispatchDue(deps: DispatchDeps): Promise<DispatchResult> {
         continue;
       }
       try {
-        await channel.send(rowToAlert(row));
+        await channel.send(rowToAlert(row), deps.signal);
         markSent(db, row.id, deps.clock().toISOString());
         logger.debug({ event: "alert-sent", alertId: row.id, channel: row.channel }, "alert sent");
         result.sent++;

@@ -38,6 +38,8 @@ export class App {
   private readonly channels: Channels;
   private readonly stateCache = new Map<number, CachedState>();
   private dispatching: Promise<DispatchResult> | null = null;
+  /** Aborted by close(): a delivery in flight is abandoned (the alert stays pending), not awaited. */
+  private readonly dispatchStop = new AbortController();
   /** One EC2 client per target, kept across cycles: connections and the adaptive rate limiter persist. */
   private readonly clients = new Map<string, EC2Client>();
   private trail: ReturnType<typeof cloudTrailLookup>;
@@ -144,15 +146,16 @@ export class App {
     this.clients.clear();
   }
 
-  /** Deliver due alerts; concurrent calls share one run. */
-  dispatch(signal?: AbortSignal): Promise<DispatchResult> {
+  /** Deliver due alerts; concurrent calls share one run. close() stops it. */
+  dispatch(): Promise<DispatchResult> {
+    const signal = this.dispatchStop.signal;
     this.dispatching ??= dispatchDue({
       db: this.db,
       channels: this.channels.byName,
       retry: this.config.alerts.retry,
       clock: this.clock,
       logger: this.opts.logger.child({ module: "dispatch" }),
-      ...(signal ? { signal } : {}),
+      signal,
     }).finally(() => {
       this.dispatching = null;
     });
@@ -211,6 +214,7 @@ export class App {
   }
 
   async close(): Promise<void> {
+    this.dispatchStop.abort();
     await this.dispatching?.catch(() => undefined);
     this.dropClients();
     await this.fetchPool?.close();

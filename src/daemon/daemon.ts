@@ -20,7 +20,11 @@ export interface DaemonOptions extends AppOptions {
   configPath: string;
   /** Stop after this many cycles (demo, tests); default: run until signalled. */
   maxCycles?: number;
-  /** Hook for the demo: runs after each cycle and its dispatch. */
+  /**
+   * Hook for the demo and tests: runs after each cycle and its dispatch. With
+   * a hook the tick waits for both (the demo's script needs its mail before
+   * the next drift); without one, delivery never holds up polling.
+   */
   afterCycle?: (n: number) => Promise<void> | void;
 }
 
@@ -41,9 +45,14 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       metrics.observeCycle(result);
       cycles++;
       logger.info({ event: "cycle", cycle: cycles, ...summarizeCycle(result) }, "cycle done");
-      await app.dispatch(signal);
       app.checkpoint();
-      await opts.afterCycle?.(cycles);
+      // Delivery runs beside polling: a silent SMTP server or a hanging
+      // webhook must never make the next tick find this one still running.
+      const delivered = app.dispatch().catch((err: unknown) => logger.error({ event: "dispatch-failed", err }, "alert dispatch failed"));
+      if (opts.afterCycle) {
+        await delivered;
+        await opts.afterCycle(cycles);
+      }
       if (opts.maxCycles !== undefined && cycles >= opts.maxCycles) void shutdown("max-cycles");
     },
   });

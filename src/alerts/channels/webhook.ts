@@ -204,10 +204,11 @@ export class WebhookChannel implements AlertChannel {
 
   constructor(private readonly opts: WebhookOptions) {}
 
-  async send(alert: OutboxAlert): Promise<void> {
+  async send(alert: OutboxAlert, stop?: AbortSignal): Promise<void> {
     const body = this.opts.format === "slack" ? slackBody(alert) : genericBody(alert);
     const where = origin(this.opts.url);
-    const signal = AbortSignal.timeout(this.opts.timeoutMs);
+    const timeout = AbortSignal.timeout(this.opts.timeoutMs);
+    const signal = stop ? AbortSignal.any([timeout, stop]) : timeout;
     let res: Response;
     try {
       res = await fetch(this.opts.url, {
@@ -226,6 +227,7 @@ export class WebhookChannel implements AlertChannel {
         signal,
       });
     } catch (err) {
+      if (stop?.aborted) throw new Error(`webhook POST to ${where} abandoned: sgwatch is stopping`, { cause: err });
       if (signal.aborted) throw new Error(`webhook POST to ${where} timed out after ${this.opts.timeoutMs} ms`, { cause: err });
       // fetch says only "fetch failed"; the reason (ECONNREFUSED, a TLS error…) is the cause.
       const cause = err instanceof Error && err.cause !== undefined ? `: ${errorMessage(err.cause)}` : "";
