@@ -139,6 +139,11 @@ const logChannel = z.strictObject({
 export const configSchema = z
   .strictObject({
     database: z.string().min(1).default("./data/sgwatch.db"),
+    /**
+     * How long a cycle waits, with backoff, for another writer's lock (a
+     * `BEGIN IMMEDIATE` in the sqlite3 shell) before its polls count as failed.
+     */
+    databaseLockWait: duration.prefault("20s"),
     schedule: z
       .string()
       .default("*/5 * * * *")

@@ -51,6 +51,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       const delivered = app.dispatch().catch((err: unknown) => logger.error({ event: "dispatch-failed", err }, "alert dispatch failed"));
       if (opts.afterCycle) {
         await delivered;
+        await app.directAlertsSettled();
         await opts.afterCycle(cycles);
       }
       if (opts.maxCycles !== undefined && cycles >= opts.maxCycles) void shutdown("max-cycles");
@@ -65,7 +66,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       http = await startHttpServer({
         host: httpConfig.host,
         port: httpConfig.port,
-        health: () => healthReport(app.db, scheduler.active, app.targets()),
+        health: () => healthReport(app.db, scheduler.active, app.targets(), app.health.snapshot()),
         metrics,
         onError: (err, path) => logger.error({ event: "http-error", path, err }, "HTTP request failed"),
       });

@@ -10,6 +10,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 import type { CycleResult } from "./cycle.js";
 import { SEVERITIES } from "../model/types.js";
 import type { TargetKey } from "./health.js";
+import { CYCLE_FAILURE_REASONS } from "../store/db-failure.js";
 
 /** What the daemon and the HTTP listener use. */
 export interface Metrics {
@@ -63,6 +64,13 @@ export function createMetrics(db: Database, opts: MetricsOptions = {}): Metrics 
   const polls = new Counter({ name: "sgwatch_polls_total", help: "Polls attempted, by target.", labelNames: ["account", "region"] as const, registers });
   const failures = new Counter({ name: "sgwatch_poll_failures_total", help: "Polls that failed, by target.", labelNames: ["account", "region"] as const, registers });
   const changes = new Counter({ name: "sgwatch_changes_total", help: "Changes detected, by severity and approval status.", labelNames: ["severity", "status"] as const, registers });
+  const cycleFailures = new Counter({
+    name: "sgwatch_cycle_failures_total",
+    help: "Cycles that crashed or could not record every poll, by reason (db-locked, db-full, db-readonly, crash).",
+    labelNames: ["reason"] as const,
+    registers,
+  });
+  for (const reason of CYCLE_FAILURE_REASONS) cycleFailures.labels(reason).inc(0);
   const cycleDuration = new Histogram({ name: "sgwatch_cycle_duration_seconds", help: "Duration of a polling cycle over every target.", buckets: CYCLE_BUCKETS, registers });
   // Zero series from the start, so rate() and absence alerts work before the first change.
   for (const severity of SEVERITIES) for (const status of STATUSES) changes.labels(severity, status).inc(0);
@@ -152,6 +160,7 @@ export function createMetrics(db: Database, opts: MetricsOptions = {}): Metrics 
         else failures.labels(t.account, t.region).inc(0);
         for (const j of t.judged) changes.labels(j.judgement.severity, j.judgement.status).inc();
       }
+      if (result.failure) cycleFailures.labels(result.failure.reason).inc();
       const seconds = (Date.parse(result.finishedAt) - Date.parse(result.startedAt)) / 1000;
       if (Number.isFinite(seconds) && seconds >= 0) cycleDuration.observe(seconds);
     },
