@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
 import { openDatabase } from "../store/open.js";
 import { buildChannels, type Channels } from "../alerts/channels/registry.js";
-import { dispatchDue, type DispatchResult } from "../alerts/dispatch.js";
+import { dispatchDue, type DispatchMemory, type DispatchResult } from "../alerts/dispatch.js";
 import { runCycle, type CachedState, type CycleProgress, type CycleResult } from "./cycle.js";
 import { createEc2Client, type ClientSpec, type Ec2ClientFactory } from "../aws/ec2-client.js";
 import type { GroupState } from "../model/types.js";
@@ -53,6 +53,8 @@ export class App {
   private readonly channels: Channels;
   private readonly stateCache = new Map<number, CachedState>();
   private dispatching: Promise<DispatchResult> | null = null;
+  /** Alerts delivered while the outbox could not be written: not sent again, marked once it can be. */
+  private readonly delivered: DispatchMemory = new Map();
   /** Aborted by close(): a delivery in flight is abandoned (the alert stays pending), not awaited. */
   private readonly dispatchStop = new AbortController();
   /** One EC2 client per target, kept across cycles: connections and the adaptive rate limiter persist. */
@@ -250,6 +252,7 @@ export class App {
       clock: this.clock,
       logger: this.opts.logger.child({ module: "dispatch" }),
       signal,
+      memory: this.delivered,
     }).finally(() => {
       this.dispatching = null;
     });

@@ -11,6 +11,7 @@ import { createMetrics } from "./metrics.js";
 import { healthReport } from "./health.js";
 import { startHttpServer, type HttpServer } from "./http-server.js";
 import { errorMessage } from "../util/errors.js";
+import { cycleFailure } from "../store/db-failure.js";
 
 /** How often due alert retries are looked for between cycles. */
 const DISPATCH_INTERVAL_MS = 15_000;
@@ -37,6 +38,12 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   let finish: (code: number) => void = () => undefined;
   const done = new Promise<number>((resolve) => (finish = resolve));
 
+  // One line with a reason code (an unwritable outbox is reported by dispatch itself).
+  const logDispatchFailure = (err: unknown): void => {
+    const f = cycleFailure(err);
+    logger.error({ event: "dispatch-failed", reason: f.reason, error: f.message }, `alert dispatch failed (${f.reason}): ${f.message}`);
+  };
+
   const scheduler = new Scheduler({
     schedule: opts.config.schedule,
     logger: logger.child({ module: "scheduler" }),
@@ -48,7 +55,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       app.checkpoint();
       // Delivery runs beside polling: a silent SMTP server or a hanging
       // webhook must never make the next tick find this one still running.
-      const delivered = app.dispatch().catch((err: unknown) => logger.error({ event: "dispatch-failed", err }, "alert dispatch failed"));
+      const delivered = app.dispatch().catch(logDispatchFailure);
       if (opts.afterCycle) {
         await delivered;
         await app.directAlertsSettled();
@@ -78,7 +85,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   }
 
   const dispatchTimer = setInterval(() => {
-    app.dispatch().catch((err: unknown) => logger.error({ event: "dispatch-failed", err }, "alert dispatch failed"));
+    app.dispatch().catch(logDispatchFailure);
   }, DISPATCH_INTERVAL_MS);
 
   let shuttingDown = false;
