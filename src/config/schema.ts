@@ -208,6 +208,12 @@ export const configSchema = z
         blindAfterFailures: z.number().int().min(1).default(3),
         /** Also blind when a target has had no successful poll for this long (failures or not). */
         blindAfter: duration.prefault("1h"),
+        /**
+         * A poll returning no groups where the last successful poll saw at
+         * least this many is held (recorded as failed) until the next poll
+         * confirms it; 0 turns the check off.
+         */
+        confirmZeroGroups: z.number().int().min(0).default(1),
       })
       .prefault({}),
     /** Optional listener for /healthz and /metrics; absent = none. */

@@ -20,7 +20,8 @@ import type { ApprovalRecord } from "../approvals/schema.js";
 import { routeAlert, type ChannelRoute } from "../alerts/route.js";
 import { recordFailedPoll, recordLostPolls, recordSuccessfulPoll, type RecordDeps } from "../store/record-poll.js";
 import { ensureTarget, listTargets, type TargetRow } from "../store/targets-repo.js";
-import { lastSuccessfulPoll } from "../store/polls-repo.js";
+import { lastPoll, lastSuccessfulPoll } from "../store/polls-repo.js";
+import { ZERO_GROUPS_UNCONFIRMED, zeroGroupsVerdict } from "../model/zero-groups.js";
 import { withLockWait, type LockWait } from "../store/lock-wait.js";
 import { cycleFailure, type CycleFailureReason } from "../store/db-failure.js";
 import type { CycleHealth, UnrecordedRun } from "./cycle-health.js";
@@ -302,6 +303,17 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
     // look like this one's, and this one's look deleted.
     const foreign = groups.find((g) => g.ownerId !== t.account);
     if (foreign) throw new CollectError("WrongAccount", `the credentials reach account ${foreign.ownerId} (group ${foreign.groupId}), but this target is account ${t.account}`);
+    const before = groups.length === 0 ? (lastSuccessfulPoll(db, target.id)?.group_count ?? null) : null;
+    const verdict = zeroGroupsVerdict({ observed: groups.length, previous: before, lastPollCode: lastPoll(db, target.id)?.error_code ?? null, threshold: config.monitoring.confirmZeroGroups });
+    if (verdict === "hold") {
+      throw new CollectError(
+        ZERO_GROUPS_UNCONFIRMED,
+        `the poll returned no security groups where the last successful poll saw ${before}; nothing is recorded as deleted unless the next poll confirms it (a wrong account, role or endpoint is likelier than every group gone)`,
+      );
+    }
+    if (verdict === "confirmed") {
+      log.warn({ event: "zero-groups-confirmed", previous: before }, `a second poll in a row returned no security groups (the last successful poll saw ${before}); recording every group as deleted`);
+    }
   } catch (err) {
     const error = classifyPollError(err);
     const finishedAt = clock().toISOString();

@@ -4,6 +4,7 @@
 import type { Command } from "commander";
 import { openForRead, printJson, readConfig, type CliContext } from "../context.js";
 import type { Config } from "../../config/schema.js";
+import { ZERO_GROUPS_UNCONFIRMED } from "../../model/zero-groups.js";
 import { daemonHealth, storedHealth, type HealthVerdict } from "../status-health.js";
 import { formatTable } from "../table.js";
 import { EXIT } from "../../util/errors.js";
@@ -36,6 +37,8 @@ export function registerStatus(program: Command, ctx: CliContext, setExit: (code
             label: t.label,
             lastPollAt: last?.finished_at ?? null,
             lastPollStatus: last?.status ?? null,
+            // ZeroGroupsUnconfirmed: an empty poll held until the next poll confirms it.
+            lastPollErrorCode: last?.error_code ?? null,
             lastSuccessAt: ok?.finished_at ?? null,
             groups: ok?.group_count ?? null,
             rules: ok?.rule_count ?? null,
@@ -67,7 +70,7 @@ export function registerStatus(program: Command, ctx: CliContext, setExit: (code
               t.region,
               t.label,
               t.lastPollAt,
-              t.blindSince ? "BLIND" : t.lastPollStatus,
+              t.blindSince ? "BLIND" : t.lastPollErrorCode === ZERO_GROUPS_UNCONFIRMED ? "UNCONFIRMED" : t.lastPollStatus,
               t.lastSuccessAt,
               t.groups,
               t.rules,
