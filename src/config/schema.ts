@@ -216,6 +216,25 @@ export const configSchema = z
         confirmZeroGroups: z.number().int().min(0).default(1),
       })
       .prefault({}),
+    /**
+     * Optional dead-man's switch: a URL pinged after every `everyCycles` fully
+     * successful cycles, so an outside service notices when the pings stop.
+     */
+    heartbeat: z
+      .strictObject({
+        /** The ping URL (it may carry a token: only its origin is ever logged). */
+        url: z.url({ protocol: /^https?$/, message: "expected an http(s) URL" }).optional(),
+        /** Or the NAME of an environment variable holding the URL. */
+        urlEnv: z.string().regex(ENV_NAME, { message: "expected the NAME of an environment variable holding the URL" }).optional(),
+        everyCycles: z.number().int().min(1).default(1),
+        method: z.enum(["GET", "POST"]).default("GET"),
+        /** Per-ping timeout; a ping never delays a cycle. */
+        timeout: duration.prefault("10s"),
+      })
+      .superRefine((h, ctx) => {
+        if ((h.url === undefined) === (h.urlEnv === undefined)) ctx.addIssue({ code: "custom", path: ["url"], message: "give exactly one of url and urlEnv" });
+      })
+      .optional(),
     /** Optional listener for /healthz and /metrics; absent = none. */
     http: z
       .strictObject({
@@ -264,3 +283,4 @@ export type Config = z.output<typeof configSchema>;
 export type TargetConfig = Config["targets"][number];
 export type EmailConfig = NonNullable<Config["alerts"]["email"]>;
 export type WebhookConfig = NonNullable<Config["alerts"]["webhook"]>;
+export type HeartbeatConfig = NonNullable<Config["heartbeat"]>;

@@ -5,12 +5,14 @@
 import type { Logger } from "pino";
 import { App, type AppOptions } from "./app.js";
 import { Scheduler } from "./scheduler.js";
-import { summarizeCycle } from "./cycle.js";
+import { summarizeCycle, type CycleResult } from "./cycle.js";
 import { loadConfig } from "../config/load.js";
 import { createMetrics } from "./metrics.js";
 import { healthReport } from "./health.js";
 import { startHttpServer, type HttpServer } from "./http-server.js";
-import { errorMessage } from "../util/errors.js";
+import { errorMessage, UserError } from "../util/errors.js";
+import { Heartbeat } from "./heartbeat.js";
+import type { Config } from "../config/schema.js";
 import { cycleFailure } from "../store/db-failure.js";
 
 /** How often due alert retries are looked for between cycles. */
@@ -29,9 +31,25 @@ export interface DaemonOptions extends AppOptions {
   afterCycle?: (n: number) => Promise<void> | void;
 }
 
+/** The heartbeat from the config, its URL read from the environment when urlEnv names it. */
+function makeHeartbeat(config: Config, env: NodeJS.ProcessEnv, logger: Logger): Heartbeat | null {
+  const h = config.heartbeat;
+  if (!h) return null;
+  const url = h.urlEnv !== undefined ? env[h.urlEnv] : h.url;
+  if (!url) throw new UserError(`heartbeat.urlEnv names ${h.urlEnv}, but that environment variable is not set`);
+  if (!/^https?:\/\//i.test(url)) throw new UserError(`the environment variable ${h.urlEnv} (heartbeat.urlEnv) does not hold an http(s) URL`);
+  return new Heartbeat({ url, method: h.method, everyCycles: h.everyCycles, timeoutMs: h.timeout, logger });
+}
+
+/** Every target polled and recorded: the only kind of cycle a heartbeat vouches for. */
+function fullySuccessful(r: CycleResult): boolean {
+  return !r.failure && r.targets.length > 0 && r.targets.every((t) => t.ok);
+}
+
 /** Run until signalled (or maxCycles). Resolves with the exit code. */
 export async function runDaemon(opts: DaemonOptions): Promise<number> {
   const logger: Logger = opts.logger;
+  const heartbeat = makeHeartbeat(opts.config, opts.env, logger.child({ module: "heartbeat" }));
   const app = new App(opts);
   const metrics = createMetrics(app.db, { targets: () => app.targets() });
   let cycles = 0;
@@ -52,6 +70,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       metrics.observeCycle(result);
       cycles++;
       logger.info({ event: "cycle", cycle: cycles, ...summarizeCycle(result) }, "cycle done");
+      heartbeat?.afterCycle(fullySuccessful(result));
       app.checkpoint();
       // Delivery runs beside polling: a silent SMTP server or a hanging
       // webhook must never make the next tick find this one still running.
@@ -102,6 +121,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     await scheduler.stop(6_000, 8_500);
     // /healthz said 503 while stopping; close before the database it reads.
     await http?.close();
+    await heartbeat?.close();
     await app.close();
     clearTimeout(hard);
     process.off("SIGTERM", onTerm);
@@ -116,6 +136,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       const next = loadConfig(opts.configPath, opts.env);
       const ignored = app.reconfigure(next);
       if (JSON.stringify(next.http) !== JSON.stringify(opts.config.http)) ignored.push("http");
+      if (JSON.stringify(next.heartbeat) !== JSON.stringify(opts.config.heartbeat)) ignored.push("heartbeat");
       void scheduler.reschedule(next.schedule);
       logger.info({ event: "config-reloaded", needsRestart: ignored }, ignored.length ? `config reloaded; restart to apply ${ignored.join(", ")}` : "config reloaded");
     } catch (err) {
