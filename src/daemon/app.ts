@@ -159,7 +159,9 @@ export class App {
       result.attribution = await this.attribute(opts.signal);
       enqueueAttributed(this.db, this.clock(), result.attribution.attributedChangeIds, (p) => routeAlert(this.channels.routes, p));
     } catch (err) {
-      this.opts.logger.error({ event: "attribution-failed", err }, "attribution failed");
+      // One line with a reason code: a locked or full database is not a bug to dump a stack for.
+      const f = cycleFailure(err);
+      this.opts.logger.error({ event: "attribution-failed", reason: f.reason, error: f.message }, `attribution failed (${f.reason}): ${f.message}`);
     }
     return result;
   }

@@ -51,7 +51,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   const logger: Logger = opts.logger;
   const heartbeat = makeHeartbeat(opts.config, opts.env, logger.child({ module: "heartbeat" }));
   const app = new App(opts);
-  const metrics = createMetrics(app.db, { targets: () => app.targets() });
+  const metrics = createMetrics(app.db, { targets: () => app.targets(), cycleHealth: () => app.health.snapshot() });
   let cycles = 0;
   let finish: (code: number) => void = () => undefined;
   const done = new Promise<number>((resolve) => (finish = resolve));

@@ -11,6 +11,7 @@ import type { CycleResult } from "./cycle.js";
 import { SEVERITIES } from "../model/types.js";
 import type { TargetKey } from "./health.js";
 import { CYCLE_FAILURE_REASONS } from "../store/db-failure.js";
+import type { CycleHealthSnapshot } from "./cycle-health.js";
 
 /** What the daemon and the HTTP listener use. */
 export interface Metrics {
@@ -33,6 +34,11 @@ export interface MetricsOptions {
   targets?: () => readonly TargetKey[];
   /** Add prom-client's process and Node.js metrics (memory, CPU, event loop lag). Default true. */
   processMetrics?: boolean;
+  /**
+   * The daemon's memory of polls the database would not take: a target blind
+   * by those is blind here too, though its row cannot say so yet.
+   */
+  cycleHealth?: () => CycleHealthSnapshot;
 }
 
 /** Seconds; a cycle polls every target with bounded concurrency, retries included. */
@@ -146,7 +152,10 @@ export function createMetrics(db: Database, opts: MetricsOptions = {}): Metrics 
     registers,
     collect() {
       this.reset();
-      for (const r of targetRows()) this.labels(r.account, r.region).set(r.blind);
+      const rows = targetRows();
+      for (const r of rows) this.labels(r.account, r.region).set(r.blind);
+      const keep = wanted();
+      for (const u of opts.cycleHealth?.().unrecorded ?? []) if (u.blind && keep(u)) this.labels(u.account, u.region).set(1);
     },
   });
 

@@ -143,6 +143,8 @@ describe("a cycle that cannot record", { timeout: 120_000 }, () => {
     expect(m3.value("sgwatch_cycle_failures_total", { reason: "db-locked" })).toBe(2);
     expect(m3.value("sgwatch_cycle_failures_total", { reason: "db-full" })).toBe(0);
     expect(m3.value("sgwatch_poll_failures_total", { account: TEST_ACCOUNT, region: REGION })).toBe(2);
+    expect(m3.value("sgwatch_target_blind", { account: TEST_ACCOUNT, region: REGION })).toBe(1);
+    expect(parsePromText(seen[3]!.metrics).value("sgwatch_target_blind", { account: TEST_ACCOUNT, region: REGION })).toBe(0);
 
     // status --health asked the daemon, which knew what the database did not.
     expect(cliHealth).not.toBeNull();
