@@ -11,7 +11,7 @@
 //   --json` (asking the daemon) exits 4; once the lock is gone, the lost polls
 //   are written down and monitoring-restored is queued;
 // - a full disk likewise, with one log line per lost poll naming db-full
-//   and no stack.
+//   and no stack; a read-only database names db-readonly.
 // Waiting is through an injected sleep: no test waits on the wall clock.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import BetterSqlite3 from "better-sqlite3";
@@ -220,6 +220,30 @@ describe("a cycle that cannot record", { timeout: 120_000 }, () => {
       expect(app.db.prepare("SELECT error_code FROM polls WHERE status = 'failed'").all()).toEqual([{ error_code: "db-full" }]);
       await app.directAlertsSettled();
       expect(log.events("alert-sent-direct").map((l) => l.channel)).toEqual(["log"]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("names a read-only database db-readonly", async () => {
+    const files = writeTestConfig({ dir: tempDir().path, endpoint: harness.endpoint });
+    const log = captureLog();
+    const clock = fakeClock();
+    const app = new App({ config: loadConfig(files.configPath, {}), logger: log.logger, env: {}, clock: clock.clock, credentials: MONITOR });
+    try {
+      expect((await app.cycle()).targets[0]?.ok).toBe(true);
+      drift(2303);
+      // As a database whose file or directory became read-only under the daemon.
+      app.db.pragma("query_only = ON");
+      clock.advance(300_000);
+      const r = await app.cycle();
+      expect(r.failure?.reason).toBe("db-readonly");
+      expect(log.events("poll-unrecorded").map((l) => l.reason)).toEqual(["db-readonly"]);
+      app.db.pragma("query_only = OFF");
+      clock.advance(300_000);
+      const back = await app.cycle();
+      expect(back.failure ?? null).toBeNull();
+      expect(back.targets[0]?.judged.map((j) => j.change.rule?.fromPort)).toEqual([2303]);
     } finally {
       await app.close();
     }
