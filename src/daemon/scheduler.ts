@@ -56,6 +56,7 @@ export class Scheduler {
     }
     this.abort = new AbortController();
     const signal = this.abort.signal;
+    this.opts.logger.debug({ event: "tick", reason }, "cycle starting");
     this.running = this.opts
       .run(signal)
       // One line with a reason code: App.cycle already counts its own failures;
