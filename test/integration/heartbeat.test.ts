@@ -74,7 +74,10 @@ describe("heartbeat", { timeout: 60_000 }, () => {
     receiver.answer("hang");
     const { log, pings } = await run(harness.endpoint, { url: `${receiver.url}/ping/${TOKEN}`, timeout: "60s" }, 3);
     expect(log.events("cycle").map((l) => l.cycle)).toEqual([1, 2, 3]);
-    expect(log.events("tick-skipped")).toEqual([]);
+    // A tick may be skipped while a cycle itself runs long (a loaded
+    // machine), never between one cycle's end and the next one's start.
+    const marks = log.lines().filter((l) => l.event === "tick" || l.event === "cycle" || l.event === "tick-skipped").map((l) => l.event);
+    expect(marks.filter((e, i) => e === "tick-skipped" && marks.slice(0, i).filter((x) => x !== "tick-skipped").at(-1) === "cycle")).toEqual([]);
     // The first ping hangs; the ones after cycles 2 and 3 are skipped while it does.
     expect(pings).toHaveLength(1);
     expect(log.events("heartbeat-skipped")).toHaveLength(2);
