@@ -30,7 +30,7 @@ Exit codes:
   1  a target could not be polled (poll)
   2  bad configuration, arguments or database (nothing is changed)
   3  unapproved changes found (poll --fail-on-drift)
-  4  unhealthy: a target is blind (status --health)
+  4  unhealthy: a target is blind or nothing was recorded for monitoring.blindAfter (status --health)
 
 Config: --config PATH, else $SGWATCH_CONFIG, else ./config.yaml`;
 

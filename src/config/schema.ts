@@ -191,6 +191,11 @@ const logChannel = z.strictObject({
 export const configSchema = z
   .strictObject({
     database: z.string().min(1).default("./data/sgwatch.db"),
+    /**
+     * How long a cycle waits, with backoff, for another writer's lock (a
+     * `BEGIN IMMEDIATE` in the sqlite3 shell) before its polls count as failed.
+     */
+    databaseLockWait: duration.prefault("20s"),
     schedule: z
       .string()
       .default("*/5 * * * *")
@@ -255,8 +260,33 @@ export const configSchema = z
         blindAfterFailures: z.number().int().min(1).default(3),
         /** Also blind when a target has had no successful poll for this long (failures or not). */
         blindAfter: duration.prefault("1h"),
+        /**
+         * A poll returning no groups where the last successful poll saw at
+         * least this many is held (recorded as failed) until the next poll
+         * confirms it; 0 turns the check off.
+         */
+        confirmZeroGroups: z.number().int().min(0).default(1),
       })
       .prefault({}),
+    /**
+     * Optional dead-man's switch: a URL pinged after every `everyCycles` fully
+     * successful cycles, so an outside service notices when the pings stop.
+     */
+    heartbeat: z
+      .strictObject({
+        /** The ping URL (it may carry a token: only its origin is ever logged). */
+        url: z.url({ protocol: /^https?$/, message: "expected an http(s) URL" }).optional(),
+        /** Or the NAME of an environment variable holding the URL. */
+        urlEnv: z.string().regex(ENV_NAME, { message: "expected the NAME of an environment variable holding the URL" }).optional(),
+        everyCycles: z.number().int().min(1).default(1),
+        method: z.enum(["GET", "POST"]).default("GET"),
+        /** Per-ping timeout; a ping never delays a cycle. */
+        timeout: duration.prefault("10s"),
+      })
+      .superRefine((h, ctx) => {
+        if ((h.url === undefined) === (h.urlEnv === undefined)) ctx.addIssue({ code: "custom", path: ["url"], message: "give exactly one of url and urlEnv" });
+      })
+      .optional(),
     /** Optional listener for /healthz and /metrics; absent = none. */
     http: z
       .strictObject({
@@ -305,3 +335,4 @@ export type Config = z.output<typeof configSchema>;
 export type TargetConfig = Config["targets"][number];
 export type EmailConfig = NonNullable<Config["alerts"]["email"]>;
 export type WebhookConfig = NonNullable<Config["alerts"]["webhook"]>;
+export type HeartbeatConfig = NonNullable<Config["heartbeat"]>;

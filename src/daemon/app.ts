@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
 import { openDatabase } from "../store/open.js";
 import { buildChannels, type Channels } from "../alerts/channels/registry.js";
-import { dispatchDue, type DispatchResult } from "../alerts/dispatch.js";
+import { dispatchDue, type DispatchMemory, type DispatchResult } from "../alerts/dispatch.js";
 import { runCycle, type CachedState, type CycleProgress, type CycleResult } from "./cycle.js";
 import { createEc2Client, type ClientSpec, type Ec2ClientFactory } from "../aws/ec2-client.js";
 import type { GroupState } from "../model/types.js";
@@ -17,6 +17,13 @@ import { resolveTargets, type ResolvedTarget } from "../config/targets.js";
 import { enqueueAttributed } from "../store/follow-up.js";
 import { routeAlert } from "../alerts/route.js";
 import { systemClock, type Clock } from "../util/time.js";
+import { CycleHealth } from "./cycle-health.js";
+import { cycleFailure } from "../store/db-failure.js";
+import { realSleep } from "../store/lock-wait.js";
+import { listTargets } from "../store/targets-repo.js";
+import { losePoll, type CycleDeps } from "./cycle.js";
+import type { AlertPayload } from "../alerts/payload.js";
+import { errorMessage } from "../util/errors.js";
 
 /** What the app needs from outside. */
 export interface AppOptions {
@@ -31,13 +38,25 @@ export interface AppOptions {
    * the real one (a clientFactory function cannot cross to a thread).
    */
   fetchClientModule?: string;
+  /** How to wait between attempts on a locked database (tests pass one they control). */
+  sleep?: (ms: number) => Promise<void>;
 }
+
+/**
+ * The connection's own busy timeout: short, because better-sqlite3 blocks the
+ * event loop while SQLite waits; longer waits are lock-wait.ts's, off the loop.
+ */
+const BUSY_TIMEOUT_MS = 100;
 
 export class App {
   readonly db: Database;
   private readonly channels: Channels;
   private readonly stateCache = new Map<number, CachedState>();
   private dispatching: Promise<DispatchResult> | null = null;
+  /** Alerts delivered while the outbox could not be written: not sent again, marked once it can be. */
+  private readonly delivered: DispatchMemory = new Map();
+  /** Aborted by close(): a delivery in flight is abandoned (the alert stays pending), not awaited. */
+  private readonly dispatchStop = new AbortController();
   /** One EC2 client per target, kept across cycles: connections and the adaptive rate limiter persist. */
   private readonly clients = new Map<string, EC2Client>();
   private trail: ReturnType<typeof cloudTrailLookup>;
@@ -50,11 +69,16 @@ export class App {
   private readonly discovered = new Map<string, string[]>();
   readonly clock: Clock;
   config: Config;
+  /** Polls and cycles that could not be recorded, for /healthz and metrics. */
+  readonly health = new CycleHealth();
+  /** Alerts sent directly (not through the outbox), still in flight. */
+  private readonly direct = new Set<Promise<void>>();
 
   constructor(private readonly opts: AppOptions) {
     this.config = opts.config;
     this.clock = opts.clock ?? systemClock;
     this.db = openDatabase(opts.config.database, { now: () => this.clock().toISOString() }).db;
+    this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     try {
       this.channels = buildChannels(opts.config, opts.logger, opts.env);
     } catch (err) {
@@ -76,37 +100,113 @@ export class App {
     return new FetchPool({ size: config.aws.fetchThreads, ...(this.opts.fetchClientModule ? { clientModule: this.opts.fetchClientModule } : {}) });
   }
 
-  /** One cycle over every target. */
+  private cycleDeps(): CycleDeps {
+    return {
+      db: this.db,
+      config: this.config,
+      logger: this.opts.logger,
+      clock: this.clock,
+      clientFactory: this.opts.clientFactory ?? createEc2Client,
+      ...(this.opts.credentials ? { credentials: this.opts.credentials } : {}),
+      routes: this.channels.routes,
+      stateCache: this.stateCache,
+      clientCache: this.clients,
+      ...(this.fetchPool ? { fetchPool: this.fetchPool } : {}),
+      discoveredRegions: this.discovered,
+      lockWait: {
+        timeoutMs: this.config.databaseLockWait,
+        sleep: this.opts.sleep ?? realSleep,
+        onWait: (attempt, delayMs) => this.opts.logger.warn({ event: "db-lock-wait", attempt, delayMs }, "the database is locked by another writer; waiting"),
+      },
+      health: this.health,
+    };
+  }
+
+  /**
+   * One cycle over every target. Never throws: a cycle that crashes or cannot
+   * write counts, for every target it did not record, like a failed poll.
+   */
   async cycle(opts: { signal?: AbortSignal; progress?: CycleProgress } = {}): Promise<CycleResult> {
     this.cyclesRunning++;
+    const deps = this.cycleDeps();
+    const startedAt = this.clock().toISOString();
     let result: CycleResult;
     try {
-      result = await runCycle(
-        {
-          db: this.db,
-          config: this.config,
-          logger: this.opts.logger,
-          clock: this.clock,
-          clientFactory: this.opts.clientFactory ?? createEc2Client,
-          ...(this.opts.credentials ? { credentials: this.opts.credentials } : {}),
-          routes: this.channels.routes,
-          stateCache: this.stateCache,
-          clientCache: this.clients,
-          ...(this.fetchPool ? { fetchPool: this.fetchPool } : {}),
-          discoveredRegions: this.discovered,
-        },
-        opts,
-      );
+      result = await runCycle(deps, opts);
+    } catch (err) {
+      result = this.failedCycle(deps, startedAt, err);
     } finally {
       if (--this.cyclesRunning === 0) for (const p of this.retiredPools.splice(0)) await p.close();
+    }
+    this.health.cycleDone(result.failure ?? null);
+    if (result.failure) {
+      const f = result.failure;
+      this.opts.logger.error({ event: "cycle-failed", reason: f.reason, error: f.message }, `cycle could not be recorded in full (${f.reason}): ${f.message}`);
+    }
+    for (const t of result.targets) {
+      if (!t.lost?.becameBlind) continue;
+      const l = t.lost;
+      this.alertDirect({
+        type: "monitoring-blind",
+        target: { account: t.account, region: t.region, label: l.label },
+        failures: l.failures,
+        since: l.since,
+        lastSuccessAt: l.lastSuccessAt,
+        lastError: `${l.reason}: ${l.message}`,
+      });
     }
     try {
       result.attribution = await this.attribute(opts.signal);
       enqueueAttributed(this.db, this.clock(), result.attribution.attributedChangeIds, (p) => routeAlert(this.channels.routes, p));
     } catch (err) {
-      this.opts.logger.error({ event: "attribution-failed", err }, "attribution failed");
+      // One line with a reason code: a locked or full database is not a bug to dump a stack for.
+      const f = cycleFailure(err);
+      this.opts.logger.error({ event: "attribution-failed", reason: f.reason, error: f.message }, `attribution failed (${f.reason}): ${f.message}`);
     }
     return result;
+  }
+
+  /** A cycle that threw before its targets were polled: each configured target lost a poll. */
+  private failedCycle(deps: CycleDeps, startedAt: string, err: unknown): CycleResult {
+    const failure = cycleFailure(err);
+    let rows: ReturnType<typeof listTargets> = [];
+    try {
+      rows = listTargets(this.db);
+    } catch {
+      // Unreadable as well: every target counts from zero stored failures.
+    }
+    const targets = this.targets().map((t) => {
+      const row = rows.find((r) => r.account === t.account && r.region === t.region) ?? null;
+      const lost = losePoll(deps, t, row, err, startedAt);
+      return { account: t.account, region: t.region, label: t.label, ok: false, baseline: false, pages: 0, groups: 0, rules: 0, judged: [], changeIds: [], error: { code: lost.reason, message: lost.message }, durationMs: 0, lost };
+    });
+    return { startedAt, finishedAt: this.clock().toISOString(), targets, approvalProblems: [], approvalRecords: 0, failure };
+  }
+
+  /**
+   * Send an alert straight through every channel that takes it, without the
+   * outbox: for monitoring-blind when the database cannot be written. The log
+   * channel always delivers; email and webhook do not need the database.
+   * Never awaited by the cycle. Such an alert has id 0 (it has no outbox row).
+   */
+  alertDirect(payload: AlertPayload): void {
+    const createdAt = this.clock().toISOString();
+    const log = this.opts.logger.child({ module: "dispatch" });
+    for (const r of routeAlert(this.channels.routes, payload)) {
+      const channel = this.channels.byName.get(r.channel);
+      if (!channel) continue;
+      const sending = channel
+        .send({ id: 0, createdAt, severity: r.severity, attempts: 0, payload: r.payload }, this.dispatchStop.signal)
+        .then(() => log.info({ event: "alert-sent-direct", channel: r.channel, kind: payload.type }, `${payload.type} sent directly by ${r.channel}`))
+        .catch((err: unknown) => log.error({ event: "alert-direct-failed", channel: r.channel, kind: payload.type, error: errorMessage(err) }, `${payload.type} could not be sent by ${r.channel}: ${errorMessage(err)}`))
+        .finally(() => this.direct.delete(sending));
+      this.direct.add(sending);
+    }
+  }
+
+  /** Resolves when every direct alert in flight has been sent or has failed. */
+  async directAlertsSettled(): Promise<void> {
+    await Promise.all([...this.direct]);
   }
 
   private makeTrail(config: Config): ReturnType<typeof cloudTrailLookup> {
@@ -144,15 +244,17 @@ export class App {
     this.clients.clear();
   }
 
-  /** Deliver due alerts; concurrent calls share one run. */
-  dispatch(signal?: AbortSignal): Promise<DispatchResult> {
+  /** Deliver due alerts; concurrent calls share one run. close() stops it. */
+  dispatch(): Promise<DispatchResult> {
+    const signal = this.dispatchStop.signal;
     this.dispatching ??= dispatchDue({
       db: this.db,
       channels: this.channels.byName,
       retry: this.config.alerts.retry,
       clock: this.clock,
       logger: this.opts.logger.child({ module: "dispatch" }),
-      ...(signal ? { signal } : {}),
+      signal,
+      memory: this.delivered,
     }).finally(() => {
       this.dispatching = null;
     });
@@ -187,16 +289,33 @@ export class App {
   }
 
   /**
-   * Copy the WAL back into the database without waiting for readers (PASSIVE
-   * never blocks: a person's open read transaction in the sqlite3 shell must
-   * not stall polling); journal_size_limit then keeps the WAL file small.
+   * Copy the WAL back into the database and cut the -wal file to zero bytes,
+   * without waiting for anyone: with no busy handler a TRUNCATE checkpoint
+   * that meets a reader (a person's open transaction in the sqlite3 shell)
+   * or another writer copies what it can, like PASSIVE, and leaves the file
+   * for the next cycle, so polling is never stalled. Without the truncation
+   * the file keeps the size of the largest burst of change ever written
+   * (SQLite reuses it from the start but does not shrink it below
+   * journal_size_limit). Returns whether the file was emptied.
    */
-  checkpoint(): void {
-    this.db.pragma("wal_checkpoint(PASSIVE)");
+  checkpoint(): boolean {
+    const timeout = this.db.pragma("busy_timeout", { simple: true }) as number;
+    this.db.pragma("busy_timeout = 0");
+    try {
+      const [row] = this.db.pragma("wal_checkpoint(TRUNCATE)") as Array<{ busy: number; log: number; checkpointed: number }>;
+      return row !== undefined && row.busy === 0;
+    } catch {
+      // Disk full or a locked database: the next cycle tries again.
+      return false;
+    } finally {
+      this.db.pragma(`busy_timeout = ${timeout}`);
+    }
   }
 
   async close(): Promise<void> {
+    this.dispatchStop.abort();
     await this.dispatching?.catch(() => undefined);
+    await this.directAlertsSettled();
     this.dropClients();
     await this.fetchPool?.close();
     for (const p of this.retiredPools.splice(0)) await p.close();

@@ -18,8 +18,13 @@ import type { JudgedChange } from "../model/judged.js";
 import { loadApprovalsDir, type ApprovalProblem } from "../approvals/load.js";
 import type { ApprovalRecord } from "../approvals/schema.js";
 import { routeAlert, type ChannelRoute } from "../alerts/route.js";
-import { recordFailedPoll, recordSuccessfulPoll, type RecordDeps } from "../store/record-poll.js";
-import { ensureTarget, listTargets } from "../store/targets-repo.js";
+import { recordFailedPoll, recordLostPolls, recordSuccessfulPoll, type RecordDeps } from "../store/record-poll.js";
+import { ensureTarget, listTargets, type TargetRow } from "../store/targets-repo.js";
+import { lastPoll, lastSuccessfulPoll } from "../store/polls-repo.js";
+import { ZERO_GROUPS_UNCONFIRMED, zeroGroupsVerdict } from "../model/zero-groups.js";
+import { withLockWait, type LockWait } from "../store/lock-wait.js";
+import { cycleFailure, type CycleFailureReason } from "../store/db-failure.js";
+import type { CycleHealth, UnrecordedRun } from "./cycle-health.js";
 import { noteApprovalProblems } from "../store/approval-problems-repo.js";
 import { activeCliApprovals, mirrorFileApprovals, revokedIds } from "../store/approvals-repo.js";
 import { followUp } from "../store/follow-up.js";
@@ -55,6 +60,16 @@ export interface CycleDeps {
    * cycles: when DescribeRegions fails, the last answer is used.
    */
   discoveredRegions?: Map<string, string[]>;
+  /**
+   * How to wait for another writer's lock (with backoff, bounded); without
+   * it a locked write fails at once.
+   */
+  lockWait?: LockWait;
+  /**
+   * Polls that could not be recorded, kept in memory so they count against
+   * health; without it such a poll is only logged.
+   */
+  health?: CycleHealth;
 }
 
 /** A target's state as last recorded, with the raw groups' fingerprints. */
@@ -90,6 +105,18 @@ export interface TargetResult {
   changeIds: number[];
   error: PollError | null;
   durationMs: number;
+  /** Set when the poll could not be recorded (database locked, full, read-only, or a crash). */
+  lost?: LostPoll | null;
+}
+
+/** A poll that could not be recorded. */
+export interface LostPoll extends UnrecordedRun {
+  /** True when this poll made the target blind: the caller sends monitoring-blind directly. */
+  becameBlind: boolean;
+  /** The target's label, for the alert. */
+  label: string | null;
+  /** The last successful poll, if known. */
+  lastSuccessAt: string | null;
 }
 
 /** The outcome of a cycle. */
@@ -101,6 +128,46 @@ export interface CycleResult {
   approvalRecords: number;
   /** What attribution did after the polls. */
   attribution?: AttributionResult;
+  /** Why part of this cycle could not be recorded; null (or absent) when everything was. */
+  failure?: { reason: CycleFailureReason; message: string } | null;
+}
+
+/** Run a write transaction, waiting for another writer's lock when deps say how. */
+function write<T>(deps: CycleDeps, fn: () => T): Promise<T> {
+  return deps.lockWait ? withLockWait(fn, deps.lockWait) : Promise.resolve().then(fn);
+}
+
+/**
+ * Count a poll that could not be recorded: in memory (deps.health), against
+ * the stored failure count, exactly like a failed poll for blindness. One log
+ * line with the reason code; no stack, it is not a bug.
+ */
+export function losePoll(deps: CycleDeps, t: ResolvedTarget, row: TargetRow | null, err: unknown, startedAt: string): LostPoll {
+  const { reason, message } = cycleFailure(err);
+  const run = deps.health?.noteUnrecorded(t, reason, message, startedAt) ?? { failures: 1, since: startedAt, reason, message, blind: false };
+  let lastSuccessAt: string | null = null;
+  try {
+    lastSuccessAt = row ? (lastSuccessfulPoll(deps.db, row.id)?.finished_at ?? null) : null;
+  } catch {
+    // A database that cannot be read leaves this unknown; the count still stands.
+  }
+  let becameBlind = false;
+  if (row?.blind_since) {
+    run.blind = true;
+  } else if (!run.blind) {
+    const failures = (row?.consecutive_failures ?? 0) + run.failures;
+    const quietSince = Date.parse(lastSuccessAt ?? row?.created_at ?? run.since);
+    const blindAfterMs = deps.config.monitoring.blindAfter;
+    if (failures >= deps.config.monitoring.blindAfterFailures || deps.clock().getTime() - quietSince >= blindAfterMs) {
+      run.blind = true;
+      becameBlind = true;
+    }
+  }
+  deps.logger.error(
+    { event: "poll-unrecorded", account: t.account, region: t.region, reason, error: message, failures: run.failures, blind: run.blind },
+    `poll of ${t.account}/${t.region} could not be recorded (${reason}): ${message}`,
+  );
+  return { ...run, becameBlind, label: t.label, lastSuccessAt };
 }
 
 /**
@@ -109,9 +176,9 @@ export interface CycleResult {
  * future matching) plus CLI records, less revoked ones. Every problem is
  * logged each cycle and alerted once.
  */
-function loadApprovals(deps: CycleDeps, now: string): { records: ApprovalRecord[]; problems: ApprovalProblem[] } {
+async function loadApprovals(deps: CycleDeps, now: string): Promise<{ records: ApprovalRecord[]; problems: ApprovalProblem[] }> {
   const loaded = loadApprovalsDir(deps.config.approvals.dir, { maxWindowMs: deps.config.approvals.maxWindow });
-  const { records, problems } = deps.db.transaction(() => {
+  const { records, problems } = await write(deps, deps.db.transaction(() => {
     const conflicts = mirrorFileApprovals(deps.db, loaded.records, now);
     const problems = [...loaded.problems];
     for (const c of conflicts) {
@@ -131,7 +198,7 @@ function loadApprovals(deps: CycleDeps, now: string): { records: ApprovalRecord[
       deps.logger.warn({ event: "approvals-invalid-alert", count: fresh.length }, "new problems in approval files; alert queued");
     }
     return { records, problems };
-  })();
+  }));
   for (const p of problems) deps.logger.warn({ event: "approvals-invalid", file: p.file, line: p.line }, p.key);
   return { records, problems };
 }
@@ -170,14 +237,35 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
   const { db, config, clock } = deps;
   const log = deps.logger.child({ module: "cycle", account: t.account, region: t.region });
   const startedAt = clock();
-  const row = ensureTarget(db, t.account, t.region, t.label, startedAt.toISOString());
+  const base = { account: t.account, region: t.region, label: t.label, judged: [], changeIds: [] };
+  let row: TargetRow | null = null;
+  const lost = (err: unknown, pages: number): TargetResult => {
+    const l = losePoll(deps, t, row, err, startedAt.toISOString());
+    const r = { ...base, ok: false, baseline: false, pages, groups: 0, rules: 0, error: { code: l.reason, message: l.message }, durationMs: Date.now() - startedAt.getTime(), lost: l };
+    progress.onTargetDone?.(r);
+    return r;
+  };
+  try {
+    row = await write(deps, () => ensureTarget(db, t.account, t.region, t.label, startedAt.toISOString()));
+  } catch (err) {
+    return lost(err, 0);
+  }
+  const target = row;
+  // Polls lost while the database took no writes are written down first, so
+  // the failure count and blind_since are right before this poll is judged.
+  const catchUp = async (): Promise<void> => {
+    const run = deps.health?.unrecorded(t);
+    if (!run) return;
+    await write(deps, () => recordLostPolls(db, target.id, { ...run, finishedAt: clock().toISOString() }));
+    deps.health?.noteRecorded(t);
+    row = { ...target, consecutive_failures: target.consecutive_failures + run.failures, blind_since: target.blind_since ?? (run.blind ? run.since : null) };
+  };
   const recordDeps: RecordDeps = {
     judge: (changes, ctx) => judgeChanges(changes, { ...ctx, account: t.account, region: t.region }, config.severity, records),
     route: (payload) => routeAlert(deps.routes, payload),
     blindAfterFailures: config.monitoring.blindAfterFailures,
     blindAfterMs: config.monitoring.blindAfter,
   };
-  const base = { account: t.account, region: t.region, label: t.label, judged: [], changeIds: [] };
   progress.onTargetStart?.(t);
   let pages = 0;
   let groups: GroupState[];
@@ -215,28 +303,54 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
     // look like this one's, and this one's look deleted.
     const foreign = groups.find((g) => g.ownerId !== t.account);
     if (foreign) throw new CollectError("WrongAccount", `the credentials reach account ${foreign.ownerId} (group ${foreign.groupId}), but this target is account ${t.account}`);
+    const before = groups.length === 0 ? (lastSuccessfulPoll(db, target.id)?.group_count ?? null) : null;
+    const verdict = zeroGroupsVerdict({ observed: groups.length, previous: before, lastPollCode: lastPoll(db, target.id)?.error_code ?? null, threshold: config.monitoring.confirmZeroGroups });
+    if (verdict === "hold") {
+      throw new CollectError(
+        ZERO_GROUPS_UNCONFIRMED,
+        `the poll returned no security groups where the last successful poll saw ${before}; nothing is recorded as deleted unless the next poll confirms it (a wrong account, role or endpoint is likelier than every group gone)`,
+      );
+    }
+    if (verdict === "confirmed") {
+      log.warn({ event: "zero-groups-confirmed", previous: before }, `a second poll in a row returned no security groups (the last successful poll saw ${before}); recording every group as deleted`);
+    }
   } catch (err) {
     const error = classifyPollError(err);
     const finishedAt = clock().toISOString();
-    const outcome = recordFailedPoll(db, row.id, { startedAt: startedAt.toISOString(), finishedAt, errorCode: error.code, error: error.message }, recordDeps);
-    deps.stateCache?.delete(row.id);
+    deps.stateCache?.delete(target.id);
+    let outcome;
+    try {
+      await catchUp();
+      outcome = await write(deps, () => recordFailedPoll(db, target.id, { startedAt: startedAt.toISOString(), finishedAt, errorCode: error.code, error: error.message }, recordDeps));
+    } catch (dbErr) {
+      log.error({ event: "poll-failed", code: error.code }, `poll failed: ${error.message}`);
+      return lost(dbErr, pages);
+    }
     log.error({ event: "poll-failed", code: error.code, failures: outcome.failures, blind: outcome.becameBlind }, `poll failed: ${error.message}`);
-    const r = { ...base, ok: false, baseline: false, pages, groups: 0, rules: 0, error, durationMs: Date.now() - startedAt.getTime() };
+    const r = { ...base, ok: false, baseline: false, pages, groups: 0, rules: 0, error, durationMs: Date.now() - startedAt.getTime(), lost: null };
     progress.onTargetDone?.(r);
     return r;
   }
   const finishedAt = clock().toISOString();
-  const cached = deps.stateCache?.get(row.id);
+  const cached = deps.stateCache?.get(target.id);
   if (cached) recordDeps.currentState = { pollId: cached.pollId, state: cached.state };
-  const outcome = recordSuccessfulPoll(db, row.id, { groups, pages, startedAt: startedAt.toISOString(), finishedAt }, recordDeps);
-  deps.stateCache?.set(row.id, { pollId: outcome.pollId, state: outcome.state, fingerprints });
+  let outcome;
+  try {
+    await catchUp();
+    outcome = await write(deps, () => recordSuccessfulPoll(db, target.id, { groups, pages, startedAt: startedAt.toISOString(), finishedAt }, recordDeps));
+  } catch (err) {
+    // The transaction rolled back: the cache may be ahead of the database.
+    deps.stateCache?.delete(target.id);
+    return lost(err, pages);
+  }
+  deps.stateCache?.set(target.id, { pollId: outcome.pollId, state: outcome.state, fingerprints });
   const rules = groups.reduce((n, g) => n + g.rules.length, 0);
   const unapproved = outcome.judged.filter((j) => j.judgement.status === "unapproved").length;
   log.info(
     { event: "poll-ok", baseline: outcome.baseline, pages, groups: groups.length, rules, changes: outcome.judged.length, unapproved },
     outcome.baseline ? "baseline recorded" : `${outcome.judged.length} changes (${unapproved} unapproved)`,
   );
-  const r = { ...base, ok: true, baseline: outcome.baseline, pages, groups: groups.length, rules, judged: outcome.judged, changeIds: outcome.changeIds, error: null, durationMs: Date.now() - startedAt.getTime() };
+  const r = { ...base, ok: true, baseline: outcome.baseline, pages, groups: groups.length, rules, judged: outcome.judged, changeIds: outcome.changeIds, error: null, durationMs: Date.now() - startedAt.getTime(), lost: null };
   progress.onTargetDone?.(r);
   return r;
 }
@@ -244,18 +358,28 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
 /** Poll every target once. Never throws for a target's failure. */
 export async function runCycle(deps: CycleDeps, opts: { signal?: AbortSignal; progress?: CycleProgress } = {}): Promise<CycleResult> {
   const startedAt = deps.clock().toISOString();
-  const approvals = loadApprovals(deps, startedAt);
+  const approvals = await loadApprovals(deps, startedAt);
   const discovered = await discoverRegions(deps, opts.signal);
   const targets = resolveTargets(deps.config, discovered);
   const results = await mapPool(targets, deps.config.concurrency, (t) => pollTarget(deps, t, approvals.records, opts.progress ?? {}, opts.signal));
-  const follow = followUp(deps.db, deps.clock(), deps.config.alerts.remindEvery, (p) => routeAlert(deps.routes, p), deps.config.alerts.keepSent);
-  if (follow.reminded > 0 || follow.unusedApprovals > 0) deps.logger.info({ event: "follow-up", ...follow }, "reminders and unused approvals queued");
+  const firstLost = results.find((r) => r.lost)?.lost;
+  let failure = firstLost ? { reason: firstLost.reason, message: firstLost.message } : null;
+  try {
+    const follow = await write(deps, () => followUp(deps.db, deps.clock(), deps.config.alerts.remindEvery, (p) => routeAlert(deps.routes, p), deps.config.alerts.keepSent));
+    if (follow.reminded > 0 || follow.unusedApprovals > 0) deps.logger.info({ event: "follow-up", ...follow }, "reminders and unused approvals queued");
+  } catch (err) {
+    // The polls are recorded; reminders wait for the next cycle.
+    const f = cycleFailure(err);
+    deps.logger.error({ event: "follow-up-failed", reason: f.reason, error: f.message }, `reminders could not be queued (${f.reason}): ${f.message}`);
+    failure ??= f;
+  }
   return {
     startedAt,
     finishedAt: deps.clock().toISOString(),
     targets: results,
     approvalProblems: approvals.problems,
     approvalRecords: approvals.records.length,
+    failure,
   };
 }
 

@@ -5,12 +5,15 @@
 import type { Logger } from "pino";
 import { App, type AppOptions } from "./app.js";
 import { Scheduler } from "./scheduler.js";
-import { summarizeCycle } from "./cycle.js";
+import { summarizeCycle, type CycleResult } from "./cycle.js";
 import { loadConfig } from "../config/load.js";
 import { createMetrics } from "./metrics.js";
 import { healthReport } from "./health.js";
 import { startHttpServer, type HttpServer } from "./http-server.js";
-import { errorMessage } from "../util/errors.js";
+import { errorMessage, UserError } from "../util/errors.js";
+import { Heartbeat } from "./heartbeat.js";
+import type { Config } from "../config/schema.js";
+import { cycleFailure } from "../store/db-failure.js";
 
 /** How often due alert retries are looked for between cycles. */
 const DISPATCH_INTERVAL_MS = 15_000;
@@ -20,18 +23,44 @@ export interface DaemonOptions extends AppOptions {
   configPath: string;
   /** Stop after this many cycles (demo, tests); default: run until signalled. */
   maxCycles?: number;
-  /** Hook for the demo: runs after each cycle and its dispatch. */
+  /**
+   * Hook for the demo and tests: runs after each cycle and its dispatch. With
+   * a hook the tick waits for both (the demo's script needs its mail before
+   * the next drift); without one, delivery never holds up polling.
+   */
   afterCycle?: (n: number) => Promise<void> | void;
+}
+
+/** The heartbeat from the config, its URL read from the environment when urlEnv names it. */
+function makeHeartbeat(config: Config, env: NodeJS.ProcessEnv, logger: Logger): Heartbeat | null {
+  const h = config.heartbeat;
+  if (!h) return null;
+  const url = h.urlEnv !== undefined ? env[h.urlEnv] : h.url;
+  if (!url) throw new UserError(`heartbeat.urlEnv names ${h.urlEnv}, but that environment variable is not set`);
+  if (!/^https?:\/\//i.test(url)) throw new UserError(`the environment variable ${h.urlEnv} (heartbeat.urlEnv) does not hold an http(s) URL`);
+  return new Heartbeat({ url, method: h.method, everyCycles: h.everyCycles, timeoutMs: h.timeout, logger });
+}
+
+/** Every target polled and recorded: the only kind of cycle a heartbeat vouches for. */
+function fullySuccessful(r: CycleResult): boolean {
+  return !r.failure && r.targets.length > 0 && r.targets.every((t) => t.ok);
 }
 
 /** Run until signalled (or maxCycles). Resolves with the exit code. */
 export async function runDaemon(opts: DaemonOptions): Promise<number> {
   const logger: Logger = opts.logger;
+  const heartbeat = makeHeartbeat(opts.config, opts.env, logger.child({ module: "heartbeat" }));
   const app = new App(opts);
-  const metrics = createMetrics(app.db, { targets: () => app.targets() });
+  const metrics = createMetrics(app.db, { targets: () => app.targets(), cycleHealth: () => app.health.snapshot() });
   let cycles = 0;
   let finish: (code: number) => void = () => undefined;
   const done = new Promise<number>((resolve) => (finish = resolve));
+
+  // One line with a reason code (an unwritable outbox is reported by dispatch itself).
+  const logDispatchFailure = (err: unknown): void => {
+    const f = cycleFailure(err);
+    logger.error({ event: "dispatch-failed", reason: f.reason, error: f.message }, `alert dispatch failed (${f.reason}): ${f.message}`);
+  };
 
   const scheduler = new Scheduler({
     schedule: opts.config.schedule,
@@ -41,9 +70,16 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       metrics.observeCycle(result);
       cycles++;
       logger.info({ event: "cycle", cycle: cycles, ...summarizeCycle(result) }, "cycle done");
-      await app.dispatch(signal);
+      heartbeat?.afterCycle(fullySuccessful(result));
       app.checkpoint();
-      await opts.afterCycle?.(cycles);
+      // Delivery runs beside polling: a silent SMTP server or a hanging
+      // webhook must never make the next tick find this one still running.
+      const delivered = app.dispatch().catch(logDispatchFailure);
+      if (opts.afterCycle) {
+        await delivered;
+        await app.directAlertsSettled();
+        await opts.afterCycle(cycles);
+      }
       if (opts.maxCycles !== undefined && cycles >= opts.maxCycles) void shutdown("max-cycles");
     },
   });
@@ -56,7 +92,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       http = await startHttpServer({
         host: httpConfig.host,
         port: httpConfig.port,
-        health: () => healthReport(app.db, scheduler.active, app.targets()),
+        health: () => healthReport(app.db, scheduler.active, app.targets(), app.health.snapshot()),
         metrics,
         onError: (err, path) => logger.error({ event: "http-error", path, err }, "HTTP request failed"),
       });
@@ -68,7 +104,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   }
 
   const dispatchTimer = setInterval(() => {
-    app.dispatch().catch((err: unknown) => logger.error({ event: "dispatch-failed", err }, "alert dispatch failed"));
+    app.dispatch().catch(logDispatchFailure);
   }, DISPATCH_INTERVAL_MS);
 
   let shuttingDown = false;
@@ -85,6 +121,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     await scheduler.stop(6_000, 8_500);
     // /healthz said 503 while stopping; close before the database it reads.
     await http?.close();
+    await heartbeat?.close();
     await app.close();
     clearTimeout(hard);
     process.off("SIGTERM", onTerm);
@@ -99,6 +136,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       const next = loadConfig(opts.configPath, opts.env);
       const ignored = app.reconfigure(next);
       if (JSON.stringify(next.http) !== JSON.stringify(opts.config.http)) ignored.push("http");
+      if (JSON.stringify(next.heartbeat) !== JSON.stringify(opts.config.heartbeat)) ignored.push("heartbeat");
       void scheduler.reschedule(next.schedule);
       logger.info({ event: "config-reloaded", needsRestart: ignored }, ignored.length ? `config reloaded; restart to apply ${ignored.join(", ")}` : "config reloaded");
     } catch (err) {

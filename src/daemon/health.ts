@@ -1,8 +1,10 @@
 // Is the daemon doing its job? Healthy while the scheduler runs and no target
 // is blind (too many failed polls in a row: changes there go unseen). Read
-// from the targets table, which the poll recorder keeps current, so health
-// needs no hook in the cycle.
+// from the targets table, which the poll recorder keeps current, and from the
+// daemon's memory of polls it could not record (cycle-health.ts): a locked or
+// full database cannot update the table, and must not read as healthy.
 import type { Database } from "better-sqlite3";
+import type { CycleHealthSnapshot } from "./cycle-health.js";
 
 /** A target sgwatch cannot see. */
 export interface BlindTarget {
@@ -34,6 +36,8 @@ export interface HealthReport {
   targets: number;
   /** The blind targets, oldest blindness first. */
   blind: BlindTarget[];
+  /** Cycles that could not record everything, and polls not yet written down (absent outside the daemon). */
+  cycles?: CycleHealthSnapshot;
 }
 
 /** account × region, to limit the report to the configured targets. */
@@ -57,7 +61,7 @@ interface BlindRow {
  * target removed from the config keeps its row (history), and a blind one
  * would otherwise keep the daemon unhealthy forever.
  */
-export function healthReport(db: Database, schedulerActive: boolean, configured?: readonly TargetKey[]): HealthReport {
+export function healthReport(db: Database, schedulerActive: boolean, configured?: readonly TargetKey[], cycles?: CycleHealthSnapshot): HealthReport {
   const wanted = configured ? new Set(configured.map((t) => `${t.account}/${t.region}`)) : null;
   const keep = (t: TargetKey): boolean => wanted === null || wanted.has(`${t.account}/${t.region}`);
   const all = db.prepare("SELECT account, region FROM targets").all() as TargetKey[];
@@ -83,5 +87,16 @@ export function healthReport(db: Database, schedulerActive: boolean, configured?
   for (const b of blind) {
     reasons.push(`${b.account}/${b.region} is blind since ${b.blindSince} (${b.consecutiveFailures} failed polls in a row; last error: ${b.lastError ?? "unknown"})`);
   }
-  return { healthy: reasons.length === 0, schedulerRunning: schedulerActive, reasons, targets: all.filter(keep).length, blind };
+  // Blind by polls the database would not take: not in the table yet.
+  const stored = new Map(db.prepare("SELECT account, region, consecutive_failures FROM targets").all().map((r) => {
+    const t = r as TargetKey & { consecutive_failures: number };
+    return [`${t.account}/${t.region}`, t.consecutive_failures] as const;
+  }));
+  for (const u of cycles?.unrecorded ?? []) {
+    if (!u.blind || !keep(u) || blind.some((b) => b.account === u.account && b.region === u.region)) continue;
+    const failures = (stored.get(`${u.account}/${u.region}`) ?? 0) + u.failures;
+    reasons.push(`${u.account}/${u.region} is blind since ${u.since} (${failures} failed polls in a row, ${u.failures} of them not recorded: ${u.reason}: ${u.message})`);
+    blind.push({ account: u.account, region: u.region, label: null, blindSince: u.since, consecutiveFailures: failures, lastError: `${u.reason}: ${u.message}`, lastSuccessAt: null });
+  }
+  return { healthy: reasons.length === 0, schedulerRunning: schedulerActive, reasons, targets: all.filter(keep).length, blind, ...(cycles ? { cycles } : {}) };
 }

@@ -10,6 +10,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 import type { CycleResult } from "./cycle.js";
 import { SEVERITIES } from "../model/types.js";
 import type { TargetKey } from "./health.js";
+import { CYCLE_FAILURE_REASONS } from "../store/db-failure.js";
+import type { CycleHealthSnapshot } from "./cycle-health.js";
 
 /** What the daemon and the HTTP listener use. */
 export interface Metrics {
@@ -32,6 +34,11 @@ export interface MetricsOptions {
   targets?: () => readonly TargetKey[];
   /** Add prom-client's process and Node.js metrics (memory, CPU, event loop lag). Default true. */
   processMetrics?: boolean;
+  /**
+   * The daemon's memory of polls the database would not take: a target blind
+   * by those is blind here too, though its row cannot say so yet.
+   */
+  cycleHealth?: () => CycleHealthSnapshot;
 }
 
 /** Seconds; a cycle polls every target with bounded concurrency, retries included. */
@@ -63,6 +70,13 @@ export function createMetrics(db: Database, opts: MetricsOptions = {}): Metrics 
   const polls = new Counter({ name: "sgwatch_polls_total", help: "Polls attempted, by target.", labelNames: ["account", "region"] as const, registers });
   const failures = new Counter({ name: "sgwatch_poll_failures_total", help: "Polls that failed, by target.", labelNames: ["account", "region"] as const, registers });
   const changes = new Counter({ name: "sgwatch_changes_total", help: "Changes detected, by severity and approval status.", labelNames: ["severity", "status"] as const, registers });
+  const cycleFailures = new Counter({
+    name: "sgwatch_cycle_failures_total",
+    help: "Cycles that crashed or could not record every poll, by reason (db-locked, db-full, db-readonly, crash).",
+    labelNames: ["reason"] as const,
+    registers,
+  });
+  for (const reason of CYCLE_FAILURE_REASONS) cycleFailures.labels(reason).inc(0);
   const cycleDuration = new Histogram({ name: "sgwatch_cycle_duration_seconds", help: "Duration of a polling cycle over every target.", buckets: CYCLE_BUCKETS, registers });
   // Zero series from the start, so rate() and absence alerts work before the first change.
   for (const severity of SEVERITIES) for (const status of STATUSES) changes.labels(severity, status).inc(0);
@@ -138,7 +152,10 @@ export function createMetrics(db: Database, opts: MetricsOptions = {}): Metrics 
     registers,
     collect() {
       this.reset();
-      for (const r of targetRows()) this.labels(r.account, r.region).set(r.blind);
+      const rows = targetRows();
+      for (const r of rows) this.labels(r.account, r.region).set(r.blind);
+      const keep = wanted();
+      for (const u of opts.cycleHealth?.().unrecorded ?? []) if (u.blind && keep(u)) this.labels(u.account, u.region).set(1);
     },
   });
 
@@ -152,6 +169,7 @@ export function createMetrics(db: Database, opts: MetricsOptions = {}): Metrics 
         else failures.labels(t.account, t.region).inc(0);
         for (const j of t.judged) changes.labels(j.judgement.severity, j.judgement.status).inc();
       }
+      if (result.failure) cycleFailures.labels(result.failure.reason).inc();
       const seconds = (Date.parse(result.finishedAt) - Date.parse(result.startedAt)) / 1000;
       if (Number.isFinite(seconds) && seconds >= 0) cycleDuration.observe(seconds);
     },

@@ -3,6 +3,7 @@
 // that stops scheduling and lets the running cycle finish or aborts it.
 import cron, { type ScheduledTask } from "node-cron";
 import type { Logger } from "pino";
+import { cycleFailure } from "../store/db-failure.js";
 
 /** What the scheduler runs. */
 export type CycleRunner = (signal: AbortSignal) => Promise<void>;
@@ -55,9 +56,15 @@ export class Scheduler {
     }
     this.abort = new AbortController();
     const signal = this.abort.signal;
+    this.opts.logger.debug({ event: "tick", reason }, "cycle starting");
     this.running = this.opts
       .run(signal)
-      .catch((err: unknown) => this.opts.logger.error({ event: "cycle-crashed", err }, "cycle failed unexpectedly"))
+      // One line with a reason code: App.cycle already counts its own failures;
+      // whatever still escapes (the metrics, a hook) is named, not dumped.
+      .catch((err: unknown) => {
+        const f = cycleFailure(err);
+        this.opts.logger.error({ event: "cycle-crashed", reason: f.reason, error: f.message }, `cycle failed (${f.reason}): ${f.message}`);
+      })
       .finally(() => {
         this.running = null;
         this.abort = null;

@@ -215,3 +215,51 @@ export function recordFailedPoll(db: Database, targetId: number, f: Failure, dep
     return { pollId, failures, becameBlind };
   })();
 }
+
+/** Polls that could not be recorded when they happened (database locked, full, read-only). */
+export interface LostPolls {
+  /** How many. */
+  failures: number;
+  /** When the first started. */
+  since: string;
+  /** When this catch-up is written. */
+  finishedAt: string;
+  /** The reason code (db-locked, db-full, db-readonly, crash). */
+  reason: string;
+  /** The last error, in words. */
+  message: string;
+  /** True when they made the target blind (its alert was sent directly, not queued). */
+  blind: boolean;
+}
+
+/**
+ * Write down, once the database takes writes again, a run of polls the daemon
+ * could only count in memory: one failed poll row covering them, the failure
+ * count raised by all of them, and blind_since when they made the target
+ * blind, so the next good poll queues monitoring-restored. No blind alert is
+ * queued: it went out directly when it happened.
+ */
+export function recordLostPolls(db: Database, targetId: number, lost: LostPolls): void {
+  db.transaction(() => {
+    const error = `${lost.failures} poll${lost.failures === 1 ? "" : "s"} since ${lost.since} could not be recorded (${lost.reason}): ${lost.message}`;
+    insertPoll(db, {
+      targetId,
+      startedAt: lost.since,
+      finishedAt: lost.finishedAt,
+      status: "failed",
+      baseline: false,
+      pages: null,
+      groupCount: null,
+      ruleCount: null,
+      errorCode: lost.reason,
+      error,
+    });
+    db.prepare("UPDATE targets SET consecutive_failures = consecutive_failures + ?, last_error = ?, blind_since = CASE WHEN ? THEN coalesce(blind_since, ?) ELSE blind_since END WHERE id = ?").run(
+      lost.failures,
+      error,
+      lost.blind ? 1 : 0,
+      lost.since,
+      targetId,
+    );
+  })();
+}

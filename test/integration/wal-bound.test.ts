@@ -7,6 +7,8 @@
 // - once the reader ends, the next cycle's checkpoint copies every frame
 //   back, and from then on the -wal file is reused from its start: over
 //   further cycles it stays no larger than it was;
+// - with no reader, every tick's checkpoint empties the -wal file, so heavy
+//   change never leaves it at the size of its largest burst;
 // - the connection sets journal_size_limit to 64 MiB. (That SQLite then cuts
 //   a WAL larger than the limit back to it is SQLite's behaviour and is not
 //   re-proven here: growing a 64 MiB WAL would make the test slow.)
@@ -51,6 +53,18 @@ describe("WAL checkpointing bounds the -wal file", { timeout: 60_000 }, () => {
 
   it("sets journal_size_limit to 64 MiB", () => {
     expect(w.app.db.pragma("journal_size_limit", { simple: true })).toBe(JOURNAL_SIZE_LIMIT);
+  });
+
+  it("is emptied by every tick's checkpoint while no reader holds it", async () => {
+    // A burst: a hundred world-open rules in one cycle writes many pages.
+    const ranges = Array.from({ length: 100 }, (_, i) => ({ cidrIp: `198.51.${Math.floor(i / 50)}.${(i % 50) * 4}/30` }));
+    w.harness.sim.state.account(TEST_ACCOUNT).region("us-east-1").authorizeIngress(w.harness.demo.groups.web, [{ ipProtocol: "tcp", fromPort: 9000, toPort: 9000, ipRanges: ranges }]);
+    const sizes: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      await tick();
+      sizes.push(walSize());
+    }
+    expect(sizes).toEqual([0, 0, 0]);
   });
 
   it("grows while a reader holds a read transaction, then stays bounded after it ends", async () => {

@@ -7,8 +7,12 @@ import type { OutboxAlert } from "../payload.js";
 export interface AlertChannel {
   /** Name used in config and in the outbox's channel column. */
   readonly name: string;
-  /** Deliver one alert; throw to have the dispatcher retry later. */
-  send(alert: OutboxAlert): Promise<void>;
+  /**
+   * Deliver one alert; throw to have the dispatcher retry later. `signal`
+   * aborts at shutdown: a channel that cannot be interrupted must at least
+   * stop being awaited.
+   */
+  send(alert: OutboxAlert, signal?: AbortSignal): Promise<void>;
   /** Release connections. */
   close?(): Promise<void>;
 }

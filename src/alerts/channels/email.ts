@@ -44,12 +44,12 @@ export class EmailChannel implements AlertChannel {
     return this.transport;
   }
 
-  async send(alert: OutboxAlert): Promise<void> {
+  async send(alert: OutboxAlert, signal?: AbortSignal): Promise<void> {
     const mail = renderEmail(alert.payload);
     const domain = this.config.from.split("@")[1]?.replace(/[^A-Za-z0-9.-]/g, "") || "sgwatch.local";
     const transport = await this.getTransport();
-    try {
-      await transport.sendMail({
+    const sending = transport
+      .sendMail({
         from: this.config.from,
         to: this.config.to,
         subject: mail.subject,
@@ -57,10 +57,28 @@ export class EmailChannel implements AlertChannel {
         html: mail.html,
         messageId: messageIdFor(alert, domain),
         headers: { "X-Sgwatch-Alert-Id": String(alert.id), "X-Sgwatch-Severity": alert.severity },
+      })
+      .catch((err: unknown) => {
+        // Not attached as cause: the original quotes the server's answer unredacted.
+        throw new Error(redact(errorMessage(err), { secrets: this.secrets() }));
       });
-    } catch (err) {
-      // Not attached as cause: the original quotes the server's answer unredacted.
-      throw new Error(redact(errorMessage(err), { secrets: this.secrets() }));
+    if (!signal) {
+      await sending;
+      return;
+    }
+    // nodemailer cannot cancel a send; at shutdown it is stopped being awaited
+    // (its connection ends by its own timeouts), and the alert stays pending.
+    let onAbort = (): void => undefined;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(new Error("email not sent: sgwatch is stopping"));
+      if (signal.aborted) onAbort();
+      else signal.addEventListener("abort", onAbort, { once: true });
+    });
+    sending.catch(() => undefined);
+    try {
+      await Promise.race([sending, aborted]);
+    } finally {
+      signal.removeEventListener("abort", onAbort);
     }
   }
 

@@ -201,12 +201,13 @@ export class WebhookChannel implements AlertChannel {
 
   constructor(private readonly opts: WebhookOptions) {}
 
-  async send(alert: OutboxAlert): Promise<void> {
+  async send(alert: OutboxAlert, stop?: AbortSignal): Promise<void> {
     const body = this.opts.format === "slack" ? slackBody(alert) : genericBody(alert);
     const where = urlOrigin(this.opts.url);
     const secrets = { urls: [this.opts.url], secrets: [...urlSecrets(this.opts.url), ...Object.values(this.opts.headers)] };
     const fail = (message: string): Error => new Error(redact(message, secrets));
-    const signal = AbortSignal.timeout(this.opts.timeoutMs);
+    const timeout = AbortSignal.timeout(this.opts.timeoutMs);
+    const signal = stop ? AbortSignal.any([timeout, stop]) : timeout;
     let res: Response;
     try {
       res = await fetch(this.opts.url, {
@@ -225,6 +226,7 @@ export class WebhookChannel implements AlertChannel {
         signal,
       });
     } catch (err) {
+      if (stop?.aborted) throw fail(`webhook POST to ${where} abandoned: sgwatch is stopping`);
       if (signal.aborted) throw fail(`webhook POST to ${where} timed out after ${this.opts.timeoutMs} ms`);
       // fetch says only "fetch failed"; the reason (ECONNREFUSED, a TLS error…) is the cause.
       const cause = err instanceof Error && err.cause !== undefined ? `: ${errorMessage(err.cause)}` : "";

@@ -1,7 +1,11 @@
 // sgwatch status: targets, last poll, last error, pending alerts.
-// --health exits non-zero while any target is blind (Docker HEALTHCHECK).
+// --health exits non-zero while any target is blind (Docker HEALTHCHECK); see
+// cli/status-health.ts for where that verdict comes from.
 import type { Command } from "commander";
-import { openForRead, printJson, type CliContext } from "../context.js";
+import { openForRead, printJson, readConfig, type CliContext } from "../context.js";
+import type { Config } from "../../config/schema.js";
+import { ZERO_GROUPS_UNCONFIRMED } from "../../model/zero-groups.js";
+import { daemonHealth, storedHealth, type HealthVerdict } from "../status-health.js";
 import { formatTable } from "../table.js";
 import { EXIT } from "../../util/errors.js";
 import { listTargets } from "../../store/targets-repo.js";
@@ -14,9 +18,15 @@ export function registerStatus(program: Command, ctx: CliContext, setExit: (code
   program
     .command("status")
     .description("show each target's last poll and error, and the alert queue")
-    .option("--health", "print nothing but a verdict; exit 4 while any target is blind or none was ever polled")
+    .option("--health", "print nothing but a verdict (JSON with --json); exit 4 while any target is blind, nothing was recorded for monitoring.blindAfter, or none was ever polled")
     .option("--json", "print JSON")
-    .action((opts: { health?: boolean; json?: boolean }) => {
+    .action(async (opts: { health?: boolean; json?: boolean }) => {
+      // The daemon's /healthz knows what a database it cannot write does not.
+      if (opts.health) {
+        const config = configForHealth(ctx);
+        const viaDaemon = config?.http ? await daemonHealth(healthzUrl(config.http), 2_000) : null;
+        if (viaDaemon) return reportHealth(ctx, viaDaemon, opts.json === true, setExit);
+      }
       const db = openForRead(ctx);
       try {
         const targets = listTargets(db).map((t) => {
@@ -28,6 +38,8 @@ export function registerStatus(program: Command, ctx: CliContext, setExit: (code
             label: t.label,
             lastPollAt: last?.finished_at ?? null,
             lastPollStatus: last?.status ?? null,
+            // ZeroGroupsUnconfirmed: an empty poll held until the next poll confirms it.
+            lastPollErrorCode: last?.error_code ?? null,
             lastSuccessAt: ok?.finished_at ?? null,
             groups: ok?.group_count ?? null,
             rules: ok?.rule_count ?? null,
@@ -45,18 +57,10 @@ export function registerStatus(program: Command, ctx: CliContext, setExit: (code
           approvedBy: r.approved_by,
           reason: r.reason,
         }));
-        const blind = targets.filter((t) => t.blindSince !== null);
         if (opts.health) {
-          const healthy = targets.length > 0 && blind.length === 0;
-          ctx.out.write(
-            healthy
-              ? `healthy: ${targets.length} targets polled, none blind\n`
-              : targets.length === 0
-                ? "unhealthy: no target has been polled yet\n"
-                : `unhealthy: blind: ${blind.map((t) => `${t.account}/${t.region} since ${t.blindSince} (${oneLine(t.lastError ?? "")})`).join("; ")}\n`,
-          );
-          if (!healthy) setExit(EXIT.unhealthy);
-          return;
+          const config = configForHealth(ctx);
+          const verdict = storedHealth(targets, new Date(), config?.monitoring.blindAfter ?? null);
+          return reportHealth(ctx, verdict, opts.json === true, setExit);
         }
         if (opts.json) return printJson(ctx, { targets, alerts: outbox, standingApprovals: standing });
         ctx.out.write(
@@ -67,7 +71,7 @@ export function registerStatus(program: Command, ctx: CliContext, setExit: (code
               t.region,
               t.label,
               t.lastPollAt,
-              t.blindSince ? "BLIND" : t.lastPollStatus,
+              t.blindSince ? "BLIND" : t.lastPollErrorCode === ZERO_GROUPS_UNCONFIRMED ? "UNCONFIRMED" : t.lastPollStatus,
               t.lastSuccessAt,
               t.groups,
               t.rules,
@@ -86,4 +90,26 @@ export function registerStatus(program: Command, ctx: CliContext, setExit: (code
         db.close();
       }
     });
+}
+
+/** The config when there is one to read; `--db` alone is enough for a stored verdict. */
+function configForHealth(ctx: CliContext): Config | null {
+  if (ctx.globals().db === undefined) return readConfig(ctx);
+  try {
+    return readConfig(ctx);
+  } catch {
+    return null;
+  }
+}
+
+/** The daemon's /healthz; a wildcard bind address is reached on loopback. */
+function healthzUrl(http: NonNullable<Config["http"]>): string {
+  const host = http.host === "0.0.0.0" || http.host === "::" ? "127.0.0.1" : http.host;
+  return `http://${host.includes(":") ? `[${host}]` : host}:${http.port}/healthz`;
+}
+
+function reportHealth(ctx: CliContext, v: HealthVerdict, json: boolean, setExit: (code: number) => void): void {
+  if (!v.healthy) setExit(EXIT.unhealthy);
+  if (json) return printJson(ctx, v);
+  ctx.out.write(v.healthy ? `healthy: ${v.targets} targets polled, none blind\n` : `unhealthy: ${v.reasons.join("; ")}\n`);
 }
