@@ -102,6 +102,30 @@ export interface RestoredAlert {
   restoredAt: string;
 }
 
+/** The CloudTrail sweep of a target kept failing: failed attempts and who made changes go unseen there. */
+export interface TrailBlindAlert {
+  type: "trail-blind";
+  target: AlertTarget;
+  /** Consecutive failed sweeps so far. */
+  failures: number;
+  /** The first failed sweep of this run of failures. */
+  since: string;
+  /** The last successful sweep, if ever. */
+  lastSuccessAt: string | null;
+  /** The last error, in words. */
+  lastError: string;
+}
+
+/** A trail-blind target was swept successfully again. */
+export interface TrailRestoredAlert {
+  type: "trail-restored";
+  target: AlertTarget;
+  /** When it went trail-blind. */
+  blindSince: string;
+  /** The good sweep. */
+  restoredAt: string;
+}
+
 /** Approval files have problems; changes they meant to approve will alert. */
 export interface ApprovalsInvalidAlert {
   type: "approvals-invalid";
@@ -129,7 +153,16 @@ export interface AttributedAlert {
   items: Array<{ target: AlertTarget; detectedAt: string; change: AlertChange }>;
 }
 
-export type AlertPayload = AttributedAlert | DriftAlert | BlindAlert | RestoredAlert | ApprovalsInvalidAlert | ReminderAlert | ApprovalUnusedAlert;
+export type AlertPayload =
+  | AttributedAlert
+  | DriftAlert
+  | BlindAlert
+  | RestoredAlert
+  | TrailBlindAlert
+  | TrailRestoredAlert
+  | ApprovalsInvalidAlert
+  | ReminderAlert
+  | ApprovalUnusedAlert;
 
 /** An alert as the dispatcher hands it to a channel. */
 export interface OutboxAlert {

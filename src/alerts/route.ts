@@ -16,6 +16,8 @@ export interface ChannelRoute {
 const SYSTEM_SEVERITY: Record<Exclude<AlertPayload["type"], "drift">, Severity> = {
   "monitoring-blind": "high",
   "monitoring-restored": "low",
+  "trail-blind": "high",
+  "trail-restored": "low",
   "approvals-invalid": "medium",
   reminder: "high",
   attributed: "low",

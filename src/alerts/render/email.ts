@@ -28,6 +28,10 @@ function subjectOf(p: AlertPayload): string {
       return `[sgwatch] HIGH: monitoring blind for ${targetName(p.target)} ${p.target.region} (${p.failures} failed polls)`;
     case "monitoring-restored":
       return `[sgwatch] monitoring restored for ${targetName(p.target)} ${p.target.region}`;
+    case "trail-blind":
+      return `[sgwatch] HIGH: CloudTrail blind for ${targetName(p.target)} ${p.target.region} (${p.failures} failed sweeps)`;
+    case "trail-restored":
+      return `[sgwatch] CloudTrail sweep restored for ${targetName(p.target)} ${p.target.region}`;
     case "approvals-invalid":
       return `[sgwatch] MEDIUM: ${p.problems.length} problem${p.problems.length === 1 ? "" : "s"} in approval records`;
     case "reminder": {
@@ -122,6 +126,14 @@ function otherText(p: Exclude<AlertPayload, DriftAlert>): string {
         `Last successful poll: ${p.lastSuccessAt ?? "never"}.\nLast error: ${oneLine(p.lastError, 1000)}\n` +
         `Until this is fixed, changes to its security groups go unseen.\n`
       );
+    case "trail-blind":
+      return (
+        `sgwatch cannot read CloudTrail for ${targetName(p.target)} ${p.target.region}: ${p.failures} sweeps in a row failed since ${p.since}.\n` +
+        `Last successful sweep: ${p.lastSuccessAt ?? "never"}.\nLast error: ${oneLine(p.lastError, 1000)}\n` +
+        `Polls still record every change; until this is fixed, failed attempts and who made changes there go unseen.\n`
+      );
+    case "trail-restored":
+      return `sgwatch reads CloudTrail for ${targetName(p.target)} ${p.target.region} again (blind since ${p.blindSince}, restored ${p.restoredAt}).\nEvents of the blind time are read from where the last good sweep ended.\n`;
     case "monitoring-restored":
       return `sgwatch can see ${targetName(p.target)} ${p.target.region} again (blind since ${p.blindSince}, restored ${p.restoredAt}).\nChanges made meanwhile are in this poll's results.\n`;
     case "approvals-invalid":
