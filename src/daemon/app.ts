@@ -17,6 +17,8 @@ import { resolveTargets, type ResolvedTarget } from "../config/targets.js";
 import { enqueueAttributed } from "../store/follow-up.js";
 import { routeAlert } from "../alerts/route.js";
 import { systemClock, type Clock } from "../util/time.js";
+import { RateBudget, realSleep } from "../trail/budget.js";
+import { sweepTargets, type TargetSweep } from "../trail/sweep.js";
 
 /** What the app needs from outside. */
 export interface AppOptions {
@@ -31,6 +33,14 @@ export interface AppOptions {
    * the real one (a clientFactory function cannot cross to a thread).
    */
   fetchClientModule?: string;
+  /** Waits while the LookupEvents budget is spent (default a real timer; tests move a fake clock). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** A cycle as the app runs it: the polls, then attribution and the CloudTrail sweep. */
+export interface AppCycleResult extends CycleResult {
+  /** What the CloudTrail sweep did, per target with the sensor on. */
+  trail?: TargetSweep[];
 }
 
 export class App {
@@ -41,6 +51,8 @@ export class App {
   /** One EC2 client per target, kept across cycles: connections and the adaptive rate limiter persist. */
   private readonly clients = new Map<string, EC2Client>();
   private trail: ReturnType<typeof cloudTrailLookup>;
+  /** LookupEvents turns per account-region, shared by the sweep and attribution (2 calls/s on AWS). */
+  private readonly lookupBudget: RateBudget;
   /** Fetch workers when aws.fetchThreads > 0. */
   private fetchPool: FetchPool | null;
   /** Pools replaced by a reload while a cycle was still using them; closed when it ends. */
@@ -61,6 +73,7 @@ export class App {
       this.db.close();
       throw err;
     }
+    this.lookupBudget = new RateBudget({ perWindow: opts.config.cloudtrail.callsPerSecond, now: () => this.clock().getTime(), sleep: opts.sleep ?? realSleep });
     this.trail = this.makeTrail(opts.config);
     this.fetchPool = this.makePool(opts.config);
   }
@@ -77,9 +90,9 @@ export class App {
   }
 
   /** One cycle over every target. */
-  async cycle(opts: { signal?: AbortSignal; progress?: CycleProgress } = {}): Promise<CycleResult> {
+  async cycle(opts: { signal?: AbortSignal; progress?: CycleProgress } = {}): Promise<AppCycleResult> {
     this.cyclesRunning++;
-    let result: CycleResult;
+    let result: AppCycleResult;
     try {
       result = await runCycle(
         {
@@ -106,7 +119,33 @@ export class App {
     } catch (err) {
       this.opts.logger.error({ event: "attribution-failed", err }, "attribution failed");
     }
+    // The second sensor, after the polls: its failures never touch what they recorded.
+    try {
+      result.trail = await this.sweep(opts.signal);
+    } catch (err) {
+      this.opts.logger.error({ event: "trail-sweep-crashed", err }, "CloudTrail sweep failed");
+    }
     return result;
+  }
+
+  /** Reads every CloudTrail-enabled target's security-group events since its last sweep (src/trail/). */
+  sweep(signal?: AbortSignal): Promise<TargetSweep[]> {
+    const c = this.config;
+    return sweepTargets(
+      {
+        db: this.db,
+        clock: this.clock,
+        logger: this.opts.logger,
+        clientFor: (t) => this.trail.clientFor(t),
+        pace: (t, s) => this.lookupBudget.take(`${t.account}/${t.region}`, s),
+        route: (p) => routeAlert(this.channels.routes, p),
+        settings: { overlapMs: c.cloudtrail.overlap, firstLookbackMs: c.cloudtrail.firstLookback, maxPagesPerCycle: c.cloudtrail.maxPagesPerCycle },
+        blind: { afterFailures: c.monitoring.blindAfterFailures, afterMs: c.monitoring.blindAfter },
+        ...(signal ? { signal } : {}),
+      },
+      this.targets(),
+      c.concurrency,
+    );
   }
 
   private makeTrail(config: Config): ReturnType<typeof cloudTrailLookup> {
@@ -115,6 +154,7 @@ export class App {
       maxAttempts: config.aws.maxAttempts,
       timeoutMs: config.aws.timeout,
       ...(this.opts.credentials ? { credentials: this.opts.credentials } : {}),
+      pace: (t) => this.lookupBudget.take(`${t.account}/${t.region}`),
       onTruncated: (t, groupId, pages) =>
         this.opts.logger.warn({ event: "attribution-truncated", account: t.account, region: t.region, groupId, pages }, "CloudTrail lookup stopped at the page bound"),
     });
