@@ -3,6 +3,7 @@
 // from the targets table, which the poll recorder keeps current, so health
 // needs no hook in the cycle.
 import type { Database } from "better-sqlite3";
+import { trailHealth, type TrailBlindTarget } from "../trail/health.js";
 
 /** A target sgwatch cannot see. */
 export interface BlindTarget {
@@ -34,6 +35,8 @@ export interface HealthReport {
   targets: number;
   /** The blind targets, oldest blindness first. */
   blind: BlindTarget[];
+  /** Targets whose CloudTrail sweep is trail-blind (src/trail/health.ts). */
+  trailBlind: TrailBlindTarget[];
 }
 
 /** account × region, to limit the report to the configured targets. */
@@ -83,5 +86,7 @@ export function healthReport(db: Database, schedulerActive: boolean, configured?
   for (const b of blind) {
     reasons.push(`${b.account}/${b.region} is blind since ${b.blindSince} (${b.consecutiveFailures} failed polls in a row; last error: ${b.lastError ?? "unknown"})`);
   }
-  return { healthy: reasons.length === 0, schedulerRunning: schedulerActive, reasons, targets: all.filter(keep).length, blind };
+  const trail = trailHealth(db, keep);
+  reasons.push(...trail.reasons);
+  return { healthy: reasons.length === 0, schedulerRunning: schedulerActive, reasons, targets: all.filter(keep).length, blind, trailBlind: trail.trailBlind };
 }

@@ -7,6 +7,7 @@
 // not share counters.
 import type { Database } from "better-sqlite3";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { registerTrailMetrics } from "../trail/health.js";
 import type { CycleResult } from "./cycle.js";
 import { SEVERITIES } from "../model/types.js";
 import type { TargetKey } from "./health.js";
@@ -141,6 +142,7 @@ export function createMetrics(db: Database, opts: MetricsOptions = {}): Metrics 
       for (const r of targetRows()) this.labels(r.account, r.region).set(r.blind);
     },
   });
+  registerTrailMetrics(db, registers, opts.targets);
 
   return {
     registry,

@@ -19,6 +19,8 @@ import BetterSqlite3, { type Database } from "better-sqlite3";
 import { AuthorizeSecurityGroupIngressCommand, RevokeSecurityGroupIngressCommand, type EC2Client } from "@aws-sdk/client-ec2";
 import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import { App } from "../../src/daemon/app.js";
+import { healthReport } from "../../src/daemon/health.js";
+import { createMetrics } from "../../src/daemon/metrics.js";
 import { startSimulator, type Simulator } from "../../src/sim/server.js";
 import { seedDemoAccount, type DemoAccount } from "../../src/sim/seed-demo.js";
 import { ec2As } from "../support/ec2-as.js";
@@ -276,6 +278,12 @@ describe("the CloudTrail sweep", () => {
       expect(alerts("trail-blind")).toBe(i < 3 ? 0 : 1);
     }
     expect(count()).toBe(events);
+    const health = healthReport(app.db, true);
+    expect(health).toMatchObject({ healthy: false, blind: [], trailBlind: [{ account: TEST_ACCOUNT, region: REGION, consecutiveFailures: 3 }] });
+    expect(health.reasons).toEqual([expect.stringMatching(new RegExp(`^${TEST_ACCOUNT}/${REGION} is trail-blind since .* \\(3 failed CloudTrail sweeps in a row; last error: AccessDeniedException: `))]);
+    const metric = async (): Promise<string | undefined> =>
+      (await createMetrics(app.db, { processMetrics: false }).render()).split("\n").find((l) => l.startsWith("sgwatch_target_trail_blind{"));
+    expect(await metric()).toBe(`sgwatch_target_trail_blind{account="${TEST_ACCOUNT}",region="${REGION}"} 1`);
 
     sim.cloudtrail.restore();
     clock.advance(MIN);
@@ -283,6 +291,8 @@ describe("the CloudTrail sweep", () => {
     expect(ok).toMatchObject({ ok: true, restored: true });
     expect(alerts("trail-restored")).toBe(1);
     expect(cursor()).toMatchObject({ consecutive_failures: 0, blind_since: null });
+    expect(healthReport(app.db, true)).toMatchObject({ healthy: true, trailBlind: [] });
+    expect(await metric()).toBe(`sgwatch_target_trail_blind{account="${TEST_ACCOUNT}",region="${REGION}"} 0`);
     // The call made while blind is read from where the last good sweep ended.
     expect(rowsBy(ENGINEER.accessKeyId).filter((r) => r.rules_text === "add ingress TCP 9090 from 10.7.0.0/16")).toHaveLength(1);
   });
