@@ -42,6 +42,10 @@ CREATE TABLE trail_cursors (
   -- newest first, so backlog_until moves down toward backlog_from.
   backlog_from          TEXT,
   backlog_until         TEXT,
+  -- A range read already, to read again for events delivered late, when a
+  -- backlog left no room to re-read it with the new events (see src/trail/sweep.ts).
+  recheck_from          TEXT,
+  recheck_until         TEXT,
   last_sweep_at         TEXT,
   last_ok_at            TEXT,
   -- Blind bookkeeping, as targets has for polls.

@@ -15,6 +15,10 @@ export interface CursorRow {
   backlog_from: string | null;
   /** End of that range (read newest first, so this moves down). */
   backlog_until: string | null;
+  /** Start of a range read before, to read again for late events. */
+  recheck_from: string | null;
+  /** End of that range. */
+  recheck_until: string | null;
   /** When the last sweep ran, worked or not. */
   last_sweep_at: string | null;
   /** When the last sweep worked. */
@@ -38,6 +42,8 @@ export function getCursor(db: Database, targetId: number): CursorRow {
       swept_until: null,
       backlog_from: null,
       backlog_until: null,
+      recheck_from: null,
+      recheck_until: null,
       last_sweep_at: null,
       last_ok_at: null,
       consecutive_failures: 0,
@@ -51,12 +57,12 @@ export function getCursor(db: Database, targetId: number): CursorRow {
 /** Writes the whole cursor row. */
 export function saveCursor(db: Database, c: CursorRow): void {
   db.prepare(
-    `INSERT INTO trail_cursors (target_id, swept_until, backlog_from, backlog_until, last_sweep_at, last_ok_at,
+    `INSERT INTO trail_cursors (target_id, swept_until, backlog_from, backlog_until, recheck_from, recheck_until, last_sweep_at, last_ok_at,
        consecutive_failures, first_failure_at, blind_since, last_error)
-     VALUES (@target_id, @swept_until, @backlog_from, @backlog_until, @last_sweep_at, @last_ok_at,
+     VALUES (@target_id, @swept_until, @backlog_from, @backlog_until, @recheck_from, @recheck_until, @last_sweep_at, @last_ok_at,
        @consecutive_failures, @first_failure_at, @blind_since, @last_error)
      ON CONFLICT (target_id) DO UPDATE SET swept_until = excluded.swept_until, backlog_from = excluded.backlog_from,
-       backlog_until = excluded.backlog_until, last_sweep_at = excluded.last_sweep_at, last_ok_at = excluded.last_ok_at,
+       backlog_until = excluded.backlog_until, recheck_from = excluded.recheck_from, recheck_until = excluded.recheck_until, last_sweep_at = excluded.last_sweep_at, last_ok_at = excluded.last_ok_at,
        consecutive_failures = excluded.consecutive_failures, first_failure_at = excluded.first_failure_at,
        blind_since = excluded.blind_since, last_error = excluded.last_error`,
   ).run(c);

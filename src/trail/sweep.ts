@@ -6,8 +6,12 @@
 // The cursor: swept_until is where the last good sweep ended; the next one
 // reads from swept_until less the overlap window (CloudTrail delivers late;
 // events read twice are stored once, by eventId) up to now. A burst larger
-// than one cycle's page bound leaves a backlog range, read newest first over
-// later cycles, with a log line saying how far behind the sweep is. Events
+// than one cycle's page bound leaves a backlog range (never read), read
+// newest first over later cycles, with a log line saying how far behind the
+// sweep is. While behind, the overlap is not re-read with each head (a burst
+// inside it would be read again every cycle); it gathers in one recheck range,
+// read once after the backlog. Every range is read after the events in it
+// could have arrived late, so none is missed. Events
 // and the cursor are written in one transaction, so a crash (kill -9) or
 // restart resumes from the last stored cursor: nothing missed, nothing
 // doubled. A failed sweep writes its failure and nothing else; it never
@@ -24,7 +28,7 @@ import { errorMessage } from "../util/errors.js";
 import { humanDuration, type Clock } from "../util/time.js";
 import { mapPool } from "../util/pool.js";
 import { afterFailure, afterSuccess, type BlindThresholds } from "./blind.js";
-import { readRange, type LookupStrategy } from "./collect.js";
+import { readRange, type LookupStrategy, type RangeRead } from "./collect.js";
 import { toTrailEventRow, type TrailEventRow } from "./event-row.js";
 import { getCursor, saveCursor, storeEvents, type CursorRow } from "./store.js";
 
@@ -94,11 +98,11 @@ function enqueue(deps: SweepDeps, payload: AlertPayload, now: string): void {
   for (const r of deps.route(payload)) enqueueAlert(deps.db, r.channel, r.severity, r.payload, now);
 }
 
-function minIso(a: string, b: string): string {
-  return Date.parse(a) <= Date.parse(b) ? a : b;
+function minOf(a: string | null, b: string): string {
+  return a !== null && Date.parse(a) <= Date.parse(b) ? a : b;
 }
-function maxIso(a: string, b: string): string {
-  return Date.parse(a) >= Date.parse(b) ? a : b;
+function maxOf(a: string | null, b: string): string {
+  return a !== null && Date.parse(a) >= Date.parse(b) ? a : b;
 }
 
 /** Sweeps one target; never throws for CloudTrail's failures. */
@@ -122,40 +126,54 @@ export async function sweepTarget(deps: SweepDeps, t: ResolvedTarget): Promise<T
     const pace = (signal?: AbortSignal): Promise<void> => deps.pace(t, signal);
     const common = { pace, ...(deps.settings.strategy ? { strategy: deps.settings.strategy } : {}), ...(deps.signal ? { signal: deps.signal } : {}) };
     let pagesLeft = deps.settings.maxPagesPerCycle;
+    const read = async (from: Date, to: Date): Promise<RangeRead> => {
+      const r = await readRange(client, from, to, { ...common, maxPages: pagesLeft });
+      pagesLeft -= r.pages;
+      result.calls += r.pages;
+      collect(r.events);
+      return r;
+    };
+    const overlap = deps.settings.overlapMs;
+    const behind = next.backlog_from !== null || next.recheck_from !== null;
 
-    // The head: everything since the last sweep, the overlap re-read.
-    const headFrom = new Date(cursor.swept_until !== null ? Date.parse(cursor.swept_until) - deps.settings.overlapMs : now.getTime() - deps.settings.firstLookbackMs);
-    const head = await readRange(client, headFrom, now, { ...common, maxPages: pagesLeft });
-    pagesLeft -= head.pages;
-    result.calls += head.pages;
-    collect(head.events);
+    // 1. The head. Quiet (nothing left over): one range, from swept_until less
+    // the overlap (late events) to now. Behind: only what is new; the overlap
+    // joins the recheck range, read after the backlog, so a burst is not
+    // re-read every cycle while it lies inside the overlap window.
+    const from = cursor.swept_until === null ? new Date(now.getTime() - deps.settings.firstLookbackMs) : new Date(Date.parse(cursor.swept_until) - (behind ? 0 : overlap));
+    if (behind && cursor.swept_until !== null) {
+      next.recheck_from = minOf(next.recheck_from, new Date(Date.parse(cursor.swept_until) - overlap).toISOString());
+      next.recheck_until = maxOf(next.recheck_until, cursor.swept_until);
+    }
+    const head = await read(from, now);
     if (head.truncated) {
       // Newest first: what is older than the oldest event read is not read yet (that second included).
-      const until = (head.oldestSeen ?? now).toISOString();
-      next.backlog_from = next.backlog_from !== null ? minIso(next.backlog_from, headFrom.toISOString()) : headFrom.toISOString();
-      next.backlog_until = next.backlog_until !== null ? maxIso(next.backlog_until, until) : until;
+      next.backlog_from = minOf(next.backlog_from, from.toISOString());
+      next.backlog_until = maxOf(next.backlog_until, (head.oldestSeen ?? now).toISOString());
     }
     next.swept_until = nowIso;
 
-    // The backlog, with what the bound leaves.
-    if (next.backlog_from !== null && next.backlog_until !== null && pagesLeft > 0 && !head.truncated) {
-      const from = new Date(next.backlog_from);
-      const until = new Date(next.backlog_until);
-      const back = await readRange(client, from, until, { ...common, maxPages: pagesLeft });
-      result.calls += back.pages;
-      collect(back.events);
-      if (!back.truncated) {
-        next.backlog_from = null;
-        next.backlog_until = null;
-      } else {
-        const oldest = back.oldestSeen ?? until;
-        // More than a page of events in one second would hold the range still; step past that second.
-        next.backlog_until = (oldest.getTime() < until.getTime() ? oldest : new Date(until.getTime() - 1000)).toISOString();
-        if (Date.parse(next.backlog_until) < from.getTime()) {
-          next.backlog_from = null;
-          next.backlog_until = null;
-        }
+    // 2. The backlog, then 3. the recheck, with what the bound leaves.
+    for (const which of ["backlog", "recheck"] as const) {
+      const fromKey = which === "backlog" ? "backlog_from" : "recheck_from";
+      const untilKey = which === "backlog" ? "backlog_until" : "recheck_until";
+      const rangeFrom = next[fromKey];
+      const rangeUntil = next[untilKey];
+      if (rangeFrom === null || rangeUntil === null || pagesLeft <= 0) continue;
+      const r = await read(new Date(rangeFrom), new Date(rangeUntil));
+      if (!r.truncated) {
+        next[fromKey] = null;
+        next[untilKey] = null;
+        continue;
       }
+      const until = Date.parse(rangeUntil);
+      const oldest = r.oldestSeen?.getTime() ?? until;
+      // More than a page of events in one second would hold the range still; step past that second.
+      const nextUntil = oldest < until ? oldest : until - 1000;
+      if (nextUntil < Date.parse(rangeFrom)) {
+        next[fromKey] = null;
+        next[untilKey] = null;
+      } else next[untilKey] = new Date(nextUntil).toISOString();
     }
   } catch (err) {
     if (deps.signal?.aborted) {
@@ -200,8 +218,13 @@ export async function sweepTarget(deps: SweepDeps, t: ResolvedTarget): Promise<T
     result.backlog = { from: ok.cursor.backlog_from, until: ok.cursor.backlog_until };
     const span = Date.parse(ok.cursor.backlog_until) - Date.parse(ok.cursor.backlog_from);
     log.warn(
-      { event: "trail-behind", backlogFrom: ok.cursor.backlog_from, backlogUntil: ok.cursor.backlog_until, calls: result.calls, stored: result.stored },
+      { event: "trail-behind", backlogFrom: ok.cursor.backlog_from, backlogUntil: ok.cursor.backlog_until, recheckFrom: ok.cursor.recheck_from, recheckUntil: ok.cursor.recheck_until, calls: result.calls, stored: result.stored },
       `CloudTrail sweep is behind: events from ${ok.cursor.backlog_from} to ${ok.cursor.backlog_until} (${humanDuration(span)} of events) not read yet; ${result.calls} calls this cycle, caught up over the next cycles`,
+    );
+  } else if (ok.cursor.recheck_from !== null) {
+    log.info(
+      { event: "trail-recheck-pending", recheckFrom: ok.cursor.recheck_from, recheckUntil: ok.cursor.recheck_until, calls: result.calls },
+      `CloudTrail sweep caught up; re-reading ${ok.cursor.recheck_from} to ${ok.cursor.recheck_until} for late events next cycle`,
     );
   }
   log.debug({ event: "trail-sweep-ok", calls: result.calls, read: result.read, stored: result.stored }, "CloudTrail sweep done");

@@ -229,7 +229,8 @@ describe("the CloudTrail sweep", () => {
       cycles++;
     }
     expect(burst()).toBe(400);
-    expect(cycles).toBeGreaterThan(2);
+    // 8 pages at 3 a cycle, each cycle's head taking one for what is new: the burst is read once, not again while it lies in the overlap window.
+    expect(cycles).toBe(4);
     log.clear();
     clock.advance(5 * MIN);
     await app.cycle();

@@ -9,6 +9,8 @@ const fresh: CursorRow = {
   swept_until: "2026-03-02T10:00:00.000Z",
   backlog_from: null,
   backlog_until: null,
+  recheck_from: null,
+  recheck_until: null,
   last_sweep_at: "2026-03-02T10:00:00.000Z",
   last_ok_at: "2026-03-02T10:00:00.000Z",
   consecutive_failures: 0,
