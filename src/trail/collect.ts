@@ -36,7 +36,7 @@ export interface RangeRead {
   pages: number;
   /** Events looked at, security-group ones or not. */
   scanned: number;
-  /** The page bound stopped the read: events older than `oldestSeen` are not read. */
+  /** The page bound stopped the read: events older than `oldestSeen` (and some of its second) are not read; its range's newest second always is. */
   truncated: boolean;
   /** The time of the oldest event read (of any kind), when any was. */
   oldestSeen: Date | null;
@@ -61,8 +61,14 @@ async function readSeries(client: CloudTrailClient, attribute: LookupAttribute, 
   const { LookupEventsCommand } = await loadSdk();
   const out: RangeRead = { events: [], pages: 0, scanned: 0, truncated: false, oldestSeen: null };
   let token: string | undefined;
+  // Events carry whole seconds, and a range is resumed by time: stopping inside
+  // the range's newest second could leave more than a page of that second
+  // that no later read gets past. So the newest second is always read whole,
+  // past the page bound if it must be.
+  const topSecond = Math.floor(to.getTime() / 1000) * 1000;
   do {
-    if (out.pages >= budgetPages) {
+    const insideTopSecond = out.oldestSeen !== null && out.oldestSeen.getTime() >= topSecond;
+    if (out.pages >= budgetPages && !insideTopSecond) {
       out.truncated = true;
       break;
     }

@@ -166,14 +166,8 @@ export async function sweepTarget(deps: SweepDeps, t: ResolvedTarget): Promise<T
         next[untilKey] = null;
         continue;
       }
-      const until = Date.parse(rangeUntil);
-      const oldest = r.oldestSeen?.getTime() ?? until;
-      // More than a page of events in one second would hold the range still; step past that second.
-      const nextUntil = oldest < until ? oldest : until - 1000;
-      if (nextUntil < Date.parse(rangeFrom)) {
-        next[fromKey] = null;
-        next[untilKey] = null;
-      } else next[untilKey] = new Date(nextUntil).toISOString();
+      // The range's newest second was read whole (collect.ts), so the oldest event read is older: the range shrinks.
+      next[untilKey] = (r.oldestSeen ?? new Date(rangeFrom)).toISOString();
     }
   } catch (err) {
     if (deps.signal?.aborted) {

@@ -243,6 +243,23 @@ describe("the CloudTrail sweep", () => {
     expect(stats.maxPerSecond).toBeLessThanOrEqual(2);
   });
 
+  it("reads more than a page of events made in one second whole: none is skipped when the bound stops inside it", async () => {
+    const region = sim.state.account(TEST_ACCOUNT).region(REGION);
+    clock.advance(MIN);
+    const second = new Date(Math.floor(clock.now().getTime() / 1000) * 1000).toISOString();
+    // 200 calls within one second (CloudTrail's eventTime has whole seconds): four pages that sort only by time.
+    for (let i = 0; i < 100; i++) {
+      region.authorizeIngress(demo.groups.app, [{ ipProtocol: "udp", fromPort: 30000 + i, toPort: 30000 + i, ipRanges: [{ cidrIp: "10.70.0.0/16" }] }]);
+      region.revokeIngress(demo.groups.app, [{ ipProtocol: "udp", fromPort: 30000 + i, toPort: 30000 + i, ipRanges: [{ cidrIp: "10.70.0.0/16" }] }]);
+    }
+    const inSecond = (): number => (reader.prepare("SELECT count(*) AS n FROM trail_events WHERE event_time = ?").get(second) as { n: number }).n;
+    for (let i = 0; i < 4 && inSecond() < 200; i++) {
+      clock.advance(5 * MIN);
+      await app.cycle();
+    }
+    expect(inSecond()).toBe(200);
+  });
+
   it("the simulator does throttle a client that ignores the budget (the counter above can fail)", async () => {
     const ct = new CloudTrailClient({ region: REGION, endpoint: sim.endpoint, credentials: MONITOR, maxAttempts: 1 });
     try {
