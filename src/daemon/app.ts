@@ -33,7 +33,7 @@ export interface AppOptions {
    * the real one (a clientFactory function cannot cross to a thread).
    */
   fetchClientModule?: string;
-  /** Waits while the LookupEvents budget is spent (default a real timer; tests move a fake clock). */
+  /** Waits while the LookupEvents budget is spent, measured on `clock` (default a real timer on the monotonic clock; tests move their fake clock). */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
@@ -73,7 +73,12 @@ export class App {
       this.db.close();
       throw err;
     }
-    this.lookupBudget = new RateBudget({ perWindow: opts.config.cloudtrail.callsPerSecond, now: () => this.clock().getTime(), sleep: opts.sleep ?? realSleep });
+    // Real waits are measured on the monotonic clock; a test's own sleep moves its own clock.
+    this.lookupBudget = new RateBudget({
+      perWindow: opts.config.cloudtrail.callsPerSecond,
+      now: opts.sleep ? () => this.clock().getTime() : () => performance.now(),
+      sleep: opts.sleep ?? realSleep,
+    });
     this.trail = this.makeTrail(opts.config);
     this.fetchPool = this.makePool(opts.config);
   }
