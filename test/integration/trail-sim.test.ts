@@ -21,6 +21,7 @@ import { makeTempDir, type TempDir } from "../support/temp-dir.js";
 import { writeTestConfig, loadTestConfig, TEST_ACCOUNT } from "../support/config-file.js";
 import { captureLog } from "../support/log-capture.js";
 import { fakeClock, type FakeClock } from "../support/fake-clock.js";
+import { runCli, startCli } from "../support/cli.js";
 
 const FIXTURE = path.join(import.meta.dirname, "..", "fixtures", "cloudtrail", "captured-records.json");
 const REGION = "us-east-1";
@@ -154,5 +155,38 @@ describe("the simulator's CloudTrail over HTTP", () => {
     clock.advance(1000);
     expect(await calls("writes", busyFrom, clock.now())).toEqual({ calls: 3, events: 120 });
     expect(await calls("by-name", busyFrom, clock.now())).toEqual({ calls: 13, events: 120 });
+  });
+
+  it("`sgwatch sim --trail-records FILE` replays the file; a bad file exits 2 naming it", async () => {
+    const bad = path.join(tmp.path, "bad-records.json");
+    await import("node:fs/promises").then((fs) => fs.writeFile(bad, JSON.stringify({ Records: [{ eventID: "x" }] })));
+    const r = await runCli(["sim", "--trail-records", bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--trail-records: CloudTrail records file ${bad}: record 0: eventTime is missing or not a string`);
+
+    const child = startCli(["sim", "--trail-records", FIXTURE]);
+    try {
+      const started = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no endpoint printed: ${child.lines.join("\n")}`)), 30_000);
+        const check = (): void => {
+          const line = child.lines.find((l) => l.startsWith("EC2 simulator listening on "));
+          if (line !== undefined) {
+            clearTimeout(timer);
+            resolve(line.slice("EC2 simulator listening on ".length).trim());
+          } else setTimeout(check, 20);
+        };
+        check();
+      });
+      const client = new CloudTrailClient({ region: REGION, endpoint: started, credentials: MONITOR, maxAttempts: 1 });
+      try {
+        const out = await client.send(new LookupEventsCommand({ LookupAttributes: [{ AttributeKey: "Username", AttributeValue: "mallory" }] }));
+        expect(out.Events?.map((e) => e.EventId)).toEqual(["0b5ce4e5-1a2b-4c3d-9e8f-7a6b5c4d3e2f"]);
+      } finally {
+        client.destroy();
+      }
+    } finally {
+      child.child.kill("SIGTERM");
+      await child.exited;
+    }
   });
 });

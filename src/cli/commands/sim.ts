@@ -10,6 +10,7 @@ interface SimOptions {
   host: string;
   seed?: string;
   save?: string;
+  trailRecords?: string;
 }
 
 export function registerSim(program: Command, ctx: CliContext): void {
@@ -20,6 +21,7 @@ export function registerSim(program: Command, ctx: CliContext): void {
     .option("--host <host>", "address to bind", "127.0.0.1")
     .option("--seed <demo|file.json>", "start with the demo account, or with state loaded from a JSON file")
     .option("--save <file.json>", "save the state to this file on exit")
+    .option("--trail-records <file.json>", "CloudTrail records to replay through LookupEvents ({\"Records\": [...]} as a trail delivers them); see docs/cloudtrail.md")
     .addHelpText("after", "\nFaults: POST /__sim/faults (JSON), DELETE /__sim/faults; state: GET /__sim/state. See docs/simulator.md.")
     .action(async (opts: SimOptions) => {
       const { startSimulator } = await import("../../sim/server.js");
@@ -33,7 +35,15 @@ export function registerSim(program: Command, ctx: CliContext): void {
         if (!existsSync(opts.seed)) throw new UserError(`--seed: no such file ${opts.seed}`);
         state = await loadStateFile(opts.seed);
       }
+      let records: unknown[] = [];
+      if (opts.trailRecords) {
+        const { loadSeedFile } = await import("../../sim/cloudtrail/seed.js");
+        records = await loadSeedFile(opts.trailRecords).catch((e: unknown) => {
+          throw new UserError(`--trail-records: ${e instanceof Error ? e.message : String(e)}`);
+        });
+      }
       const sim = await startSimulator({ port, host: opts.host, state });
+      if (records.length > 0) sim.cloudtrail.seed(records);
       ctx.out.write(`EC2 simulator listening on ${sim.endpoint}\n`);
       ctx.out.write(`try: aws ec2 describe-security-groups --endpoint-url ${sim.endpoint} --region us-east-1\n`);
       await new Promise<void>((resolve) => {
