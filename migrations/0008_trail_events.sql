@@ -3,6 +3,22 @@
 -- sweep's cursor and blind state per target. The sweep never writes poll
 -- history; findings join the two stores.
 
+-- Calls that failed for authorisation (a key trying what it may not), grouped
+-- per target, identity and window: one failed-attempts alert per group, when
+-- the group is first seen; later attempts in its window join it silently.
+CREATE TABLE trail_attempt_groups (
+  id            INTEGER PRIMARY KEY,
+  target_id     INTEGER NOT NULL REFERENCES targets (id),
+  identity      TEXT NOT NULL,            -- the identity's ARN, else its access key id
+  window_start  TEXT NOT NULL,            -- the first attempt's time; the group takes attempts until window_start + cloudtrail.attemptWindow
+  first_at      TEXT NOT NULL,
+  last_at       TEXT NOT NULL,
+  attempts      INTEGER NOT NULL,
+  severity      TEXT NOT NULL CHECK (severity IN ('critical', 'high', 'medium', 'low')), -- the worst the attempted changes would have been
+  alerted_at    TEXT NOT NULL
+);
+CREATE INDEX trail_attempt_groups_by_identity ON trail_attempt_groups (target_id, identity, window_start);
+
 CREATE TABLE trail_events (
   event_id         TEXT PRIMARY KEY,        -- CloudTrail eventID: each event is stored once
   target_id        INTEGER NOT NULL REFERENCES targets (id),
@@ -25,7 +41,8 @@ CREATE TABLE trail_events (
   user_agent       TEXT,
   vpc_endpoint_id  TEXT,                    -- vpcEndpointId, when the call came through one
   record           TEXT NOT NULL,           -- the CloudTrail record as delivered (JSON)
-  stored_at        TEXT NOT NULL            -- when the sweep stored it: minus event_time, CloudTrail's delivery lag
+  stored_at        TEXT NOT NULL,           -- when the sweep stored it: minus event_time, CloudTrail's delivery lag
+  attempt_group_id INTEGER REFERENCES trail_attempt_groups (id) -- set for calls that failed for authorisation
 );
 CREATE INDEX trail_events_by_target_time ON trail_events (target_id, event_time);
 CREATE INDEX trail_events_by_group ON trail_events (group_id, event_time);

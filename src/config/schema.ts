@@ -216,6 +216,8 @@ export const configSchema = z
         maxPagesPerCycle: z.number().int().min(1).max(1000).default(20),
         /** LookupEvents calls per second per account and region, the sweep and attribution together (AWS allows 2). */
         callsPerSecond: z.number().int().min(1).max(2).default(2),
+        /** Calls one identity made on one target that failed for authorisation within this long of the first are one failed-attempts alert. */
+        attemptWindow: duration.prefault("1h"),
       })
       .prefault({}),
     monitoring: z

@@ -146,6 +146,7 @@ export class App {
         route: (p) => routeAlert(this.channels.routes, p),
         settings: { overlapMs: c.cloudtrail.overlap, firstLookbackMs: c.cloudtrail.firstLookback, maxPagesPerCycle: c.cloudtrail.maxPagesPerCycle },
         blind: { afterFailures: c.monitoring.blindAfterFailures, afterMs: c.monitoring.blindAfter },
+        attempts: { severity: c.severity, windowMs: c.cloudtrail.attemptWindow },
         ...(signal ? { signal } : {}),
       },
       this.targets(),

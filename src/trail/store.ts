@@ -68,8 +68,8 @@ export function saveCursor(db: Database, c: CursorRow): void {
   ).run(c);
 }
 
-/** Inserts the rows not stored yet; returns how many were new. */
-export function storeEvents(db: Database, targetId: number, rows: readonly TrailEventRow[], storedAt: string): number {
+/** Inserts the rows not stored yet; returns those that were new. */
+export function storeEvents(db: Database, targetId: number, rows: readonly TrailEventRow[], storedAt: string): TrailEventRow[] {
   const insert = db.prepare(
     `INSERT INTO trail_events (event_id, target_id, event_time, account, region, event_name, group_id, group_ids, rules, rules_text,
        error_code, error_message, identity_type, identity_arn, access_key_id, source_ip, user_agent, vpc_endpoint_id, record, stored_at)
@@ -77,8 +77,8 @@ export function storeEvents(db: Database, targetId: number, rows: readonly Trail
        @error_code, @error_message, @identity_type, @identity_arn, @access_key_id, @source_ip, @user_agent, @vpc_endpoint_id, @record, @stored_at)
      ON CONFLICT (event_id) DO NOTHING`,
   );
-  let added = 0;
-  for (const r of rows) added += insert.run({ ...r, target_id: targetId, stored_at: storedAt }).changes;
+  const added: TrailEventRow[] = [];
+  for (const r of rows) if (insert.run({ ...r, target_id: targetId, stored_at: storedAt }).changes > 0) added.push(r);
   return added;
 }
 

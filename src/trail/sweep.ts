@@ -31,6 +31,8 @@ import { afterFailure, afterSuccess, type BlindThresholds } from "./blind.js";
 import { readRange, type LookupStrategy, type RangeRead } from "./collect.js";
 import { toTrailEventRow, type TrailEventRow } from "./event-row.js";
 import { getCursor, saveCursor, storeEvents, type CursorRow } from "./store.js";
+import { judgeAttempts } from "./judge-attempts.js";
+import type { SeveritySettings } from "../model/severity.js";
 
 /** The sweep's settings (config cloudtrail:). */
 export interface SweepSettings {
@@ -62,6 +64,8 @@ export interface SweepDeps {
   settings: SweepSettings;
   /** The same thresholds as polls. */
   blind: BlindThresholds;
+  /** Failed-attempt alerts: how changes are judged, and the grouping window (ms); absent: none. */
+  attempts?: { severity: SeveritySettings; windowMs: number };
   /** Stops between calls (shutdown); a stopped sweep stores what it read and does not move the cursor. */
   signal?: AbortSignal;
 }
@@ -78,6 +82,8 @@ export interface TargetSweep {
   read: number;
   /** Of those, stored now (the rest were stored before). */
   stored: number;
+  /** Failed-attempts alerts queued now. */
+  attemptAlerts: number;
   /** LookupEvents calls made. */
   calls: number;
   /** Unread range left for later cycles, if any. */
@@ -105,6 +111,16 @@ function maxOf(a: string | null, b: string): string {
   return a !== null && Date.parse(a) >= Date.parse(b) ? a : b;
 }
 
+// Stores what was read and judges what is new in it: every path that stores
+// judges, or an event stored once would never be judged (re-reads skip it).
+function storeAndJudge(deps: SweepDeps, t: ResolvedTarget, targetId: number, rows: readonly TrailEventRow[], nowIso: string, result: TargetSweep): void {
+  const fresh = storeEvents(deps.db, targetId, rows, nowIso);
+  result.stored += fresh.length;
+  if (deps.attempts) {
+    result.attemptAlerts += judgeAttempts({ db: deps.db, route: deps.route, severity: deps.attempts.severity, windowMs: deps.attempts.windowMs }, alertTarget(t), targetId, fresh, nowIso);
+  }
+}
+
 /** Sweeps one target; never throws for CloudTrail's failures. */
 export async function sweepTarget(deps: SweepDeps, t: ResolvedTarget): Promise<TargetSweep> {
   const log = deps.logger.child({ module: "trail", account: t.account, region: t.region });
@@ -113,7 +129,7 @@ export async function sweepTarget(deps: SweepDeps, t: ResolvedTarget): Promise<T
   const row = ensureTarget(deps.db, t.account, t.region, t.label, nowIso);
   const cursor = getCursor(deps.db, row.id);
   const rows: TrailEventRow[] = [];
-  const result: TargetSweep = { account: t.account, region: t.region, ok: false, read: 0, stored: 0, calls: 0, backlog: null, error: null, becameBlind: false, restored: false };
+  const result: TargetSweep = { account: t.account, region: t.region, ok: false, read: 0, stored: 0, attemptAlerts: 0, calls: 0, backlog: null, error: null, becameBlind: false, restored: false };
   const next: CursorRow = { ...cursor };
   const collect = (events: Parameters<typeof toTrailEventRow>[0][]): void => {
     for (const e of events) {
@@ -172,7 +188,7 @@ export async function sweepTarget(deps: SweepDeps, t: ResolvedTarget): Promise<T
   } catch (err) {
     if (deps.signal?.aborted) {
       // Shutdown, not CloudTrail failing: keep what was read, leave the cursor and the failure count.
-      result.stored = storeEvents(deps.db, row.id, rows, nowIso);
+      deps.db.transaction(() => storeAndJudge(deps, t, row.id, rows, nowIso, result))();
       result.read = rows.length;
       result.error = "stopped";
       return result;
@@ -183,7 +199,7 @@ export async function sweepTarget(deps: SweepDeps, t: ResolvedTarget): Promise<T
     const failed = afterFailure(cursor, nowIso, message, deps.blind);
     deps.db.transaction(() => {
       // What was read before the failure is kept (stored once, like any event); the cursor stays.
-      result.stored = storeEvents(deps.db, row.id, rows, nowIso);
+      storeAndJudge(deps, t, row.id, rows, nowIso, result);
       saveCursor(deps.db, failed.cursor);
       if (failed.becameBlind) {
         enqueue(
@@ -201,7 +217,7 @@ export async function sweepTarget(deps: SweepDeps, t: ResolvedTarget): Promise<T
 
   const ok = afterSuccess(next, nowIso);
   deps.db.transaction(() => {
-    result.stored = storeEvents(deps.db, row.id, rows, nowIso);
+    storeAndJudge(deps, t, row.id, rows, nowIso, result);
     saveCursor(deps.db, ok.cursor);
     if (ok.restoredFrom !== null) enqueue(deps, { type: "trail-restored", target: alertTarget(t), blindSince: ok.restoredFrom, restoredAt: nowIso }, nowIso);
   })();
@@ -230,7 +246,7 @@ export async function sweepTargets(deps: SweepDeps, targets: readonly ResolvedTa
   const on = targets.filter((t) => t.cloudtrail);
   return mapPool(on, concurrency, async (t) => {
     if (deps.signal?.aborted) {
-      return { account: t.account, region: t.region, ok: false, read: 0, stored: 0, calls: 0, backlog: null, error: "stopped", becameBlind: false, restored: false };
+      return { account: t.account, region: t.region, ok: false, read: 0, stored: 0, attemptAlerts: 0, calls: 0, backlog: null, error: "stopped", becameBlind: false, restored: false };
     }
     return sweepTarget(deps, t);
   });
