@@ -260,6 +260,25 @@ describe("the CloudTrail sweep", () => {
     expect(inSecond()).toBe(200);
   });
 
+  it("attribution and the sweep take turns from one budget: five lookups in one cycle, never more than 2 a second", async () => {
+    const statsBefore = sim.cloudtrail.lookupStats(TEST_ACCOUNT, REGION);
+    clock.advance(MIN);
+    // Changes on four groups: attribution looks each group up (one call each), the sweep reads once more.
+    for (const [i, g] of [demo.groups.web, demo.groups.app, demo.groups.db, demo.groups.bastion].entries()) {
+      await engineer.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: g, IpPermissions: perm(7000 + i, "10.99.0.0/16") }));
+    }
+    clock.advance(MIN);
+    log.clear();
+    const result = await app.cycle();
+    expect(result.attribution).toMatchObject({ attributed: 4 });
+    expect(log.events("attribution-lookup-failed")).toEqual([]);
+    const stats = sim.cloudtrail.lookupStats(TEST_ACCOUNT, REGION);
+    expect(stats.calls - statsBefore.calls).toBeGreaterThanOrEqual(5);
+    const times = stats.times.slice(statsBefore.times.length);
+    for (const t of times) expect(times.filter((u) => u > t - 1000 && u <= t).length).toBeLessThanOrEqual(2);
+    expect(stats.throttled).toBe(statsBefore.throttled);
+  });
+
   it("the simulator does throttle a client that ignores the budget (the counter above can fail)", async () => {
     const ct = new CloudTrailClient({ region: REGION, endpoint: sim.endpoint, credentials: MONITOR, maxAttempts: 1 });
     try {
