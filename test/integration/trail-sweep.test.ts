@@ -21,6 +21,8 @@ import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrai
 import { App } from "../../src/daemon/app.js";
 import { healthReport } from "../../src/daemon/health.js";
 import { createMetrics } from "../../src/daemon/metrics.js";
+import { renderEmail } from "../../src/alerts/render/email.js";
+import type { AlertPayload } from "../../src/alerts/payload.js";
 import { startSimulator, type Simulator } from "../../src/sim/server.js";
 import { seedDemoAccount, type DemoAccount } from "../../src/sim/seed-demo.js";
 import { ec2As } from "../support/ec2-as.js";
@@ -315,6 +317,11 @@ describe("the CloudTrail sweep", () => {
       expect(alerts("trail-blind")).toBe(i < 3 ? 0 : 1);
     }
     expect(count()).toBe(events);
+    const [blindAlert] = (reader.prepare("SELECT payload FROM outbox WHERE kind = 'trail-blind' LIMIT 1").all() as Array<{ payload: string }>).map((r) => JSON.parse(r.payload) as AlertPayload);
+    expect(blindAlert).toMatchObject({ type: "trail-blind", failures: 3, lastSuccessAt: expect.any(String), lastError: expect.stringContaining("cloudtrail:LookupEvents") });
+    const mail = renderEmail(blindAlert as AlertPayload);
+    expect(mail.subject).toBe(`[sgwatch] HIGH: CloudTrail blind for ${TEST_ACCOUNT} ${REGION} (3 failed sweeps)`);
+    expect(mail.text).toContain("Polls still record every change; until this is fixed, failed attempts and who made changes there go unseen.");
     const health = healthReport(app.db, true);
     expect(health).toMatchObject({ healthy: false, blind: [], trailBlind: [{ account: TEST_ACCOUNT, region: REGION, consecutiveFailures: 3 }] });
     expect(health.reasons).toEqual([expect.stringMatching(new RegExp(`^${TEST_ACCOUNT}/${REGION} is trail-blind since .* \\(3 failed CloudTrail sweeps in a row; last error: AccessDeniedException: `))]);
