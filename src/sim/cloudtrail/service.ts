@@ -73,6 +73,11 @@ export class CloudTrailSim {
   private readonly identities = new Map<string, IdentitySpec>();
   private readonly stats = new Map<string, LookupStats>();
   private seeded: Array<{ account: string; region: string; event: SimTrailEvent }> = [];
+  // Built events per account-region, reused while the logs have not grown:
+  // rebuilding (a hash per event) for every page made a 10,000-event history
+  // cost a second per call.
+  private built = new Map<string, { state: SimState; mutations: number; failed: number; identities: number; events: SimTrailEvent[] }>();
+  private identitiesVersion = 0;
   private seedSeq = 0;
 
   constructor(
@@ -88,6 +93,7 @@ export class CloudTrailSim {
   /** Names the identity behind an access key; unmapped keys are IAM users named after the key. */
   mapIdentity(accessKeyId: string, identity: IdentitySpec): void {
     this.identities.set(accessKeyId, identity);
+    this.identitiesVersion++;
   }
 
   /** Makes every call fail (ServiceUnavailableException by default) until restore(). */
@@ -108,6 +114,22 @@ export class CloudTrailSim {
     this.stats.clear();
     this.keys.clear();
     this.lookupRateLimit = null;
+    this.built.clear();
+  }
+
+  // Every event of the account-region the simulator made (successful and failed calls), oldest first.
+  private eventsOf(account: string, region: string): SimTrailEvent[] {
+    const state = this.state();
+    const key = `${account}/${region}`;
+    const cached = this.built.get(key);
+    if (cached && cached.state === state && cached.mutations === state.mutations.length && cached.failed === state.failedCalls.length && cached.identities === this.identitiesVersion) {
+      return cached.events;
+    }
+    const identityFor = (k: string): IdentitySpec | undefined => this.identities.get(k);
+    const failed = state.failedCalls.filter((c) => c.account === account && c.region === region).map((c) => failedTrailEvent(c, { identityFor }));
+    const events = [...buildTrailEvents(state.mutations, { account, region, identityFor }), ...failed];
+    this.built.set(key, { state, mutations: state.mutations.length, failed: state.failedCalls.length, identities: this.identitiesVersion, events });
+    return events;
   }
 
   /**
@@ -175,11 +197,7 @@ export class CloudTrailSim {
         throw new TrailError("SerializationException", "Request body is not valid JSON");
       }
       const now = this.clock().getTime();
-      const identityFor = (key: string): IdentitySpec | undefined => this.identities.get(key);
-      const state = this.state();
-      const failed = state.failedCalls.filter((c) => c.account === call.account && c.region === call.region).map((c) => failedTrailEvent(c, { identityFor }));
-      const made = buildTrailEvents(state.mutations, { account: call.account, region: call.region, identityFor });
-      const arrived = [...made, ...failed].filter((e) => e.happenedAtMs + this.delayMs <= now);
+      const arrived = this.eventsOf(call.account, call.region).filter((e) => e.happenedAtMs + this.delayMs <= now);
       // Seeded records were captured after delivery: they are there at once.
       for (const s of this.seeded) if (s.account === call.account && s.region === call.region) arrived.push(s.event);
       return { status: 200, body: JSON.stringify(lookupEvents(arrived, parsed)) };
