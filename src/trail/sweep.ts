@@ -182,8 +182,10 @@ export async function sweepTarget(deps: SweepDeps, t: ResolvedTarget): Promise<T
         next[untilKey] = null;
         continue;
       }
-      // The range's newest second was read whole (collect.ts), so the oldest event read is older: the range shrinks.
-      next[untilKey] = (r.oldestSeen ?? new Date(rangeFrom)).toISOString();
+      // The range's newest second was read whole (collect.ts), so the oldest
+      // event read is older: the range shrinks. Pages without events (AWS
+      // sends some, with a NextToken) teach nothing: the range stays.
+      if (r.oldestSeen !== null) next[untilKey] = r.oldestSeen.toISOString();
     }
   } catch (err) {
     if (deps.signal?.aborted) {
