@@ -102,6 +102,70 @@ export interface RestoredAlert {
   restoredAt: string;
 }
 
+/** The CloudTrail sweep of a target kept failing: failed attempts and who made changes go unseen there. */
+export interface TrailBlindAlert {
+  type: "trail-blind";
+  target: AlertTarget;
+  /** Consecutive failed sweeps so far. */
+  failures: number;
+  /** The first failed sweep of this run of failures. */
+  since: string;
+  /** The last successful sweep, if ever. */
+  lastSuccessAt: string | null;
+  /** The last error, in words. */
+  lastError: string;
+}
+
+/** A trail-blind target was swept successfully again. */
+export interface TrailRestoredAlert {
+  type: "trail-restored";
+  target: AlertTarget;
+  /** When it went trail-blind. */
+  blindSince: string;
+  /** The good sweep. */
+  restoredAt: string;
+}
+
+/** Calls that failed for authorisation (a key trying what it may not), by one identity on one target within a window. */
+export interface FailedAttemptsAlert {
+  type: "failed-attempts";
+  target: AlertTarget;
+  /** The worst severity the attempted changes would have had. */
+  severity: Severity;
+  /** Who: from CloudTrail's userIdentity. */
+  identity: {
+    /** The identity's ARN. */
+    arn: string | null;
+    /** IAMUser, AssumedRole, Root, … */
+    type: string | null;
+    /** The access keys the calls were signed with. */
+    accessKeyIds: string[];
+  };
+  /** How many calls failed so. */
+  count: number;
+  /** The first call's time. */
+  firstAt: string;
+  /** The last call's time. */
+  lastAt: string;
+  /** From where: each distinct source address, user agent and VPC endpoint. */
+  sources: Array<{ sourceIp: string | null; userAgent: string | null; vpcEndpointId: string | null }>;
+  /** What they tried, oldest first (the first 20). */
+  attempts: Array<{
+    /** When. */
+    time: string;
+    /** The API call. */
+    eventName: string;
+    /** CloudTrail's errorCode, e.g. Client.UnauthorizedOperation. */
+    errorCode: string;
+    /** The group named. */
+    groupId: string | null;
+    /** The rules asked for, in words. */
+    rules: string;
+    /** The severity the change would have had. */
+    severity: Severity;
+  }>;
+}
+
 /** Approval files have problems; changes they meant to approve will alert. */
 export interface ApprovalsInvalidAlert {
   type: "approvals-invalid";
@@ -129,7 +193,17 @@ export interface AttributedAlert {
   items: Array<{ target: AlertTarget; detectedAt: string; change: AlertChange }>;
 }
 
-export type AlertPayload = AttributedAlert | DriftAlert | BlindAlert | RestoredAlert | ApprovalsInvalidAlert | ReminderAlert | ApprovalUnusedAlert;
+export type AlertPayload =
+  | AttributedAlert
+  | DriftAlert
+  | BlindAlert
+  | RestoredAlert
+  | TrailBlindAlert
+  | TrailRestoredAlert
+  | FailedAttemptsAlert
+  | ApprovalsInvalidAlert
+  | ReminderAlert
+  | ApprovalUnusedAlert;
 
 /** An alert as the dispatcher hands it to a channel. */
 export interface OutboxAlert {

@@ -13,9 +13,11 @@ export interface ChannelRoute {
 }
 
 /** Severity of the non-drift alerts: they concern the monitor itself. */
-const SYSTEM_SEVERITY: Record<Exclude<AlertPayload["type"], "drift">, Severity> = {
+const SYSTEM_SEVERITY: Record<Exclude<AlertPayload["type"], "drift" | "failed-attempts">, Severity> = {
   "monitoring-blind": "high",
   "monitoring-restored": "low",
+  "trail-blind": "high",
+  "trail-restored": "low",
   "approvals-invalid": "medium",
   reminder: "high",
   attributed: "low",
@@ -31,6 +33,11 @@ export function routeAlert(routes: readonly ChannelRoute[], payload: AlertPayloa
       if (items.length === 0) continue;
       const worst = items.reduce((w, i) => (severityRank(i.change.severity) > severityRank(w) ? i.change.severity : w), "low" as Severity);
       out.push({ channel: r.channel, severity: worst, payload: { ...payload, items } });
+      continue;
+    }
+    if (payload.type === "failed-attempts") {
+      // Judged like the change it tried to make, and filtered like drift.
+      if (severityRank(payload.severity) >= severityRank(r.minSeverity)) out.push({ channel: r.channel, severity: payload.severity, payload });
       continue;
     }
     if (payload.type !== "drift") {

@@ -41,6 +41,8 @@ export interface LookupOptions {
   maxPages?: number;
   /** Aborts the lookup (shutdown). */
   signal?: AbortSignal;
+  /** Waits for a turn in the account-region's LookupEvents budget before each call (shared with the sweep). */
+  pace?: () => Promise<void>;
 }
 
 /** Every LookupEvents page for `groupId` between `from` and `to`, bounded by maxPages. */
@@ -51,6 +53,7 @@ export async function lookupGroupEvents(client: CloudTrailClient, groupId: strin
   let token: string | undefined;
   let pages = 0;
   do {
+    await opts.pace?.();
     const out = await client.send(
       new LookupEventsCommand({
         LookupAttributes: [{ AttributeKey: "ResourceName", AttributeValue: groupId }],
@@ -99,10 +102,12 @@ export interface CloudTrailLookupOptions {
   maxPages?: number;
   /** Told when a lookup hit the page bound (the oldest events of its window were not read). */
   onTruncated?: (target: LookupTarget, groupId: string, pages: number) => void;
+  /** Waits for a turn in the account-region's LookupEvents budget (src/trail/budget.ts), shared with the sweep. */
+  pace?: (target: LookupTarget) => Promise<void>;
 }
 
 /** A lookup over real CloudTrail clients, one per target, kept until close(). */
-export function cloudTrailLookup(opts: CloudTrailLookupOptions): { lookup: AttributionLookup; close(): void } {
+export function cloudTrailLookup(opts: CloudTrailLookupOptions): { lookup: AttributionLookup; clientFor(t: LookupTarget): Promise<CloudTrailClient>; close(): void } {
   const clients = new Map<string, CloudTrailClient>();
   let factory: CloudTrailClientFactory | undefined = opts.clientFactory;
   const clientFor = async (t: LookupTarget): Promise<CloudTrailClient> => {
@@ -125,8 +130,13 @@ export function cloudTrailLookup(opts: CloudTrailLookupOptions): { lookup: Attri
     return c;
   };
   return {
+    clientFor,
     lookup: async (target, groupId, from, to) => {
-      const r = await lookupGroupEvents(await clientFor(target), groupId, from, to, opts.maxPages !== undefined ? { maxPages: opts.maxPages } : {});
+      const pace = opts.pace;
+      const r = await lookupGroupEvents(await clientFor(target), groupId, from, to, {
+        ...(opts.maxPages !== undefined ? { maxPages: opts.maxPages } : {}),
+        ...(pace !== undefined ? { pace: () => pace(target) } : {}),
+      });
       if (r.truncated) opts.onTruncated?.(target, groupId, r.pages);
       return r.events;
     },

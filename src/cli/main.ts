@@ -7,6 +7,7 @@ import type { CliContext, GlobalOptions } from "./context.js";
 import { registerRun } from "./commands/run.js";
 import { registerPoll } from "./commands/poll.js";
 import { registerChanges } from "./commands/changes.js";
+import { registerEvents } from "./commands/events.js";
 import { registerHistory } from "./commands/history.js";
 import { registerRules } from "./commands/rules.js";
 import { registerDiff } from "./commands/diff.js";
@@ -56,6 +57,7 @@ export function buildProgram(ctx: Omit<CliContext, "globals">, setExit: (code: n
   registerRun(program, full, setExit);
   registerPoll(program, full, setExit);
   registerChanges(program, full);
+  registerEvents(program, full);
   registerHistory(program, full);
   registerRules(program, full);
   registerDiff(program, full);

@@ -50,8 +50,10 @@ const target = z
     roleName: roleName.optional(),
     externalId: z.string().min(1).optional(),
     endpoint: z.url({ message: "expected an http(s) URL" }).optional(),
-    /** Who made each change, from CloudTrail (IAM: cloudtrail:LookupEvents). */
-    attribution: z.enum(["cloudtrail", "off"]).default("off"),
+    /** Older name of cloudtrail.enabled (cloudtrail: on; off: off); still accepted. */
+    attribution: z.enum(["cloudtrail", "off"]).optional(),
+    /** CloudTrail as a second sensor for this target: the sweep and attribution (IAM: cloudtrail:LookupEvents). Default: the top-level cloudtrail.enabled. */
+    cloudtrail: z.strictObject({ enabled: z.boolean() }).optional(),
   })
   .superRefine((t, ctx) => {
     const fromArn = t.roleArn?.split(":")[4];
@@ -62,6 +64,9 @@ const target = z
     }
     if (!t.account && !t.accounts && !fromArn) {
       ctx.addIssue({ code: "custom", path: ["account"], message: "required when no roleArn is given (the account the credentials belong to)" });
+    }
+    if (t.cloudtrail !== undefined && t.attribution !== undefined && t.cloudtrail.enabled !== (t.attribution === "cloudtrail")) {
+      ctx.addIssue({ code: "custom", path: ["attribution"], message: `says ${t.attribution} but cloudtrail.enabled is ${t.cloudtrail.enabled}; give cloudtrail.enabled only` });
     }
     if (t.account && fromArn && t.account !== fromArn) {
       ctx.addIssue({ code: "custom", path: ["account"], message: `is ${t.account} but roleArn is in account ${fromArn}` });
@@ -253,6 +258,23 @@ export const configSchema = z
       .strictObject({
         /** Keep looking up a change's CloudTrail event this long after detection (events arrive minutes late), then mark it unattributed. */
         horizon: duration.prefault("30m"),
+      })
+      .prefault({}),
+    /** The CloudTrail sensor's defaults (docs/cloudtrail.md). */
+    cloudtrail: z
+      .strictObject({
+        /** For targets that do not say (targets[].cloudtrail.enabled, or the older attribution: cloudtrail). */
+        enabled: z.boolean().default(false),
+        /** Each sweep re-reads this much before where the last one ended: CloudTrail delivers events late (typically 5 min, sometimes 15+). */
+        overlap: duration.prefault("20m"),
+        /** A target's first sweep reads this far back. */
+        firstLookback: duration.prefault("1h"),
+        /** LookupEvents pages (50 events each) one target's sweep reads per cycle at most; the rest is caught up over later cycles. */
+        maxPagesPerCycle: z.number().int().min(1).max(1000).default(20),
+        /** LookupEvents calls per second per account and region, the sweep and attribution together (AWS allows 2). */
+        callsPerSecond: z.number().int().min(1).max(2).default(2),
+        /** Calls one identity made on one target that failed for authorisation within this long of the first are one failed-attempts alert. */
+        attemptWindow: duration.prefault("1h"),
       })
       .prefault({}),
     monitoring: z

@@ -9,8 +9,10 @@ export interface ResolvedTarget {
   roleArn?: string;
   externalId?: string;
   endpoint?: string;
-  /** CloudTrail attribution on. */
+  /** CloudTrail attribution on (the same as cloudtrail: the sensor's two uses go together). */
   attribution: boolean;
+  /** The CloudTrail sweep on (cloudtrail.enabled, or the older attribution: cloudtrail). */
+  cloudtrail: boolean;
 }
 
 /**
@@ -19,19 +21,21 @@ export interface ResolvedTarget {
  * without a discovery they expand to nothing.
  */
 export function resolveTargets(config: Config, discovered?: ReadonlyMap<string, readonly string[]>): ResolvedTarget[] {
-  return config.targets.flatMap((t) =>
-    t.accounts.flatMap(({ account, roleArn }) =>
+  return config.targets.flatMap((t) => {
+    const cloudtrail = t.cloudtrail?.enabled ?? (t.attribution !== undefined ? t.attribution === "cloudtrail" : config.cloudtrail.enabled);
+    return t.accounts.flatMap(({ account, roleArn }) =>
       (t.regions === "all" ? (discovered?.get(account) ?? []) : t.regions).map((region) => ({
         account,
         region,
         label: t.label ?? null,
-        attribution: t.attribution === "cloudtrail",
+        attribution: cloudtrail,
+        cloudtrail,
         ...(roleArn ? { roleArn } : {}),
         ...(t.externalId ? { externalId: t.externalId } : {}),
         ...(t.endpoint ? { endpoint: t.endpoint } : {}),
       })),
-    ),
-  );
+    );
+  });
 }
 
 /** Accounts whose regions are "all", with how to reach them, for region discovery. */

@@ -19,11 +19,13 @@ import { routeAlert } from "../alerts/route.js";
 import { systemClock, type Clock } from "../util/time.js";
 import { CycleHealth } from "./cycle-health.js";
 import { cycleFailure } from "../store/db-failure.js";
-import { realSleep } from "../store/lock-wait.js";
+import { realSleep } from "../util/sleep.js";
 import { listTargets } from "../store/targets-repo.js";
 import { losePoll, type CycleDeps } from "./cycle.js";
 import type { AlertPayload } from "../alerts/payload.js";
 import { errorMessage } from "../util/errors.js";
+import { RateBudget } from "../trail/budget.js";
+import { sweepTargets, type TargetSweep } from "../trail/sweep.js";
 
 /** What the app needs from outside. */
 export interface AppOptions {
@@ -38,8 +40,18 @@ export interface AppOptions {
    * the real one (a clientFactory function cannot cross to a thread).
    */
   fetchClientModule?: string;
-  /** How to wait between attempts on a locked database (tests pass one they control). */
-  sleep?: (ms: number) => Promise<void>;
+  /**
+   * How to wait: between attempts on a locked database, and while the
+   * LookupEvents budget is spent (measured on `clock` then). Default a real
+   * timer on the monotonic clock; tests pass one that moves their fake clock.
+   */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** A cycle as the app runs it: the polls, then attribution and the CloudTrail sweep. */
+export interface AppCycleResult extends CycleResult {
+  /** What the CloudTrail sweep did, per target with the sensor on. */
+  trail?: TargetSweep[];
 }
 
 /**
@@ -60,6 +72,8 @@ export class App {
   /** One EC2 client per target, kept across cycles: connections and the adaptive rate limiter persist. */
   private readonly clients = new Map<string, EC2Client>();
   private trail: ReturnType<typeof cloudTrailLookup>;
+  /** LookupEvents turns per account-region, shared by the sweep and attribution (2 calls/s on AWS). */
+  private readonly lookupBudget: RateBudget;
   /** Fetch workers when aws.fetchThreads > 0. */
   private fetchPool: FetchPool | null;
   /** Pools replaced by a reload while a cycle was still using them; closed when it ends. */
@@ -85,6 +99,12 @@ export class App {
       this.db.close();
       throw err;
     }
+    // Real waits are measured on the monotonic clock; a test's own sleep moves its own clock.
+    this.lookupBudget = new RateBudget({
+      perWindow: opts.config.cloudtrail.callsPerSecond,
+      now: opts.sleep ? () => this.clock().getTime() : () => performance.now(),
+      sleep: opts.sleep ?? realSleep,
+    });
     this.trail = this.makeTrail(opts.config);
     this.fetchPool = this.makePool(opts.config);
   }
@@ -126,11 +146,11 @@ export class App {
    * One cycle over every target. Never throws: a cycle that crashes or cannot
    * write counts, for every target it did not record, like a failed poll.
    */
-  async cycle(opts: { signal?: AbortSignal; progress?: CycleProgress } = {}): Promise<CycleResult> {
+  async cycle(opts: { signal?: AbortSignal; progress?: CycleProgress } = {}): Promise<AppCycleResult> {
     this.cyclesRunning++;
     const deps = this.cycleDeps();
     const startedAt = this.clock().toISOString();
-    let result: CycleResult;
+    let result: AppCycleResult;
     try {
       result = await runCycle(deps, opts);
     } catch (err) {
@@ -162,6 +182,12 @@ export class App {
       // One line with a reason code: a locked or full database is not a bug to dump a stack for.
       const f = cycleFailure(err);
       this.opts.logger.error({ event: "attribution-failed", reason: f.reason, error: f.message }, `attribution failed (${f.reason}): ${f.message}`);
+    }
+    // The second sensor, after the polls: its failures never touch what they recorded.
+    try {
+      result.trail = await this.sweep(opts.signal);
+    } catch (err) {
+      this.opts.logger.error({ event: "trail-sweep-crashed", err }, "CloudTrail sweep failed");
     }
     return result;
   }
@@ -209,12 +235,34 @@ export class App {
     await Promise.all([...this.direct]);
   }
 
+  /** Reads every CloudTrail-enabled target's security-group events since its last sweep (src/trail/). */
+  sweep(signal?: AbortSignal): Promise<TargetSweep[]> {
+    const c = this.config;
+    return sweepTargets(
+      {
+        db: this.db,
+        clock: this.clock,
+        logger: this.opts.logger,
+        clientFor: (t) => this.trail.clientFor(t),
+        pace: (t, s) => this.lookupBudget.take(`${t.account}/${t.region}`, s),
+        route: (p) => routeAlert(this.channels.routes, p),
+        settings: { overlapMs: c.cloudtrail.overlap, firstLookbackMs: c.cloudtrail.firstLookback, maxPagesPerCycle: c.cloudtrail.maxPagesPerCycle },
+        blind: { afterFailures: c.monitoring.blindAfterFailures, afterMs: c.monitoring.blindAfter },
+        attempts: { severity: c.severity, windowMs: c.cloudtrail.attemptWindow },
+        ...(signal ? { signal } : {}),
+      },
+      this.targets(),
+      c.concurrency,
+    );
+  }
+
   private makeTrail(config: Config): ReturnType<typeof cloudTrailLookup> {
     return cloudTrailLookup({
       targets: () => this.targets(),
       maxAttempts: config.aws.maxAttempts,
       timeoutMs: config.aws.timeout,
       ...(this.opts.credentials ? { credentials: this.opts.credentials } : {}),
+      pace: (t) => this.lookupBudget.take(`${t.account}/${t.region}`),
       onTruncated: (t, groupId, pages) =>
         this.opts.logger.warn({ event: "attribution-truncated", account: t.account, region: t.region, groupId, pages }, "CloudTrail lookup stopped at the page bound"),
     });

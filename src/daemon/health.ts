@@ -5,6 +5,7 @@
 // full database cannot update the table, and must not read as healthy.
 import type { Database } from "better-sqlite3";
 import type { CycleHealthSnapshot } from "./cycle-health.js";
+import { trailHealth, type TrailBlindTarget } from "../trail/health.js";
 
 /** A target sgwatch cannot see. */
 export interface BlindTarget {
@@ -38,6 +39,8 @@ export interface HealthReport {
   blind: BlindTarget[];
   /** Cycles that could not record everything, and polls not yet written down (absent outside the daemon). */
   cycles?: CycleHealthSnapshot;
+  /** Targets whose CloudTrail sweep is trail-blind (src/trail/health.ts). */
+  trailBlind: TrailBlindTarget[];
 }
 
 /** account × region, to limit the report to the configured targets. */
@@ -98,5 +101,7 @@ export function healthReport(db: Database, schedulerActive: boolean, configured?
     reasons.push(`${u.account}/${u.region} is blind since ${u.since} (${failures} failed polls in a row, ${u.failures} of them not recorded: ${u.reason}: ${u.message})`);
     blind.push({ account: u.account, region: u.region, label: null, blindSince: u.since, consecutiveFailures: failures, lastError: `${u.reason}: ${u.message}`, lastSuccessAt: null });
   }
-  return { healthy: reasons.length === 0, schedulerRunning: schedulerActive, reasons, targets: all.filter(keep).length, blind, ...(cycles ? { cycles } : {}) };
+  const trail = trailHealth(db, keep);
+  reasons.push(...trail.reasons);
+  return { healthy: reasons.length === 0, schedulerRunning: schedulerActive, reasons, targets: all.filter(keep).length, blind, trailBlind: trail.trailBlind, ...(cycles ? { cycles } : {}) };
 }

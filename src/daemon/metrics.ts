@@ -7,6 +7,7 @@
 // not share counters.
 import type { Database } from "better-sqlite3";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { registerTrailMetrics } from "../trail/health.js";
 import type { CycleResult } from "./cycle.js";
 import { SEVERITIES } from "../model/types.js";
 import type { TargetKey } from "./health.js";
@@ -158,6 +159,7 @@ export function createMetrics(db: Database, opts: MetricsOptions = {}): Metrics 
       for (const u of opts.cycleHealth?.().unrecorded ?? []) if (u.blind && keep(u)) this.labels(u.account, u.region).set(1);
     },
   });
+  registerTrailMetrics(db, registers, opts.targets);
 
   return {
     registry,

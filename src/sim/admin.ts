@@ -6,6 +6,7 @@ import type { FaultInjector, FaultSpec } from "./faults.js";
 import { validateFaultSpec } from "./faults.js";
 import { SimState } from "./state.js";
 import { parseRoleSpec, type RoleSpec } from "./sts/roles.js";
+import type { CloudTrailSim } from "./cloudtrail/service.js";
 import type { MutationRecord, RequestRecord } from "./types.js";
 
 /** What the admin endpoints operate on. */
@@ -14,6 +15,8 @@ export interface AdminTarget {
   readonly faults: FaultInjector;
   readonly requests: RequestRecord[];
   readonly mutations: MutationRecord[];
+  /** The simulated CloudTrail (seeding, counters, key controls). */
+  readonly cloudtrail: CloudTrailSim;
   mapAccessKey(accessKeyId: string, accountId: string): void;
   defineRole(role: RoleSpec): void;
   reset(state?: SimState): void;
@@ -79,6 +82,41 @@ export function handleAdmin(target: AdminTarget, req: IncomingMessage, res: Serv
         });
         for (const r of roles) target.defineRole(r);
         return json(res, 201, { defined: specs.length });
+      }
+      case "POST /__sim/cloudtrail/records": {
+        // CloudTrail records in their documented form, e.g. a trail's log file: {"Records": [...]}.
+        const added = target.cloudtrail.seed(parseJson(body));
+        return json(res, 201, { added });
+      }
+      case "GET /__sim/cloudtrail/stats":
+        return json(res, 200, target.cloudtrail.allLookupStats());
+      case "POST /__sim/cloudtrail/keys": {
+        const data = parseJson(body);
+        const d = typeof data === "object" && data !== null ? (data as Record<string, unknown>) : {};
+        if (typeof d.accessKeyId !== "string") return json(res, 400, { error: "expected {accessKeyId, deny?: true | [actions] | false, sourceIp?, vpcEndpointId?}" });
+        if (d.deny === true) target.cloudtrail.keys.deny(d.accessKeyId);
+        else if (Array.isArray(d.deny) && d.deny.every((a) => typeof a === "string")) target.cloudtrail.keys.deny(d.accessKeyId, d.deny as string[]);
+        else if (d.deny === false) target.cloudtrail.keys.allow(d.accessKeyId);
+        else if (d.deny !== undefined) return json(res, 400, { error: "deny must be true, false or a list of action names" });
+        if (d.sourceIp !== undefined || d.vpcEndpointId !== undefined) {
+          if ((d.sourceIp !== undefined && typeof d.sourceIp !== "string") || (d.vpcEndpointId !== undefined && typeof d.vpcEndpointId !== "string")) {
+            return json(res, 400, { error: "sourceIp and vpcEndpointId must be strings" });
+          }
+          target.cloudtrail.keys.setNetwork(d.accessKeyId, {
+            ...(typeof d.sourceIp === "string" ? { sourceIp: d.sourceIp } : {}),
+            ...(typeof d.vpcEndpointId === "string" ? { vpcEndpointId: d.vpcEndpointId } : {}),
+          });
+        }
+        return json(res, 200, { updated: true });
+      }
+      case "POST /__sim/cloudtrail/rate-limit": {
+        const data = parseJson(body);
+        const perSecond = typeof data === "object" && data !== null ? (data as Record<string, unknown>).perSecond : undefined;
+        if (!(perSecond === null || (typeof perSecond === "number" && Number.isInteger(perSecond) && perSecond > 0))) {
+          return json(res, 400, { error: "expected {perSecond: a positive whole number, or null for unlimited}" });
+        }
+        target.cloudtrail.lookupRateLimit = perSecond;
+        return json(res, 200, { perSecond });
       }
     }
     if (method === "DELETE" && path.startsWith("/__sim/faults/")) {

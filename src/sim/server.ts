@@ -13,6 +13,8 @@ import { CloudTrailSim, cloudTrailTarget, sendTrailAnswer } from "./cloudtrail/s
 import { handleAdmin } from "./admin.js";
 import { parseAuthorization } from "./auth-header.js";
 import { errors, SimError, simError } from "./errors.js";
+import { unauthorizedMessage } from "./cloudtrail/keys.js";
+import { userIdentity } from "./cloudtrail/identity.js";
 import { FaultInjector, type ActiveFault } from "./faults.js";
 import { requestedPage } from "./pagination.js";
 import { QueryParams } from "./query-params.js";
@@ -86,7 +88,7 @@ export interface Simulator {
   mapAccessKey(accessKeyId: string, accountId: string): void;
   /** Defines (or replaces) an IAM role that STS AssumeRole hands sessions out for; throws on a malformed spec. */
   defineRole(role: RoleSpec): void;
-  /** Replaces the state (empty by default) and clears faults (CloudTrail's too) and request records. */
+  /** Replaces the state (empty by default) and clears faults, CloudTrail's controls, seeded records and counters, and request records. */
   reset(state?: SimState): void;
   /** Stops listening and drops open connections. */
   close(): Promise<void>;
@@ -157,7 +159,7 @@ class SimulatorServer implements Simulator {
     this.state = state ?? new SimState({ clock: this.clock });
     this.state.clock = this.clock;
     this.faults.clear();
-    this.cloudtrail.restore();
+    this.cloudtrail.clear();
     this.requests.length = 0;
   }
 
@@ -185,7 +187,10 @@ class SimulatorServer implements Simulator {
     const account = this.state.accountForKey(accessKeyId);
     const region = scope?.region ?? this.regions[0] ?? "us-east-1";
     const forwarded = this.trustForwardedFor ? header(req, "x-forwarded-for")?.split(",")[0]?.trim() : undefined;
-    const sourceIp = forwarded || (req.socket.remoteAddress ?? "");
+    // A key placed on a network (cloudtrail.keys.setNetwork) calls from there, whatever the socket says.
+    const network = this.cloudtrail.keys.networkOf(accessKeyId);
+    const sourceIp = network?.sourceIp ?? (forwarded || (req.socket.remoteAddress ?? ""));
+    const vpcEndpointId = network?.vpcEndpointId;
     const userAgent = header(req, "user-agent") ?? "";
     const trailTarget = cloudTrailTarget(req);
     const record: RequestRecord = {
@@ -242,10 +247,11 @@ class SimulatorServer implements Simulator {
       if (badToken) throw simError("AuthFailure", "The security token included in the request is invalid");
       if (action === "") throw simError("MissingAction", "The request must contain the parameter Action");
       if (handler === undefined) throw simError("InvalidAction", `The action ${action} is not valid for this web service.`);
+      if (this.cloudtrail.keys.isDenied(accessKeyId, action, !handler.readOnly)) throw this.denied(accessKeyId, account, region, action, params);
       const inner = handler.run({
         params,
         region: this.state.account(account).region(region),
-        caller: { accessKeyId, sourceIp, userAgent, requestId, action },
+        caller: { accessKeyId, sourceIp, userAgent, requestId, action, ...(vpcEndpointId !== undefined ? { vpcEndpointId } : {}) },
         regions: this.regions,
         repeatNextToken: fault?.kind === "repeat-next-token",
       });
@@ -265,7 +271,34 @@ class SimulatorServer implements Simulator {
       send(res, err.status, errorDocument(err.code, err.message, requestId), requestId);
       record.status = err.status;
       record.errorCode = err.code;
+      // CloudTrail records failed calls too (a signed call to a mutating action).
+      if (handler !== undefined && !handler.readOnly && scope !== undefined) {
+        this.state.recordFailedCall({
+          seq: this.state.nextSeq(),
+          time: record.time,
+          action,
+          account,
+          region,
+          params: params.entries(),
+          accessKeyId,
+          sourceIp,
+          userAgent,
+          requestId,
+          ...(vpcEndpointId !== undefined ? { vpcEndpointId } : {}),
+          errorCode: err.code,
+          errorMessage: err.message,
+          status: err.status,
+        });
+      }
     }
+  }
+
+  // UnauthorizedOperation as IAM's deny says it: who, what, on which resource, and the encoded message.
+  private denied(accessKeyId: string, account: string, region: string, action: string, params: QueryParams): SimError {
+    const arn = userIdentity(accessKeyId, account, this.cloudtrail.identityOf(accessKeyId), this.clock().toISOString()).arn;
+    const groupId = params.get("GroupId");
+    const resource = groupId !== undefined ? `arn:aws:ec2:${region}:${account}:security-group/${groupId}` : `arn:aws:ec2:${region}:${account}:*`;
+    return simError("UnauthorizedOperation", unauthorizedMessage(arn, action, resource));
   }
 }
 

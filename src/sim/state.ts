@@ -6,7 +6,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import { createPrng, randomSeed, type Prng } from "./prng.js";
 import { RegionState, type RegionHost } from "./region-state.js";
 import { parseRoleSpec, RoleBook, type RoleSpec } from "./sts/roles.js";
-import type { Caller, MutationEffect, MutationRecord, SimGroup } from "./types.js";
+import type { Caller, FailedCallRecord, MutationEffect, MutationRecord, SimGroup } from "./types.js";
 
 /** The account requests fall back to when their access key is not mapped. */
 export const DEFAULT_ACCOUNT = "123456789012";
@@ -39,6 +39,8 @@ export class SimState {
   readonly roles = new RoleBook();
   /** Every applied mutation, oldest first. */
   readonly mutations: MutationRecord[] = [];
+  /** Every mutating API call that failed, oldest first (CloudTrail records those too). */
+  readonly failedCalls: FailedCallRecord[] = [];
   /** When false, mutations are applied but not logged (bulk generation of a baseline). */
   logMutations = true;
   /** Time source. */
@@ -79,6 +81,16 @@ export class SimState {
     return this.roles.session(accessKeyId)?.account ?? this.accessKeys.get(accessKeyId) ?? DEFAULT_ACCOUNT;
   }
 
+  /** The next number of the sequence mutations and failed calls share. */
+  nextSeq(): number {
+    return ++this.seq;
+  }
+
+  /** Logs a failed mutating call (numbered with nextSeq by the caller). */
+  recordFailedCall(call: FailedCallRecord): void {
+    if (this.logMutations) this.failedCalls.push(call);
+  }
+
   /** Runs `fn` with the mutation log off, e.g. to build a large baseline quickly. */
   withoutMutationLog<T>(fn: () => T): T {
     const was = this.logMutations;
@@ -104,6 +116,7 @@ export class SimState {
       sourceIp: caller.sourceIp,
       userAgent: caller.userAgent,
       requestId: caller.requestId ?? null,
+      ...(caller.vpcEndpointId !== undefined ? { vpcEndpointId: caller.vpcEndpointId } : {}),
     });
   }
 

@@ -132,6 +132,8 @@ export interface Caller {
   requestId?: string;
   /** API action name; in-process calls name the method they stand for. */
   action?: string;
+  /** VPC endpoint the call came through (CloudTrail's vpcEndpointId), when the key is set to use one. */
+  vpcEndpointId?: string;
 }
 
 /** A rule in the project's canonical form, plus the id AWS gave it. */
@@ -172,6 +174,44 @@ export interface MutationRecord {
   userAgent: string;
   /** API request id, or null for in-process calls. */
   requestId: string | null;
+  /** VPC endpoint the call came through, when there was one. */
+  vpcEndpointId?: string;
+}
+
+/**
+ * One API call that changed nothing because it failed (denied, malformed, a
+ * duplicate rule …). CloudTrail records failed calls too, with errorCode and
+ * errorMessage; the mutation log only holds effects, so these are kept here.
+ */
+export interface FailedCallRecord {
+  /** From the same sequence as mutations: the order calls happened in. */
+  seq: number;
+  /** ISO-8601 UTC time from the simulator's clock. */
+  time: string;
+  /** API action. */
+  action: string;
+  /** Account the key acts in. */
+  account: string;
+  /** Region from the credential scope. */
+  region: string;
+  /** The request's Query parameters, as sent. */
+  params: [string, string][];
+  /** Caller's access key id. */
+  accessKeyId: string;
+  /** Caller's address. */
+  sourceIp: string;
+  /** Caller's User-Agent. */
+  userAgent: string;
+  /** API request id. */
+  requestId: string;
+  /** VPC endpoint the call came through, when there was one. */
+  vpcEndpointId?: string;
+  /** EC2 error code, e.g. UnauthorizedOperation (CloudTrail writes Client.UnauthorizedOperation). */
+  errorCode: string;
+  /** EC2 error message. */
+  errorMessage: string;
+  /** HTTP status the error was sent with (5xx: a Server. error in CloudTrail). */
+  status: number;
 }
 
 /** One HTTP API call as the simulator saw it. */

@@ -21,9 +21,6 @@ export interface LockWait {
   onWait?: (attempt: number, delayMs: number) => void;
 }
 
-/** Real-time sleep, for the daemon. */
-export const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** Run `write`, retrying while the database is locked, for at most `wait.timeoutMs` of waiting. */
 export async function withLockWait<T>(write: () => T, wait: LockWait): Promise<T> {
   const first = wait.firstDelayMs ?? 50;

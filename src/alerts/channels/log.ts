@@ -14,7 +14,12 @@ export class LogChannel implements AlertChannel {
   async send(alert: OutboxAlert): Promise<void> {
     const p = alert.payload;
     if (p.type !== "drift") {
-      const level = p.type === "monitoring-restored" || p.type === "approval-unused" || p.type === "attributed" ? "info" : p.type === "monitoring-blind" ? "error" : "warn";
+      const level =
+        p.type === "monitoring-restored" || p.type === "trail-restored" || p.type === "approval-unused" || p.type === "attributed"
+          ? "info"
+          : p.type === "monitoring-blind" || p.type === "trail-blind" || (p.type === "failed-attempts" && (p.severity === "critical" || p.severity === "high"))
+            ? "error"
+            : "warn";
       this.logger[level]({ event: p.type, alertId: alert.id, ...p }, p.type);
       return;
     }

@@ -29,6 +29,12 @@ function subjectOf(p: AlertPayload): string {
       return `[sgwatch] HIGH: monitoring blind for ${targetName(p.target)} ${p.target.region} (${p.failures} failed polls)`;
     case "monitoring-restored":
       return `[sgwatch] monitoring restored for ${targetName(p.target)} ${p.target.region}`;
+    case "trail-blind":
+      return `[sgwatch] HIGH: CloudTrail blind for ${targetName(p.target)} ${p.target.region} (${p.failures} failed sweeps)`;
+    case "trail-restored":
+      return `[sgwatch] CloudTrail sweep restored for ${targetName(p.target)} ${p.target.region}`;
+    case "failed-attempts":
+      return `[sgwatch] ${p.severity.toUpperCase()}: ${p.count} denied security-group call${p.count === 1 ? "" : "s"} by ${oneLine(p.identity.arn ?? p.identity.accessKeyIds[0] ?? "an unknown caller", 120)} in ${targetName(p.target)} ${p.target.region}`;
     case "approvals-invalid":
       return `[sgwatch] MEDIUM: ${p.problems.length} problem${p.problems.length === 1 ? "" : "s"} in approval records`;
     case "reminder": {
@@ -123,6 +129,31 @@ function otherText(p: Exclude<AlertPayload, DriftAlert>): string {
         `Last successful poll: ${p.lastSuccessAt ?? "never"}.\nLast error: ${oneLine(p.lastError, 1000)}\n` +
         `Until this is fixed, changes to its security groups go unseen.\n`
       );
+    case "trail-blind":
+      return (
+        `sgwatch cannot read CloudTrail for ${targetName(p.target)} ${p.target.region}: ${p.failures} sweeps in a row failed since ${p.since}.\n` +
+        `Last successful sweep: ${p.lastSuccessAt ?? "never"}.\nLast error: ${oneLine(p.lastError, 1000)}\n` +
+        `Polls still record every change; until this is fixed, failed attempts and who made changes there go unseen.\n`
+      );
+    case "failed-attempts": {
+      const when = p.count === 1 ? `at ${p.firstAt}` : `${p.count} times between ${p.firstAt} and ${p.lastAt}`;
+      const from = p.sources
+        .map((s) => `  ${oneLine(s.sourceIp ?? "unknown address", 80)}${s.vpcEndpointId ? ` via ${oneLine(s.vpcEndpointId, 60)}` : ""}, user agent ${oneLine(s.userAgent ?? "unknown", 200)}`)
+        .join("\n");
+      const tried = p.attempts
+        .map((a) => `  ${a.time}  ${a.severity.toUpperCase().padEnd(8)} ${oneLine(a.eventName, 60)} on ${oneLine(a.groupId ?? "?", 40)}: ${oneLine(a.rules || "(no rules named)", 300)} — ${oneLine(a.errorCode, 80)}`)
+        .join("\n");
+      return (
+        `${oneLine(p.identity.arn ?? "An unknown caller", 200)}${p.identity.type ? ` (${oneLine(p.identity.type, 40)})` : ""} tried to change security groups in ${targetName(p.target)} ${p.target.region} and was refused, ${when}.\n` +
+        `Access key${p.identity.accessKeyIds.length === 1 ? "" : "s"}: ${p.identity.accessKeyIds.map((k) => oneLine(k, 40)).join(", ") || "unknown"}\n` +
+        `From:\n${from}\n` +
+        `What they tried (the severity each change would have had):\n${tried}\n` +
+        (p.count > p.attempts.length ? `… and ${p.count - p.attempts.length} more: sgwatch events --failed --who ${p.identity.accessKeyIds[0] ?? ""}\n` : "") +
+        `A key trying what it may not is how a stolen key looks. If this is not expected, disable the key.\n`
+      );
+    }
+    case "trail-restored":
+      return `sgwatch reads CloudTrail for ${targetName(p.target)} ${p.target.region} again (blind since ${p.blindSince}, restored ${p.restoredAt}).\nEvents of the blind time are read from where the last good sweep ended.\n`;
     case "monitoring-restored":
       return `sgwatch can see ${targetName(p.target)} ${p.target.region} again (blind since ${p.blindSince}, restored ${p.restoredAt}).\nChanges made meanwhile are in this poll's results.\n`;
     case "approvals-invalid":

@@ -14,6 +14,7 @@ interface SimOptions {
   seed?: string;
   generate?: string;
   save?: string;
+  trailRecords?: string;
 }
 
 const HELP_AFTER = `
@@ -37,6 +38,7 @@ export function registerSim(program: Command, ctx: CliContext): void {
     .option("--seed <demo|file.json>", "start with the demo account, or with state loaded from a JSON file (see --save)")
     .option("--generate <spec>", "add a generated account: groups=N,rules=M[,seed=S][,account=ID][,region=R]")
     .option("--save <file.json>", "save the state to this file on exit")
+    .option("--trail-records <file.json>", "CloudTrail records to replay through LookupEvents ({\"Records\": [...]} as a trail delivers them); see docs/cloudtrail.md")
     .addHelpText("after", HELP_AFTER)
     .action(async (opts: SimOptions) => {
       const { startSimulator } = await import("../../sim/server.js");
@@ -53,6 +55,13 @@ export function registerSim(program: Command, ctx: CliContext): void {
           throw new UserError(`--generate: ${oneLine(errorMessage(err), 1000)}`);
         }
       }
+      let records: unknown[] = [];
+      if (opts.trailRecords) {
+        const { loadSeedFile } = await import("../../sim/cloudtrail/seed.js");
+        records = await loadSeedFile(opts.trailRecords).catch((e: unknown) => {
+          throw new UserError(`--trail-records: ${e instanceof Error ? e.message : String(e)}`);
+        });
+      }
       // Ids come from the state's own generator: seeding it too makes the same spec the same account, ids included.
       const state = await initialState(opts.seed, generate?.seed);
       if (generate) {
@@ -62,6 +71,7 @@ export function registerSim(program: Command, ctx: CliContext): void {
       const sim = await startSimulator({ port, host: opts.host, state }).catch((err: unknown) => {
         throw listenError(err, opts.host, port);
       });
+      if (records.length > 0) sim.cloudtrail.seed(records);
       ctx.out.write(`EC2 simulator listening on ${sim.endpoint}\n`);
       ctx.out.write(`try: aws ec2 describe-security-groups --endpoint-url ${sim.endpoint} --region us-east-1\n`);
       await new Promise<void>((resolve) => {

@@ -38,8 +38,8 @@ export interface SimTrailEvent {
   accessKeyId: string;
   /** LookupEvents' Username: user name or role session name. */
   username: string;
-  /** Mutations are never read-only calls. */
-  readOnly: "false";
+  /** "false" for every call the simulator makes events of; a seeded record may say "true". */
+  readOnly: "true" | "false";
   /** What LookupEvents' ResourceName / ResourceType attributes match. */
   resources: TrailResource[];
   /** The full record; serialised into CloudTrailEvent. */
@@ -105,6 +105,7 @@ function toTrailEvent(call: MutationRecord[], opts: BuildOptions): SimTrailEvent
     managementEvent: true,
     recipientAccountId: opts.account,
     eventCategory: "Management",
+    ...(first.vpcEndpointId !== undefined ? { vpcEndpointId: first.vpcEndpointId, vpcEndpointAccountId: opts.account } : {}),
   };
   return {
     seq: first.seq,

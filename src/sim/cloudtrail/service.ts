@@ -1,15 +1,33 @@
 // The simulator's CloudTrail: LookupEvents in the JSON 1.1 protocol, answered
-// from the mutation log of the caller's account and region. Tests steer it:
-// events can "arrive" late (on AWS they take minutes), the service can fail,
-// and access keys can be mapped to named users or role sessions. A temporary
-// key from the simulator's STS is named as its assumed-role session.
+// from the caller's account and region: the mutation log (successful calls),
+// the failed-call log, and records seeded in CloudTrail's own JSON form. Tests
+// steer it: events can "arrive" late (on AWS they take minutes), the service
+// can fail, LookupEvents can be held to AWS's 2 calls a second per account and
+// region (ThrottlingException beyond; every call counted), access keys can be
+// mapped to named users or role sessions, denied, and placed on a network. A
+// temporary key from the simulator's STS is named as its assumed-role session.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { SimState } from "../state.js";
-import { buildTrailEvents } from "./events.js";
+import { buildTrailEvents, type SimTrailEvent } from "./events.js";
+import { failedTrailEvent } from "./failed-events.js";
 import type { IdentitySpec } from "./identity.js";
+import { KeyControls } from "./keys.js";
 import { lookupEvents, TrailError } from "./lookup-events.js";
 import { roleId } from "../sts/assume-role.js";
+import { seededAccount, seededTrailEvent, seedRecords } from "./seed.js";
+
+/** LookupEvents calls one account × region received, for tests to check a client's pacing. */
+export interface LookupStats {
+  /** Calls answered (throttled ones included). */
+  calls: number;
+  /** Calls refused with ThrottlingException. */
+  throttled: number;
+  /** The most calls accepted in any one second (simulator clock). */
+  maxPerSecond: number;
+  /** Simulator-clock times (ms) of every call, oldest first. */
+  times: number[];
+}
 
 /** The X-Amz-Target prefix of CloudTrail's API version. */
 export const CLOUDTRAIL_TARGET_PREFIX = "CloudTrail_20131101.";
@@ -46,16 +64,38 @@ export class CloudTrailSim {
   delayMs = 0;
   /** When set, every call fails with it. */
   failure: TrailFailure | null = null;
+  /**
+   * LookupEvents calls allowed per second per account and region (AWS: 2);
+   * null: unlimited. Measured on the simulator clock, so a test whose client
+   * waits on the same fake clock is paced exactly, without real waiting.
+   */
+  lookupRateLimit: number | null = null;
+  /** Per-key deny list and network (source address, VPC endpoint). */
+  readonly keys = new KeyControls();
   private readonly identities = new Map<string, IdentitySpec>();
+  private readonly stats = new Map<string, LookupStats>();
+  private seeded: Array<{ account: string; region: string; event: SimTrailEvent }> = [];
+  // Built events per account-region, reused while the logs have not grown:
+  // rebuilding (a hash per event) for every page made a 10,000-event history
+  // cost a second per call.
+  private built = new Map<string, { state: SimState; mutations: number; failed: number; identities: number; events: SimTrailEvent[] }>();
+  private identitiesVersion = 0;
+  private seedSeq = 0;
 
   constructor(
     private readonly state: () => SimState,
     private readonly clock: () => Date,
   ) {}
 
+  /** The identity behind an access key as a test named it, if it did. */
+  identityOf(accessKeyId: string): IdentitySpec | undefined {
+    return this.identities.get(accessKeyId);
+  }
+
   /** Names the identity behind an access key; unmapped keys are IAM users named after the key. */
   mapIdentity(accessKeyId: string, identity: IdentitySpec): void {
     this.identities.set(accessKeyId, identity);
+    this.identitiesVersion++;
   }
 
   /** The assumed-role identity of an STS session's temporary key, as CloudTrail names it; undefined for other keys. */
@@ -84,12 +124,80 @@ export class CloudTrailSim {
     this.delayMs = 0;
   }
 
+  /** Forgets seeded records, counters, key controls and the rate limit (a simulator reset). */
+  clear(): void {
+    this.restore();
+    this.seeded = [];
+    this.stats.clear();
+    this.keys.clear();
+    this.lookupRateLimit = null;
+    this.built.clear();
+  }
+
+  // Every event of the account-region the simulator made (successful and failed calls), oldest first.
+  private eventsOf(account: string, region: string): SimTrailEvent[] {
+    const state = this.state();
+    const key = `${account}/${region}`;
+    const cached = this.built.get(key);
+    if (cached && cached.state === state && cached.mutations === state.mutations.length && cached.failed === state.failedCalls.length && cached.identities === this.identitiesVersion) {
+      return cached.events;
+    }
+    const identityFor = (k: string): IdentitySpec | undefined => this.identities.get(k) ?? this.sessionIdentity(k);
+    const failed = state.failedCalls.filter((c) => c.account === account && c.region === region).map((c) => failedTrailEvent(c, { identityFor }));
+    const events = [...buildTrailEvents(state.mutations, { account, region, identityFor }), ...failed];
+    this.built.set(key, { state, mutations: state.mutations.length, failed: state.failedCalls.length, identities: this.identitiesVersion, events });
+    return events;
+  }
+
+  /**
+   * Adds CloudTrail records in their documented JSON form ({"Records": [...]},
+   * an array, or one record); they are returned by LookupEvents of their
+   * account (recipientAccountId) and region (awsRegion) at once. Returns how
+   * many were added; throws an Error naming a bad record (none is added then).
+   */
+  seed(data: unknown): number {
+    const records = seedRecords(data);
+    for (const r of records) {
+      this.seeded.push({ account: seededAccount(r), region: String(r.awsRegion), event: seededTrailEvent(r, --this.seedSeq) });
+    }
+    return records.length;
+  }
+
+  /** LookupEvents calls of one account and region so far. */
+  lookupStats(account: string, region: string): LookupStats {
+    return structuredClone(this.stats.get(`${account}/${region}`) ?? { calls: 0, throttled: 0, maxPerSecond: 0, times: [] });
+  }
+
+  /** Every account × region's LookupEvents counters, keyed "account/region". */
+  allLookupStats(): Record<string, LookupStats> {
+    return Object.fromEntries([...this.stats].map(([k, v]) => [k, structuredClone(v)]));
+  }
+
+  // Counts the call; throws ThrottlingException beyond the rate limit.
+  private pace(account: string, region: string, nowMs: number): void {
+    const key = `${account}/${region}`;
+    let s = this.stats.get(key);
+    if (s === undefined) {
+      s = { calls: 0, throttled: 0, maxPerSecond: 0, times: [] };
+      this.stats.set(key, s);
+    }
+    s.calls++;
+    const accepted = s.times.filter((t) => t > nowMs - 1000).length;
+    if (this.lookupRateLimit !== null && accepted >= this.lookupRateLimit) {
+      s.throttled++;
+      throw new TrailError("ThrottlingException", "Rate exceeded");
+    }
+    s.times.push(nowMs);
+    s.maxPerSecond = Math.max(s.maxPerSecond, accepted + 1);
+  }
+
   /** Answers one call; returns the status sent. */
   answer(call: TrailCall): { status: number; body: string; errorCode?: string } {
     try {
       if (call.accessKeyId === undefined) {
         throw new TrailError("MissingAuthenticationTokenException", "Missing Authentication Token", 403);
       }
+      this.pace(call.account, call.region, this.clock().getTime());
       if (this.failure !== null) {
         const f = this.failure;
         const status = f.status ?? (f.code.startsWith("ServiceUnavailable") ? 503 : 400);
@@ -106,11 +214,9 @@ export class CloudTrailSim {
         throw new TrailError("SerializationException", "Request body is not valid JSON");
       }
       const now = this.clock().getTime();
-      const arrived = buildTrailEvents(this.state().mutations, {
-        account: call.account,
-        region: call.region,
-        identityFor: (key) => this.identities.get(key) ?? this.sessionIdentity(key),
-      }).filter((e) => e.happenedAtMs + this.delayMs <= now);
+      const arrived = this.eventsOf(call.account, call.region).filter((e) => e.happenedAtMs + this.delayMs <= now);
+      // Seeded records were captured after delivery: they are there at once.
+      for (const s of this.seeded) if (s.account === call.account && s.region === call.region) arrived.push(s.event);
       return { status: 200, body: JSON.stringify(lookupEvents(arrived, parsed)) };
     } catch (e) {
       if (!(e instanceof TrailError)) throw e;

@@ -27,7 +27,7 @@ describe("valid configs", () => {
     expect(c.schedule).toBe("*/5 * * * *");
     expect(c.alerts.retry).toEqual({ baseDelay: 30_000, maxDelay: 3_600_000, maxAge: 86_400_000 });
     expect(c.severity.sensitivePorts).toContain(22);
-    expect(resolveTargets(c)).toEqual([{ account: "123456789012", region: "us-east-1", label: null, attribution: false }]);
+    expect(resolveTargets(c)).toEqual([{ account: "123456789012", region: "us-east-1", label: null, attribution: false, cloudtrail: false }]);
   });
 
   it("lets SGWATCH_* environment variables override single keys", () => {
@@ -210,5 +210,32 @@ describe("the config as check-config shows it", () => {
   it("replaces an inline webhook URL", () => {
     expect(redactedConfig(c).alerts.webhook?.url).toBe("(set, redacted)");
     expect(c.alerts.webhook?.url).toContain("SECRETPATH");
+  });
+});
+
+describe("the CloudTrail sensor's keys", () => {
+  const target = (extra: string): string => `targets:\n  - account: "123456789012"\n    regions: [us-east-1]\n${extra}`;
+  const on = (text: string): boolean[] => resolveTargets(parseConfigText(text, FILE, {})).map((t) => t.cloudtrail && t.attribution);
+
+  it("turns the sweep and attribution on with cloudtrail.enabled, per target or as the default", () => {
+    expect(on(target("    cloudtrail: {enabled: true}\n"))).toEqual([true]);
+    expect(on(`cloudtrail: {enabled: true}\n${target("")}`)).toEqual([true]);
+    expect(on(`cloudtrail: {enabled: true}\n${target("    cloudtrail: {enabled: false}\n")}`)).toEqual([false]);
+    expect(on(target(""))).toEqual([false]);
+  });
+
+  it("still accepts the older attribution: cloudtrail (and off over the default)", () => {
+    expect(on(target("    attribution: cloudtrail\n"))).toEqual([true]);
+    expect(on(`cloudtrail: {enabled: true}\n${target("    attribution: off\n")}`)).toEqual([false]);
+  });
+
+  it("names a contradiction between the two keys and bad sweep settings", () => {
+    expect(problems(target("    attribution: off\n    cloudtrail: {enabled: true}\n"))).toEqual([
+      "4 targets[0].attribution: says off but cloudtrail.enabled is true; give cloudtrail.enabled only",
+    ]);
+    expect(problems(`cloudtrail: {overlap: soon, callsPerSecond: 5}\n${target("")}`)).toEqual([
+      '1 cloudtrail.overlap: expected a duration like "30s", "15m", "24h" or "7d", got "soon"',
+      "1 cloudtrail.callsPerSecond: Too big: expected number to be <=2",
+    ]);
   });
 });
