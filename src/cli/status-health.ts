@@ -34,8 +34,11 @@ export interface HealthVerdict {
   targets: number;
 }
 
-/** Verdict from the database: no target yet, a blind target, or nothing recorded for too long. */
-export function storedHealth(targets: readonly StoredTarget[], now: Date, staleAfterMs: number | null): HealthVerdict {
+/**
+ * Verdict from the database: no target yet, a blind target, nothing recorded
+ * for too long, or a reason another sensor gives (trail-blind targets).
+ */
+export function storedHealth(targets: readonly StoredTarget[], now: Date, staleAfterMs: number | null, otherReasons: readonly string[] = []): HealthVerdict {
   const reasons: string[] = [];
   if (targets.length === 0) reasons.push("no target has been polled yet");
   for (const t of targets) {
@@ -46,6 +49,7 @@ export function storedHealth(targets: readonly StoredTarget[], now: Date, staleA
       reasons.push(`silent: ${t.account}/${t.region}: nothing recorded since ${t.lastPollAt ?? "ever"} (longer than monitoring.blindAfter)`);
     }
   }
+  for (const r of otherReasons) reasons.push(oneLine(r, 400));
   return { healthy: reasons.length === 0, source: "database", reasons, targets: targets.length };
 }
 

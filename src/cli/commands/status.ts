@@ -9,6 +9,7 @@ import { daemonHealth, storedHealth, type HealthVerdict } from "../status-health
 import { formatTable } from "../table.js";
 import { EXIT } from "../../util/errors.js";
 import { listTargets } from "../../store/targets-repo.js";
+import { trailHealth } from "../../trail/health.js";
 import { lastPoll, lastSuccessfulPoll } from "../../store/polls-repo.js";
 import { countOutbox } from "../../store/outbox-repo.js";
 import { standingApprovals } from "../../store/approvals-repo.js";
@@ -59,7 +60,9 @@ export function registerStatus(program: Command, ctx: CliContext, setExit: (code
         }));
         if (opts.health) {
           const config = configForHealth(ctx);
-          const verdict = storedHealth(targets, new Date(), config?.monitoring.blindAfter ?? null);
+          // The second sensor's blindness counts too, as it does on /healthz.
+          const trail = trailHealth(db, () => true);
+          const verdict = storedHealth(targets, new Date(), config?.monitoring.blindAfter ?? null, trail.reasons);
           return reportHealth(ctx, verdict, opts.json === true, setExit);
         }
         if (opts.json) return printJson(ctx, { targets, alerts: outbox, standingApprovals: standing });
