@@ -98,7 +98,7 @@ CNI_CHAINS_BEFORE="$(cni_chains)"
 SCRATCH="$(mktemp -d /var/tmp/sgwatch-container-test.XXXXXX)"
 setup_podman_env "$SCRATCH"
 T0=$(date +%s)
-echo "container: the image from the unmodified Dockerfile, run as the README says (scratch $SCRATCH)"
+echo "container: the image built from the Dockerfile, run as the README says (scratch $SCRATCH)"
 
 # ---- build --------------------------------------------------------------------
 t=$(date +%s)
@@ -113,9 +113,9 @@ t=$(date +%s)
 # --format docker keeps HEALTHCHECK (OCI has no field for it); --network host
 # lets npm reach the registry; --pull=never resolves FROM to the stand-in.
 if pm build --pull=never --format docker --network host -t "$IMAGE" -f "$REPO/Dockerfile" "$REPO" >"$SCRATCH/build.log" 2>&1; then
-  pass "the unmodified Dockerfile builds ($(elapsed_since "$t")s)"
+  pass "the Dockerfile builds with podman ($(elapsed_since "$t")s)"
 else
-  fail "the unmodified Dockerfile builds" "$(tail -15 "$SCRATCH/build.log")"
+  fail "the Dockerfile builds with podman" "$(tail -15 "$SCRATCH/build.log")"
   summary
   exit 1
 fi
