@@ -122,5 +122,8 @@ ensure_base_image() {
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change "ENV NODE_VERSION=$BASE_NODE_VERSION" \
     --change 'CMD ["node"]' \
-    "$tarball" "$BASE_IMAGE_NAME" >/dev/null
+    "$tarball" "$BASE_IMAGE_NAME" >"$scratch/import.log" 2>&1 || {
+    tail -5 "$scratch/import.log" >&2
+    return 1
+  }
 }
