@@ -71,6 +71,9 @@ remove_cni_chains() {
 cleanup() {
   local code=$?
   trap - EXIT INT TERM
+  [ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null
+  [ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null
+  wait 2>/dev/null
   if [ -n "$SCRATCH" ] && [ -d "$SCRATCH" ]; then
     [ -n "$COMPOSE_USED" ] && compose down -v >/dev/null 2>&1
     pm rm -f -t 0 "$CTR" "$CTR-probe" "$CTR-holder" >/dev/null 2>&1
@@ -85,9 +88,6 @@ cleanup() {
   fi
   [ -n "$NETWORK_MADE" ] && pm network rm -f "$TAG-net" >/dev/null 2>&1
   remove_cni_chains
-  [ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null
-  [ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null
-  wait 2>/dev/null
   case "$SCRATCH" in /var/tmp/sgwatch-container-test.*) rm -rf "$SCRATCH" ;; esac
   exit "$code"
 }
