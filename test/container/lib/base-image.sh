@@ -49,7 +49,9 @@ host_ca_bundle() {
 # base_cache_key: a hash of every input of the stand-in.
 base_cache_key() {
   {
-    cat "${BASH_SOURCE[0]}"
+    # The functions that make the tarball, not the whole file: an edit to
+    # the import step or a comment keeps the cache.
+    declare -f host_debian_mirror host_ca_bundle build_base_rootfs
     echo "node=$BASE_NODE_VERSION npm=$BASE_NPM_VERSION"
     echo "mirror=$(host_debian_mirror)"
     echo "registry=$(npm config get registry)"
