@@ -172,7 +172,7 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
   const startedAt = clock();
   const row = ensureTarget(db, t.account, t.region, t.label, startedAt.toISOString());
   const recordDeps: RecordDeps = {
-    judge: (changes, ctx) => judgeChanges(changes, { ...ctx, account: t.account, region: t.region }, config.severity, records),
+    judge: (changes, ctx) => judgeChanges(changes, { ...ctx, account: t.account, region: t.region }, config.severity, records, config.guardrails),
     route: (payload) => routeAlert(deps.routes, payload),
     blindAfterFailures: config.monitoring.blindAfterFailures,
     blindAfterMs: config.monitoring.blindAfter,
