@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import type { AlertChannel } from "./channel.js";
 import type { OutboxAlert } from "../payload.js";
 import { describeRule } from "../../model/describe-rule.js";
-import { changeText, consoleUrl } from "../render/words.js";
+import { changeText, consoleUrl, guardrailText } from "../render/words.js";
 import { oneLine } from "../render/sanitize.js";
 
 export class LogChannel implements AlertChannel {
@@ -41,11 +41,14 @@ export class LogChannel implements AlertChannel {
           detectedAt: p.detectedAt,
           since: p.intervalStart,
           approvalNote: c.approvalNote,
+          guardrailId: c.guardrail?.id ?? null,
+          guardrailReason: c.guardrail ? oneLine(c.guardrail.reason, 300) : null,
+          revokeCommand: c.revokeCommand ?? null,
           revertsChangeId: c.reverts?.changeId ?? null,
           exposureSeconds: c.reverts?.exposureSeconds ?? null,
           console: consoleUrl(p.target.region, c.groupId),
         },
-        oneLine(`${c.severity} ${c.groupId}: ${changeText(c)}`, 300),
+        oneLine(`${c.severity} ${c.groupId}: ${changeText(c)}${c.guardrail ? ` — ${guardrailText(c) ?? ""}` : ""}`, 400),
       );
     }
   }

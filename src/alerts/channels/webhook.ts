@@ -18,7 +18,7 @@
 // errors name only its origin.
 import type { AlertChannel } from "./channel.js";
 import type { AlertPayload, DriftAlert, OutboxAlert } from "../payload.js";
-import { ackCommand, changeText, consoleUrl, groupLabel, revertText, targetName } from "../render/words.js";
+import { ackCommand, changeText, consoleUrl, groupLabel, guardrailText, revertText, targetName } from "../render/words.js";
 import { renderEmail } from "../render/email.js";
 import { oneLine } from "../render/sanitize.js";
 import type { Severity } from "../../model/types.js";
@@ -135,10 +135,13 @@ function driftSlack(alert: OutboxAlert, a: DriftAlert): SlackBody {
   const shown = a.changes.slice(0, SLACK_MAX_CHANGES);
   const lines = shown.map((c) => {
     const reverts = revertText(c);
+    const guard = guardrailText(c);
     return (
       `${SEVERITY_MARK[c.severity]} *${c.severity.toUpperCase()}* #${c.changeId} <${consoleUrl(a.target.region, c.groupId)}|${slackEscape(groupLabel(c))}>: ` +
       slackEscape(oneLine(changeText(c), 400)) +
-      (reverts ? ` _(${slackEscape(reverts)})_` : "")
+      (reverts ? ` _(${slackEscape(reverts)})_` : "") +
+      (guard ? `\n*${slackEscape(guard)}*` : "") +
+      (c.revokeCommand ? `\nrevoke it now: \`${slackEscape(c.revokeCommand)}\`` : "")
     );
   });
   if (n > shown.length) lines.push(`…and ${n - shown.length} more (\`sgwatch changes --status unapproved\`)`);

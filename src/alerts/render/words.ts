@@ -68,6 +68,21 @@ export function revertText(c: AlertChange): string | null {
   return `undoes unapproved change #${c.reverts.changeId}, which was in effect for ${humanDuration(c.reverts.exposureSeconds * 1000)} (as observed between polls)`;
 }
 
+/** "breaks guardrail no-world-ssh: SSH is never open to the internet", or null. */
+export function guardrailText(c: Pick<AlertChange, "guardrail">): string | null {
+  if (!c.guardrail) return null;
+  return `breaks guardrail ${oneLine(c.guardrail.id, 64)}: ${oneLine(c.guardrail.reason, 300)} (no approval can cover it)`;
+}
+
+/**
+ * The change whose approval snippet an alert may offer: never a critical one
+ * (whatever is that dangerous should be removed or approved before it is
+ * made, not waved through next time) and never one that broke a guardrail.
+ */
+export function snippetChange(changes: readonly AlertChange[]): AlertChange | null {
+  return changes.find((c) => c.severity !== "critical" && !c.guardrail && approvalSnippet(c, "1970-01-01") !== null) ?? null;
+}
+
 /** The approval record that would have pre-approved this change (YAML, docs/approvals.md). */
 export function approvalSnippet(c: AlertChange, detectedAt: string): string | null {
   const action: Record<string, string> = {

@@ -4,6 +4,8 @@ import { configPath, printJson, readConfig, type CliContext } from "../context.j
 import { resolveTargets } from "../../config/targets.js";
 import { loadApprovalsDir } from "../../approvals/load.js";
 import { EXIT } from "../../util/errors.js";
+import { describeConflict, recordConflicts } from "../../policy/record-conflicts.js";
+import { oneLine } from "../../alerts/render/sanitize.js";
 
 export function registerCheckConfig(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
   program
@@ -15,6 +17,16 @@ export function registerCheckConfig(program: Command, ctx: CliContext, setExit: 
       const targets = resolveTargets(config);
       const approvals = loadApprovalsDir(config.approvals.dir, { maxWindowMs: config.approvals.maxWindow });
       const email = config.alerts.email;
+      // A file record that would cover a guardrail can never approve those changes; say so with its place.
+      const conflicts = approvals.records.flatMap((r) =>
+        recordConflicts(r, config.guardrails, config.severity.broadSources).map((c) => ({
+          file: r.origin.kind === "file" ? r.origin.file : "",
+          line: r.origin.kind === "file" ? r.origin.line : 0,
+          record: r.id,
+          guardrail: c.guardrailId,
+          message: describeConflict(c),
+        })),
+      );
       const lines = [
         `config ${configPath(ctx)} is valid`,
         `database: ${config.database}`,
@@ -24,6 +36,7 @@ export function registerCheckConfig(program: Command, ctx: CliContext, setExit: 
           .filter((t) => t.regions === "all")
           .map((t) => `  and every enabled region (DescribeRegions at each cycle) of ${t.accounts.map((a) => a.account).join(", ")}`),
         `approvals: ${config.approvals.dir}: ${approvals.records.length} valid records, ${approvals.problems.length} problems`,
+        `guardrails: ${config.guardrails.length}${config.guardrails.length > 0 ? ` (${config.guardrails.map((g) => g.id).join(", ")})` : ""}`,
         `alerts: log ${config.alerts.log.enabled ? `(min ${config.alerts.log.minSeverity})` : "off"}, email ${
           email?.enabled ? `to ${email.to.join(", ")} via ${email.host}:${email.port} (min ${email.minSeverity})` : "off"
         }`,
@@ -32,14 +45,15 @@ export function registerCheckConfig(program: Command, ctx: CliContext, setExit: 
         lines.push(`warning: alerts.email.passwordEnv names ${email.passwordEnv}, which is not set in this environment`);
       }
       for (const p of approvals.problems) lines.push(`approval problem: ${p.key}`);
+      for (const c of conflicts) lines.push(`guardrail conflict: ${oneLine(`${c.file}:${c.line}: ${c.record}: ${c.message}`, 600)}`);
       if (opts.json) {
         printJson(ctx, {
           file: configPath(ctx),
           config,
           targets,
-          approvals: { records: approvals.records.length, problems: approvals.problems },
+          approvals: { records: approvals.records.length, problems: approvals.problems, guardrailConflicts: conflicts },
         });
       } else ctx.out.write(lines.join("\n") + "\n");
-      if (approvals.problems.length > 0) setExit(EXIT.usage);
+      if (approvals.problems.length > 0 || conflicts.length > 0) setExit(EXIT.usage);
     });
 }
