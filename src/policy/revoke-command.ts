@@ -82,5 +82,5 @@ export function revokeCommand(groupId: string, rule: Rule, place: RevokePlace): 
 
 /** The line to print under the command: whose credentials it needs. */
 export function revokeHint(place: RevokePlace): string {
-  return `run it with credentials for account ${place.account} (add --profile NAME for a named profile)`;
+  return `run it with credentials for account ${place.account}; add --profile NAME for a named profile`;
 }

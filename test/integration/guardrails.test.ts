@@ -118,7 +118,7 @@ describe("a change that breaks a guardrail", { timeout: SLOW }, () => {
     expect(mail?.subject).toContain("(guardrail no-world-admin broken)");
     const text = mail?.text ?? "";
     expect(text).toContain(`breaks guardrail no-world-admin: ${REASON} (no approval can cover it)`);
-    expect(text).toContain(`revoke it now:\n            ${revoke()}\n          (run it with credentials for account 123456789012`);
+    expect(text).toContain(`revoke it now (run it with credentials for account 123456789012; add --profile NAME for a named profile):\n            ${revoke()}\n`);
     // The only snippet offered is for the medium change on app, never for the bastion.
     const appId = w.changes().find((r) => r.group_name === "app")?.id;
     expect(text).toContain(`To pre-approve a change like #${appId} next time`);
@@ -126,6 +126,7 @@ describe("a change that breaks a guardrail", { timeout: SLOW }, () => {
     expect(text).not.toMatch(/ports: 22\n\s+source: 0\.0\.0\.0\/0/);
     const body = html(mail);
     expect(body).toContain(`breaks guardrail no-world-admin: ${REASON}`);
+    expect(body).toContain("These rules break a guardrail and no approval can cover them. Revoke them now");
     expect(body).toContain(revoke().replace(/"/g, "&quot;").replace(/'/g, "&#39;"));
     expect(body).not.toContain(`groupId: ${bastion}`);
   });

@@ -64,7 +64,7 @@ function driftText(a: DriftAlert): string {
     lines.push(`          ${changeText(c)}`);
     const guard = guardrailText(c);
     if (guard) lines.push(`          ${guard}`);
-    if (c.revokeCommand) lines.push("          revoke it now:", `            ${c.revokeCommand}`, `          (${revokeHint(a.target)})`);
+    if (c.revokeCommand) lines.push(`          revoke it now (${revokeHint(a.target)}):`, `            ${c.revokeCommand}`);
     if (c.rule?.description && c.kind !== "rule-description-changed") lines.push(`          rule description: "${oneLine(c.rule.description)}"`);
     if (c.approvalNote) lines.push(`          nearest approval: ${oneLine(c.approvalNote)}`);
     const rev = revertText(c);
@@ -90,9 +90,6 @@ const PRE = "background:#f4f4f4;padding:8px;white-space:pre-wrap;word-break:brea
 function changeRowHtml(a: DriftAlert, c: AlertChange): string {
   const color = COLORS[c.severity];
   const guard = guardrailText(c);
-  const revoke = c.revokeCommand
-    ? `<div style="margin-top:4px">Revoke it now (${htmlText(revokeHint(a.target))}):</div><pre style="${PRE};margin:2px 0">${escapeHtml(c.revokeCommand)}</pre>`
-    : "";
   const notes = [
     guard ? `<b style="color:${COLORS.critical}">${htmlText(guard, 400)}</b>` : "",
     c.rule?.description && c.kind !== "rule-description-changed" ? `rule description: “${htmlText(c.rule.description)}”` : "",
@@ -107,9 +104,21 @@ function changeRowHtml(a: DriftAlert, c: AlertChange): string {
     `<td style="padding:6px 8px;vertical-align:top"><a href="${escapeHtml(consoleUrl(a.target.region, c.groupId))}">${htmlText(c.groupName || c.groupId)}</a><br><small style="color:#666">${htmlText(c.groupId)}</small></td>` +
     `<td style="padding:6px 8px;vertical-align:top">${htmlText(changeText(c), 512)}` +
     (notes.length ? `<br><small style="color:#555">${notes.join("<br>")}</small>` : "") +
-    revoke +
     `</td></tr>`
   );
+}
+
+/**
+ * The revoke commands, below the table at full width: inside a table cell a
+ * phone would give the command a sliver of the screen.
+ */
+function revokeHtml(a: DriftAlert): string {
+  const withCommand = a.changes.filter((c) => c.revokeCommand);
+  if (withCommand.length === 0) return "";
+  return [
+    `<p style="color:${COLORS.critical};font-weight:bold">These rules break a guardrail and no approval can cover them. Revoke them now (${htmlText(revokeHint(a.target))}):</p>`,
+    ...withCommand.map((c) => `<div>#${c.changeId} ${htmlText(groupLabel(c))}:</div><pre style="${PRE};margin-top:2px">${escapeHtml(c.revokeCommand ?? "")}</pre>`),
+  ].join("\n");
 }
 
 function driftHtml(a: DriftAlert): string {
@@ -125,6 +134,7 @@ function driftHtml(a: DriftAlert): string {
     `<tr style="text-align:left;color:#666;font-size:12px"><th style="padding:4px 8px">Severity</th><th style="padding:4px 8px">ID</th><th style="padding:4px 8px">Group</th><th style="padding:4px 8px">What happened</th></tr>`,
     ...a.changes.map((c) => changeRowHtml(a, c)),
     `</table>`,
+    revokeHtml(a),
     `<p>If these changes are fine, acknowledge them:</p>`,
     `<pre style="${PRE}">${escapeHtml(ackCommand(a.changes.map((c) => c.changeId)))}</pre>`,
     forSnippet && snippet
