@@ -149,6 +149,16 @@ describe("a change that breaks a guardrail", { timeout: SLOW }, () => {
     expect(line).toContain("unapproved (guardrail no-world-admin)");
   });
 
+  it("reminds of the open violation with the guardrail and the command again", async () => {
+    await w.newMails();
+    w.clock.advance(24 * 60 * MIN);
+    await w.poll();
+    const reminder = (await w.newMails()).find((m) => (m.subject ?? "").includes("REMINDER"));
+    expect(reminder?.text).toContain(`#${sshRow().id}`);
+    expect(reminder?.text).toContain(`breaks guardrail no-world-admin: ${REASON}`);
+    expect(reminder?.text).toContain(revoke());
+  });
+
   it("offers a revoke command whose permission removes the rule", async () => {
     const json = /--ip-permissions '(.+)'$/.exec(revoke())?.[1] ?? "[]";
     await w.harness.client(ENGINEER).send(new RevokeSecurityGroupIngressCommand({ GroupId: bastion, IpPermissions: JSON.parse(json) as IpPermission[] }));

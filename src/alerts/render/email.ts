@@ -144,6 +144,13 @@ function driftHtml(a: DriftAlert): string {
   ].join("\n");
 }
 
+/** For a reminder about a guardrail violation: the guardrail and the revoke command again, indented under the change. */
+function guardrailLines(c: AlertChange, place: { account: string; region: string }): string {
+  const guard = guardrailText(c);
+  if (!guard) return "";
+  return `\n          ${guard}` + (c.revokeCommand ? `\n          revoke it now (${revokeHint(place)}):\n            ${c.revokeCommand}` : "");
+}
+
 function otherText(p: Exclude<AlertPayload, DriftAlert>): string {
   switch (p.type) {
     case "monitoring-blind":
@@ -167,7 +174,8 @@ function otherText(p: Exclude<AlertPayload, DriftAlert>): string {
           .map(
             (i) =>
               `${i.change.severity.toUpperCase().padEnd(8)} #${i.change.changeId}  ${targetName(i.target)} ${i.target.region}  ${groupLabel(i.change)}: ` +
-              `${changeText(i.change)} (since ${i.detectedAt})`,
+              `${changeText(i.change)} (since ${i.detectedAt})` +
+              guardrailLines(i.change, i.target),
           )
           .join("\n") +
         `\n\nIf they are fine, acknowledge them:\n  ${ackCommand(p.items.map((i) => i.change.changeId))}\n`
