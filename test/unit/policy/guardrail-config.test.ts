@@ -2,7 +2,12 @@
 // section is normalised; every problem comes back at once with its key path
 // and line, like every other config problem.
 import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { ConfigError, parseConfigText } from "../../../src/config/load.js";
+import { ruleViolation } from "../../../src/policy/violation.js";
+import { REPO_ROOT } from "../../support/cli.js";
+import { rule } from "../model/build.js";
 
 const FILE = "/etc/sgwatch/config.yaml";
 const HEAD = `targets:\n  - account: "123456789012"\n    regions: [us-east-1]\n`;
@@ -92,5 +97,17 @@ severity:
       '14 guardrails[1].id: "no-world-ssh" is already the id of guardrails[0]',
       "18 severity.broadSources.ipv4ShorterThan: expected a prefix length from 1 to 32 (an IPv4 range shorter than it is broad)",
     ]);
+  });
+
+  it("config.example.yaml's guardrails load and mean what its comments say", () => {
+    const file = path.join(REPO_ROOT, "config.example.yaml");
+    const c = parseConfigText(readFileSync(file, "utf8"), file, {});
+    expect(c.guardrails.map((g) => g.id)).toEqual(["no-world-admin", "no-wide-sources"]);
+    const place = { account: "123456789012", region: "us-east-1" };
+    const plain = { groupId: "sg-0a", groupName: "app", groupTags: {} };
+    const hit = (over: Parameters<typeof rule>[0], group = plain) => ruleViolation(rule(over), group, place, c.guardrails, c.severity.broadSources)?.id ?? null;
+    expect(hit({ fromPort: 22, toPort: 22, source: "0.0.0.0/0" })).toBe("no-world-admin");
+    expect(hit({ fromPort: 443, toPort: 443, source: "10.0.0.0/8" })).toBe("no-wide-sources");
+    expect(hit({ fromPort: 443, toPort: 443, source: "0.0.0.0/0" }, { ...plain, groupTags: { public: "true" } })).toBeNull();
   });
 });
