@@ -20,7 +20,7 @@ import { ENGINEER, INTRUDER } from "../support/sim-harness.js";
 import { writeApproval } from "../support/approval-file.js";
 import { assertBuilt, runCli, type CliResult } from "../support/cli.js";
 import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver.js";
-import type { GenericWebhookBody } from "../../src/alerts/channels/webhook.js";
+import { slackBody, type GenericWebhookBody } from "../../src/alerts/channels/webhook.js";
 
 const MIN = 60_000;
 const SLOW = 120_000;
@@ -140,6 +140,18 @@ describe("a change that breaks a guardrail", { timeout: SLOW }, () => {
     expect(drift?.severity).toBe("critical");
     const change = drift?.payload.type === "drift" ? drift.payload.changes.find((c) => c.groupId === bastion) : undefined;
     expect(change).toMatchObject({ severity: "critical", guardrail: { id: "no-world-admin", reason: REASON }, revokeCommand: revoke() });
+  });
+
+  it("says it in a Slack message rendered from the stored payload, inviting pre-approval only of the non-critical change", () => {
+    const drift = hook.requests.map((r) => JSON.parse(r.body) as GenericWebhookBody).find((b) => b.type === "drift");
+    if (!drift) throw new Error("no drift webhook");
+    const slack = JSON.stringify(slackBody({ id: drift.alertId, createdAt: drift.createdAt, severity: drift.severity, attempts: 0, payload: drift.payload }));
+    expect(slack).toContain(`breaks guardrail no-world-admin: ${REASON}`);
+    expect(slack).toContain(JSON.stringify(`revoke it now: \`${revoke()}\``).slice(1, -1));
+    // Only the medium change on app may be pre-approved next time, never the bastion's.
+    const appId = w.changes().find((r) => r.group_name === "app")?.id;
+    expect(slack).toContain(`pre-approve changes like #${appId} with an approval record`);
+    expect(slack).not.toContain(`pre-approve changes like #${sshRow().id}`);
   });
 
   it("shows the guardrail in `sgwatch changes`", async () => {

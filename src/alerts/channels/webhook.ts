@@ -18,7 +18,7 @@
 // errors name only its origin.
 import type { AlertChannel } from "./channel.js";
 import type { AlertPayload, DriftAlert, OutboxAlert } from "../payload.js";
-import { ackCommand, changeText, consoleUrl, groupLabel, guardrailText, revertText, targetName } from "../render/words.js";
+import { ackCommand, changeText, consoleUrl, groupLabel, guardrailText, revertText, snippetChange, targetName } from "../render/words.js";
 import { renderEmail } from "../render/email.js";
 import { oneLine } from "../render/sanitize.js";
 import type { Severity } from "../../model/types.js";
@@ -156,6 +156,7 @@ function driftSlack(alert: OutboxAlert, a: DriftAlert): SlackBody {
     chunk = chunk ? `${chunk}\n${line}` : line;
   }
   if (chunk) changeSections.push(section(chunk));
+  const preApprovable = snippetChange(a.changes);
   return {
     // `text` is mrkdwn too (it is the notification); the header is plain text.
     text: slackEscape(text),
@@ -167,7 +168,16 @@ function driftSlack(alert: OutboxAlert, a: DriftAlert): SlackBody {
       ...changeSections,
       { type: "divider" },
       section(`If these changes are fine, acknowledge them:\n\`\`\`${slackEscape(ackCommand(a.changes.map((c) => c.changeId)))}\`\`\``),
-      { type: "context", elements: [{ type: "mrkdwn", text: `sgwatch alert ${alert.id} · pre-approve such changes with an approval record (docs/approvals.md)` }] },
+      // No invitation to pre-approve what must be revoked (a guardrail) or is critical.
+      {
+        type: "context",
+        elements: [
+          {
+            type: "mrkdwn",
+            text: preApprovable ? `sgwatch alert ${alert.id} · pre-approve changes like #${preApprovable.changeId} with an approval record (docs/approvals.md)` : `sgwatch alert ${alert.id}`,
+          },
+        ],
+      },
     ],
   };
 }
