@@ -7,7 +7,6 @@
 
 import type { ApprovalSource, PortRange } from "../approvals/fields.js";
 import type { GroupSelector, RuleChangeEntry } from "../approvals/schema.js";
-import { formatCidr, parseCidr } from "../model/cidr.js";
 import type { Direction } from "../model/types.js";
 import { parseSource, show, type FieldResult } from "../approvals/fields.js";
 
@@ -98,11 +97,4 @@ export function describeForbid(e: ForbidEntry): string {
   const ports = e.ports === null ? "" : e.ports.from === e.ports.to ? `/${e.ports.from}` : `/${e.ports.from}-${e.ports.to}`;
   const proto = e.protocol === "all" || e.protocol === "any" ? e.protocol : `${e.protocol}${ports}`;
   return `${e.direction === "egress" ? "egress " : ""}${proto} ${e.direction === "egress" ? "to" : "from"} ${e.source.value}`;
-}
-
-/** The CIDR of an ipv4/ipv6 forbidden source, canonical. */
-export function forbiddenCidr(s: ForbiddenSource): string | null {
-  if (s.kind !== "ipv4" && s.kind !== "ipv6") return null;
-  const c = parseCidr(s.value);
-  return c ? formatCidr(c) : null;
 }

@@ -185,7 +185,8 @@ describe("approval records that would cover a guardrail", { timeout: SLOW }, () 
 
   beforeAll(async () => {
     assertBuilt();
-    w = await startAppWorld({ extra: { guardrails: GUARDRAILS } });
+    const dataTeam = { id: "data-team-private", reason: "the data team's groups take nothing from the internet", tags: { team: "data" }, forbid: [{ protocol: "any", source: "world" }] };
+    w = await startAppWorld({ extra: { guardrails: [...GUARDRAILS, dataTeam] } });
     await w.poll(); // baseline: the database knows the groups
   });
 
@@ -210,6 +211,16 @@ describe("approval records that would cover a guardrail", { timeout: SLOW }, () 
     expect(stored()).toBe(1);
   });
 
+  it("`sgwatch approve` decides a tag-selected guardrail on the group's real tags", async () => {
+    // db is tagged team=data: HTTP from the world there is forbidden; app (team=backend) is not the data team's.
+    const db = await approve(["--id", "CHG-11", "--group", "db", "--add", "tcp/80 from 0.0.0.0/0", "--until", "+4h", "--by", "alice", "--reason", "r"]);
+    expect(db.code, explain(db)).toBe(2);
+    expect(db.stderr).toContain("which guardrail data-team-private forbids");
+    const app = await approve(["--id", "CHG-12", "--group", "app", "--add", "tcp/80 from 0.0.0.0/0", "--until", "+4h", "--by", "alice", "--reason", "r"]);
+    expect(app.code, explain(app)).toBe(0);
+    expect(stored()).toBe(2);
+  });
+
   it("`check-config` reports a file record that would, with file and line", async () => {
     const file = writeApproval(w.files.approvalsDir, {
       id: "CHG-RDP",
@@ -220,7 +231,7 @@ describe("approval records that would cover a guardrail", { timeout: SLOW }, () 
     });
     const r = await runCli(["--config", w.files.configPath, "check-config"]);
     expect(r.code, explain(r)).toBe(2);
-    expect(r.stdout).toContain("guardrails: 1 (no-world-admin)");
+    expect(r.stdout).toContain("guardrails: 2 (no-world-admin, data-team-private)");
     expect(r.stdout).toContain(
       `guardrail conflict: ${file}:1: CHG-RDP: add ingress tcp/3389 from ::/0 would allow tcp/3389 from world, which guardrail no-world-admin forbids (${REASON})`,
     );

@@ -80,6 +80,7 @@ export function guardrailText(c: Pick<AlertChange, "guardrail">): string | null 
  * made, not waved through next time) and never one that broke a guardrail.
  */
 export function snippetChange(changes: readonly AlertChange[]): AlertChange | null {
+  // approvalSnippet is null for kinds a record cannot name (a group-changed change); the date does not matter here.
   return changes.find((c) => c.severity !== "critical" && !c.guardrail && approvalSnippet(c, "1970-01-01") !== null) ?? null;
 }
 
