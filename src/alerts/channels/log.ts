@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import type { AlertChannel } from "./channel.js";
 import type { OutboxAlert } from "../payload.js";
 import { describeRule } from "../../model/describe-rule.js";
-import { changeText, consoleUrl, guardrailText } from "../render/words.js";
+import { changeText, consoleUrl } from "../render/words.js";
 import { oneLine } from "../render/sanitize.js";
 
 export class LogChannel implements AlertChannel {
@@ -48,7 +48,8 @@ export class LogChannel implements AlertChannel {
           exposureSeconds: c.reverts?.exposureSeconds ?? null,
           console: consoleUrl(p.target.region, c.groupId),
         },
-        oneLine(`${c.severity} ${c.groupId}: ${changeText(c)}${c.guardrail ? ` — ${guardrailText(c) ?? ""}` : ""}`, 400),
+        // The guardrail leads, so the 300-character cap never cuts it off; its reason is in guardrailReason.
+        oneLine(`${c.severity} ${c.groupId}: ${c.guardrail ? `breaks guardrail ${oneLine(c.guardrail.id, 64)}: ` : ""}${changeText(c)}`, 300),
       );
     }
   }
