@@ -4,7 +4,7 @@
 // target and poll.
 import type { Change } from "../model/types.js";
 import type { JudgedChange } from "../model/judged.js";
-import { severityOf, type SeveritySettings } from "../model/severity.js";
+import { isBroadOpen, isWorldOpen, severityOf, type SeveritySettings } from "../model/severity.js";
 import { matchChange } from "../approvals/match.js";
 import type { ApprovalRecord } from "../approvals/schema.js";
 import type { JudgeContext } from "../store/record-poll.js";
@@ -20,11 +20,13 @@ export function judgeChanges(
 ): JudgedChange[] {
   return changes.map((change) => {
     const m = matchChange(change, ctx, records);
+    // Said in the alert, so a critical "from 0.0.0.0/1" does not read as a mistake.
+    const broadSource = change.rule !== undefined && !isWorldOpen(change.rule) && isBroadOpen(change.rule, settings.broadSources);
     const hit = changeViolation(change, ctx, guardrails, settings.broadSources);
     if (hit !== null) {
       // Say which records would have covered it, so their authors learn why they did not count.
       const note = m.coveringIds.length > 0 ? `${m.coveringIds.join(", ")} would cover it, but no record can approve what guardrail ${hit.id} forbids` : m.nearest?.reason ?? null;
-      return { change, judgement: { severity: "critical", status: "unapproved", approvalId: null, approvalIds: [], approvalNote: note, guardrail: hit } };
+      return { change, judgement: { severity: "critical", status: "unapproved", approvalId: null, approvalIds: [], approvalNote: note, guardrail: hit, broadSource } };
     }
     return {
       change,
@@ -35,6 +37,7 @@ export function judgeChanges(
         approvalIds: m.coveringIds,
         approvalNote: m.status === "unapproved" && m.nearest ? m.nearest.reason : null,
         guardrail: null,
+        broadSource,
       },
     };
   });

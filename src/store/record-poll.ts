@@ -89,6 +89,7 @@ function toAlertChange(j: JudgedChange, id: number, groupName: (groupId: string)
     after: c.after ?? null,
     approvalNote: j.judgement.approvalNote,
     guardrail,
+    broadSource: j.judgement.broadSource ?? false,
     // A rule that must never exist gets the command that removes it, not an invitation to approve it.
     revokeCommand: guardrail !== null && c.rule ? revokeCommand(c.groupId, c.rule, place) : null,
   };

@@ -71,6 +71,10 @@ describe("a change that breaks a guardrail", { timeout: SLOW }, () => {
     hook.requests.length = 0;
 
     await w.harness.client(INTRUDER).send(new AuthorizeSecurityGroupIngressCommand({ GroupId: bastion, IpPermissions: [ssh] }));
+    // Half the internet on RDP: no guardrail names 0.0.0.0/1, but broad ranks like the world.
+    await w.harness.client(INTRUDER).send(
+      new AuthorizeSecurityGroupIngressCommand({ GroupId: bastion, IpPermissions: [{ IpProtocol: "tcp", FromPort: 3389, ToPort: 3389, IpRanges: [{ CidrIp: "0.0.0.0/1" }] }] }),
+    );
     // A medium change beside it, which may still be offered a pre-approval snippet.
     await w.harness.client(ENGINEER).send(
       new AuthorizeSecurityGroupIngressCommand({ GroupId: w.harness.demo.groups.app, IpPermissions: [{ IpProtocol: "tcp", FromPort: 8443, ToPort: 8443, IpRanges: [{ CidrIp: "10.0.0.0/8" }] }] }),
@@ -85,7 +89,7 @@ describe("a change that breaks a guardrail", { timeout: SLOW }, () => {
   });
 
   const sshRow = () => {
-    const row = w.changes().find((r) => r.group_id === bastion && r.kind === "rule-added");
+    const row = w.changes().find((r) => r.group_id === bastion && r.kind === "rule-added" && r.ports === "22");
     if (!row) throw new Error("no rule-added change on the bastion");
     return row;
   };
@@ -106,6 +110,7 @@ describe("a change that breaks a guardrail", { timeout: SLOW }, () => {
     });
     expect(w.reader.prepare("SELECT count(*) AS n FROM change_approvals").get()).toEqual({ n: 0 });
     expect(w.approvals().find((a) => a.id === "CHG-SSH")?.changes_covered).toBe(0);
+    expect(w.changes().find((r) => r.ports === "3389")).toMatchObject({ source: "0.0.0.0/1", severity: "critical", status: "unapproved", guardrail: null });
     const app = w.changes().find((r) => r.group_name === "app");
     expect(app).toMatchObject({ severity: "medium", guardrail: null, guardrail_reason: null });
   });
@@ -118,6 +123,7 @@ describe("a change that breaks a guardrail", { timeout: SLOW }, () => {
     expect(mail?.subject).toContain("(guardrail no-world-admin broken)");
     const text = mail?.text ?? "";
     expect(text).toContain(`breaks guardrail no-world-admin: ${REASON} (no approval can cover it)`);
+    expect(text).toContain("added TCP 3389 from 0.0.0.0/1 — a broad range, ranked like the internet");
     expect(text).toContain(`revoke it now (run it with credentials for account 123456789012; add --profile NAME for a named profile):\n            ${revoke()}\n`);
     // The only snippet offered is for the medium change on app, never for the bastion.
     const appId = w.changes().find((r) => r.group_name === "app")?.id;
@@ -157,7 +163,7 @@ describe("a change that breaks a guardrail", { timeout: SLOW }, () => {
   it("shows the guardrail in `sgwatch changes`", async () => {
     const r = await runCli(["--db", w.files.databasePath, "--config", w.files.configPath, "changes", "--since", "2026-03-01"]);
     expect(r.code, explain(r)).toBe(0);
-    const line = r.stdout.split("\n").find((l) => l.includes(bastion));
+    const line = r.stdout.split("\n").find((l) => l.includes(bastion) && l.includes("tcp 22 from 0.0.0.0/0"));
     expect(line).toContain("unapproved (guardrail no-world-admin)");
   });
 

@@ -15,12 +15,13 @@ export function groupLabel(c: Pick<AlertChange, "groupId" | "groupName">): strin
 }
 
 /** A rule in words for people: "TCP 22 from 0.0.0.0/0 — anyone on the internet", "all traffic from sg-0ab (app-prod)". */
-export function ruleInWords(c: Pick<AlertChange, "rule" | "peerName">): string {
+export function ruleInWords(c: Pick<AlertChange, "rule" | "peerName" | "broadSource">): string {
   if (!c.rule) return "a rule";
   const text = describeRule(c.rule);
   if (isWorldCidr(c.rule.source) && (c.rule.sourceKind === "ipv4" || c.rule.sourceKind === "ipv6")) {
     return `${text} — ${c.rule.direction === "ingress" ? "anyone on the internet" : "anywhere on the internet"}`;
   }
+  if (c.broadSource) return `${text} — a broad range, ranked like the internet`;
   return c.peerName ? `${text} (${oneLine(c.peerName, 80)})` : text;
 }
 
