@@ -62,6 +62,12 @@ export interface AlertChange {
   attribution?: AlertAttribution | null;
   /** When this change undid an earlier unapproved one: which, and how long it was in effect. */
   reverts?: { changeId: number; exposureSeconds: number } | null;
+  /** True when the rule's peer is a broad range (severity.broadSources), ranked like the world. */
+  broadSource?: boolean;
+  /** The guardrail the change broke (id and reason); absent or null: none. Such a change is critical and never approved. */
+  guardrail?: { id: string; reason: string } | null;
+  /** For a guardrail violation: the AWS CLI command that revokes the rule (src/policy/revoke-command.ts), or null when it cannot be spelled safely. */
+  revokeCommand?: string | null;
 }
 
 /** Unapproved changes found by one poll of one target. */

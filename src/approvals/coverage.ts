@@ -41,7 +41,8 @@ export function recordChecks(change: Change, ctx: CheckContext, rec: ApprovalRec
   ];
 }
 
-function selectorCheck(change: Change, sel: GroupSelector): Check {
+/** Does the selector pick the change's group (shared with guardrail exceptions, src/policy/). */
+export function selectorCheck(change: Pick<Change, "groupId" | "groupName" | "groupTags">, sel: GroupSelector): Check {
   switch (sel.kind) {
     case "groupId":
       return sel.groupId === change.groupId ? pass : fail(`selects group ${sel.groupId}, not ${change.groupId}`);

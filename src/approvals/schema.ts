@@ -97,8 +97,8 @@ export interface ApprovalOptions {
 /** Default maximum window: seven days. */
 export const DEFAULT_MAX_WINDOW_MS = 7 * 24 * 3600 * 1000;
 
-/** Lift a fields.ts parser into a zod schema whose failure is one custom issue. */
-function field<T>(parse: (v: unknown) => FieldResult<T>) {
+/** Lift a fields.ts parser into a zod schema whose failure is one custom issue (shared with guardrails, src/policy/). */
+export function field<T>(parse: (v: unknown) => FieldResult<T>) {
   return z.unknown().transform((v, ctx): T => {
     if (v === undefined) {
       ctx.addIssue({ code: "custom", message: "is required" });
@@ -111,7 +111,8 @@ function field<T>(parse: (v: unknown) => FieldResult<T>) {
   });
 }
 
-const text = (what: string) =>
+/** A required non-empty string, trimmed; `what` names it in the message. */
+export const text = (what: string) =>
   z.unknown().transform((v, ctx): string => {
     if (typeof v === "string" && v.trim() !== "") {
       const problem = plainTextProblem(v.trim());
@@ -165,7 +166,7 @@ const entrySchema = z
 const isIcmp = (p: string | null) => p === "icmp" || p === "icmpv6";
 
 /** Why `ports` does not fit `protocol`, or null when it does. */
-function checkPorts(protocol: string | null, ports: unknown): string | null {
+export function checkPorts(protocol: string | null, ports: unknown): string | null {
   if (protocol === null) return ports === undefined ? null : portsError(ports, 65535);
   if (protocol === "tcp" || protocol === "udp") {
     if (ports === undefined) return `is required for ${protocol} (a port, a range such as "8000-8080", or all)`;
@@ -185,13 +186,15 @@ function portsError(ports: unknown, max: number): string | null {
   return r.ok ? null : r.message;
 }
 
-function portsFor(protocol: string, ports: unknown): PortRange | null {
+/** The parsed ports of an entry already checked by checkPorts (null: all). */
+export function portsFor(protocol: string, ports: unknown): PortRange | null {
   if (ports === undefined) return null;
   const r = parsePorts(ports, isIcmp(protocol) ? 255 : 65535);
   return r.ok ? r.value : null;
 }
 
-const tagsSchema = z.record(z.string(), z.unknown()).transform((tags, ctx): Record<string, string> => {
+/** A tag selector: string values only, at least one tag. */
+export const tagsSchema = z.record(z.string(), z.unknown()).transform((tags, ctx): Record<string, string> => {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(tags)) {
     // A YAML `CostCenter: 0123` is a number and has lost its zero; make the author quote it.
@@ -204,13 +207,15 @@ const tagsSchema = z.record(z.string(), z.unknown()).transform((tags, ctx): Reco
   return out;
 });
 
-const accountSchema = z.unknown().transform((v, ctx): string => {
+/** A 12-digit account id as a string. */
+export const accountSchema = z.unknown().transform((v, ctx): string => {
   if (typeof v === "string" && /^\d{12}$/.test(v.trim())) return v.trim();
   ctx.addIssue({ code: "custom", message: `expected a 12-digit account id as a quoted string, got ${show(v)}` });
   return z.NEVER;
 });
 
-const groupIdSchema = z.unknown().transform((v, ctx): string => {
+/** An sg-… id. */
+export const groupIdSchema = z.unknown().transform((v, ctx): string => {
   if (typeof v === "string" && /^sg-[0-9a-f]+$/.test(v.trim())) return v.trim();
   ctx.addIssue({ code: "custom", message: `expected a security group id (sg-…), got ${show(v)}` });
   return z.NEVER;

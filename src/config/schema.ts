@@ -5,6 +5,7 @@ import cron from "node-cron";
 import { parseDuration } from "../util/time.js";
 import { SEVERITIES, type Severity } from "../model/types.js";
 import { partitionOf, partitionOfArn, roleArnFor, type Partition } from "../model/partition.js";
+import { guardrailsSchema } from "../policy/guardrail-schema.js";
 
 const severity = z.enum(SEVERITIES as [Severity, ...Severity[]]);
 
@@ -19,6 +20,12 @@ const duration = z.string().transform((text, ctx) => {
 });
 
 const port = z.number().int().min(0).max(65535);
+
+/** A prefix length threshold for broad sources, 1..max. */
+const prefixLength = (max: number, family: string) => {
+  const message = `expected a prefix length from 1 to ${max} (an ${family} range shorter than it is broad)`;
+  return z.number({ message }).int({ message }).min(1, { message }).max(max, { message });
+};
 
 const accountId = z
   .string()
@@ -231,6 +238,8 @@ export const configSchema = z
           .prefault({}),
       })
       .prefault({}),
+    /** Rules that must never exist, whatever any approval record says (src/policy/, docs/guardrails.md). */
+    guardrails: guardrailsSchema,
     severity: z
       .strictObject({
         sensitivePorts: z.array(port).default([22, 3389, 3306, 5432, 1433, 1521, 6379, 9200, 27017, 11211, 2375, 23, 445]),
@@ -239,6 +248,13 @@ export const configSchema = z
         ingressAdded: severity.default("medium"),
         groupDeleted: severity.default("medium"),
         other: severity.default("low"),
+        /** Sources that rank like the world: prefixes shorter than these (a half of either space always counts). */
+        broadSources: z
+          .strictObject({
+            ipv4ShorterThan: prefixLength(32, "IPv4").default(8),
+            ipv6ShorterThan: prefixLength(128, "IPv6").default(32),
+          })
+          .prefault({}),
       })
       .prefault({}),
     aws: z

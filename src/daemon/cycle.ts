@@ -261,7 +261,7 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
     row = { ...target, consecutive_failures: target.consecutive_failures + run.failures, blind_since: target.blind_since ?? (run.blind ? run.since : null) };
   };
   const recordDeps: RecordDeps = {
-    judge: (changes, ctx) => judgeChanges(changes, { ...ctx, account: t.account, region: t.region }, config.severity, records),
+    judge: (changes, ctx) => judgeChanges(changes, { ...ctx, account: t.account, region: t.region }, config.severity, records, config.guardrails),
     route: (payload) => routeAlert(deps.routes, payload),
     blindAfterFailures: config.monitoring.blindAfterFailures,
     blindAfterMs: config.monitoring.blindAfter,

@@ -1,20 +1,33 @@
-// Judging changes: severity from the settings, status from the approval
-// records. Pure; the cycle builds one judge per target and poll.
+// Judging changes, in the design's order: guardrails first (a violation is
+// critical and can never be approved, whatever record covers it), then the
+// approval records, then severity. Pure; the cycle builds one judge per
+// target and poll.
 import type { Change } from "../model/types.js";
 import type { JudgedChange } from "../model/judged.js";
-import { severityOf, type SeveritySettings } from "../model/severity.js";
+import { isBroadOpen, isWorldOpen, severityOf, type SeveritySettings } from "../model/severity.js";
 import { matchChange } from "../approvals/match.js";
 import type { ApprovalRecord } from "../approvals/schema.js";
 import type { JudgeContext } from "../store/record-poll.js";
+import type { Guardrail } from "../policy/guardrail.js";
+import { changeViolation } from "../policy/violation.js";
 
 export function judgeChanges(
   changes: Change[],
   ctx: JudgeContext & { account: string; region: string },
   settings: SeveritySettings,
   records: readonly ApprovalRecord[],
+  guardrails: readonly Guardrail[] = [],
 ): JudgedChange[] {
   return changes.map((change) => {
     const m = matchChange(change, ctx, records);
+    // Said in the alert, so a critical "from 0.0.0.0/1" does not read as a mistake.
+    const broadSource = change.rule !== undefined && !isWorldOpen(change.rule) && isBroadOpen(change.rule, settings.broadSources);
+    const hit = changeViolation(change, ctx, guardrails, settings.broadSources);
+    if (hit !== null) {
+      // Say which records would have covered it, so their authors learn why they did not count.
+      const note = m.coveringIds.length > 0 ? `${m.coveringIds.join(", ")} would cover it, but no record can approve what guardrail ${hit.id} forbids` : m.nearest?.reason ?? null;
+      return { change, judgement: { severity: "critical", status: "unapproved", approvalId: null, approvalIds: [], approvalNote: note, guardrail: hit, broadSource } };
+    }
     return {
       change,
       judgement: {
@@ -23,6 +36,8 @@ export function judgeChanges(
         approvalId: m.recordId,
         approvalIds: m.coveringIds,
         approvalNote: m.status === "unapproved" && m.nearest ? m.nearest.reason : null,
+        guardrail: null,
+        broadSource,
       },
     };
   });

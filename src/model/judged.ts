@@ -12,6 +12,10 @@ export interface Judgement {
   approvalIds: string[];
   /** For unapproved changes: the nearest record and why it did not cover. */
   approvalNote: string | null;
+  /** The guardrail the change breaks (src/policy/): then it is critical and never approved. Absent or null: none. */
+  guardrail?: { id: string; reason: string } | null;
+  /** True when the rule's peer is a broad range (not the world) and was ranked like the world for severity. */
+  broadSource?: boolean;
 }
 
 /** A change with its judgement. */

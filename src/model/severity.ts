@@ -3,10 +3,22 @@
 // something, and an ingress open to the whole internet on a port attackers
 // scan for is the reason this tool exists.
 
-import { isWorldCidr } from "./cidr.js";
+import { isWorldCidr, parseCidr } from "./cidr.js";
 import { PORT_PROTOCOLS } from "./protocol.js";
 import type { Change, Rule, Severity } from "./types.js";
 import { severityRank } from "./types.js";
+
+/**
+ * When a CIDR counts as "broad": a range so wide that opening a port to it is
+ * as bad as opening it to the world (0.0.0.0/1 is half the internet, and an
+ * attacker scanning from anywhere in it is as likely as from anywhere at all).
+ */
+export interface BroadSources {
+  /** An IPv4 range whose prefix is shorter than this (/7 when 8) is broad. */
+  ipv4ShorterThan: number;
+  /** An IPv6 range whose prefix is shorter than this (/31 when 32) is broad. */
+  ipv6ShorterThan: number;
+}
 
 /** Which severity each kind of change gets; configurable per deployment. */
 export interface SeveritySettings {
@@ -22,6 +34,8 @@ export interface SeveritySettings {
   groupDeleted: Severity;
   /** Removals, egress changes, description/tag/name changes, group created. */
   other: Severity;
+  /** Sources that rank like the world for severity. */
+  broadSources: BroadSources;
 }
 
 export const DEFAULT_SEVERITY_SETTINGS: SeveritySettings = {
@@ -33,6 +47,7 @@ export const DEFAULT_SEVERITY_SETTINGS: SeveritySettings = {
   ingressAdded: "medium",
   groupDeleted: "medium",
   other: "low",
+  broadSources: { ipv4ShorterThan: 8, ipv6ShorterThan: 32 },
 };
 
 /** True when the rule's peer is the whole internet (exactly 0.0.0.0/0 or ::/0). */
@@ -45,6 +60,23 @@ export function isAllTraffic(r: Rule): boolean {
   if (r.protocol === "all") return true;
   if (!PORT_PROTOCOLS.has(r.protocol)) return false;
   return r.fromPort === null || r.toPort === null || (r.fromPort <= 0 && r.toPort >= 65535);
+}
+
+/**
+ * True when the CIDR text is broad: the world, a prefix shorter than the
+ * family's threshold, or anything containing half of the address space
+ * (0.0.0.0/1, 128.0.0.0/1, ::/1, 8000::/1) whatever the thresholds say.
+ */
+export function isBroadCidr(text: string, b: BroadSources): boolean {
+  const c = parseCidr(text);
+  if (c === null) return false;
+  if (c.prefix <= 1) return true;
+  return c.prefix < (c.family === 4 ? b.ipv4ShorterThan : b.ipv6ShorterThan);
+}
+
+/** True when the rule's peer is the world or a broad range (see isBroadCidr). */
+export function isBroadOpen(r: Rule, b: BroadSources): boolean {
+  return (r.sourceKind === "ipv4" || r.sourceKind === "ipv6") && isBroadCidr(r.source, b);
 }
 
 /** True when a tcp/udp rule's port range contains one of the ports (ranges count: 20-25 contains 22). */
@@ -63,7 +95,8 @@ export function severityOf(change: Change, s: SeveritySettings): Severity {
   if (change.kind !== "rule-added" || change.rule === undefined) return s.other;
   const rule = change.rule;
   if (rule.direction !== "ingress") return s.other;
-  if (!isWorldOpen(rule)) return s.ingressAdded;
+  // A broad range ranks like the world: 0.0.0.0/1 on port 22 is half the internet on SSH.
+  if (!isBroadOpen(rule, s.broadSources)) return s.ingressAdded;
   return isAllTraffic(rule) || coversPort(rule, s.sensitivePorts) ? s.worldOpenSensitive : s.worldOpen;
 }
 

@@ -9,6 +9,7 @@ import { enqueueAlert } from "./outbox-repo.js";
 import { takeUnfulfilled } from "./approvals-repo.js";
 import type { RoutedAlert } from "./record-poll.js";
 import { attributionsFor } from "../attribution/read.js";
+import { revokeCommand } from "../policy/revoke-command.js";
 
 interface OpenChangeRow extends RuleColumns {
   id: number;
@@ -22,6 +23,8 @@ interface OpenChangeRow extends RuleColumns {
   before: string | null;
   after: string | null;
   approval_note: string | null;
+  guardrail_id: string | null;
+  guardrail_reason: string | null;
   account: string;
   region: string;
   label: string | null;
@@ -40,6 +43,8 @@ function rowToAlertChange(r: OpenChangeRow): AlertChange {
     before: r.before ? (JSON.parse(r.before) as Partial<GroupAttributes>) : null,
     after: r.after ? (JSON.parse(r.after) as Partial<GroupAttributes>) : null,
     approvalNote: r.approval_note,
+    guardrail: r.guardrail_id === null ? null : { id: r.guardrail_id, reason: r.guardrail_reason ?? "" },
+    revokeCommand: r.guardrail_id !== null && r.direction ? revokeCommand(r.group_id, columnsToRule(r), r) : null,
   };
 }
 

@@ -14,6 +14,7 @@ import { insertChanges } from "./changes-repo.js";
 import { markReverts } from "./reverts-repo.js";
 import { ruleKey } from "../model/rule-key.js";
 import { enqueueAlert } from "./outbox-repo.js";
+import { revokeCommand } from "../policy/revoke-command.js";
 import { getTarget, markBlind, noteFailure, noteSuccess, type TargetRow } from "./targets-repo.js";
 
 /** A complete observation of one target: every page arrived. */
@@ -70,8 +71,9 @@ export function alertTarget(t: TargetRow): AlertTarget {
   return { account: t.account, region: t.region, label: t.label };
 }
 
-function toAlertChange(j: JudgedChange, id: number, groupName: (groupId: string) => string | undefined): AlertChange {
+function toAlertChange(j: JudgedChange, id: number, groupName: (groupId: string) => string | undefined, place: { account: string; region: string }): AlertChange {
   const c = j.change;
+  const guardrail = j.judgement.guardrail ?? null;
   const peer = c.rule?.sourceKind === "security-group" ? groupName(c.rule.source) : undefined;
   return {
     peerName: peer ?? null,
@@ -86,6 +88,10 @@ function toAlertChange(j: JudgedChange, id: number, groupName: (groupId: string)
     before: c.before ?? null,
     after: c.after ?? null,
     approvalNote: j.judgement.approvalNote,
+    guardrail,
+    broadSource: j.judgement.broadSource ?? false,
+    // A rule that must never exist gets the command that removes it, not an invitation to approve it.
+    revokeCommand: guardrail !== null && c.rule ? revokeCommand(c.groupId, c.rule, place) : null,
   };
 }
 
@@ -139,7 +145,7 @@ export function recordSuccessfulPoll(db: Database, targetId: number, obs: Observ
       const nameOf = (groupId: string): string | undefined => observed.get(groupId)?.name ?? (stored instanceof Map ? stored.get(groupId)?.name : undefined);
       const revertsBy = new Map(reverts.map((r) => [r.byChangeId, { changeId: r.changeId, exposureSeconds: r.exposureSeconds }]));
       const unapproved = judged
-        .map((j, i) => ({ ...toAlertChange(j, changeIds[i] as number, nameOf), reverts: revertsBy.get(changeIds[i] as number) ?? null }))
+        .map((j, i) => ({ ...toAlertChange(j, changeIds[i] as number, nameOf, target), reverts: revertsBy.get(changeIds[i] as number) ?? null }))
         .filter((_, i) => judged[i]?.judgement.status === "unapproved")
         .sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.changeId - b.changeId);
       if (unapproved.length > 0) {

@@ -43,6 +43,10 @@ export interface ChangeViewRow {
   attribution: string;
   /** How sure the CloudTrail match behind `who` is: exact / likely / possible; null without one. */
   who_match: string | null;
+  /** The id of the guardrail the change broke (then it is critical and never approved); null: none. */
+  guardrail: string | null;
+  /** That guardrail's reason. */
+  guardrail_reason: string | null;
 }
 
 /** A row of the `approvals` view. */

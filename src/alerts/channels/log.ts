@@ -46,11 +46,15 @@ export class LogChannel implements AlertChannel {
           detectedAt: p.detectedAt,
           since: p.intervalStart,
           approvalNote: c.approvalNote,
+          guardrailId: c.guardrail?.id ?? null,
+          guardrailReason: c.guardrail ? oneLine(c.guardrail.reason, 300) : null,
+          revokeCommand: c.revokeCommand ?? null,
           revertsChangeId: c.reverts?.changeId ?? null,
           exposureSeconds: c.reverts?.exposureSeconds ?? null,
           console: consoleUrl(p.target.region, c.groupId),
         },
-        oneLine(`${c.severity} ${c.groupId}: ${changeText(c)}`, 300),
+        // The guardrail leads, so the 300-character cap never cuts it off; its reason is in guardrailReason.
+        oneLine(`${c.severity} ${c.groupId}: ${c.guardrail ? `breaks guardrail ${oneLine(c.guardrail.id, 64)}: ` : ""}${changeText(c)}`, 300),
       );
     }
   }

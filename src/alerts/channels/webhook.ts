@@ -22,7 +22,7 @@
 // the full URL, and a logger would print it.
 import type { AlertChannel } from "./channel.js";
 import type { AlertPayload, DriftAlert, OutboxAlert } from "../payload.js";
-import { ackCommand, changeText, consoleUrl, groupLabel, revertText, targetName } from "../render/words.js";
+import { ackCommand, changeText, consoleUrl, groupLabel, guardrailText, revertText, snippetChange, targetName } from "../render/words.js";
 import { renderEmail } from "../render/email.js";
 import { oneLine } from "../render/sanitize.js";
 import type { Severity } from "../../model/types.js";
@@ -140,10 +140,13 @@ function driftSlack(alert: OutboxAlert, a: DriftAlert): SlackBody {
   const shown = a.changes.slice(0, SLACK_MAX_CHANGES);
   const lines = shown.map((c) => {
     const reverts = revertText(c);
+    const guard = guardrailText(c);
     return (
       `${SEVERITY_MARK[c.severity]} *${c.severity.toUpperCase()}* #${c.changeId} <${consoleUrl(a.target.region, c.groupId)}|${slackEscape(groupLabel(c))}>: ` +
       slackEscape(oneLine(changeText(c), 400)) +
-      (reverts ? ` _(${slackEscape(reverts)})_` : "")
+      (reverts ? ` _(${slackEscape(reverts)})_` : "") +
+      (guard ? `\n*${slackEscape(guard)}*` : "") +
+      (c.revokeCommand ? `\nrevoke it now: \`${slackEscape(c.revokeCommand)}\`` : "")
     );
   });
   if (n > shown.length) lines.push(`…and ${n - shown.length} more (\`sgwatch changes --status unapproved\`)`);
@@ -158,6 +161,7 @@ function driftSlack(alert: OutboxAlert, a: DriftAlert): SlackBody {
     chunk = chunk ? `${chunk}\n${line}` : line;
   }
   if (chunk) changeSections.push(section(chunk));
+  const preApprovable = snippetChange(a.changes);
   return {
     // `text` is mrkdwn too (it is the notification); the header is plain text.
     text: slackEscape(text),
@@ -169,7 +173,16 @@ function driftSlack(alert: OutboxAlert, a: DriftAlert): SlackBody {
       ...changeSections,
       { type: "divider" },
       section(`If these changes are fine, acknowledge them:\n\`\`\`${slackEscape(ackCommand(a.changes.map((c) => c.changeId)))}\`\`\``),
-      { type: "context", elements: [{ type: "mrkdwn", text: `sgwatch alert ${alert.id} · pre-approve such changes with an approval record (docs/approvals.md)` }] },
+      // No invitation to pre-approve what must be revoked (a guardrail) or is critical.
+      {
+        type: "context",
+        elements: [
+          {
+            type: "mrkdwn",
+            text: preApprovable ? `sgwatch alert ${alert.id} · pre-approve changes like #${preApprovable.changeId} with an approval record (docs/approvals.md)` : `sgwatch alert ${alert.id}`,
+          },
+        ],
+      },
     ],
   };
 }

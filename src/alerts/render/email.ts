@@ -1,7 +1,8 @@
 // The email for an alert: subject, plain text and HTML. Every value from the
 // API is escaped in HTML and stripped of line breaks in the subject.
 import type { AlertPayload, AlertChange, DriftAlert } from "../payload.js";
-import { ackCommand, approvalSnippet, changeText, consoleUrl, groupLabel, revertText, targetName, whoText } from "./words.js";
+import { ackCommand, approvalSnippet, changeText, consoleUrl, groupLabel, guardrailText, revertText, snippetChange, targetName, whoText } from "./words.js";
+import { revokeHint } from "../../policy/revoke-command.js";
 import { escapeHtml, htmlText, oneLine } from "./sanitize.js";
 import type { Severity } from "../../model/types.js";
 import { problemLines } from "../../approvals/problem-lines.js";
@@ -18,7 +19,9 @@ const COLORS: Record<Severity, string> = { critical: "#b00020", high: "#d35400",
 function driftSubject(a: DriftAlert): string {
   const n = a.changes.length;
   const worst = a.changes[0]?.severity ?? "low";
-  return `[sgwatch] ${worst.toUpperCase()}: ${n} unapproved security-group change${n === 1 ? "" : "s"} in ${targetName(a.target)} ${a.target.region}`;
+  const broken = [...new Set(a.changes.flatMap((c) => (c.guardrail ? [c.guardrail.id] : [])))];
+  const guard = broken.length > 0 ? ` (guardrail ${broken.join(", ")} broken)` : "";
+  return `[sgwatch] ${worst.toUpperCase()}: ${n} unapproved security-group change${n === 1 ? "" : "s"} in ${targetName(a.target)} ${a.target.region}${guard}`;
 }
 
 function subjectOf(p: AlertPayload): string {
@@ -66,6 +69,9 @@ function driftText(a: DriftAlert): string {
   for (const c of a.changes) {
     lines.push(`${c.severity.toUpperCase().padEnd(8)}  #${c.changeId}  ${groupLabel(c)}`);
     lines.push(`          ${changeText(c)}`);
+    const guard = guardrailText(c);
+    if (guard) lines.push(`          ${guard}`);
+    if (c.revokeCommand) lines.push(`          revoke it now (${revokeHint(a.target)}):`, `            ${c.revokeCommand}`);
     if (c.rule?.description && c.kind !== "rule-description-changed") lines.push(`          rule description: "${oneLine(c.rule.description)}"`);
     if (c.approvalNote) lines.push(`          nearest approval: ${oneLine(c.approvalNote)}`);
     const rev = revertText(c);
@@ -75,17 +81,24 @@ function driftText(a: DriftAlert): string {
     lines.push(`          ${consoleUrl(a.target.region, c.groupId)}`, "");
   }
   lines.push("If these changes are fine, acknowledge them:", `  ${ackCommand(a.changes.map((c) => c.changeId))}`, "");
-  const snippet = a.changes.map((c) => approvalSnippet(c, a.detectedAt)).find((x) => x !== null);
-  if (snippet) {
-    lines.push("To pre-approve such a change next time, add a record to the approvals directory (docs/approvals.md):");
+  const forSnippet = snippetChange(a.changes);
+  const snippet = forSnippet ? approvalSnippet(forSnippet, a.detectedAt) : null;
+  if (forSnippet && snippet) {
+    lines.push(`To pre-approve a change like #${forSnippet.changeId} next time, add a record to the approvals directory (docs/approvals.md):`);
     lines.push(...snippet.split("\n").map((l) => `  ${l}`));
   }
   return lines.join("\n") + "\n";
 }
 
+// The command must wrap on a phone rather than widen the page: pre-wrap keeps
+// its spaces, break-all lets the long JSON break anywhere.
+const PRE = "background:#f4f4f4;padding:8px;white-space:pre-wrap;word-break:break-all;overflow-wrap:anywhere";
+
 function changeRowHtml(a: DriftAlert, c: AlertChange): string {
   const color = COLORS[c.severity];
+  const guard = guardrailText(c);
   const notes = [
+    guard ? `<b style="color:${COLORS.critical}">${htmlText(guard, 400)}</b>` : "",
     c.rule?.description && c.kind !== "rule-description-changed" ? `rule description: “${htmlText(c.rule.description)}”` : "",
     c.approvalNote ? `nearest approval: ${htmlText(c.approvalNote)}` : "",
     revertText(c) ? htmlText(revertText(c) ?? "") : "",
@@ -102,9 +115,23 @@ function changeRowHtml(a: DriftAlert, c: AlertChange): string {
   );
 }
 
+/**
+ * The revoke commands, below the table at full width: inside a table cell a
+ * phone would give the command a sliver of the screen.
+ */
+function revokeHtml(a: DriftAlert): string {
+  const withCommand = a.changes.filter((c) => c.revokeCommand);
+  if (withCommand.length === 0) return "";
+  return [
+    `<p style="color:${COLORS.critical};font-weight:bold">These rules break a guardrail and no approval can cover them. Revoke them now (${htmlText(revokeHint(a.target))}):</p>`,
+    ...withCommand.map((c) => `<div>#${c.changeId} ${htmlText(groupLabel(c))}:</div><pre style="${PRE};margin-top:2px">${escapeHtml(c.revokeCommand ?? "")}</pre>`),
+  ].join("\n");
+}
+
 function driftHtml(a: DriftAlert): string {
   const worst = a.changes[0]?.severity ?? "low";
-  const snippet = a.changes.map((c) => approvalSnippet(c, a.detectedAt)).find((x) => x !== null);
+  const forSnippet = snippetChange(a.changes);
+  const snippet = forSnippet ? approvalSnippet(forSnippet, a.detectedAt) : null;
   return [
     `<div style="font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;font-size:14px;color:#222;max-width:860px">`,
     `<div style="border-left:6px solid ${COLORS[worst]};padding:4px 12px;margin-bottom:12px">`,
@@ -114,11 +141,21 @@ function driftHtml(a: DriftAlert): string {
     `<tr style="text-align:left;color:#666;font-size:12px"><th style="padding:4px 8px">Severity</th><th style="padding:4px 8px">ID</th><th style="padding:4px 8px">Group</th><th style="padding:4px 8px">What happened</th></tr>`,
     ...a.changes.map((c) => changeRowHtml(a, c)),
     `</table>`,
+    revokeHtml(a),
     `<p>If these changes are fine, acknowledge them:</p>`,
-    `<pre style="background:#f4f4f4;padding:8px">${escapeHtml(ackCommand(a.changes.map((c) => c.changeId)))}</pre>`,
-    snippet ? `<p>To pre-approve such a change next time, add a record to the approvals directory (docs/approvals.md):</p><pre style="background:#f4f4f4;padding:8px">${escapeHtml(snippet)}</pre>` : "",
+    `<pre style="${PRE}">${escapeHtml(ackCommand(a.changes.map((c) => c.changeId)))}</pre>`,
+    forSnippet && snippet
+      ? `<p>To pre-approve a change like #${forSnippet.changeId} next time, add a record to the approvals directory (docs/approvals.md):</p><pre style="${PRE}">${escapeHtml(snippet)}</pre>`
+      : "",
     `</div>`,
   ].join("\n");
+}
+
+/** For a reminder about a guardrail violation: the guardrail and the revoke command again, indented under the change. */
+function guardrailLines(c: AlertChange, place: { account: string; region: string }): string {
+  const guard = guardrailText(c);
+  if (!guard) return "";
+  return `\n          ${guard}` + (c.revokeCommand ? `\n          revoke it now (${revokeHint(place)}):\n            ${c.revokeCommand}` : "");
 }
 
 function otherText(p: Exclude<AlertPayload, DriftAlert>): string {
@@ -171,7 +208,8 @@ function otherText(p: Exclude<AlertPayload, DriftAlert>): string {
           .map(
             (i) =>
               `${i.change.severity.toUpperCase().padEnd(8)} #${i.change.changeId}  ${targetName(i.target)} ${i.target.region}  ${groupLabel(i.change)}: ` +
-              `${changeText(i.change)} (since ${i.detectedAt})`,
+              `${changeText(i.change)} (since ${i.detectedAt})` +
+              guardrailLines(i.change, i.target),
           )
           .join("\n") +
         `\n\nIf they are fine, acknowledge them:\n  ${ackCommand(p.items.map((i) => i.change.changeId))}\n`

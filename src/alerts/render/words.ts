@@ -16,12 +16,13 @@ export function groupLabel(c: Pick<AlertChange, "groupId" | "groupName">): strin
 }
 
 /** A rule in words for people: "TCP 22 from 0.0.0.0/0 — anyone on the internet", "all traffic from sg-0ab (app-prod)". */
-export function ruleInWords(c: Pick<AlertChange, "rule" | "peerName">): string {
+export function ruleInWords(c: Pick<AlertChange, "rule" | "peerName" | "broadSource">): string {
   if (!c.rule) return "a rule";
   const text = describeRule(c.rule);
   if (isWorldCidr(c.rule.source) && (c.rule.sourceKind === "ipv4" || c.rule.sourceKind === "ipv6")) {
     return `${text} — ${c.rule.direction === "ingress" ? "anyone on the internet" : "anywhere on the internet"}`;
   }
+  if (c.broadSource) return `${text} — a broad range, ranked like the internet`;
   return c.peerName ? `${text} (${oneLine(c.peerName, 80)})` : text;
 }
 
@@ -67,6 +68,22 @@ export function ackCommand(ids: number[]): string {
 export function revertText(c: AlertChange): string | null {
   if (!c.reverts) return null;
   return `undoes unapproved change #${c.reverts.changeId}, which was in effect for ${humanDuration(c.reverts.exposureSeconds * 1000)} (as observed between polls)`;
+}
+
+/** "breaks guardrail no-world-ssh: SSH is never open to the internet", or null. */
+export function guardrailText(c: Pick<AlertChange, "guardrail">): string | null {
+  if (!c.guardrail) return null;
+  return `breaks guardrail ${oneLine(c.guardrail.id, 64)}: ${oneLine(c.guardrail.reason, 300)} (no approval can cover it)`;
+}
+
+/**
+ * The change whose approval snippet an alert may offer: never a critical one
+ * (whatever is that dangerous should be removed or approved before it is
+ * made, not waved through next time) and never one that broke a guardrail.
+ */
+export function snippetChange(changes: readonly AlertChange[]): AlertChange | null {
+  // approvalSnippet is null for kinds a record cannot name (a group-changed change); the date does not matter here.
+  return changes.find((c) => c.severity !== "critical" && !c.guardrail && approvalSnippet(c, "1970-01-01") !== null) ?? null;
 }
 
 /** The approval record that would have pre-approved this change (YAML, docs/approvals.md). */

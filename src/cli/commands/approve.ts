@@ -16,6 +16,8 @@ import { anyGroupSeen, seenGroups } from "../../store/seen-groups.js";
 import { parseDuration, parseIsoTime } from "../../util/time.js";
 import { oneLine } from "../../util/printable.js";
 import { problemLines } from "../../approvals/problem-lines.js";
+import { describeConflict, recordConflicts } from "../../policy/record-conflicts.js";
+import { currentGroupOf } from "../../store/current-group.js";
 
 interface ApproveOptions {
   file?: string;
@@ -171,6 +173,14 @@ export function registerApprove(program: Command, ctx: CliContext): void {
         const now = new Date();
         db.transaction(() => {
           for (const r of records) {
+            // Guardrails cannot be approved; a record that would cover one is refused before anything is stored.
+            const conflicts = recordConflicts(r, config.guardrails, config.severity.broadSources, currentGroupOf(db, r));
+            if (conflicts.length > 0) {
+              throw new UserError(
+                `approval ${oneLine(r.id, 80)} would cover what a guardrail forbids; no record can approve that, nothing was stored:\n  ` +
+                  conflicts.map((c) => oneLine(describeConflict(c), 500)).join("\n  "),
+              );
+            }
             const existing = getApproval(db, r.id);
             if (existing) throw new UserError(`approval ${r.id} already exists (${existing.origin === "file" ? `from ${existing.file}:${existing.line}` : "created with sgwatch approve"}); nothing was stored`);
             insertCliApproval(db, r, now.toISOString());

@@ -6,6 +6,7 @@ import { UserError } from "../../util/errors.js";
 import { TIME_HELP, checkOrder, timeArg, whoCell } from "../history-args.js";
 import { SEVERITIES } from "../../model/types.js";
 import type { ChangeViewRow } from "../../store/view-rows.js";
+import { oneLine } from "../../alerts/render/sanitize.js";
 
 interface ChangesOptions {
   since: string;
@@ -91,7 +92,8 @@ export function registerChanges(program: Command, ctx: CliContext): void {
               r.kind,
               r.direction ? `${r.direction} ${r.protocol} ${r.ports} ${r.direction === "egress" ? "to" : "from"} ${r.source}` : "",
               r.severity,
-              r.approval_id ? `${r.status} (${r.approval_id})` : r.status,
+              // A guardrail violation says so where the status is read: it can never become approved.
+              r.guardrail ? `${r.status} (guardrail ${oneLine(r.guardrail, 64)})` : r.approval_id ? `${r.status} (${r.approval_id})` : r.status,
               whoCell(r.who, r.who_match),
             ]),
           ),

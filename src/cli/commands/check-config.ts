@@ -19,6 +19,7 @@ import { getApproval } from "../../store/approvals-repo.js";
 import { anyGroupSeen, seenGroups } from "../../store/seen-groups.js";
 import { oneLine } from "../../alerts/render/sanitize.js";
 import { EXIT, UserError, errorMessage } from "../../util/errors.js";
+import { describeConflict, recordConflicts } from "../../policy/record-conflicts.js";
 
 interface CheckOptions {
   json?: boolean;
@@ -84,6 +85,14 @@ function check(ctx: CliContext, config: Config, opts: CheckOptions) {
   for (const p of approvals.problems) {
     errors.push({ about: "approvals", file: p.file, ...(p.line ? { line: p.line } : {}), message: p.key });
   }
+  // A file record that would cover a guardrail can never approve those changes; say so with its place.
+  for (const r of approvals.records) {
+    for (const c of recordConflicts(r, config.guardrails, config.severity.broadSources)) {
+      const file = r.origin.kind === "file" ? r.origin.file : "";
+      const line = r.origin.kind === "file" ? r.origin.line : 0;
+      errors.push({ about: "approvals", file, ...(line ? { line } : {}), message: `guardrail conflict: ${file}:${line}: ${r.id}: ${describeConflict(c)}` });
+    }
+  }
   const dbFile = ctx.globals().db ? path.resolve(ctx.globals().db as string) : config.database;
   if (existsSync(dbFile)) checkAgainstDatabase(dbFile, approvals, errors, warnings);
   else {
@@ -137,6 +146,7 @@ export function registerCheckConfig(program: Command, ctx: CliContext, setExit: 
             .filter((t) => t.regions === "all")
             .map((t) => `  and every enabled region (DescribeRegions at each cycle) of ${t.accounts.map((a) => a.account).join(", ")}`),
           `approvals: ${config.approvals.dir}: ${approvals.records.length} valid records, ${approvals.problems.length} problems`,
+          `guardrails: ${config.guardrails.length}${config.guardrails.length > 0 ? ` (${config.guardrails.map((g) => g.id).join(", ")})` : ""}`,
           `alerts:`,
           ...channels.map((c) => `  ${c.channel}: ${c.summary}`),
           ...warnings.map((w) => `warning: ${oneLine(w.message, MAX_FINDING)}`),

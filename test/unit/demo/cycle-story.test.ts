@@ -38,6 +38,8 @@ function row(over: Partial<ChangeViewRow>): ChangeViewRow {
     who_ip: null,
     who_key: null,
     who_match: null,
+    guardrail: null,
+    guardrail_reason: null,
     attribution: "n/a",
     ...over,
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_SEVERITY_SETTINGS, severityOf, worstSeverity, type SeveritySettings } from "../../../src/model/severity.js";
+import { DEFAULT_SEVERITY_SETTINGS, isBroadOpen, severityOf, worstSeverity, type SeveritySettings } from "../../../src/model/severity.js";
 import type { Change, ChangeKind, Rule, Severity } from "../../../src/model/types.js";
 import { rule } from "./build.js";
 
@@ -25,7 +25,16 @@ describe("severityOf with default settings", () => {
     ["ICMP from the world", added({ protocol: "icmp", fromPort: -1, toPort: -1, ...WORLD4 }), "high"],
     ["ICMP type 22 from the world is not port 22", added({ protocol: "icmp", fromPort: 22, toPort: -1, ...WORLD4 }), "high"],
     ["other protocol from the world", added({ protocol: "50", fromPort: null, toPort: null, ...WORLD4 }), "high"],
-    ["SSH from a /1 is not world", added({ fromPort: 22, toPort: 22, source: "0.0.0.0/1" }), "medium"],
+    // Broad sources rank like the world (default: IPv4 shorter than /8, IPv6 shorter than /32, any half of the space).
+    ["SSH from 0.0.0.0/1 (half the internet)", added({ fromPort: 22, toPort: 22, source: "0.0.0.0/1" }), "critical"],
+    ["SSH from 128.0.0.0/1 (the other half)", added({ fromPort: 22, toPort: 22, source: "128.0.0.0/1" }), "critical"],
+    ["SSH from a /7", added({ fromPort: 22, toPort: 22, source: "10.0.0.0/7" }), "critical"],
+    ["HTTPS from a /4", added({ fromPort: 443, toPort: 443, source: "64.0.0.0/4" }), "high"],
+    ["SSH from a /8 is not broad", added({ fromPort: 22, toPort: 22, source: "11.0.0.0/8" }), "medium"],
+    ["SSH from an IPv6 /31", added({ fromPort: 22, toPort: 22, sourceKind: "ipv6", source: "2001:db8::/31" }), "critical"],
+    ["SSH from an IPv6 /32 is not broad", added({ fromPort: 22, toPort: 22, sourceKind: "ipv6", source: "2001:db8::/32" }), "medium"],
+    ["SSH from ::/1", added({ fromPort: 22, toPort: 22, sourceKind: "ipv6", source: "::/1" }), "critical"],
+    ["egress to a /1 is still egress", added({ direction: "egress", fromPort: 22, toPort: 22, source: "0.0.0.0/1" }), "low"],
     ["SSH from 10.0.0.0/8", added({ fromPort: 22, toPort: 22 }), "medium"],
     ["all traffic from a security group", added({ protocol: "all", fromPort: null, toPort: null, sourceKind: "security-group", source: "sg-2" }), "medium"],
     ["SSH from a prefix list", added({ fromPort: 22, toPort: 22, sourceKind: "prefix-list", source: "pl-1" }), "medium"],
@@ -54,12 +63,16 @@ describe("severityOf with custom settings", () => {
     ingressAdded: "low",
     groupDeleted: "critical",
     other: "medium",
+    broadSources: { ipv4ShorterThan: 16, ipv6ShorterThan: 48 },
   };
   it.each<[string, Change, Severity]>([
     ["configured sensitive port", added({ fromPort: 8000, toPort: 8100, ...WORLD4 }), "high"],
     ["SSH is no longer sensitive", added({ fromPort: 22, toPort: 22, ...WORLD4 }), "medium"],
     ["all traffic stays sensitive", added({ protocol: "all", fromPort: null, toPort: null, ...WORLD4 }), "high"],
-    ["private ingress", added({ fromPort: 22, toPort: 22 }), "low"],
+    ["private ingress from a /8 is not broad", added({ fromPort: 22, toPort: 22, source: "192.168.0.0/24" }), "low"],
+    ["a /15 is broad under a /16 threshold", added({ fromPort: 8080, toPort: 8080, source: "10.0.0.0/15" }), "high"],
+    ["a /16 is not", added({ fromPort: 8080, toPort: 8080, source: "10.0.0.0/16" }), "low"],
+    ["an IPv6 /47 is broad under a /48 threshold", added({ fromPort: 8080, toPort: 8080, sourceKind: "ipv6", source: "2001:db8::/47" }), "high"],
     ["group deleted", { kind: "group-deleted", ...CTX }, "critical"],
     ["removal", { kind: "rule-removed", ...CTX, rule: rule() }, "medium"],
   ])("%s → %s", (_name, change, expected) => {
@@ -88,7 +101,31 @@ describe("DEFAULT_SEVERITY_SETTINGS", () => {
       ingressAdded: "medium",
       groupDeleted: "medium",
       other: "low",
+      broadSources: { ipv4ShorterThan: 8, ipv6ShorterThan: 32 },
     });
+  });
+});
+
+describe("isBroadOpen", () => {
+  const t = DEFAULT_SEVERITY_SETTINGS.broadSources;
+  it.each<[string, Partial<Rule>, boolean]>([
+    ["0.0.0.0/0", WORLD4, true],
+    ["::/0", WORLD6, true],
+    ["0.0.0.0/1", { source: "0.0.0.0/1" }, true],
+    ["128.0.0.0/1", { source: "128.0.0.0/1" }, true],
+    ["a /7", { source: "0.0.0.0/7" }, true],
+    ["a /8", { source: "10.0.0.0/8" }, false],
+    ["IPv6 /31", { sourceKind: "ipv6", source: "2001:db8::/31" }, true],
+    ["IPv6 /32", { sourceKind: "ipv6", source: "2001:db8::/32" }, false],
+    ["a prefix list", { sourceKind: "prefix-list", source: "pl-1" }, false],
+    ["a security group", { sourceKind: "security-group", source: "sg-1" }, false],
+  ])("%s → %s", (_name, over, expected) => {
+    expect(isBroadOpen(rule(over), t)).toBe(expected);
+  });
+
+  it("counts a half of the address space as broad whatever the threshold", () => {
+    expect(isBroadOpen(rule({ source: "128.0.0.0/1" }), { ipv4ShorterThan: 1, ipv6ShorterThan: 1 })).toBe(true);
+    expect(isBroadOpen(rule({ source: "0.0.0.0/2" }), { ipv4ShorterThan: 1, ipv6ShorterThan: 1 })).toBe(false);
   });
 });
 
