@@ -62,6 +62,22 @@ export interface AlertChange {
   attribution?: AlertAttribution | null;
   /** When this change undid an earlier unapproved one: which, and how long it was in effect. */
   reverts?: { changeId: number; exposureSeconds: number } | null;
+  /** The group's tags when the change was seen (routes select on them); absent in alerts queued before routes existed. */
+  groupTags?: Record<string, string>;
+}
+
+/**
+ * The alert a follow-up belongs with: the drift alert of the poll that found
+ * the change. Each channel's message for that poll has a Message-ID derived
+ * from these, so a follow-up can reply in its thread.
+ */
+export interface AlertThread {
+  /** The poll that found the change (the drift alert's pollId). */
+  pollId: number;
+  /** That poll's time (the drift alert's detectedAt). */
+  detectedAt: string;
+  /** The subject the drift alert had on the follow-up's channel, when known. */
+  subject?: string | null;
 }
 
 /** Unapproved changes found by one poll of one target. */
@@ -112,6 +128,8 @@ export interface ApprovalsInvalidAlert {
 /** Unapproved critical/high changes still neither acknowledged nor reverted. */
 export interface ReminderAlert {
   type: "reminder";
+  /** The drift alert these changes were reported in (absent in alerts queued before threads). */
+  thread?: AlertThread;
   /** Each open change with where and when it was found. */
   items: Array<{ target: AlertTarget; detectedAt: string; change: AlertChange }>;
 }
@@ -125,11 +143,25 @@ export interface ApprovalUnusedAlert {
 /** Who made unapproved changes that were alerted on before CloudTrail had the answer. */
 export interface AttributedAlert {
   type: "attributed";
+  /** The drift alert these changes were reported in (absent in alerts queued before threads). */
+  thread?: AlertThread;
   /** Each change with where and when it was found, and its attribution. */
   items: Array<{ target: AlertTarget; detectedAt: string; change: AlertChange }>;
 }
 
-export type AlertPayload = AttributedAlert | DriftAlert | BlindAlert | RestoredAlert | ApprovalsInvalidAlert | ReminderAlert | ApprovalUnusedAlert;
+/** Unapproved changes that were undone: their incident is closed, nothing to acknowledge. */
+export interface ClosedAlert {
+  type: "closed";
+  target: AlertTarget;
+  /** The drift alert that reported the undone changes. */
+  thread: AlertThread;
+  /** The poll that saw them undone. */
+  closedAt: string;
+  /** Each undone change, when it was seen, what undid it and how long it was in effect. */
+  items: Array<{ change: AlertChange; detectedAt: string; byChangeId: number; exposureSeconds: number }>;
+}
+
+export type AlertPayload = AttributedAlert | ClosedAlert | DriftAlert | BlindAlert | RestoredAlert | ApprovalsInvalidAlert | ReminderAlert | ApprovalUnusedAlert;
 
 /** An alert as the dispatcher hands it to a channel. */
 export interface OutboxAlert {

@@ -130,6 +130,8 @@ function otherAlertWords(kind: string, payload: string): string {
   switch (kind) {
     case "attributed":
       return `who made ${ids}, now that CloudTrail has the events`;
+    case "closed":
+      return `closed: ${ids} undone, incident closed`;
     case "reminder":
       return `reminder: ${ids} still neither acknowledged nor reverted`;
     case "approval-unused":

@@ -1,7 +1,8 @@
 // The email for an alert: subject, plain text and HTML. Every value from the
 // API is escaped in HTML and stripped of line breaks in the subject.
-import type { AlertPayload, AlertChange, DriftAlert } from "../payload.js";
-import { ackCommand, approvalSnippet, changeText, consoleUrl, groupLabel, revertText, targetName, whoText } from "./words.js";
+import type { AlertPayload, AlertChange, ClosedAlert, DriftAlert } from "../payload.js";
+import { ackCommand, approvalSnippet, changeText, consoleUrl, groupLabel, revertText, shortChangeText, targetName, whoText } from "./words.js";
+import { humanDuration } from "../../util/time.js";
 import { escapeHtml, htmlText, oneLine } from "./sanitize.js";
 import type { Severity } from "../../model/types.js";
 import { problemLines } from "../../approvals/problem-lines.js";
@@ -18,11 +19,25 @@ const COLORS: Record<Severity, string> = { critical: "#b00020", high: "#d35400",
 function driftSubject(a: DriftAlert): string {
   const n = a.changes.length;
   const worst = a.changes[0]?.severity ?? "low";
+  const only = a.changes[0];
+  // One change: the subject says what it is, so a phone's list of mails is enough to triage.
+  if (n === 1 && only) return `[sgwatch] ${worst.toUpperCase()} ${oneLine(only.groupName || only.groupId, 80)}: ${shortChangeText(only)}`;
   return `[sgwatch] ${worst.toUpperCase()}: ${n} unapproved security-group change${n === 1 ? "" : "s"} in ${targetName(a.target)} ${a.target.region}`;
 }
 
+/** The drift alert's own subject: what follow-ups reply to ("Re: …"). */
+export function driftAlertSubject(a: DriftAlert): string {
+  return oneLine(driftSubject(a), 200);
+}
+
 function subjectOf(p: AlertPayload): string {
+  // A follow-up replies in the thread of the alert it follows; mail apps group by subject too.
+  if ((p.type === "reminder" || p.type === "attributed" || p.type === "closed") && p.thread?.subject) return `Re: ${p.thread.subject}`;
   switch (p.type) {
+    case "closed": {
+      const first = p.items[0];
+      return `[sgwatch] closed: ${p.items.length === 1 && first ? `#${first.change.changeId} ${oneLine(first.change.groupName || first.change.groupId, 80)} reverted` : `${p.items.length} unapproved changes reverted`}`;
+    }
     case "drift":
       return driftSubject(p);
     case "monitoring-blind":
@@ -115,8 +130,22 @@ function driftHtml(a: DriftAlert): string {
   ].join("\n");
 }
 
+/** "Closed after 4 s: …", one paragraph per undone change. */
+function closedText(p: ClosedAlert): string {
+  const lines = p.items.map((i) => {
+    const c = i.change;
+    return (
+      `Closed after ${humanDuration(i.exposureSeconds * 1000)}: unapproved change #${c.changeId} on ${groupLabel(c)} (${changeText(c)}) ` +
+      `was undone by change #${i.byChangeId}, seen at ${p.closedAt}. It was in effect for ${humanDuration(i.exposureSeconds * 1000)} as observed between polls (seen ${i.detectedAt}).`
+    );
+  });
+  return `${lines.join("\n\n")}\n\nThe incident is closed: nothing to acknowledge.\n`;
+}
+
 function otherText(p: Exclude<AlertPayload, DriftAlert>): string {
   switch (p.type) {
+    case "closed":
+      return closedText(p);
     case "monitoring-blind":
       return (
         `sgwatch cannot see ${targetName(p.target)} ${p.target.region}: ${p.failures} polls in a row failed since ${p.since}.\n` +

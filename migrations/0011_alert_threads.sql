@@ -1,0 +1,16 @@
+-- Alerts that reach the right people, in one thread (issue #12 section 4).
+--
+-- alert_threads: the subject each channel gave a drift alert. Its Message-ID is
+-- derived from (poll, channel), so a follow-up (reminder, who made it, closed)
+-- can reply in its thread; replying as "Re: <that subject>" keeps mail apps
+-- that group by subject on the same conversation.
+CREATE TABLE alert_threads (
+  poll_id  INTEGER NOT NULL REFERENCES polls (id),
+  channel  TEXT NOT NULL,
+  subject  TEXT NOT NULL,
+  PRIMARY KEY (poll_id, channel)
+);
+
+-- A change to a group on the ignore list is recorded like any other, with the
+-- entry's reason here, and not alerted on.
+ALTER TABLE change_events ADD COLUMN ignored_reason TEXT;
