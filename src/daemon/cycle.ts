@@ -18,6 +18,7 @@ import type { JudgedChange } from "../model/judged.js";
 import { loadApprovalsDir, type ApprovalProblem } from "../approvals/load.js";
 import type { ApprovalRecord } from "../approvals/schema.js";
 import { routeAlert, type ChannelRoute } from "../alerts/route.js";
+import { ignoreRules, ignoredReason } from "../config/ignore-list.js";
 import { recordFailedPoll, recordSuccessfulPoll, type RecordDeps } from "../store/record-poll.js";
 import { ensureTarget, listTargets } from "../store/targets-repo.js";
 import { noteApprovalProblems } from "../store/approval-problems-repo.js";
@@ -171,9 +172,11 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
   const log = deps.logger.child({ module: "cycle", account: t.account, region: t.region });
   const startedAt = clock();
   const row = ensureTarget(db, t.account, t.region, t.label, startedAt.toISOString());
+  const ignore = ignoreRules(config);
   const recordDeps: RecordDeps = {
     judge: (changes, ctx) => judgeChanges(changes, { ...ctx, account: t.account, region: t.region }, config.severity, records),
     route: (payload) => routeAlert(deps.routes, payload),
+    ignored: (c, at) => ignoredReason(ignore, { account: t.account, region: t.region, groupId: c.groupId, groupName: c.groupName, groupTags: c.groupTags }, at),
     blindAfterFailures: config.monitoring.blindAfterFailures,
     blindAfterMs: config.monitoring.blindAfter,
   };

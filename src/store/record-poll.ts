@@ -55,6 +55,8 @@ export interface RecordDeps {
   judge(changes: Change[], ctx: JudgeContext): JudgedChange[];
   /** Which channels get an alert, with what content. */
   route(payload: AlertPayload): RoutedAlert[];
+  /** Why a change is recorded but not alerted on (the ignore list), or null. */
+  ignored?(change: Change, at: string): string | null;
   /** Consecutive failures that make a target blind. */
   blindAfterFailures: number;
   /** Time without a successful poll that makes a target blind (ms). */
@@ -109,7 +111,7 @@ function enqueueAll(db: Database, deps: RecordDeps, payload: AlertPayload, now: 
 function enqueueClosed(db: Database, deps: RecordDeps, target: TargetRow, reverts: readonly RevertedChange[], closedAt: string): void {
   if (reverts.length === 0) return;
   const rows = db
-    .prepare(`SELECT ${CHANGE_ROW_COLUMNS} FROM change_events c JOIN targets t ON t.id = c.target_id WHERE c.id IN (SELECT value FROM json_each(?)) ORDER BY c.id`)
+    .prepare(`SELECT ${CHANGE_ROW_COLUMNS} FROM change_events c JOIN targets t ON t.id = c.target_id WHERE c.id IN (SELECT value FROM json_each(?)) AND c.ignored_reason IS NULL ORDER BY c.id`)
     .all(JSON.stringify(reverts.map((r) => r.changeId))) as OpenChangeRow[];
   const byPoll = new Map<number, OpenChangeRow[]>();
   for (const r of rows) byPoll.set(r.poll_id, [...(byPoll.get(r.poll_id) ?? []), r]);
@@ -170,6 +172,15 @@ export function recordSuccessfulPoll(db: Database, targetId: number, obs: Observ
       const ctx = { intervalStart: previous.finished_at, detectedAt: obs.finishedAt };
       judged = deps.judge(changes, ctx);
       changeIds = insertChanges(db, { pollId, targetId, ...ctx }, judged);
+      // Groups owned by other systems: recorded with the entry's reason, never alerted on.
+      const ignoredIds = new Set<number>();
+      const markIgnored = db.prepare("UPDATE change_events SET ignored_reason = ? WHERE id = ?");
+      judged.forEach((j, i) => {
+        const reason = deps.ignored?.(j.change, obs.finishedAt) ?? null;
+        if (reason === null) return;
+        markIgnored.run(reason, changeIds[i]);
+        ignoredIds.add(changeIds[i] as number);
+      });
       const reverts = markReverts(
         db,
         targetId,
@@ -182,7 +193,7 @@ export function recordSuccessfulPoll(db: Database, targetId: number, obs: Observ
       const undoing = new Set(reverts.map((r) => r.byChangeId));
       const unapproved = judged
         .map((j, i) => toAlertChange(j, changeIds[i] as number, nameOf))
-        .filter((c, i) => judged[i]?.judgement.status === "unapproved" && !undoing.has(c.changeId))
+        .filter((c, i) => judged[i]?.judgement.status === "unapproved" && !undoing.has(c.changeId) && !ignoredIds.has(c.changeId))
         .sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.changeId - b.changeId);
       if (unapproved.length > 0) {
         enqueueAll(db, deps, { type: "drift", target: alertTarget(target), pollId, ...ctx, changes: unapproved }, obs.finishedAt);
