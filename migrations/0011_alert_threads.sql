@@ -14,3 +14,8 @@ CREATE TABLE alert_threads (
 -- A change to a group on the ignore list is recorded like any other, with the
 -- entry's reason here, and not alerted on.
 ALTER TABLE change_events ADD COLUMN ignored_reason TEXT;
+
+-- An acknowledgement is announced once, as a reply in the thread of the alert
+-- that reported the change. Those made before this migration are not news.
+ALTER TABLE acknowledgements ADD COLUMN announced_at TEXT;
+UPDATE acknowledgements SET announced_at = acked_at;

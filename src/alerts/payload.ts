@@ -161,7 +161,17 @@ export interface ClosedAlert {
   items: Array<{ change: AlertChange; detectedAt: string; byChangeId: number; exposureSeconds: number }>;
 }
 
-export type AlertPayload = AttributedAlert | ClosedAlert | DriftAlert | BlindAlert | RestoredAlert | ApprovalsInvalidAlert | ReminderAlert | ApprovalUnusedAlert;
+/** Unapproved changes someone acknowledged (`sgwatch ack`): said in the incident's thread. */
+export interface AcknowledgedAlert {
+  type: "acknowledged";
+  target: AlertTarget;
+  /** The drift alert that reported the changes. */
+  thread: AlertThread;
+  /** Each acknowledged change with who, when, why and the ticket. */
+  items: Array<{ change: AlertChange; detectedAt: string; ackedAt: string; ackedBy: string; reason: string; ticket: string | null }>;
+}
+
+export type AlertPayload = AcknowledgedAlert | AttributedAlert | ClosedAlert | DriftAlert | BlindAlert | RestoredAlert | ApprovalsInvalidAlert | ReminderAlert | ApprovalUnusedAlert;
 
 /** An alert as the dispatcher hands it to a channel. */
 export interface OutboxAlert {

@@ -129,11 +129,18 @@ export function routeAlert(routes: readonly ChannelRoute[], payload: AlertPayloa
       out.push({ channel: r.channel, severity: worstOf(items.map((i) => i.change.severity)), payload: { ...payload, items } });
       continue;
     }
-    if (payload.type === "closed") {
-      const items = payload.items.filter((i) => meets(i.change.severity) && wants(r, chooseRoutes(rules, (x) => routeTakesChange(x.match, payload.target, i.change))));
-      if (items.length === 0) continue;
-      // A closed incident is good news: it never outranks what it closes, and is sent as low.
-      out.push({ channel: r.channel, severity: "low", payload: { ...payload, items } });
+    if (payload.type === "closed" || payload.type === "acknowledged") {
+      const target = payload.target;
+      const take = <T extends { change: AlertChange }>(list: readonly T[]): T[] =>
+        list.filter((i) => meets(i.change.severity) && wants(r, chooseRoutes(rules, (x) => routeTakesChange(x.match, target, i.change))));
+      // A closed or acknowledged incident is no emergency: it never outranks what it follows, and is sent as low.
+      if (payload.type === "closed") {
+        const items = take(payload.items);
+        if (items.length > 0) out.push({ channel: r.channel, severity: "low", payload: { ...payload, items } });
+      } else {
+        const items = take(payload.items);
+        if (items.length > 0) out.push({ channel: r.channel, severity: "low", payload: { ...payload, items } });
+      }
       continue;
     }
     if (payload.type !== "drift") {

@@ -143,6 +143,8 @@ function otherAlertWords(kind: string, payload: string): string {
       return `who made ${ids}, now that CloudTrail has the events`;
     case "closed":
       return `closed: ${ids} undone, incident closed`;
+    case "acknowledged":
+      return `acknowledged: ${ids}, said in the incident's thread`;
     case "reminder":
       return `reminder: ${ids} still neither acknowledged nor reverted`;
     case "approval-unused":

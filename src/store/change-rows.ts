@@ -26,6 +26,7 @@ export interface OpenChangeRow extends RuleColumns {
   label: string | null;
   poll_id: number;
   group_tags: string | null;
+  ignored_reason: string | null;
 }
 
 export function rowToAlertChange(r: OpenChangeRow): AlertChange {

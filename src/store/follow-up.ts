@@ -11,10 +11,47 @@ import type { RoutedAlert } from "./record-poll.js";
 import { attributionsFor } from "../attribution/read.js";
 
 /** Rows grouped by the poll that found them (its drift alert is their thread), in first-seen order. */
-function byPoll(rows: readonly OpenChangeRow[]): OpenChangeRow[][] {
-  const groups = new Map<number, OpenChangeRow[]>();
+function byPoll<R extends OpenChangeRow>(rows: readonly R[]): R[][] {
+  const groups = new Map<number, R[]>();
   for (const r of rows) groups.set(r.poll_id, [...(groups.get(r.poll_id) ?? []), r]);
   return [...groups.values()];
+}
+
+interface AckRow extends OpenChangeRow {
+  acked_at: string;
+  acked_by: string;
+  reason: string;
+  ticket: string | null;
+}
+
+/**
+ * Say each new acknowledgement once, as a reply in the thread of the alert
+ * that reported the change (`sgwatch ack` writes the database; the daemon
+ * announces it at its next cycle). Changes that never alerted (ignored) are
+ * marked announced without a word.
+ */
+function announceAcknowledgements(db: Database, nowIso: string, enqueue: (p: AlertPayload) => void): void {
+  const rows = db
+    .prepare(
+      `SELECT ${CHANGE_ROW_COLUMNS}, a.acked_at, a.acked_by, a.reason, a.ticket FROM acknowledgements a
+       JOIN change_events c ON c.id = a.change_id
+       JOIN targets t ON t.id = c.target_id
+       WHERE a.announced_at IS NULL
+       ORDER BY c.id`,
+    )
+    .all() as AckRow[];
+  if (rows.length === 0) return;
+  for (const list of byPoll(rows.filter((r) => r.ignored_reason === null))) {
+    const first = list[0] as AckRow;
+    enqueue({
+      type: "acknowledged",
+      target: { account: first.account, region: first.region, label: first.label },
+      thread: { pollId: first.poll_id, detectedAt: first.detected_at },
+      items: list.map((r) => ({ change: rowToAlertChange(r), detectedAt: r.detected_at, ackedAt: r.acked_at, ackedBy: r.acked_by, reason: r.reason, ticket: r.ticket })),
+    });
+  }
+  const mark = db.prepare("UPDATE acknowledgements SET announced_at = ? WHERE change_id = ?");
+  for (const r of rows) mark.run(nowIso, r.id);
 }
 
 /** What follow-up queued. */
@@ -66,6 +103,7 @@ export function followUp(
       const mark = db.prepare("UPDATE change_events SET last_reminded_at = ? WHERE id = ?");
       for (const r of open) mark.run(nowIso, r.id);
     }
+    announceAcknowledgements(db, nowIso, enqueue);
     // Sent alerts are delivery receipts; the changes they reported stay in change_events.
     db.prepare("DELETE FROM outbox WHERE status = 'sent' AND sent_at < ?").run(new Date(now.getTime() - keepSentMs).toISOString());
     const unused = takeUnfulfilled(db, nowIso);

@@ -19,7 +19,7 @@ export function enqueueRouted(db: Database, routed: RoutedAlert, now: string): n
   if (payload.type === "drift" && routed.threadSubject) {
     sql(db, "INSERT OR IGNORE INTO alert_threads (poll_id, channel, subject) VALUES (?, ?, ?)").run(payload.pollId, routed.channel, routed.threadSubject);
   }
-  if ((payload.type === "reminder" || payload.type === "attributed" || payload.type === "closed") && payload.thread) {
+  if ((payload.type === "reminder" || payload.type === "attributed" || payload.type === "closed" || payload.type === "acknowledged") && payload.thread) {
     payload = { ...payload, thread: { ...payload.thread, subject: threadSubject(db, payload.thread.pollId, routed.channel) } };
   }
   return enqueueAlert(db, routed.channel, routed.severity, payload, now);

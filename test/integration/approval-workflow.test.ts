@@ -316,12 +316,18 @@ describe("reminders for open critical and high changes", { timeout: SLOW }, () =
   it("sends one reminder digest once remindEvery has passed, listing the open critical and high changes only", async () => {
     w.clock.advance(61 * MIN); // 11:06
     await w.poll();
+    // Two replies in the thread of the drift alert: dana's acknowledgement (made
+    // after the last cycle, said at this one) and the reminder of the rest.
     const mails = await w.newMails();
-    // A reply in the thread of the drift alert that reported them.
-    expect(subjects(mails)).toEqual([`Re: ${driftAlert.subject}`]);
-    expect(mails[0]?.inReplyTo).toBe(driftAlert.messageId);
-    expect(mails[0]?.text).toMatch(/^These unapproved changes are still in effect/);
-    const text = mails[0]?.text ?? "";
+    expect(subjects(mails)).toEqual([`Re: ${driftAlert.subject}`, `Re: ${driftAlert.subject}`]);
+    expect(mails.map((m) => m.inReplyTo)).toEqual([driftAlert.messageId, driftAlert.messageId]);
+    const acked = mails.find((m) => m.text?.startsWith("Acknowledged by"));
+    expect(acked?.text).toContain(`Acknowledged by dana at `);
+    expect(acked?.text).toContain(`#${ackedId} `);
+    expect(acked?.text).toContain("Reason: break-glass access during incident");
+    const reminder = mails.find((m) => m.text?.startsWith("These unapproved changes are still in effect"));
+    expect(reminder).toBeDefined();
+    const text = reminder?.text ?? "";
     expect(text).toContain(`#${criticalId} `);
     expect(text).toContain(`#${highId} `);
     expect(text).toContain("TCP 3389 from 0.0.0.0/0");
@@ -354,6 +360,12 @@ describe("reminders for open critical and high changes", { timeout: SLOW }, () =
   it("stops reminding once the changes are acknowledged", async () => {
     const r = await ack(w, [String(criticalId), String(highId), "--by", "dana", "--reason", "accepted risk", "--ticket", "RISK-9"]);
     expect(r.code, explain(r)).toBe(0);
+    w.clock.advance(2 * HOUR);
+    await w.poll();
+    // Only the acknowledgement, once, in the incident's thread; no reminder.
+    const mails = await w.newMails();
+    expect(subjects(mails)).toEqual([`Re: ${driftAlert.subject}`]);
+    expect(mails[0]?.text).toMatch(new RegExp(`^Acknowledged by dana at [^:]+:[^\\n]*#${criticalId} [\\s\\S]*Ticket: RISK-9[\\s\\S]*#${highId} `));
     w.clock.advance(2 * HOUR);
     await w.poll();
     expect(await w.newMails()).toEqual([]);

@@ -14,7 +14,7 @@ export class LogChannel implements AlertChannel {
   async send(alert: OutboxAlert): Promise<void> {
     const p = alert.payload;
     if (p.type !== "drift") {
-      const level = p.type === "monitoring-restored" || p.type === "approval-unused" || p.type === "attributed" || p.type === "closed" ? "info" : p.type === "monitoring-blind" ? "error" : "warn";
+      const level = p.type === "monitoring-restored" || p.type === "approval-unused" || p.type === "attributed" || p.type === "closed" || p.type === "acknowledged" ? "info" : p.type === "monitoring-blind" ? "error" : "warn";
       this.logger[level]({ event: p.type, alertId: alert.id, ...p }, p.type);
       return;
     }

@@ -32,8 +32,10 @@ export function driftAlertSubject(a: DriftAlert): string {
 
 function subjectOf(p: AlertPayload): string {
   // A follow-up replies in the thread of the alert it follows; mail apps group by subject too.
-  if ((p.type === "reminder" || p.type === "attributed" || p.type === "closed") && p.thread?.subject) return `Re: ${p.thread.subject}`;
+  if ((p.type === "reminder" || p.type === "attributed" || p.type === "closed" || p.type === "acknowledged") && p.thread?.subject) return `Re: ${p.thread.subject}`;
   switch (p.type) {
+    case "acknowledged":
+      return `[sgwatch] acknowledged: ${p.items.length} unapproved change${p.items.length === 1 ? "" : "s"} in ${targetName(p.target)} ${p.target.region}`;
     case "closed": {
       const first = p.items[0];
       return `[sgwatch] closed: ${p.items.length === 1 && first ? `#${first.change.changeId} ${oneLine(first.change.groupName || first.change.groupId, 80)} reverted` : `${p.items.length} unapproved changes reverted`}`;
@@ -146,6 +148,16 @@ function otherText(p: Exclude<AlertPayload, DriftAlert>): string {
   switch (p.type) {
     case "closed":
       return closedText(p);
+    case "acknowledged":
+      return (
+        p.items
+          .map(
+            (i) =>
+              `Acknowledged by ${oneLine(i.ackedBy, 120)} at ${i.ackedAt}: #${i.change.changeId} ${groupLabel(i.change)}: ${changeText(i.change)} (seen ${i.detectedAt}).\n` +
+              `  Reason: ${oneLine(i.reason, 500)}${i.ticket ? `\n  Ticket: ${oneLine(i.ticket, 120)}` : ""}`,
+          )
+          .join("\n\n") + "\n\nNo more reminders for these changes.\n"
+      );
     case "monitoring-blind":
       return (
         `sgwatch cannot see ${targetName(p.target)} ${p.target.region}: ${p.failures} polls in a row failed since ${p.since}.\n` +
