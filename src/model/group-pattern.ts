@@ -57,3 +57,34 @@ export function tagConditionsText(conditions: TagConditions): string {
     .map(([k, v]) => (v === "*" ? `tag ${k} present` : `tag ${k}=${v}`))
     .join(", ");
 }
+
+/**
+ * Whether an approval's groupName is a pattern rather than an exact name: a
+ * /regular expression/, or a glob with * or ? (AWS group names may not
+ * contain ?, and * in a real name is rare enough to read as a glob).
+ */
+export function isNamePattern(source: string): boolean {
+  return isRegex(source) || /[*?]/.test(source);
+}
+
+// Compiled patterns by source: approvals are matched for every change against
+// every record, and a handful of patterns would otherwise be compiled each time.
+const compiled = new Map<string, NamePattern>();
+
+/** Whether a group name is selected by an exact name or a pattern (see isNamePattern). */
+export function nameSelects(selector: string, name: string): boolean {
+  if (!isNamePattern(selector)) return selector === name;
+  if (namePatternProblem(selector) !== null) return false;
+  let p = compiled.get(selector);
+  if (!p) {
+    if (compiled.size > 10_000) compiled.clear();
+    p = compileNamePattern(selector);
+    compiled.set(selector, p);
+  }
+  return p.test(name);
+}
+
+/** Whether a tag value is selected: equal, or any value for "*". */
+export function tagValueSelects(want: string, have: string | undefined): boolean {
+  return have !== undefined && (want === "*" || want === have);
+}
