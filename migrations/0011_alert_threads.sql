@@ -8,6 +8,10 @@ CREATE TABLE alert_threads (
   poll_id  INTEGER NOT NULL REFERENCES polls (id),
   channel  TEXT NOT NULL,
   subject  TEXT NOT NULL,
+  -- The Message-ID's key when it is not derived from the poll: a route with a
+  -- batch window sends several polls' changes in one digest mail, whose thread
+  -- their follow-ups join.
+  message_key TEXT,
   PRIMARY KEY (poll_id, channel)
 );
 

@@ -78,6 +78,8 @@ export interface AlertThread {
   detectedAt: string;
   /** The subject the drift alert had on the follow-up's channel, when known. */
   subject?: string | null;
+  /** The Message-ID key when the drift alert went out in a batch (digest), else derived from the poll. */
+  messageKey?: string | null;
 }
 
 /** Unapproved changes found by one poll of one target. */
@@ -171,7 +173,18 @@ export interface AcknowledgedAlert {
   items: Array<{ change: AlertChange; detectedAt: string; ackedAt: string; ackedBy: string; reason: string; ticket: string | null }>;
 }
 
-export type AlertPayload = AcknowledgedAlert | AttributedAlert | ClosedAlert | DriftAlert | BlindAlert | RestoredAlert | ApprovalsInvalidAlert | ReminderAlert | ApprovalUnusedAlert;
+/** Drift alerts a route with a batch window collected into one message. */
+export interface DigestAlert {
+  type: "digest";
+  /** The route that batched them. */
+  route: string;
+  /** When the batch opened (the first alert's time). */
+  openedAt: string;
+  /** The collected drift alerts, in the order they were found (any targets). */
+  alerts: DriftAlert[];
+}
+
+export type AlertPayload = DigestAlert | AcknowledgedAlert | AttributedAlert | ClosedAlert | DriftAlert | BlindAlert | RestoredAlert | ApprovalsInvalidAlert | ReminderAlert | ApprovalUnusedAlert;
 
 /** An alert as the dispatcher hands it to a channel. */
 export interface OutboxAlert {

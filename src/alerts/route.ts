@@ -51,10 +51,13 @@ export interface ChannelRoute {
   minSeverity: Severity;
   /** The route this channel delivers for: a named route, or DEFAULT_ROUTE; absent for the log (everything). */
   route?: RouteRule | typeof DEFAULT_ROUTE;
+  /** Collect drift alerts this long into one digest (the route's batch window); absent = send each at once. */
+  batchMs?: number;
 }
 
 /** Severity of the non-drift alerts: they concern the monitor itself. */
-const SYSTEM_SEVERITY: Record<"monitoring-blind" | "monitoring-restored" | "approvals-invalid" | "approval-unused", Severity> = {
+const SYSTEM_SEVERITY: Record<"digest" | "monitoring-blind" | "monitoring-restored" | "approvals-invalid" | "approval-unused", Severity> = {
+  digest: "high",
   "monitoring-blind": "high",
   "monitoring-restored": "low",
   "approvals-invalid": "medium",
@@ -154,7 +157,13 @@ export function routeAlert(routes: readonly ChannelRoute[], payload: AlertPayloa
     const changes = payload.changes.filter((c) => meets(c.severity) && wants(r, chooseRoutes(rules, (x) => routeTakesChange(x.match, payload.target, c))));
     if (changes.length === 0) continue;
     const routed = { ...payload, changes };
-    out.push({ channel: r.channel, severity: worstOf(changes.map((c) => c.severity)), payload: routed, threadSubject: driftAlertSubject(routed) });
+    out.push({
+      channel: r.channel,
+      severity: worstOf(changes.map((c) => c.severity)),
+      payload: routed,
+      threadSubject: driftAlertSubject(routed),
+      ...(r.batchMs !== undefined && r.route && r.route !== DEFAULT_ROUTE ? { batch: { ms: r.batchMs, route: r.route.name } } : {}),
+    });
   }
   return out;
 }

@@ -210,6 +210,8 @@ const alertRoute = z
     email: z.array(emailAddress).min(1, { message: "list at least one recipient" }).optional(),
     /** This route's webhook. */
     webhook: webhookChannel.optional(),
+    /** Collect this route's drift alerts this long (across targets and polls) into one message; off when absent. */
+    batch: duration.optional(),
   })
   .superRefine((r, ctx) => {
     if (r.email === undefined && r.webhook === undefined) ctx.addIssue({ code: "custom", path: ["email"], message: "a route needs email recipients, a webhook, or both" });

@@ -111,9 +111,12 @@ function readDriftAlerts(alerts: readonly StoryAlert[]): { channels: Map<number,
       }
       continue;
     }
-    if (a.kind !== "drift") continue;
-    const payload = JSON.parse(a.payload) as { changes?: Array<{ changeId: number; reverts?: RevertFact | null }> };
-    for (const c of payload.changes ?? []) {
+    if (a.kind !== "drift" && a.kind !== "digest") continue;
+    type Told = { changes?: Array<{ changeId: number; reverts?: RevertFact | null }> };
+    // A route's digest holds drift alerts; each of its changes was given to that channel.
+    const parsed = JSON.parse(a.payload) as Told & { alerts?: Told[] };
+    const told = a.kind === "digest" ? (parsed.alerts ?? []).flatMap((d) => d.changes ?? []) : (parsed.changes ?? []);
+    for (const c of told) {
       const list = channels.get(c.changeId) ?? [];
       if (!list.includes(a.channel)) list.push(a.channel);
       channels.set(c.changeId, list);
@@ -202,7 +205,7 @@ export function tellCycle(n: number, facts: CycleFacts): string[] {
 
   const others = new Map<string, string[]>();
   for (const a of facts.alerts) {
-    if (a.kind === "drift" || a.kind === "closed") continue;
+    if (a.kind === "drift" || a.kind === "closed" || a.kind === "digest") continue;
     const text = otherAlertWords(a.kind, a.payload);
     const list = others.get(text) ?? [];
     list.push(a.channel);

@@ -47,6 +47,8 @@ export interface RoutedAlert {
   payload: AlertPayload;
   /** For drift alerts: the subject follow-ups in its thread reply to. */
   threadSubject?: string;
+  /** For drift alerts on a route with a batch window: collect into that route's open digest. */
+  batch?: { ms: number; route: string };
 }
 
 /** What recording needs from the rest of the system (all pure). */

@@ -6,7 +6,7 @@
 // what no route takes goes to the default list (alerts.email.to). A
 // routing bug that sends a team's changes to everyone, or nowhere, fails here.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AuthorizeSecurityGroupIngressCommand, CreateTagsCommand, type IpPermission } from "@aws-sdk/client-ec2";
+import { AuthorizeSecurityGroupIngressCommand, CreateTagsCommand, RevokeSecurityGroupIngressCommand, type IpPermission } from "@aws-sdk/client-ec2";
 import type { AddressObject, ParsedMail } from "mailparser";
 import { startAppWorld, type AppWorld } from "../support/app-world.js";
 import { ENGINEER, INTRUDER } from "../support/sim-harness.js";
@@ -132,3 +132,62 @@ describe("routes with routing: first, a name pattern, and the default", () => {
     ]);
   });
 });
+
+describe("a route with a batch window", () => {
+  let w: AppWorld;
+
+  beforeAll(async () => {
+    w = await startAppWorld({
+      extra: { alerts: { routes: [{ name: "payments", match: { tags: { team: "payments" } }, email: ["payments@test.example"], batch: "2m" }] } },
+    });
+    await tagDbForPayments(w);
+    await w.poll(); // baseline, 10:00
+  });
+
+  afterAll(async () => {
+    await w?.close();
+  });
+
+  it("collects the route's alerts of several polls into one mail at the end of the window; other routes are not held", async () => {
+    const g = w.harness.demo.groups;
+    await authorize(w, g.db, tcpFrom(5432, "0.0.0.0/0"));
+    await authorize(w, g.web, tcpFrom(8080, "10.0.0.0/8")); // no route: the default, at once
+    w.clock.advance(MIN); // 10:01
+    await w.poll();
+    expect(deliveries(await w.newMails())).toEqual([{ to: "ops@test.example", subject: "[sgwatch] MEDIUM web: tcp/8080 opened to 10.0.0.0/8" }]);
+
+    await authorize(w, g.db, tcpFrom(6432, "10.0.0.0/8"));
+    w.clock.advance(MIN); // 10:02: inside the window opened at 10:01
+    await w.poll();
+    expect(await w.newMails()).toEqual([]);
+
+    w.clock.advance(MIN); // 10:03: the window has ended
+    await w.poll();
+    const mails = await w.newMails();
+    expect(deliveries(mails)).toEqual([{ to: "payments@test.example", subject: "[sgwatch] unapproved security-group changes batched for route payments from 2026-03-02 10:01:00 UTC" }]);
+    const text = mails[0]?.text ?? "";
+    expect(text).toMatch(/^2 unapproved changes from 2 polls, collected by route payments\./);
+    expect(text).toContain("added TCP 5432 from 0.0.0.0/0");
+    expect(text).toContain("added TCP 6432 from 10.0.0.0/8");
+    expect(text).not.toContain("8080");
+    const raw = Object.fromEntries((mails[0]?.headerLines ?? []).map((h) => [h.key, h.line]));
+    expect(raw.importance).toBe("Importance: High"); // it holds a critical change
+  });
+
+  it("replies to the digest's thread when a batched change is undone", async () => {
+    const [digest] = await parseAll(w);
+    await w.harness.client(INTRUDER).send(new RevokeSecurityGroupIngressCommand({ GroupId: w.harness.demo.groups.db, IpPermissions: [tcpFrom(5432, "0.0.0.0/0")] }));
+    w.clock.advance(5 * MIN);
+    await w.poll();
+    const mails = await w.newMails();
+    expect(deliveries(mails)).toEqual([{ to: "payments@test.example", subject: `Re: ${digest?.subject}` }]);
+    expect(mails[0]?.inReplyTo).toBe(digest?.messageId);
+    expect(mails[0]?.text).toMatch(/^Closed after 7 min:/) // seen 10:01, undone by 10:08;
+  });
+});
+
+/** Every mail the world's sink holds, to payments, oldest first. */
+async function parseAll(w: AppWorld): Promise<ParsedMail[]> {
+  const { parseMessages } = await import("../support/mailbox.js");
+  return (await parseMessages(w.sink)).filter((m) => deliveries([m]).some((d) => d.to === "payments@test.example"));
+}

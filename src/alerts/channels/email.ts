@@ -25,10 +25,11 @@ export function threadMessageId(thread: Pick<AlertThread, "pollId" | "detectedAt
   return `<sgwatch.drift.${thread.pollId}.${digits(thread.detectedAt)}.${idPart(channel)}@${host}>`;
 }
 
-/** Stable Message-ID for an alert: a drift alert's is its thread's. */
+/** Stable Message-ID for an alert: a drift alert's is its thread's; a digest's its row's (store/threads-repo digestMessageKey). */
 export function messageIdFor(alert: OutboxAlert, host: string, channel = "email"): string {
   const p = alert.payload;
   if (p.type === "drift" && p.pollId > 0) return threadMessageId(p, channel, host);
+  if (p.type === "digest") return `<sgwatch.digest.${alert.id}.${digits(alert.createdAt)}@${host}>`;
   return `<sgwatch.alert.${alert.id}.${digits(alert.createdAt)}@${host}>`;
 }
 
@@ -36,7 +37,7 @@ export function messageIdFor(alert: OutboxAlert, host: string, channel = "email"
 function replyHeaders(alert: OutboxAlert, host: string, channel: string): { inReplyTo?: string; references?: string } {
   const p = alert.payload;
   if ((p.type === "reminder" || p.type === "attributed" || p.type === "closed" || p.type === "acknowledged") && p.thread) {
-    const id = threadMessageId(p.thread, channel, host);
+    const id = p.thread.messageKey ? `<sgwatch.${p.thread.messageKey}@${host}>` : threadMessageId(p.thread, channel, host);
     return { inReplyTo: id, references: id };
   }
   return {};

@@ -55,8 +55,9 @@ export function channelRoutes(config: Config): ChannelRoute[] {
   config.alerts.routes.forEach((r, i) => {
     const rule = routeRule(r, i, config.alerts.routing);
     // A route's mail goes through alerts.email's server; switching that off silences the routes' mail too.
-    if (r.email && email?.enabled) routes.push({ channel: routeChannel.email(r.name), minSeverity: "low", route: rule });
-    if (r.webhook?.enabled) routes.push({ channel: routeChannel.webhook(r.name), minSeverity: r.webhook.minSeverity, route: rule });
+    const batch = r.batch !== undefined ? { batchMs: r.batch } : {};
+    if (r.email && email?.enabled) routes.push({ channel: routeChannel.email(r.name), minSeverity: "low", route: rule, ...batch });
+    if (r.webhook?.enabled) routes.push({ channel: routeChannel.webhook(r.name), minSeverity: r.webhook.minSeverity, route: rule, ...batch });
   });
   return routes;
 }

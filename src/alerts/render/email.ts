@@ -1,8 +1,9 @@
 // The email for an alert: subject, plain text and HTML. Every value from the
 // API is escaped in HTML and stripped of line breaks in the subject.
-import type { AlertPayload, AlertChange, ClosedAlert, DriftAlert } from "../payload.js";
+import type { AlertPayload, AlertChange, ClosedAlert, DigestAlert, DriftAlert } from "../payload.js";
 import { ackCommand, approvalSnippet, changeText, consoleUrl, groupLabel, revertText, shortChangeText, targetName, whoText } from "./words.js";
 import { humanDuration } from "../../util/time.js";
+import { digestSubject } from "../../store/threads-repo.js";
 import { escapeHtml, htmlText, oneLine } from "./sanitize.js";
 import type { Severity } from "../../model/types.js";
 import { problemLines } from "../../approvals/problem-lines.js";
@@ -34,6 +35,8 @@ function subjectOf(p: AlertPayload): string {
   // A follow-up replies in the thread of the alert it follows; mail apps group by subject too.
   if ((p.type === "reminder" || p.type === "attributed" || p.type === "closed" || p.type === "acknowledged") && p.thread?.subject) return `Re: ${p.thread.subject}`;
   switch (p.type) {
+    case "digest":
+      return digestSubjectOf(p);
     case "acknowledged":
       return `[sgwatch] acknowledged: ${p.items.length} unapproved change${p.items.length === 1 ? "" : "s"} in ${targetName(p.target)} ${p.target.region}`;
     case "closed": {
@@ -144,7 +147,7 @@ function closedText(p: ClosedAlert): string {
   return `${lines.join("\n\n")}\n\nThe incident is closed: nothing to acknowledge.\n`;
 }
 
-function otherText(p: Exclude<AlertPayload, DriftAlert>): string {
+function otherText(p: Exclude<AlertPayload, DriftAlert | DigestAlert>): string {
   switch (p.type) {
     case "closed":
       return closedText(p);
@@ -207,8 +210,20 @@ function otherText(p: Exclude<AlertPayload, DriftAlert>): string {
   }
 }
 
+/** A digest's subject: fixed when the batch opened, so replies join it whatever is added later. */
+function digestSubjectOf(p: DigestAlert): string {
+  return digestSubject(p.route, p.openedAt);
+}
+
+function digestText(p: DigestAlert): string {
+  const n = p.alerts.reduce((k, a) => k + a.changes.length, 0);
+  const head = `${n} unapproved change${n === 1 ? "" : "s"} from ${p.alerts.length} poll${p.alerts.length === 1 ? "" : "s"}, collected by route ${oneLine(p.route, 64)}.\n\n`;
+  return head + p.alerts.map(driftText).join("\n" + "-".repeat(40) + "\n\n");
+}
+
 export function renderEmail(p: AlertPayload): RenderedEmail {
   const subject = oneLine(subjectOf(p), 200);
+  if (p.type === "digest") return { subject, text: digestText(p), html: p.alerts.map(driftHtml).join("\n<hr>\n") };
   if (p.type === "drift") return { subject, text: driftText(p), html: driftHtml(p) };
   const text = otherText(p);
   return { subject, text, html: `<div style="font-family:sans-serif;font-size:14px"><pre>${escapeHtml(text)}</pre></div>` };
