@@ -10,22 +10,39 @@ export const CHANGE_ROW_COLUMNS = `c.*, t.account, t.region, t.label,
 
 /** A change row with its target and group tags. */
 export interface OpenChangeRow extends RuleColumns {
+  /** change_events.id. */
   id: number;
+  /** When the detecting poll saw it. */
   detected_at: string;
+  /** What happened. */
   kind: ChangeKind;
+  /** The group concerned. */
   group_id: string;
+  /** The group's name then. */
   group_name: string;
+  /** The group's VPC. */
   vpc_id: string | null;
+  /** How urgent. */
   severity: Severity;
+  /** For description changes: the old description. */
   old_description: string | null;
+  /** For group changes: attributes before (JSON). */
   before: string | null;
+  /** For group changes: attributes after (JSON). */
   after: string | null;
+  /** The nearest approval record and why it did not cover the change. */
   approval_note: string | null;
+  /** The target's account. */
   account: string;
+  /** The target's region. */
   region: string;
+  /** The target's label. */
   label: string | null;
+  /** The detecting poll: its drift alert is the change's thread. */
   poll_id: number;
+  /** The group's latest tags (JSON). */
   group_tags: string | null;
+  /** Set when the ignore list covered the change (recorded, not alerted). */
   ignored_reason: string | null;
 }
 
