@@ -10,6 +10,7 @@ import { AuthorizeSecurityGroupIngressCommand, CreateTagsCommand, RevokeSecurity
 import type { AddressObject, ParsedMail } from "mailparser";
 import { startAppWorld, type AppWorld } from "../support/app-world.js";
 import { ENGINEER, INTRUDER } from "../support/sim-harness.js";
+import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver.js";
 
 const MIN = 60_000;
 
@@ -191,3 +192,34 @@ async function parseAll(w: AppWorld): Promise<ParsedMail[]> {
   const { parseMessages } = await import("../support/mailbox.js");
   return (await parseMessages(w.sink)).filter((m) => deliveries([m]).some((d) => d.to === "payments@test.example"));
 }
+
+describe("a route with its own webhook", () => {
+  let w: AppWorld;
+  let hook: WebhookReceiver;
+
+  beforeAll(async () => {
+    hook = await startWebhookReceiver();
+    w = await startAppWorld({
+      extra: { alerts: { routes: [{ name: "payments", match: { tags: { team: "payments" } }, webhook: { url: `${hook.url}/payments-hook` } }] } },
+    });
+    await tagDbForPayments(w);
+    await w.poll(); // baseline, 10:00
+  });
+
+  afterAll(async () => {
+    await w?.close();
+    await hook?.close();
+  });
+
+  it("posts the route's changes to the route's URL only, and the rest to the default list", async () => {
+    await authorize(w, w.harness.demo.groups.db, tcpFrom(5432, "0.0.0.0/0"));
+    await authorize(w, w.harness.demo.groups.web, tcpFrom(8080, "10.0.0.0/8"));
+    w.clock.advance(5 * MIN);
+    await w.poll();
+    expect(hook.requests.map((r) => r.path)).toEqual(["/payments-hook"]);
+    const body = JSON.parse(hook.requests[0]!.body) as { type: string; severity: string; payload: { changes: Array<{ groupName: string }> } };
+    expect(body).toMatchObject({ type: "drift", severity: "critical" });
+    expect(body.payload.changes.map((c) => c.groupName)).toEqual(["db"]);
+    expect(deliveries(await w.newMails())).toEqual([{ to: "ops@test.example", subject: "[sgwatch] MEDIUM web: tcp/8080 opened to 10.0.0.0/8" }]);
+  });
+});
