@@ -68,6 +68,24 @@ export interface AlertChange {
   guardrail?: { id: string; reason: string } | null;
   /** For a guardrail violation: the AWS CLI command that revokes the rule (src/policy/revoke-command.ts), or null when it cannot be spelled safely. */
   revokeCommand?: string | null;
+  /** The group's tags when the change was seen (routes select on them); absent in alerts queued before routes existed. */
+  groupTags?: Record<string, string>;
+}
+
+/**
+ * The alert a follow-up belongs with: the drift alert of the poll that found
+ * the change. Each channel's message for that poll has a Message-ID derived
+ * from these, so a follow-up can reply in its thread.
+ */
+export interface AlertThread {
+  /** The poll that found the change (the drift alert's pollId). */
+  pollId: number;
+  /** That poll's time (the drift alert's detectedAt). */
+  detectedAt: string;
+  /** The subject the drift alert had on the follow-up's channel, when known. */
+  subject?: string | null;
+  /** The Message-ID key when the drift alert went out in a batch (digest), else derived from the poll. */
+  messageKey?: string | null;
 }
 
 /** Unapproved changes found by one poll of one target. */
@@ -182,6 +200,8 @@ export interface ApprovalsInvalidAlert {
 /** Unapproved critical/high changes still neither acknowledged nor reverted. */
 export interface ReminderAlert {
   type: "reminder";
+  /** The drift alert these changes were reported in (absent in alerts queued before threads). */
+  thread?: AlertThread;
   /** Each open change with where and when it was found. */
   items: Array<{ target: AlertTarget; detectedAt: string; change: AlertChange }>;
 }
@@ -195,12 +215,50 @@ export interface ApprovalUnusedAlert {
 /** Who made unapproved changes that were alerted on before CloudTrail had the answer. */
 export interface AttributedAlert {
   type: "attributed";
+  /** The drift alert these changes were reported in (absent in alerts queued before threads). */
+  thread?: AlertThread;
   /** Each change with where and when it was found, and its attribution. */
   items: Array<{ target: AlertTarget; detectedAt: string; change: AlertChange }>;
 }
 
+/** Unapproved changes that were undone: their incident is closed, nothing to acknowledge. */
+export interface ClosedAlert {
+  type: "closed";
+  target: AlertTarget;
+  /** The drift alert that reported the undone changes. */
+  thread: AlertThread;
+  /** The poll that saw them undone. */
+  closedAt: string;
+  /** Each undone change, when it was seen, what undid it and how long it was in effect. */
+  items: Array<{ change: AlertChange; detectedAt: string; byChangeId: number; exposureSeconds: number }>;
+}
+
+/** Unapproved changes someone acknowledged (`sgwatch ack`): said in the incident's thread. */
+export interface AcknowledgedAlert {
+  type: "acknowledged";
+  target: AlertTarget;
+  /** The drift alert that reported the changes. */
+  thread: AlertThread;
+  /** Each acknowledged change with who, when, why and the ticket. */
+  items: Array<{ change: AlertChange; detectedAt: string; ackedAt: string; ackedBy: string; reason: string; ticket: string | null }>;
+}
+
+/** Drift alerts a route with a batch window collected into one message. */
+export interface DigestAlert {
+  type: "digest";
+  /** The route that batched them. */
+  route: string;
+  /** When the batch opened (the first alert's time). */
+  openedAt: string;
+  /** The collected drift alerts, in the order they were found (any targets). */
+  alerts: DriftAlert[];
+}
+
 export type AlertPayload =
+  | DigestAlert
+  | AcknowledgedAlert
   | AttributedAlert
+  | ClosedAlert
   | DriftAlert
   | BlindAlert
   | RestoredAlert

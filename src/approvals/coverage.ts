@@ -3,6 +3,7 @@
 // covered only when every criterion passes, and when none covers, the record
 // passing the most criteria is named with its failed criteria as the reason.
 
+import { isNamePattern, nameSelects, tagValueSelects } from "../model/group-pattern.js";
 import { canonicalCidr, cidrContains, parseCidr } from "../model/cidr.js";
 import type { Change, ChangeKind, Rule } from "../model/types.js";
 import { describePorts, parseProtocol, type PortRange } from "./fields.js";
@@ -47,11 +48,13 @@ export function selectorCheck(change: Pick<Change, "groupId" | "groupName" | "gr
     case "groupId":
       return sel.groupId === change.groupId ? pass : fail(`selects group ${sel.groupId}, not ${change.groupId}`);
     case "groupName":
-      return sel.groupName === change.groupName ? pass : fail(`selects group name "${sel.groupName}", not "${change.groupName}"`);
+      return nameSelects(sel.groupName, change.groupName)
+        ? pass
+        : fail(isNamePattern(sel.groupName) ? `selects group names ${sel.groupName}, not "${change.groupName}"` : `selects group name "${sel.groupName}", not "${change.groupName}"`);
     case "tags":
       for (const [k, v] of Object.entries(sel.tags)) {
         const actual = change.groupTags[k];
-        if (actual === v) continue;
+        if (tagValueSelects(v, actual)) continue;
         return fail(
           actual === undefined
             ? `selects tag ${k}=${v} but ${change.groupId} has no tag ${k}`

@@ -1,5 +1,6 @@
 // Approval records in words, for the database's readable columns, the CLI
 // and alerts.
+import { isNamePattern } from "../model/group-pattern.js";
 import type { ApprovalChange, ApprovalRecord, GroupSelector } from "./schema.js";
 
 export function describeSelector(sel: GroupSelector): string {
@@ -7,7 +8,7 @@ export function describeSelector(sel: GroupSelector): string {
     case "groupId":
       return `group ${sel.groupId}`;
     case "groupName":
-      return `group named ${sel.groupName}`;
+      return isNamePattern(sel.groupName) ? `groups named like ${sel.groupName}` : `group named ${sel.groupName}`;
     case "tags":
       return `groups tagged ${Object.entries(sel.tags).map(([k, v]) => `${k}=${v}`).join(", ")}`;
   }

@@ -5,6 +5,7 @@
 // (`when: () => true`) so that one pass reports every problem of a record;
 // they therefore read their input defensively.
 
+import { isNamePattern, namePatternProblem } from "../model/group-pattern.js";
 import { z } from "zod";
 import type { Direction } from "../model/types.js";
 import {
@@ -231,7 +232,13 @@ export function approvalRecordSchema(opts: ApprovalOptions) {
       window: z.strictObject({ from: field(parseInstant), until: field(parseInstant) }),
       target: z.strictObject({ account: accountSchema.optional(), region: text("a region").optional() }).optional(),
       groupId: groupIdSchema.optional(),
-      groupName: text("a group name").optional(),
+      // An exact name, a glob (* ?) or a /regular expression/ (model/group-pattern.ts).
+      groupName: text("a group name")
+        .superRefine((name, ctx) => {
+          const problem = isNamePattern(name) ? namePatternProblem(name) : null;
+          if (problem) ctx.addIssue({ code: "custom", message: `"${name}" ${problem}` });
+        })
+        .optional(),
       tags: tagsSchema.optional(),
       standing: z.boolean().optional(),
       changes: z.array(entrySchema).min(1, { message: "must list at least one change" }),

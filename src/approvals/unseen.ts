@@ -1,6 +1,7 @@
 // Records whose group selector matches no group any target has ever seen: a
 // typo in a group id or name would otherwise sit silently until the change it
 // was meant to approve alerts anyway. Pure: the groups seen come from the store.
+import { isNamePattern, nameSelects, tagValueSelects } from "../model/group-pattern.js";
 import { describeSelector } from "./describe.js";
 import type { ApprovalRecord } from "./schema.js";
 
@@ -36,9 +37,9 @@ function selects(r: ApprovalRecord, g: SeenGroup): boolean {
     case "groupId":
       return sel.groupId === g.groupId;
     case "groupName":
-      return sel.groupName === g.name;
+      return nameSelects(sel.groupName, g.name);
     case "tags":
-      return Object.entries(sel.tags).every(([k, v]) => g.tags[k] === v);
+      return Object.entries(sel.tags).every(([k, v]) => tagValueSelects(v, g.tags[k]));
   }
 }
 
@@ -52,7 +53,7 @@ export function unseenSelectors(records: readonly ApprovalRecord[], seen: readon
   const byId = groupBy(seen, (g) => g.groupId);
   const byName = groupBy(seen, (g) => g.name);
   const candidates = (r: ApprovalRecord): readonly SeenGroup[] =>
-    r.selector.kind === "groupId" ? (byId.get(r.selector.groupId) ?? []) : r.selector.kind === "groupName" ? (byName.get(r.selector.groupName) ?? []) : seen;
+    r.selector.kind === "groupId" ? (byId.get(r.selector.groupId) ?? []) : r.selector.kind === "groupName" && !isNamePattern(r.selector.groupName) ? (byName.get(r.selector.groupName) ?? []) : seen;
   return records
     .filter((r) => !r.changes.some((c) => c.action === "create-group") && !candidates(r).some((g) => selects(r, g)))
     .map((r) => {

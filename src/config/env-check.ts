@@ -13,17 +13,21 @@ export function checkEnvironment(config: Config, env: NodeJS.ProcessEnv): Config
   if (email?.enabled && email.user && email.passwordEnv && env[email.passwordEnv] === undefined) {
     problems.push({ key: "alerts.email.passwordEnv", line: null, env: email.passwordEnv, message: "is not set (it should hold the SMTP password)" });
   }
-  const webhook = config.alerts.webhook;
-  if (webhook?.enabled) {
+  const hooks = [
+    { webhook: config.alerts.webhook, prefix: "alerts.webhook" },
+    ...config.alerts.routes.map((r, i) => ({ webhook: r.webhook, prefix: `alerts.routes[${i}].webhook` })),
+  ];
+  for (const { webhook, prefix } of hooks) {
+    if (!webhook?.enabled) continue;
     if (webhook.urlEnv !== undefined) {
       const url = env[webhook.urlEnv];
-      const key = "alerts.webhook.urlEnv";
+      const key = `${prefix}.urlEnv`;
       if (!url) problems.push({ key, line: null, env: webhook.urlEnv, message: "is not set (it should hold the webhook URL)" });
       else if (!/^https?:\/\/[^/]/i.test(url) || !URL.canParse(url)) problems.push({ key, line: null, env: webhook.urlEnv, message: "does not hold an http(s) URL" });
       else if (hasUserInfo(url)) problems.push({ key, line: null, env: webhook.urlEnv, message: `holds a URL that ${URL_CREDENTIALS_MESSAGE}` });
     }
     for (const [header, name] of Object.entries(webhook.headersFromEnv)) {
-      if (!env[name]) problems.push({ key: `alerts.webhook.headersFromEnv.${header}`, line: null, env: name, message: `is not set (it should hold the ${header} header's value)` });
+      if (!env[name]) problems.push({ key: `${prefix}.headersFromEnv.${header}`, line: null, env: name, message: `is not set (it should hold the ${header} header's value)` });
     }
   }
   return problems;

@@ -6,6 +6,8 @@ import { parseDuration } from "../util/time.js";
 import { SEVERITIES, type Severity } from "../model/types.js";
 import { partitionOf, partitionOfArn, roleArnFor, type Partition } from "../model/partition.js";
 import { guardrailsSchema } from "../policy/guardrail-schema.js";
+import { namePatterns, tagConditions } from "./group-selectors.js";
+import { parseIsoTime } from "../util/time.js";
 
 const severity = z.enum(SEVERITIES as [Severity, ...Severity[]]);
 
@@ -195,6 +197,68 @@ const webhookChannel = z
     }
   });
 
+/** What a route takes: every condition given must hold (absent = any). */
+const routeMatch = z.strictObject({
+  /** Target labels (targets[].label). */
+  targets: z.array(z.string().min(1)).min(1, { message: "list at least one target label" }).optional(),
+  accounts: z.array(accountId).min(1, { message: "list at least one account" }).optional(),
+  regions: z.array(region).min(1, { message: "list at least one region" }).optional(),
+  /** Changes milder than this are left to the next route (or the default). */
+  minSeverity: severity.optional(),
+  /** Group name globs or /regular expressions/. */
+  groupName: namePatterns.optional(),
+  /** Group tags: value, or "*" for present with any value. */
+  tags: tagConditions.optional(),
+});
+
+const ROUTE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/** One route: which changes, to whom. Email goes through alerts.email's SMTP server. */
+const alertRoute = z
+  .strictObject({
+    name: z.string().regex(ROUTE_NAME, { message: "expected a short name (letters, digits, _ . -) like payments" }),
+    match: routeMatch.prefault({}),
+    /** Recipients of this route's mail. */
+    email: z.array(emailAddress).min(1, { message: "list at least one recipient" }).optional(),
+    /** This route's webhook. */
+    webhook: webhookChannel.optional(),
+    /** Collect this route's drift alerts this long (across targets and polls) into one message; off when absent. */
+    batch: duration.optional(),
+  })
+  .superRefine((r, ctx) => {
+    if (r.email === undefined && r.webhook === undefined) ctx.addIssue({ code: "custom", path: ["email"], message: "a route needs email recipients, a webhook, or both" });
+    if (r.name === "default") ctx.addIssue({ code: "custom", path: ["name"], message: '"default" is the route of alerts.email and alerts.webhook; choose another name' });
+  });
+
+/** An ISO-8601 time with its zone, e.g. "2026-06-30T00:00:00Z". */
+const isoInstant = z.string().transform((text, ctx) => {
+  const t = parseIsoTime(text, "reject");
+  if (!t.ok) {
+    ctx.addIssue({ code: "custom", message: `expected an ISO-8601 time with its zone like "2026-06-30T00:00:00Z", got "${text}"` });
+    return z.NEVER;
+  }
+  return new Date(t.ms).toISOString();
+});
+
+/** Groups owned by other systems (EKS, ELB, autoscaling): their changes are recorded, not alerted, until the entry expires. */
+const ignoreEntry = z
+  .strictObject({
+    /** Why these groups are not alerted on (shown wherever the list is). */
+    reason: z.string().min(1, { message: "say why these groups are not alerted on" }),
+    /** When the entry stops applying; alerts resume after it. */
+    until: isoInstant,
+    groupId: z.string().regex(/^sg-[0-9a-f]{8,17}$/, { message: "expected a security group id like sg-0123456789abcdef0" }).optional(),
+    groupName: namePatterns.optional(),
+    tags: tagConditions.optional(),
+    accounts: z.array(accountId).min(1, { message: "list at least one account" }).optional(),
+    regions: z.array(region).min(1, { message: "list at least one region" }).optional(),
+  })
+  .superRefine((e, ctx) => {
+    if (e.groupId === undefined && e.groupName === undefined && e.tags === undefined) {
+      ctx.addIssue({ code: "custom", path: ["groupName"], message: "an ignore entry needs groupId, groupName or tags (it must not silence every group)" });
+    }
+  });
+
 const logChannel = z.strictObject({
   enabled: z.boolean().default(true),
   minSeverity: severity.default("low"),
@@ -225,6 +289,10 @@ export const configSchema = z
         log: logChannel.prefault({}),
         email: emailChannel.optional(),
         webhook: webhookChannel.optional(),
+        /** first: a change goes to the first route that matches it; all: to every route that does. Unmatched changes go to the default (email, webhook above). */
+        routing: z.enum(["first", "all"], { message: 'expected "first" or "all"' }).default("first"),
+        /** Routes by target, severity, group name and tags. */
+        routes: z.array(alertRoute).default([]),
         /** Re-alert unapproved critical/high changes nobody acknowledged or reverted, this often. */
         remindEvery: duration.prefault("24h"),
         /** Delivered alerts are kept this long (for `sgwatch alerts`), then deleted; changes keep their own history. */
@@ -325,6 +393,8 @@ export const configSchema = z
         if ((h.url === undefined) === (h.urlEnv === undefined)) ctx.addIssue({ code: "custom", path: ["url"], message: "give exactly one of url and urlEnv" });
       })
       .optional(),
+    /** Groups recorded but not alerted on, each with a reason and an expiry. */
+    ignore: z.array(ignoreEntry).default([]),
     /** Optional listener for /healthz and /metrics; absent = none. */
     http: z
       .strictObject({
@@ -340,6 +410,7 @@ export const configSchema = z
       .prefault({}),
   })
   .superRefine((c, ctx) => {
+    checkRoutes(c, ctx);
     // Two entries polling the same account and region would write one history twice.
     const byAccount = new Map<string, { all: number | undefined; regions: Map<string, number> }>();
     // zod runs this even when an entry failed its own checks (its transform then
@@ -367,6 +438,28 @@ export const configSchema = z
     });
   });
 
+/** Route names are unique, route mail needs the SMTP server of alerts.email, and target labels must exist. */
+function checkRoutes(
+  c: { targets: Array<{ label?: string | undefined }>; alerts: { email?: unknown; routes: Array<{ name: string; email?: unknown; match: { targets?: string[] | undefined } }> } },
+  ctx: z.RefinementCtx,
+): void {
+  if (!Array.isArray(c.alerts?.routes)) return;
+  const labels = new Set(Array.isArray(c.targets) ? c.targets.map((t) => t?.label).filter((l): l is string => typeof l === "string") : []);
+  const seen = new Map<string, number>();
+  c.alerts.routes.forEach((r, i) => {
+    if (typeof r?.name !== "string") return;
+    const first = seen.get(r.name);
+    if (first !== undefined) ctx.addIssue({ code: "custom", path: ["alerts", "routes", i, "name"], message: `"${r.name}" is already the name of alerts.routes[${first}]` });
+    else seen.set(r.name, i);
+    if (r.email !== undefined && c.alerts.email === undefined) {
+      ctx.addIssue({ code: "custom", path: ["alerts", "routes", i, "email"], message: "route mail is sent through the SMTP server of alerts.email, which is not configured" });
+    }
+    for (const label of r.match?.targets ?? []) {
+      if (!labels.has(label)) ctx.addIssue({ code: "custom", path: ["alerts", "routes", i, "match", "targets"], message: `no target has the label "${label}"` });
+    }
+  });
+}
+
 /** The validated configuration. */
 export type Config = z.output<typeof configSchema>;
 /** One configured target before expansion into account × region. */
@@ -374,3 +467,7 @@ export type TargetConfig = Config["targets"][number];
 export type EmailConfig = NonNullable<Config["alerts"]["email"]>;
 export type WebhookConfig = NonNullable<Config["alerts"]["webhook"]>;
 export type HeartbeatConfig = NonNullable<Config["heartbeat"]>;
+/** One configured alert route. */
+export type RouteConfig = Config["alerts"]["routes"][number];
+/** One entry of the ignore list. */
+export type IgnoreConfig = Config["ignore"][number];

@@ -3,7 +3,8 @@
 // from here: environment variables are named with whether they are set, and an
 // inline webhook URL (it may carry a token in its path or query) is shown only
 // as its origin in text and not at all in JSON.
-import type { Config } from "./schema.js";
+import type { Config, RouteConfig, WebhookConfig } from "./schema.js";
+import { tagConditionsText } from "../model/group-pattern.js";
 
 /** One alert channel in words. */
 export interface ChannelSummary {
@@ -55,9 +56,71 @@ export function channelSummaries(config: Config, env: NodeJS.ProcessEnv): Channe
   return out;
 }
 
-/** The validated config with an inline webhook URL replaced by REDACTED_URL. */
+/** The validated config with every inline webhook URL (the default's and each route's) replaced by REDACTED_URL. */
 export function redactedConfig(config: Config): Config {
-  const webhook = config.alerts.webhook;
-  if (webhook?.url === undefined) return config;
-  return { ...config, alerts: { ...config.alerts, webhook: { ...webhook, url: REDACTED_URL } } };
+  const hide = <W extends WebhookConfig | undefined>(w: W): W => (w?.url === undefined ? w : { ...w, url: REDACTED_URL });
+  return {
+    ...config,
+    alerts: { ...config.alerts, webhook: hide(config.alerts.webhook), routes: config.alerts.routes.map((r) => ({ ...r, webhook: hide(r.webhook) })) },
+  };
+}
+
+/** One line of the routing table. */
+export interface RouteSummary {
+  /** The route's name; "default" for alerts.email and alerts.webhook. */
+  name: string;
+  /** What it takes, in words ("tag team=payments, severity high or worse"); "everything no route takes" for the default. */
+  match: string;
+  /** Where it sends, in words (recipients, webhook origin); no secret. */
+  to: string;
+}
+
+/** The routing table as check-config shows it. */
+export interface RoutingTable {
+  /** first: a change goes to the first route that takes it; all: to every one. */
+  mode: "first" | "all";
+  /** The named routes in order, then the default. */
+  routes: RouteSummary[];
+}
+
+function webhookWhere(w: WebhookConfig, env: NodeJS.ProcessEnv): string {
+  return `${w.format} webhook ${w.url !== undefined ? `${urlOrigin(w.url)} (rest of the URL redacted)` : `at the URL in ${isSet(env, w.urlEnv as string)}`}`;
+}
+
+function matchText(r: RouteConfig): string {
+  const m = r.match;
+  const parts = [
+    m.targets ? `target ${m.targets.join(" or ")}` : "",
+    m.accounts ? `account ${m.accounts.join(" or ")}` : "",
+    m.regions ? `region ${m.regions.join(" or ")}` : "",
+    m.groupName ? `group name ${m.groupName.join(" or ")}` : "",
+    m.tags ? tagConditionsText(m.tags) : "",
+    m.minSeverity ? `severity ${m.minSeverity} or worse` : "",
+  ].filter(Boolean);
+  return parts.length ? parts.join(", ") : "everything";
+}
+
+export function routingTable(config: Config, env: NodeJS.ProcessEnv): RoutingTable {
+  const { email, webhook } = config.alerts;
+  const routes: RouteSummary[] = config.alerts.routes.map((r) => {
+    const to = [
+      r.email ? `email ${r.email.join(", ")}${email?.enabled ? "" : " (NOT sent: alerts.email is off)"}` : "",
+      r.webhook ? `${r.webhook.enabled ? "" : "off: "}${webhookWhere(r.webhook, env)} (min ${r.webhook.minSeverity})` : "",
+    ].filter(Boolean);
+    return { name: r.name, match: matchText(r), to: to.join("; ") };
+  });
+  const defaults = [
+    email?.enabled ? `email ${email.to.join(", ")} (min ${email.minSeverity})` : "",
+    webhook?.enabled ? `${webhookWhere(webhook, env)} (min ${webhook.minSeverity})` : "",
+  ].filter(Boolean);
+  routes.push({ name: "default", match: config.alerts.routes.length ? "what no route takes" : "everything", to: defaults.length ? defaults.join("; ") : "nobody (no email or webhook configured)" });
+  return { mode: config.alerts.routing, routes };
+}
+
+/** The routing table in lines for people. */
+export function routingLines(t: RoutingTable): string[] {
+  return [
+    `routing (${t.mode === "first" ? "each change goes to the first route that takes it" : "each change goes to every route that takes it"}; the log gets everything):`,
+    ...t.routes.map((r, i) => `  ${r.name === "default" ? "default" : `${i + 1}. ${r.name}`}: ${r.match} → ${r.to}`),
+  ];
 }

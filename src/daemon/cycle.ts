@@ -18,6 +18,7 @@ import type { JudgedChange } from "../model/judged.js";
 import { loadApprovalsDir, type ApprovalProblem } from "../approvals/load.js";
 import type { ApprovalRecord } from "../approvals/schema.js";
 import { routeAlert, type ChannelRoute } from "../alerts/route.js";
+import { ignoreRules, ignoredReason } from "../config/ignore-list.js";
 import { recordFailedPoll, recordLostPolls, recordSuccessfulPoll, type RecordDeps } from "../store/record-poll.js";
 import { ensureTarget, listTargets, type TargetRow } from "../store/targets-repo.js";
 import { lastPoll, lastSuccessfulPoll } from "../store/polls-repo.js";
@@ -260,9 +261,11 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
     deps.health?.noteRecorded(t);
     row = { ...target, consecutive_failures: target.consecutive_failures + run.failures, blind_since: target.blind_since ?? (run.blind ? run.since : null) };
   };
+  const ignore = ignoreRules(config);
   const recordDeps: RecordDeps = {
     judge: (changes, ctx) => judgeChanges(changes, { ...ctx, account: t.account, region: t.region }, config.severity, records, config.guardrails),
     route: (payload) => routeAlert(deps.routes, payload),
+    ignored: (c, at) => ignoredReason(ignore, { account: t.account, region: t.region, groupId: c.groupId, groupName: c.groupName, groupTags: c.groupTags }, at),
     blindAfterFailures: config.monitoring.blindAfterFailures,
     blindAfterMs: config.monitoring.blindAfter,
   };

@@ -100,9 +100,23 @@ function readDriftAlerts(alerts: readonly StoryAlert[]): { channels: Map<number,
   const channels = new Map<number, string[]>();
   const reverts = new Map<number, RevertFact>();
   for (const a of alerts) {
-    if (a.kind !== "drift") continue;
-    const payload = JSON.parse(a.payload) as { changes?: Array<{ changeId: number; reverts?: RevertFact | null }> };
-    for (const c of payload.changes ?? []) {
+    if (a.kind === "closed") {
+      // The change that undid an unapproved one is told as the incident's close.
+      const closed = JSON.parse(a.payload) as { items?: Array<{ change: { changeId: number }; byChangeId: number; exposureSeconds: number }> };
+      for (const i of closed.items ?? []) {
+        const list = channels.get(i.byChangeId) ?? [];
+        if (!list.includes(a.channel)) list.push(a.channel);
+        channels.set(i.byChangeId, list);
+        reverts.set(i.byChangeId, { changeId: i.change.changeId, exposureSeconds: i.exposureSeconds });
+      }
+      continue;
+    }
+    if (a.kind !== "drift" && a.kind !== "digest") continue;
+    type Told = { changes?: Array<{ changeId: number; reverts?: RevertFact | null }> };
+    // A route's digest holds drift alerts; each of its changes was given to that channel.
+    const parsed = JSON.parse(a.payload) as Told & { alerts?: Told[] };
+    const told = a.kind === "digest" ? (parsed.alerts ?? []).flatMap((d) => d.changes ?? []) : (parsed.changes ?? []);
+    for (const c of told) {
       const list = channels.get(c.changeId) ?? [];
       if (!list.includes(a.channel)) list.push(a.channel);
       channels.set(c.changeId, list);
@@ -130,6 +144,10 @@ function otherAlertWords(kind: string, payload: string): string {
   switch (kind) {
     case "attributed":
       return `who made ${ids}, now that CloudTrail has the events`;
+    case "closed":
+      return `closed: ${ids} undone, incident closed`;
+    case "acknowledged":
+      return `acknowledged: ${ids}, said in the incident's thread`;
     case "reminder":
       return `reminder: ${ids} still neither acknowledged nor reverted`;
     case "approval-unused":
@@ -179,13 +197,15 @@ export function tellCycle(n: number, facts: CycleFacts): string[] {
     }
     if (r.who) extra.push(`by ${oneLine(r.who.replace(/^arn:aws:[a-z]+::\d+:/, ""), 80)}`);
     const undone = reverts.get(r.id);
-    if (undone) extra.push(`undoes #${undone.changeId}, which was open ${humanDuration(undone.exposureSeconds * 1000)}`);
-    lines.push(`   ${" ".repeat(SEVERITY_WIDTH)}${verdict(r, channels.get(r.id) ?? [])}${extra.length > 0 ? `; ${extra.join("; ")}` : ""}`);
+    const told = undone
+      ? `undoes #${undone.changeId}, which was open ${humanDuration(undone.exposureSeconds * 1000)}: incident closed, nothing to acknowledge → a reply in its thread (${(channels.get(r.id) ?? []).join(", ")})`
+      : verdict(r, channels.get(r.id) ?? []);
+    lines.push(`   ${" ".repeat(SEVERITY_WIDTH)}${told}${extra.length > 0 ? `; ${extra.join("; ")}` : ""}`);
   }
 
   const others = new Map<string, string[]>();
   for (const a of facts.alerts) {
-    if (a.kind === "drift") continue;
+    if (a.kind === "drift" || a.kind === "closed" || a.kind === "digest") continue;
     const text = otherAlertWords(a.kind, a.payload);
     const list = others.get(text) ?? [];
     list.push(a.channel);

@@ -1,51 +1,57 @@
 // Follow-through after each cycle, in one transaction: reminders for
 // unapproved critical/high changes nobody acted on, and the one-time report of
-// approvals that were never used.
+// approvals that were never used. Follow-ups about changes are one alert per
+// drift alert they follow (its thread), so each is a reply in its conversation.
 import type { Database } from "better-sqlite3";
-import type { AlertChange, AlertPayload } from "../alerts/payload.js";
-import type { GroupAttributes, Severity, ChangeKind } from "../model/types.js";
-import { columnsToRule, type RuleColumns } from "./rule-columns.js";
-import { enqueueAlert } from "./outbox-repo.js";
+import type { AlertPayload } from "../alerts/payload.js";
+import { CHANGE_ROW_COLUMNS, rowToAlertChange, type OpenChangeRow } from "./change-rows.js";
+import { enqueueRouted } from "./threads-repo.js";
 import { takeUnfulfilled } from "./approvals-repo.js";
 import type { RoutedAlert } from "./record-poll.js";
 import { attributionsFor } from "../attribution/read.js";
-import { revokeCommand } from "../policy/revoke-command.js";
 
-interface OpenChangeRow extends RuleColumns {
-  id: number;
-  detected_at: string;
-  kind: ChangeKind;
-  group_id: string;
-  group_name: string;
-  vpc_id: string | null;
-  severity: Severity;
-  old_description: string | null;
-  before: string | null;
-  after: string | null;
-  approval_note: string | null;
-  guardrail_id: string | null;
-  guardrail_reason: string | null;
-  account: string;
-  region: string;
-  label: string | null;
+/** Rows grouped by the poll that found them (its drift alert is their thread), in first-seen order. */
+function byPoll<R extends OpenChangeRow>(rows: readonly R[]): R[][] {
+  const groups = new Map<number, R[]>();
+  for (const r of rows) groups.set(r.poll_id, [...(groups.get(r.poll_id) ?? []), r]);
+  return [...groups.values()];
 }
 
-function rowToAlertChange(r: OpenChangeRow): AlertChange {
-  return {
-    changeId: r.id,
-    kind: r.kind,
-    severity: r.severity,
-    groupId: r.group_id,
-    groupName: r.group_name,
-    vpcId: r.vpc_id,
-    rule: r.direction ? columnsToRule(r) : null,
-    oldDescription: r.old_description,
-    before: r.before ? (JSON.parse(r.before) as Partial<GroupAttributes>) : null,
-    after: r.after ? (JSON.parse(r.after) as Partial<GroupAttributes>) : null,
-    approvalNote: r.approval_note,
-    guardrail: r.guardrail_id === null ? null : { id: r.guardrail_id, reason: r.guardrail_reason ?? "" },
-    revokeCommand: r.guardrail_id !== null && r.direction ? revokeCommand(r.group_id, columnsToRule(r), r) : null,
-  };
+interface AckRow extends OpenChangeRow {
+  acked_at: string;
+  acked_by: string;
+  reason: string;
+  ticket: string | null;
+}
+
+/**
+ * Say each new acknowledgement once, as a reply in the thread of the alert
+ * that reported the change (`sgwatch ack` writes the database; the daemon
+ * announces it at its next cycle). Changes that never alerted (ignored) are
+ * marked announced without a word.
+ */
+function announceAcknowledgements(db: Database, nowIso: string, enqueue: (p: AlertPayload) => void): void {
+  const rows = db
+    .prepare(
+      `SELECT ${CHANGE_ROW_COLUMNS}, a.acked_at, a.acked_by, a.reason, a.ticket FROM acknowledgements a
+       JOIN change_events c ON c.id = a.change_id
+       JOIN targets t ON t.id = c.target_id
+       WHERE a.announced_at IS NULL
+       ORDER BY c.id`,
+    )
+    .all() as AckRow[];
+  if (rows.length === 0) return;
+  for (const list of byPoll(rows.filter((r) => r.ignored_reason === null))) {
+    const first = list[0] as AckRow;
+    enqueue({
+      type: "acknowledged",
+      target: { account: first.account, region: first.region, label: first.label },
+      thread: { pollId: first.poll_id, detectedAt: first.detected_at },
+      items: list.map((r) => ({ change: rowToAlertChange(r), detectedAt: r.detected_at, ackedAt: r.acked_at, ackedBy: r.acked_by, reason: r.reason, ticket: r.ticket })),
+    });
+  }
+  const mark = db.prepare("UPDATE acknowledgements SET announced_at = ? WHERE change_id = ?");
+  for (const r of rows) mark.run(nowIso, r.id);
 }
 
 /** What follow-up queued. */
@@ -66,31 +72,38 @@ export function followUp(
     const cutoff = new Date(now.getTime() - remindEveryMs).toISOString();
     const open = db
       .prepare(
-        `SELECT c.*, t.account, t.region, t.label FROM change_events c
+        `SELECT ${CHANGE_ROW_COLUMNS} FROM change_events c
          JOIN targets t ON t.id = c.target_id
          LEFT JOIN acknowledgements a ON a.change_id = c.id
          WHERE c.status = 'unapproved' AND c.severity IN ('critical', 'high')
-           AND a.change_id IS NULL AND c.reverted_at IS NULL
+           AND a.change_id IS NULL AND c.reverted_at IS NULL AND c.ignored_reason IS NULL
+           -- A change that undid an unapproved one closed that incident; it is not open itself.
+           AND NOT EXISTS (SELECT 1 FROM change_events u WHERE u.reverted_by_change_id = c.id)
            AND coalesce(c.last_reminded_at, c.detected_at) <= ?
          ORDER BY CASE c.severity WHEN 'critical' THEN 0 ELSE 1 END, c.id`,
       )
       .all(cutoff) as OpenChangeRow[];
     const enqueue = (p: AlertPayload): void => {
-      for (const r of route(p)) enqueueAlert(db, r.channel, r.severity, r.payload, nowIso);
+      for (const r of route(p)) enqueueRouted(db, r, nowIso);
     };
     if (open.length > 0) {
       const who = attributionsFor(db, open.map((r) => r.id));
-      enqueue({
-        type: "reminder",
-        items: open.map((r) => ({
-          target: { account: r.account, region: r.region, label: r.label },
-          detectedAt: r.detected_at,
-          change: { ...rowToAlertChange(r), attribution: who.get(r.id) ?? null },
-        })),
-      });
+      for (const list of byPoll(open)) {
+        const first = list[0] as OpenChangeRow;
+        enqueue({
+          type: "reminder",
+          thread: { pollId: first.poll_id, detectedAt: first.detected_at },
+          items: list.map((r) => ({
+            target: { account: r.account, region: r.region, label: r.label },
+            detectedAt: r.detected_at,
+            change: { ...rowToAlertChange(r), attribution: who.get(r.id) ?? null },
+          })),
+        });
+      }
       const mark = db.prepare("UPDATE change_events SET last_reminded_at = ? WHERE id = ?");
       for (const r of open) mark.run(nowIso, r.id);
     }
+    announceAcknowledgements(db, nowIso, enqueue);
     // Sent alerts are delivery receipts; the changes they reported stay in change_events.
     db.prepare("DELETE FROM outbox WHERE status = 'sent' AND sent_at < ?").run(new Date(now.getTime() - keepSentMs).toISOString());
     const unused = takeUnfulfilled(db, nowIso);
@@ -107,33 +120,34 @@ export function followUp(
 /**
  * Tell people who made unapproved changes they were already alerted about:
  * the drift alert goes out when the change is seen, CloudTrail answers minutes
- * later. Acknowledged changes are left out. One alert per target.
+ * later. Acknowledged changes are left out. One alert per drift alert (thread).
  */
 export function enqueueAttributed(db: Database, now: Date, changeIds: readonly number[], route: (p: AlertPayload) => RoutedAlert[]): number {
   if (changeIds.length === 0) return 0;
   return db.transaction((): number => {
     const rows = db
       .prepare(
-        `SELECT c.*, t.account, t.region, t.label FROM change_events c
+        `SELECT ${CHANGE_ROW_COLUMNS} FROM change_events c
          JOIN targets t ON t.id = c.target_id
          LEFT JOIN acknowledgements a ON a.change_id = c.id
          WHERE c.id IN (SELECT value FROM json_each(?)) AND c.status = 'unapproved' AND a.change_id IS NULL
+           AND c.ignored_reason IS NULL AND NOT EXISTS (SELECT 1 FROM change_events u WHERE u.reverted_by_change_id = c.id)
          ORDER BY c.target_id, CASE c.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, c.id`,
       )
       .all(JSON.stringify(changeIds)) as OpenChangeRow[];
     const who = attributionsFor(db, rows.map((r) => r.id));
-    const byTarget = new Map<string, OpenChangeRow[]>();
-    for (const r of rows) byTarget.set(`${r.account}/${r.region}`, [...(byTarget.get(`${r.account}/${r.region}`) ?? []), r]);
-    for (const list of byTarget.values()) {
+    for (const list of byPoll(rows)) {
+      const first = list[0] as OpenChangeRow;
       const payload: AlertPayload = {
         type: "attributed",
+        thread: { pollId: first.poll_id, detectedAt: first.detected_at },
         items: list.map((r) => ({
           target: { account: r.account, region: r.region, label: r.label },
           detectedAt: r.detected_at,
           change: { ...rowToAlertChange(r), attribution: who.get(r.id) ?? null },
         })),
       };
-      for (const routed of route(payload)) enqueueAlert(db, routed.channel, routed.severity, routed.payload, now.toISOString());
+      for (const routed of route(payload)) enqueueRouted(db, routed, now.toISOString());
     }
     return rows.length;
   })();

@@ -20,12 +20,13 @@ export interface OutboxRow {
   sent_at: string | null;
 }
 
-export function enqueueAlert(db: Database, channel: string, severity: Severity, payload: AlertPayload, now: string): number {
+/** Queue an alert, due now (or at dueAt: a batch window's end). */
+export function enqueueAlert(db: Database, channel: string, severity: Severity, payload: AlertPayload, now: string, dueAt: string = now): number {
   const info = sql(db, 
       `INSERT INTO outbox (created_at, queued_at, channel, kind, severity, payload, next_attempt_at)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     )
-    .run(now, now, channel, payload.type, severity, JSON.stringify(payload), now);
+    .run(now, now, channel, payload.type, severity, JSON.stringify(payload), dueAt);
   return Number(info.lastInsertRowid);
 }
 

@@ -13,8 +13,10 @@ import { insertPoll, lastSuccessfulPoll, setPollChangeCount } from "./polls-repo
 import { insertChanges } from "./changes-repo.js";
 import { markReverts } from "./reverts-repo.js";
 import { ruleKey } from "../model/rule-key.js";
-import { enqueueAlert } from "./outbox-repo.js";
 import { revokeCommand } from "../policy/revoke-command.js";
+import { enqueueRouted } from "./threads-repo.js";
+import { CHANGE_ROW_COLUMNS, rowToAlertChange, type OpenChangeRow } from "./change-rows.js";
+import type { RevertedChange } from "./reverts-repo.js";
 import { getTarget, markBlind, noteFailure, noteSuccess, type TargetRow } from "./targets-repo.js";
 
 /** A complete observation of one target: every page arrived. */
@@ -38,9 +40,16 @@ export interface JudgeContext {
 
 /** One outbox entry to write. */
 export interface RoutedAlert {
+  /** The channel that delivers it. */
   channel: string;
+  /** Worst severity in it (for this channel). */
   severity: Severity;
+  /** What it says (for this channel). */
   payload: AlertPayload;
+  /** For drift alerts: the subject follow-ups in its thread reply to. */
+  threadSubject?: string;
+  /** For drift alerts on a route with a batch window: collect into that route's open digest. */
+  batch?: { ms: number; route: string };
 }
 
 /** What recording needs from the rest of the system (all pure). */
@@ -49,6 +58,8 @@ export interface RecordDeps {
   judge(changes: Change[], ctx: JudgeContext): JudgedChange[];
   /** Which channels get an alert, with what content. */
   route(payload: AlertPayload): RoutedAlert[];
+  /** Why a change is recorded but not alerted on (the ignore list), or null. */
+  ignored?(change: Change, at: string): string | null;
   /** Consecutive failures that make a target blind. */
   blindAfterFailures: number;
   /** Time without a successful poll that makes a target blind (ms). */
@@ -92,11 +103,45 @@ function toAlertChange(j: JudgedChange, id: number, groupName: (groupId: string)
     broadSource: j.judgement.broadSource ?? false,
     // A rule that must never exist gets the command that removes it, not an invitation to approve it.
     revokeCommand: guardrail !== null && c.rule ? revokeCommand(c.groupId, c.rule, place) : null,
+    groupTags: c.groupTags,
   };
 }
 
 function enqueueAll(db: Database, deps: RecordDeps, payload: AlertPayload, now: string): void {
-  for (const r of deps.route(payload)) enqueueAlert(db, r.channel, r.severity, r.payload, now);
+  for (const r of deps.route(payload)) enqueueRouted(db, r, now);
+}
+
+/**
+ * Undone unapproved changes close their incidents: one "closed" reply per
+ * drift alert (thread) that reported them, instead of a new unapproved change
+ * asking on-call to acknowledge their own fix.
+ */
+function enqueueClosed(db: Database, deps: RecordDeps, target: TargetRow, reverts: readonly RevertedChange[], closedAt: string): void {
+  if (reverts.length === 0) return;
+  const rows = db
+    .prepare(`SELECT ${CHANGE_ROW_COLUMNS} FROM change_events c JOIN targets t ON t.id = c.target_id WHERE c.id IN (SELECT value FROM json_each(?)) AND c.ignored_reason IS NULL ORDER BY c.id`)
+    .all(JSON.stringify(reverts.map((r) => r.changeId))) as OpenChangeRow[];
+  const byPoll = new Map<number, OpenChangeRow[]>();
+  for (const r of rows) byPoll.set(r.poll_id, [...(byPoll.get(r.poll_id) ?? []), r]);
+  const revertOf = new Map(reverts.map((r) => [r.changeId, r]));
+  for (const [pollId, list] of byPoll) {
+    const first = list[0] as OpenChangeRow;
+    enqueueAll(
+      db,
+      deps,
+      {
+        type: "closed",
+        target: alertTarget(target),
+        thread: { pollId, detectedAt: first.detected_at },
+        closedAt,
+        items: list.map((r) => {
+          const rev = revertOf.get(r.id) as RevertedChange;
+          return { change: rowToAlertChange(r), detectedAt: r.detected_at, byChangeId: rev.byChangeId, exposureSeconds: rev.exposureSeconds };
+        }),
+      },
+      closedAt,
+    );
+  }
 }
 
 /** Record a poll in which every page arrived. */
@@ -135,6 +180,15 @@ export function recordSuccessfulPoll(db: Database, targetId: number, obs: Observ
       const ctx = { intervalStart: previous.finished_at, detectedAt: obs.finishedAt };
       judged = deps.judge(changes, ctx);
       changeIds = insertChanges(db, { pollId, targetId, ...ctx }, judged);
+      // Groups owned by other systems: recorded with the entry's reason, never alerted on.
+      const ignoredIds = new Set<number>();
+      const markIgnored = db.prepare("UPDATE change_events SET ignored_reason = ? WHERE id = ?");
+      judged.forEach((j, i) => {
+        const reason = deps.ignored?.(j.change, obs.finishedAt) ?? null;
+        if (reason === null) return;
+        markIgnored.run(reason, changeIds[i]);
+        ignoredIds.add(changeIds[i] as number);
+      });
       const reverts = markReverts(
         db,
         targetId,
@@ -143,14 +197,16 @@ export function recordSuccessfulPoll(db: Database, targetId: number, obs: Observ
       );
       // Peers are named from this poll, or from the stored state for groups just deleted.
       const nameOf = (groupId: string): string | undefined => observed.get(groupId)?.name ?? (stored instanceof Map ? stored.get(groupId)?.name : undefined);
-      const revertsBy = new Map(reverts.map((r) => [r.byChangeId, { changeId: r.changeId, exposureSeconds: r.exposureSeconds }]));
+      // A change that undoes an unapproved one closes that incident (below); it is not news to acknowledge.
+      const undoing = new Set(reverts.map((r) => r.byChangeId));
       const unapproved = judged
-        .map((j, i) => ({ ...toAlertChange(j, changeIds[i] as number, nameOf, target), reverts: revertsBy.get(changeIds[i] as number) ?? null }))
-        .filter((_, i) => judged[i]?.judgement.status === "unapproved")
+        .map((j, i) => toAlertChange(j, changeIds[i] as number, nameOf, target))
+        .filter((c, i) => judged[i]?.judgement.status === "unapproved" && !undoing.has(c.changeId) && !ignoredIds.has(c.changeId))
         .sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.changeId - b.changeId);
       if (unapproved.length > 0) {
         enqueueAll(db, deps, { type: "drift", target: alertTarget(target), pollId, ...ctx, changes: unapproved }, obs.finishedAt);
       }
+      enqueueClosed(db, deps, target, reverts, obs.finishedAt);
     }
     // A baseline's count is its diff against nothing: every group and rule is new.
     setPollChangeCount(db, pollId, baseline ? obs.groups.length + ruleCount : changes.length);

@@ -104,8 +104,13 @@ describe("alert outbox under an SMTP outage", () => {
 
     const mails = await parseMessages(sink);
     expect(mails).toHaveLength(1);
-    expect(mails[0]?.subject).toMatch(/^\[sgwatch\] CRITICAL: 1 unapproved security-group change in /);
-    expect(mails[0]?.messageId).toMatch(new RegExp(`^<sgwatch\\.alert\\.${row?.id}\\.\\d+@test\\.example>$`));
+    expect(mails[0]?.subject).toBe("[sgwatch] CRITICAL db: tcp/5432 opened to the internet");
+    // A drift alert's Message-ID is its thread's: the detecting poll and the channel, the same on every attempt.
+    const drift = JSON.parse(row!.payload) as { pollId: number; detectedAt: string };
+    expect(mails[0]?.messageId).toBe(`<sgwatch.drift.${drift.pollId}.${drift.detectedAt.replace(/[^0-9]/g, "")}.email@test.example>`);
+    // Critical: flagged for mail apps that sort or notify by importance.
+    const raw = Object.fromEntries((mails[0]?.headerLines ?? []).map((h) => [h.key, h.line]));
+    expect(raw).toMatchObject({ "x-priority": "X-Priority: 1 (Highest)", importance: "Importance: High" });
     expect(mails[0]?.headers.get("x-sgwatch-alert-id")).toBe(String(row?.id));
   });
 

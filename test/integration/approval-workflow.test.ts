@@ -213,7 +213,8 @@ describe("reverts and their exposure time", () => {
     await w.poll();
     const [opened] = w.changes();
     expect(opened).toMatchObject({ kind: "rule-added", ports: "22", source: "0.0.0.0/0", severity: "critical", status: "unapproved", time: openedAt, exposure: null });
-    expect(subjects(await w.newMails())).toEqual([expect.stringMatching(/^\[sgwatch\] CRITICAL: 1 unapproved/)]);
+    const [alert] = await w.newMails();
+    expect(alert?.subject).toBe("[sgwatch] CRITICAL bastion: tcp/22 opened to the internet");
 
     await revoke(w, bastion, tcpFrom(22, "0.0.0.0/0"), INTRUDER);
     w.clock.advance(2 * HOUR + 13 * MIN); // 12:18
@@ -228,12 +229,17 @@ describe("reverts and their exposure time", () => {
     expect(raw).toEqual({ exposure_seconds: (Date.parse(closedAt) - Date.parse(openedAt)) / 1000, reverted_by_change_id: removal!.id });
     expect((Date.parse(closedAt) - Date.parse(openedAt)) / 1000).toBe(2 * 3600 + 13 * 60);
 
+    // The revert closes the incident: one short reply in the alert's thread, not a new change to acknowledge.
     const mails = await w.newMails();
     expect(mails).toHaveLength(1);
-    const expected = `undoes unapproved change #${opened!.id}, which was in effect for 2 h 13 min (as observed between polls)`;
-    expect(mails[0]?.text).toContain(`#${removal!.id}`);
-    expect(mails[0]?.text).toContain(expected);
-    expect(typeof mails[0]?.html === "string" ? mails[0].html : "").toContain(expected);
+    const closed = mails[0]!;
+    expect(closed.subject).toBe(`Re: ${alert!.subject}`);
+    expect(closed.inReplyTo).toBe(alert!.messageId);
+    expect([closed.references].flat()).toEqual([alert!.messageId]);
+    expect(closed.text).toContain(`Closed after 2 h 13 min: unapproved change #${opened!.id} on ${bastion} (bastion)`);
+    expect(closed.text).toContain(`undone by change #${removal!.id}`);
+    expect(closed.text).not.toContain("sgwatch ack");
+    expect(closed.headerLines.map((h) => h.key)).not.toContain("x-priority"); // good news is not urgent
   });
 
   it("marks an unapproved removal reverted when the rule is restored", async () => {
@@ -257,7 +263,11 @@ describe("reverts and their exposure time", () => {
       exposure_seconds: (Date.parse(restoredAt) - Date.parse(removedAt)) / 1000,
     });
     const mails = await w.newMails();
-    expect(mails.map((m) => m.text ?? "").join("\n")).toContain(`undoes unapproved change #${removal.id}, which was in effect for 45 min`);
+    // The removal's alert, then the reply in its thread that closes it.
+    expect(mails).toHaveLength(2);
+    expect(mails[1]?.subject).toBe(`Re: ${mails[0]?.subject}`);
+    expect(mails[1]?.inReplyTo).toBe(mails[0]?.messageId);
+    expect(mails[1]?.text).toContain(`Closed after 45 min: unapproved change #${removal.id} on ${db} (db)`);
   });
 });
 
@@ -267,6 +277,7 @@ describe("reminders for open critical and high changes", { timeout: SLOW }, () =
   let criticalId: number;
   let highId: number;
   let mediumId: number;
+  let driftAlert: ParsedMail;
 
   beforeAll(async () => {
     assertBuilt();
@@ -290,7 +301,10 @@ describe("reminders for open critical and high changes", { timeout: SLOW }, () =
         [mediumId, "medium"],
       ]),
     );
-    expect(await w.newMails()).toHaveLength(1); // the drift alert
+    const drift = await w.newMails();
+    expect(drift).toHaveLength(1); // the drift alert
+    driftAlert = drift[0]!;
+    expect(driftAlert.subject).toMatch(/^\[sgwatch\] CRITICAL: 4 unapproved security-group changes in /);
     const r = await ack(w, [String(ackedId), "--by", "dana", "--reason", "break-glass access during incident"]);
     expect(r.code, explain(r)).toBe(0);
   });
@@ -302,9 +316,18 @@ describe("reminders for open critical and high changes", { timeout: SLOW }, () =
   it("sends one reminder digest once remindEvery has passed, listing the open critical and high changes only", async () => {
     w.clock.advance(61 * MIN); // 11:06
     await w.poll();
+    // Two replies in the thread of the drift alert: dana's acknowledgement (made
+    // after the last cycle, said at this one) and the reminder of the rest.
     const mails = await w.newMails();
-    expect(subjects(mails)).toEqual(["[sgwatch] REMINDER CRITICAL: 2 unapproved changes still open (not acknowledged, not reverted)"]);
-    const text = mails[0]?.text ?? "";
+    expect(subjects(mails)).toEqual([`Re: ${driftAlert.subject}`, `Re: ${driftAlert.subject}`]);
+    expect(mails.map((m) => m.inReplyTo)).toEqual([driftAlert.messageId, driftAlert.messageId]);
+    const acked = mails.find((m) => m.text?.startsWith("Acknowledged by"));
+    expect(acked?.text).toContain(`Acknowledged by dana at `);
+    expect(acked?.text).toContain(`#${ackedId} `);
+    expect(acked?.text).toContain("Reason: break-glass access during incident");
+    const reminder = mails.find((m) => m.text?.startsWith("These unapproved changes are still in effect"));
+    expect(reminder).toBeDefined();
+    const text = reminder?.text ?? "";
     expect(text).toContain(`#${criticalId} `);
     expect(text).toContain(`#${highId} `);
     expect(text).toContain("TCP 3389 from 0.0.0.0/0");
@@ -329,7 +352,7 @@ describe("reminders for open critical and high changes", { timeout: SLOW }, () =
     w.clock.advance(31 * MIN); // 12:07, 61 min after the first reminder
     await w.poll();
     const mails = await w.newMails();
-    expect(subjects(mails)).toEqual([expect.stringMatching(/^\[sgwatch\] REMINDER CRITICAL: 2 unapproved changes/)]);
+    expect(subjects(mails)).toEqual([`Re: ${driftAlert.subject}`]);
     expect(mails[0]?.text).toContain(`#${criticalId} `);
     expect(mails[0]?.text).not.toContain(`#${ackedId} `);
   });
@@ -337,6 +360,14 @@ describe("reminders for open critical and high changes", { timeout: SLOW }, () =
   it("stops reminding once the changes are acknowledged", async () => {
     const r = await ack(w, [String(criticalId), String(highId), "--by", "dana", "--reason", "accepted risk", "--ticket", "RISK-9"]);
     expect(r.code, explain(r)).toBe(0);
+    w.clock.advance(2 * HOUR);
+    await w.poll();
+    // Only the acknowledgement, once, in the incident's thread; no reminder.
+    const mails = await w.newMails();
+    expect(subjects(mails)).toEqual([`Re: ${driftAlert.subject}`]);
+    const said = mails[0]?.text ?? "";
+    expect(said).toMatch(/^Acknowledged by dana at \S+: #\d+ /);
+    for (const id of [criticalId, highId]) expect(said).toMatch(new RegExp(`Acknowledged by dana at \\S+: #${id} [^\\n]+\\n  Reason: accepted risk\\n  Ticket: RISK-9`));
     w.clock.advance(2 * HOUR);
     await w.poll();
     expect(await w.newMails()).toEqual([]);
@@ -545,7 +576,7 @@ describe("bad approval files", () => {
     expect(w.approvals().find((a) => a.id === "CHG-A1")).toMatchObject({ file: aFile, line: 2, selector: "group named app", changes_covered: 1 });
 
     const mails = await w.newMails();
-    expect(subjects(mails)).toEqual([expect.stringMatching(/^\[sgwatch\] MEDIUM: 1 unapproved security-group change/)]);
+    expect(subjects(mails)).toEqual(["[sgwatch] MEDIUM app: tcp/8443 opened to 10.0.0.0/8"]);
     // Logged again every cycle, alerted once.
     expect(w.log.events("approvals-invalid").filter((l) => l.alertId === undefined)).toHaveLength(6);
     expect(w.log.events("approvals-invalid").filter((l) => l.alertId !== undefined)).toEqual([]);
@@ -635,6 +666,6 @@ describe("an approvals file withdrawn", () => {
     expect(w.approvals()).toEqual([expect.objectContaining({ id: "CHG-W", state: "withdrawn", changes_covered: 1, file: recordFile })]);
     expect(w.reader.prepare("SELECT withdrawn_at FROM approval_records WHERE id = 'CHG-W'").get()).toEqual({ withdrawn_at: withdrawnAt });
     const mails = await w.newMails();
-    expect(subjects(mails)).toEqual([expect.stringMatching(/^\[sgwatch\] MEDIUM: 1 unapproved security-group change/)]);
+    expect(subjects(mails)).toEqual(["[sgwatch] MEDIUM app: tcp/443 opened to 10.1.0.0/16"]);
   });
 });

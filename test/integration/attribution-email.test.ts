@@ -76,9 +76,12 @@ describe("attribution in the alert email", () => {
 
     const mails = await parseMessages(sink);
     const drift = mails.find((m) => /unapproved security-group changes/.test(m.subject ?? ""));
-    const who = mails.find((m) => /who made 2 unapproved changes/.test(m.subject ?? ""));
     expect(drift, "the drift alert goes out at detection").toBeDefined();
+    // The follow-up is a reply in the drift alert's thread.
+    const who = mails.find((m) => m.inReplyTo === drift?.messageId);
     expect(who, "the attribution follow-up names the callers").toBeDefined();
+    expect(who?.subject).toBe(`Re: ${drift?.subject}`);
+    expect(who?.text).toMatch(/^CloudTrail now says who made these unapproved changes/);
     const text = who?.text ?? "";
     const sshLine = text.split("\n\n")[1]?.split("\n").slice(0, 2).join(" ") ?? "";
     // (The SDK puts its own user agent before the caller's custom one.)

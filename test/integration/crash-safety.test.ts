@@ -201,8 +201,10 @@ describe("crash safety: SIGKILL at random points of cycles and dispatch", { time
       expect(outbox.filter((o) => o.status !== "sent")).toEqual([]);
       const emailFor = new Map<number, number>();
       for (const o of outbox) {
-        if (o.channel !== "email" || o.kind !== "drift") continue;
-        for (const c of (JSON.parse(o.payload) as { changes: Array<{ changeId: number }> }).changes) emailFor.set(c.changeId, o.id);
+        if (o.channel !== "email") continue;
+        if (o.kind === "drift") for (const c of (JSON.parse(o.payload) as { changes: Array<{ changeId: number }> }).changes) emailFor.set(c.changeId, o.id);
+        // A change that undid an unapproved one is reported in the "closed" reply of that incident.
+        if (o.kind === "closed") for (const i of (JSON.parse(o.payload) as { items: Array<{ byChangeId: number }> }).items) emailFor.set(i.byChangeId, o.id);
       }
       const received = new Set(sink.accepted.map((m) => m.alertId));
       const unapproved = (db.prepare("SELECT id FROM change_events WHERE status = 'unapproved' ORDER BY id").all() as Array<{ id: number }>).map((r) => r.id);

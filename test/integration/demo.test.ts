@@ -75,7 +75,10 @@ describe("sgwatch demo", () => {
     expect(cycle2).toContain("unapproved: CHG-1043 allows 10.20.0.0/16 but 10.0.0.0/8 was opened → alerted (log, email)");
     expect(cycleSection(lines, 1).join("\n")).toContain("approval CHG-1039 ended without covering any change");
     expect(cycleSection(lines, 4).join("\n")).toMatch(/poll failed: .*InternalError/);
-    expect(cycleSection(lines, 5).join("\n")).toMatch(/bastion \(sg-[0-9a-f]+\): removed ingress tcp\/22 from 0\.0\.0\.0\/0[\s\S]*undoes #\d+, which was open/);
+    // Closing the hole closes the incident: a reply in the alert's thread, not a new change to acknowledge.
+    expect(cycleSection(lines, 5).join("\n")).toMatch(
+      /bastion \(sg-[0-9a-f]+\): removed ingress tcp\/22 from 0\.0\.0\.0\/0[^\n]*\n\s+undoes #\d+, which was open [^:]+: incident closed, nothing to acknowledge → a reply in its thread \(log, email\)/,
+    );
   });
 
   it("writes the daemon's full JSON log to data/demo.log", () => {

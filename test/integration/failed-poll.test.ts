@@ -167,7 +167,7 @@ describe("failed polls against one paginated target", () => {
     const subjects = (await parseMessages(sink)).map((m) => m.subject);
     expect(subjects).toHaveLength(3);
     expect(subjects).toContain(`[sgwatch] monitoring restored for ${TEST_ACCOUNT} us-east-1`);
-    expect(subjects).toContain(`[sgwatch] CRITICAL: 1 unapproved security-group change in ${TEST_ACCOUNT} us-east-1`);
+    expect(subjects).toContain("[sgwatch] CRITICAL bastion: tcp/22 opened to the internet");
   });
 });
 

@@ -1,32 +1,70 @@
 // The email channel: one message per alert (one alert per poll and target),
-// over SMTP with nodemailer. The Message-ID is derived from the alert, so a
-// resend after a crash is recognisably the same message.
+// over SMTP with nodemailer. The Message-ID is derived from what the alert is
+// about (the detecting poll for drift, the outbox row otherwise), so a resend
+// after a crash is recognisably the same message, and every follow-up of a
+// drift alert (reminder, who made it, closed) can name it in In-Reply-To and
+// References: a mail app shows one conversation per incident.
 // nodemailer is loaded on the first send: a daemon that never alerts need not hold it.
 // Its errors quote the server's answer, which may echo what was sent (the
 // password, or its base64 from AUTH PLAIN/LOGIN): they are redacted before
 // they are thrown, so neither the log nor outbox.last_error can hold them.
 import type { Transporter } from "nodemailer";
 import type { AlertChannel } from "./channel.js";
-import type { OutboxAlert } from "../payload.js";
+import type { AlertThread, OutboxAlert } from "../payload.js";
 import { renderEmail } from "../render/email.js";
 import type { EmailConfig } from "../../config/schema.js";
 import { errorMessage } from "../../util/errors.js";
 import { redact } from "../../util/redact.js";
 
-/** Stable Message-ID for an alert. */
-export function messageIdFor(alert: OutboxAlert, host: string): string {
-  return `<sgwatch.alert.${alert.id}.${alert.createdAt.replace(/[^0-9]/g, "")}@${host}>`;
+const digits = (iso: string): string => iso.replace(/[^0-9]/g, "");
+/** A channel name as a Message-ID part ("email:payments" → "email-payments"). */
+const idPart = (name: string): string => name.replace(/[^A-Za-z0-9.-]/g, "-");
+
+/** Message-ID of the drift alert a thread starts with, as the channel `channel` sent it. */
+export function threadMessageId(thread: Pick<AlertThread, "pollId" | "detectedAt">, channel: string, host: string): string {
+  return `<sgwatch.drift.${thread.pollId}.${digits(thread.detectedAt)}.${idPart(channel)}@${host}>`;
+}
+
+/** Stable Message-ID for an alert: a drift alert's is its thread's; a digest's its row's (store/threads-repo digestMessageKey). */
+export function messageIdFor(alert: OutboxAlert, host: string, channel = "email"): string {
+  const p = alert.payload;
+  if (p.type === "drift" && p.pollId > 0) return threadMessageId(p, channel, host);
+  if (p.type === "digest") return `<sgwatch.digest.${alert.id}.${digits(alert.createdAt)}@${host}>`;
+  return `<sgwatch.alert.${alert.id}.${digits(alert.createdAt)}@${host}>`;
+}
+
+/** In-Reply-To and References of a follow-up: the drift alert it follows, on the same channel. */
+function replyHeaders(alert: OutboxAlert, host: string, channel: string): { inReplyTo?: string; references?: string } {
+  const p = alert.payload;
+  if ((p.type === "reminder" || p.type === "attributed" || p.type === "closed" || p.type === "acknowledged") && p.thread) {
+    const id = p.thread.messageKey ? `<sgwatch.${p.thread.messageKey}@${host}>` : threadMessageId(p.thread, channel, host);
+    return { inReplyTo: id, references: id };
+  }
+  return {};
+}
+
+/** Where a route's mail goes, when it is not alerts.email's own list. */
+export interface EmailRouteOptions {
+  /** Channel name: "email" for the default route, "email:NAME" for a route. */
+  name: string;
+  /** Recipients. */
+  to: string[];
 }
 
 export class EmailChannel implements AlertChannel {
-  readonly name = "email";
+  readonly name: string;
+  private readonly to: string[];
   private transport: Transporter | null = null;
 
   constructor(
     private readonly config: EmailConfig,
     /** The SMTP password, read from the env var the config names. */
     private readonly password: string | undefined,
-  ) {}
+    route?: EmailRouteOptions,
+  ) {
+    this.name = route?.name ?? "email";
+    this.to = route?.to ?? config.to;
+  }
 
   private async getTransport(): Promise<Transporter> {
     if (this.transport) return this.transport;
@@ -51,11 +89,14 @@ export class EmailChannel implements AlertChannel {
     const sending = transport
       .sendMail({
         from: this.config.from,
-        to: this.config.to,
+        to: this.to,
         subject: mail.subject,
         text: mail.text,
         html: mail.html,
-        messageId: messageIdFor(alert, domain),
+        messageId: messageIdFor(alert, domain, this.name),
+        ...replyHeaders(alert, domain, this.name),
+        // Critical alerts are flagged for mail apps that sort or notify by importance.
+        ...(alert.severity === "critical" ? { priority: "high" as const } : {}),
         headers: { "X-Sgwatch-Alert-Id": String(alert.id), "X-Sgwatch-Severity": alert.severity },
       })
       .catch((err: unknown) => {

@@ -15,7 +15,7 @@ export class LogChannel implements AlertChannel {
     const p = alert.payload;
     if (p.type !== "drift") {
       const level =
-        p.type === "monitoring-restored" || p.type === "trail-restored" || p.type === "approval-unused" || p.type === "attributed"
+        p.type === "monitoring-restored" || p.type === "trail-restored" || p.type === "approval-unused" || p.type === "attributed" || p.type === "closed" || p.type === "acknowledged"
           ? "info"
           : p.type === "monitoring-blind" || p.type === "trail-blind" || (p.type === "failed-attempts" && (p.severity === "critical" || p.severity === "high"))
             ? "error"

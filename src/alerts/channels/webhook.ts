@@ -73,19 +73,19 @@ export interface GenericWebhookBody {
 }
 
 /** Resolve the config block against the environment; names the missing variable, never a value. */
-export function webhookOptionsFromConfig(cfg: WebhookSettings, env: NodeJS.ProcessEnv): WebhookOptions {
+export function webhookOptionsFromConfig(cfg: WebhookSettings, env: NodeJS.ProcessEnv, key = "alerts.webhook"): WebhookOptions {
   let url = cfg.url;
   if (cfg.urlEnv !== undefined) {
     url = env[cfg.urlEnv];
-    if (!url) throw new UserError(`alerts.webhook.urlEnv names ${cfg.urlEnv}, but that environment variable is not set`);
-    if (!/^https?:\/\//i.test(url)) throw new UserError(`the environment variable ${cfg.urlEnv} (alerts.webhook.urlEnv) does not hold an http(s) URL`);
+    if (!url) throw new UserError(`${key}.urlEnv names ${cfg.urlEnv}, but that environment variable is not set`);
+    if (!/^https?:\/\//i.test(url)) throw new UserError(`the environment variable ${cfg.urlEnv} (${key}.urlEnv) does not hold an http(s) URL`);
   }
-  if (!url) throw new UserError("alerts.webhook needs url or urlEnv");
+  if (!url) throw new UserError(`${key} needs url or urlEnv`);
   const headers: Record<string, string> = {};
   for (const [name, envName] of Object.entries(cfg.headersFromEnv)) {
     const value = env[envName];
     if (value === undefined || value === "") {
-      throw new UserError(`alerts.webhook.headersFromEnv.${name} names ${envName}, but that environment variable is not set`);
+      throw new UserError(`${key}.headersFromEnv.${name} names ${envName}, but that environment variable is not set`);
     }
     headers[name] = value;
   }
@@ -210,9 +210,11 @@ export function slackBody(alert: OutboxAlert): SlackBody {
 const RESPONSE_QUOTE_MAX = 200;
 
 export class WebhookChannel implements AlertChannel {
-  readonly name = "webhook";
-
-  constructor(private readonly opts: WebhookOptions) {}
+  constructor(
+    private readonly opts: WebhookOptions,
+    /** "webhook" for the default route, "webhook:NAME" for a route's. */
+    readonly name = "webhook",
+  ) {}
 
   async send(alert: OutboxAlert, stop?: AbortSignal): Promise<void> {
     const body = this.opts.format === "slack" ? slackBody(alert) : genericBody(alert);

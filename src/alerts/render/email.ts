@@ -1,8 +1,10 @@
 // The email for an alert: subject, plain text and HTML. Every value from the
 // API is escaped in HTML and stripped of line breaks in the subject.
-import type { AlertPayload, AlertChange, DriftAlert } from "../payload.js";
-import { ackCommand, approvalSnippet, changeText, consoleUrl, groupLabel, guardrailText, revertText, snippetChange, targetName, whoText } from "./words.js";
+import type { AlertPayload, AlertChange, ClosedAlert, DigestAlert, DriftAlert } from "../payload.js";
+import { ackCommand, approvalSnippet, changeText, consoleUrl, groupLabel, guardrailText, revertText, shortChangeText, snippetChange, targetName, whoText } from "./words.js";
 import { revokeHint } from "../../policy/revoke-command.js";
+import { humanDuration } from "../../util/time.js";
+import { digestSubject } from "../../store/threads-repo.js";
 import { escapeHtml, htmlText, oneLine } from "./sanitize.js";
 import type { Severity } from "../../model/types.js";
 import { problemLines } from "../../approvals/problem-lines.js";
@@ -21,11 +23,29 @@ function driftSubject(a: DriftAlert): string {
   const worst = a.changes[0]?.severity ?? "low";
   const broken = [...new Set(a.changes.flatMap((c) => (c.guardrail ? [c.guardrail.id] : [])))];
   const guard = broken.length > 0 ? ` (guardrail ${broken.join(", ")} broken)` : "";
+  const only = a.changes[0];
+  // One change: the subject says what it is, so a phone's list of mails is enough to triage.
+  if (n === 1 && only) return `[sgwatch] ${worst.toUpperCase()} ${oneLine(only.groupName || only.groupId, 80)}: ${shortChangeText(only)}${guard}`;
   return `[sgwatch] ${worst.toUpperCase()}: ${n} unapproved security-group change${n === 1 ? "" : "s"} in ${targetName(a.target)} ${a.target.region}${guard}`;
 }
 
+/** The drift alert's own subject: what follow-ups reply to ("Re: …"). */
+export function driftAlertSubject(a: DriftAlert): string {
+  return oneLine(driftSubject(a), 200);
+}
+
 function subjectOf(p: AlertPayload): string {
+  // A follow-up replies in the thread of the alert it follows; mail apps group by subject too.
+  if ((p.type === "reminder" || p.type === "attributed" || p.type === "closed" || p.type === "acknowledged") && p.thread?.subject) return `Re: ${p.thread.subject}`;
   switch (p.type) {
+    case "digest":
+      return digestSubjectOf(p);
+    case "acknowledged":
+      return `[sgwatch] acknowledged: ${p.items.length} unapproved change${p.items.length === 1 ? "" : "s"} in ${targetName(p.target)} ${p.target.region}`;
+    case "closed": {
+      const first = p.items[0];
+      return `[sgwatch] closed: ${p.items.length === 1 && first ? `#${first.change.changeId} ${oneLine(first.change.groupName || first.change.groupId, 80)} reverted` : `${p.items.length} unapproved changes reverted`}`;
+    }
     case "drift":
       return driftSubject(p);
     case "monitoring-blind":
@@ -158,8 +178,32 @@ function guardrailLines(c: AlertChange, place: { account: string; region: string
   return `\n          ${guard}` + (c.revokeCommand ? `\n          revoke it now (${revokeHint(place)}):\n            ${c.revokeCommand}` : "");
 }
 
-function otherText(p: Exclude<AlertPayload, DriftAlert>): string {
+/** "Closed after 4 s: …", one paragraph per undone change. */
+function closedText(p: ClosedAlert): string {
+  const lines = p.items.map((i) => {
+    const c = i.change;
+    return (
+      `Closed after ${humanDuration(i.exposureSeconds * 1000)}: unapproved change #${c.changeId} on ${groupLabel(c)} (${changeText(c)}) ` +
+      `was undone by change #${i.byChangeId}, seen at ${p.closedAt}. It was in effect for ${humanDuration(i.exposureSeconds * 1000)} as observed between polls (seen ${i.detectedAt}).`
+    );
+  });
+  return `${lines.join("\n\n")}\n\nThe incident is closed: nothing to acknowledge.\n`;
+}
+
+function otherText(p: Exclude<AlertPayload, DriftAlert | DigestAlert>): string {
   switch (p.type) {
+    case "closed":
+      return closedText(p);
+    case "acknowledged":
+      return (
+        p.items
+          .map(
+            (i) =>
+              `Acknowledged by ${oneLine(i.ackedBy, 120)} at ${i.ackedAt}: #${i.change.changeId} ${groupLabel(i.change)}: ${changeText(i.change)} (seen ${i.detectedAt}).\n` +
+              `  Reason: ${oneLine(i.reason, 500)}${i.ticket ? `\n  Ticket: ${oneLine(i.ticket, 120)}` : ""}`,
+          )
+          .join("\n\n") + "\n\nNo more reminders for these changes.\n"
+      );
     case "monitoring-blind":
       return (
         `sgwatch cannot see ${targetName(p.target)} ${p.target.region}: ${p.failures} polls in a row failed since ${p.since}.\n` +
@@ -235,8 +279,20 @@ function otherText(p: Exclude<AlertPayload, DriftAlert>): string {
   }
 }
 
+/** A digest's subject: fixed when the batch opened, so replies join it whatever is added later. */
+function digestSubjectOf(p: DigestAlert): string {
+  return digestSubject(p.route, p.openedAt);
+}
+
+function digestText(p: DigestAlert): string {
+  const n = p.alerts.reduce((k, a) => k + a.changes.length, 0);
+  const head = `${n} unapproved change${n === 1 ? "" : "s"} from ${p.alerts.length} poll${p.alerts.length === 1 ? "" : "s"}, collected by route ${oneLine(p.route, 64)}.\n\n`;
+  return head + p.alerts.map(driftText).join("\n" + "-".repeat(40) + "\n\n");
+}
+
 export function renderEmail(p: AlertPayload): RenderedEmail {
   const subject = oneLine(subjectOf(p), 200);
+  if (p.type === "digest") return { subject, text: digestText(p), html: p.alerts.map(driftHtml).join("\n<hr>\n") };
   if (p.type === "drift") return { subject, text: driftText(p), html: driftHtml(p) };
   const text = otherText(p);
   return { subject, text, html: `<div style="font-family:sans-serif;font-size:14px"><pre>${escapeHtml(text)}</pre></div>` };

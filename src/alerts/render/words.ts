@@ -26,6 +26,30 @@ export function ruleInWords(c: Pick<AlertChange, "rule" | "peerName" | "broadSou
   return c.peerName ? `${text} (${oneLine(c.peerName, 80)})` : text;
 }
 
+/** "tcp/22", "tcp/20-25", "udp", "icmp", "all traffic": a rule's protocol and ports, short. */
+function portsShort(rule: NonNullable<AlertChange["rule"]>): string {
+  if (rule.protocol === "all") return "all traffic";
+  if (rule.fromPort === null || rule.protocol === "icmp" || rule.protocol === "icmpv6") return rule.protocol;
+  return rule.fromPort === rule.toPort ? `${rule.protocol}/${rule.fromPort}` : `${rule.protocol}/${rule.fromPort}-${rule.toPort}`;
+}
+
+/** A change for a subject line: "tcp/22 opened to the internet", "tcp/5432 from sg-0ab removed". */
+export function shortChangeText(c: AlertChange): string {
+  const r = c.rule;
+  if (!r) return c.kind === "group-changed" ? "group name, VPC or tags changed" : c.kind.replace("-", " ");
+  const world = isWorldCidr(r.source) && (r.sourceKind === "ipv4" || r.sourceKind === "ipv6");
+  const peer = world ? "the internet" : oneLine(c.peerName ?? r.source, 80);
+  const what = `${r.direction === "egress" ? "egress " : ""}${portsShort(r)}`;
+  switch (c.kind) {
+    case "rule-added":
+      return `${what} opened to ${peer}`;
+    case "rule-removed":
+      return `${what} ${r.direction === "egress" ? "to" : "from"} ${peer} removed`;
+    default:
+      return `description of ${what} ${r.direction === "egress" ? "to" : "from"} ${peer} changed`;
+  }
+}
+
 /** What changed, in words, without the group. */
 export function changeText(c: AlertChange): string {
   switch (c.kind) {

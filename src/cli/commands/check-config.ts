@@ -11,7 +11,8 @@ import type { Config } from "../../config/schema.js";
 import { checkEnvironment } from "../../config/env-check.js";
 import { configWarnings } from "../../config/warnings.js";
 import { configFinding, type Finding } from "../../config/findings.js";
-import { channelSummaries, redactedConfig } from "../../config/summary.js";
+import { channelSummaries, redactedConfig, routingLines, routingTable } from "../../config/summary.js";
+import { ignoreListLines, ignoreList } from "../../config/ignore-list.js";
 import { loadApprovalsDir, type LoadResult } from "../../approvals/load.js";
 import { unseenSelectors } from "../../approvals/unseen.js";
 import { databaseLocationProblem, openDatabase, type OpenedDatabase } from "../../store/open.js";
@@ -125,6 +126,8 @@ export function registerCheckConfig(program: Command, ctx: CliContext, setExit: 
       const { errors, warnings, approvals, dbFile } = check(ctx, config, opts);
       const valid = errors.length === 0;
       const channels = channelSummaries(config, ctx.env);
+      const routing = routingTable(config, ctx.env);
+      const ignore = ignoreList(config, new Date());
       if (opts.json) {
         printJson(ctx, {
           file,
@@ -134,6 +137,8 @@ export function registerCheckConfig(program: Command, ctx: CliContext, setExit: 
           config: redactedConfig(config),
           targets,
           channels,
+          routing,
+          ignore,
           approvals: { dir: config.approvals.dir, records: approvals.records.length, problems: approvals.problems.length },
         });
       } else {
@@ -149,6 +154,8 @@ export function registerCheckConfig(program: Command, ctx: CliContext, setExit: 
           `guardrails: ${config.guardrails.length}${config.guardrails.length > 0 ? ` (${config.guardrails.map((g) => g.id).join(", ")})` : ""}`,
           `alerts:`,
           ...channels.map((c) => `  ${c.channel}: ${c.summary}`),
+          ...routingLines(routing).map((l) => oneLine(l, MAX_FINDING)),
+          ...ignoreListLines(ignore).map((l) => oneLine(l, MAX_FINDING)),
           ...warnings.map((w) => `warning: ${oneLine(w.message, MAX_FINDING)}`),
           ...errors.map((e) => `problem: ${oneLine(e.message, MAX_FINDING)}`),
           valid

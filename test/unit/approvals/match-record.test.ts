@@ -57,9 +57,19 @@ describe("group selector", () => {
     ["one of two tags differs", { tags: { env: "prod", team: "db" } }, "unapproved"],
     ["tag missing on the group", { tags: { owner: "x" } }, "unapproved"],
     ["tag values are case-sensitive", { tags: { env: "Prod" } }, "unapproved"],
+    ["groupName glob", { groupName: "we*" }, "approved"],
+    ["groupName glob is the whole name", { groupName: "w?" }, "unapproved"],
+    ["groupName /regex/", { groupName: "/^(web|api)$/" }, "approved"],
+    ["groupName /regex/ other", { groupName: "/^db-/" }, "unapproved"],
+    ["tag present, any value", { tags: { team: "*" } }, "approved"],
+    ["tag present required", { tags: { owner: "*" } }, "unapproved"],
   ])("%s", (_name, s, expected) => {
     expect(matchChange(change(), ctx(), [sel(s)]).status).toBe(expected);
   });
+});
+
+it("refuses a groupName that is not a valid /regular expression/, naming it", () => {
+  expect(() => record({ groupId: undefined, groupName: "/([/" })).toThrow(/"\/\(\[\/" is not a valid regular expression/);
 });
 
 describe("several covering records: narrowest wins, all are listed", () => {

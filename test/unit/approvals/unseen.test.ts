@@ -23,6 +23,10 @@ describe("unseenSelectors", () => {
     ["tags no group carries together", { tags: { env: "dev", team: "web" } }, {}, ["R"]],
     ["a seen name, but in another account", { groupName: "web" }, { target: { account: "222222222222" } }, ["R"]],
     ["a seen id, but in another region", { groupId: "sg-0a" }, { target: { region: "us-east-1" } }, ["R"]],
+    ["a glob a seen name matches", { groupName: "d*" }, {}, []],
+    ["a /regex/ no seen name matches", { groupName: "/^eks-/" }, {}, ["R"]],
+    ["a tag a seen group carries, any value", { tags: { team: "*" } }, {}, []],
+    ["a tag no seen group carries", { tags: { owner: "*" } }, {}, ["R"]],
     ["an unseen name the record allows to be created", { groupName: "new" }, { changes: [{ action: "create-group" }] }, []],
   ])("%s", (_name, selector, over, expected) => {
     expect(ids([sel("R", selector, over)])).toEqual(expected);
