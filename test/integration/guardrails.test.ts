@@ -171,7 +171,8 @@ describe("a change that breaks a guardrail", { timeout: SLOW }, () => {
     await w.newMails();
     w.clock.advance(24 * 60 * MIN);
     await w.poll();
-    const reminder = (await w.newMails()).find((m) => (m.subject ?? "").includes("REMINDER"));
+    // A reminder is a reply in the incident's thread ("Re: …"); its text says what it is.
+    const reminder = (await w.newMails()).find((m) => (m.text ?? "").startsWith("These unapproved changes are still in effect"));
     expect(reminder?.text).toContain(`#${sshRow().id}`);
     expect(reminder?.text).toContain(`breaks guardrail no-world-admin: ${REASON}`);
     expect(reminder?.text).toContain(revoke());
