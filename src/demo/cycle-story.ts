@@ -119,6 +119,33 @@ function verdict(r: ChangeViewRow, channels: readonly string[]): string {
   return channels.length > 0 ? `${why} → alerted (${channels.join(", ")})` : `${why} → below every channel's threshold, not alerted`;
 }
 
+/** The parts of a failed-attempts payload the story tells (src/alerts/payload.ts has all of it). */
+interface AttemptsStory {
+  severity: string;
+  identity: { arn: string | null; accessKeyIds: string[] };
+  count: number;
+  sources: Array<{ sourceIp: string | null }>;
+  attempts: Array<{ groupId: string | null; rules: string }>;
+}
+
+/**
+ * Two lines for one failed-attempts alert, worst-first like a change: who was
+ * refused what, how often, with which key from where. Every piece came from
+ * CloudTrail, so every piece goes through the sanitiser.
+ */
+function attemptsLines(payload: string, channels: readonly string[]): string[] {
+  const p = JSON.parse(payload) as AttemptsStory;
+  const who = oneLine((p.identity.arn ?? "an unknown caller").replace(/^arn:aws:[a-z]+::\d+:/, ""), 80);
+  const tried = [...new Set(p.attempts.map((a) => `${oneLine(a.rules || "a change", 120)} on ${oneLine(a.groupId ?? "?", 40)}`))].join("; ");
+  const keys = p.identity.accessKeyIds.map((k) => oneLine(k, 40)).join(", ") || "unknown";
+  const from = [...new Set(p.sources.map((s) => oneLine(s.sourceIp ?? "an unknown address", 80)))].join(", ");
+  const times = p.count === 1 ? "once" : `${p.count} times`;
+  return [
+    `   ${p.severity.toUpperCase().padEnd(SEVERITY_WIDTH)}denied ${times}: ${who} tried to ${oneLine(tried, 200)}`,
+    `   ${" ".repeat(SEVERITY_WIDTH)}key ${keys} from ${from}; refused, so nothing changed → one failed-attempts alert (${channels.join(", ")})`,
+  ];
+}
+
 /** "who made #1, #2 (CloudTrail)", for the alerts that are not about one change. */
 function otherAlertWords(kind: string, payload: string): string {
   const p = JSON.parse(payload) as {
@@ -167,6 +194,14 @@ export function tellCycle(n: number, facts: CycleFacts): string[] {
     lines.push("   (three failures in a row would alert monitoring-blind)");
   }
 
+  // Refused calls lead: a key trying what it may not is as urgent as what changed.
+  const attempts = new Map<string, string[]>();
+  for (const a of facts.alerts) {
+    if (a.kind !== "failed-attempts") continue;
+    attempts.set(a.payload, [...(attempts.get(a.payload) ?? []), a.channel]);
+  }
+  for (const [payload, list] of attempts) lines.push(...attemptsLines(payload, list));
+
   const { channels, reverts } = readDriftAlerts(facts.alerts);
   // Worst first, so the line that matters is at the top of the screen.
   const rank: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3 };
@@ -185,7 +220,7 @@ export function tellCycle(n: number, facts: CycleFacts): string[] {
 
   const others = new Map<string, string[]>();
   for (const a of facts.alerts) {
-    if (a.kind === "drift") continue;
+    if (a.kind === "drift" || a.kind === "failed-attempts") continue;
     const text = otherAlertWords(a.kind, a.payload);
     const list = others.get(text) ?? [];
     list.push(a.channel);
