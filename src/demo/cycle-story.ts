@@ -1,6 +1,7 @@
 // What the demo prints after each cycle: the cycle told as a story from what
 // sgwatch stored — each change by group name (with its id), what was decided
-// and why, and which channels were alerted — in a few lines, so a cycle fits
+// and why, and which channels were alerted; calls CloudTrail saw refused, as
+// the one failed-attempts alert they became — in a few lines, so a cycle fits
 // on one screen. The daemon's full log goes to a file; this reads only the
 // database, the same facts a person would query.
 import type { Database } from "better-sqlite3";
@@ -54,6 +55,20 @@ export interface CycleFacts {
   alerts: StoryAlert[];
   /** Last known name of each group a failed-attempts alert names (its payload has only the id). */
   groupNames: Record<string, string>;
+}
+
+/** The parts of a failed-attempts payload the story tells (src/alerts/payload.ts has all of it). */
+interface AttemptsStory {
+  /** The worst the tried changes would have been. */
+  severity: string;
+  /** Who, and the keys they signed with. */
+  identity: { arn: string | null; accessKeyIds: string[] };
+  /** Refused calls in the burst. */
+  count: number;
+  /** Where the calls came from. */
+  sources: Array<{ sourceIp: string | null }>;
+  /** What each call tried, on which group. */
+  attempts: Array<{ groupId: string | null; rules: string }>;
 }
 
 /** Reads what happened since `cursor` and moves the cursor past it. */
@@ -128,20 +143,6 @@ function verdict(r: ChangeViewRow, channels: readonly string[]): string {
   if (r.detected_status === "approved") return `approved by ${oneLine(r.approval_id ?? "a record", 64)}, so no alert`;
   const why = r.approval_note ? `unapproved: ${oneLine(r.approval_note, 300)}` : "unapproved: no approval record covers it";
   return channels.length > 0 ? `${why} → alerted (${channels.join(", ")})` : `${why} → below every channel's threshold, not alerted`;
-}
-
-/** The parts of a failed-attempts payload the story tells (src/alerts/payload.ts has all of it). */
-interface AttemptsStory {
-  /** The worst the tried changes would have been. */
-  severity: string;
-  /** Who, and the keys they signed with. */
-  identity: { arn: string | null; accessKeyIds: string[] };
-  /** Refused calls in the burst. */
-  count: number;
-  /** Where the calls came from. */
-  sources: Array<{ sourceIp: string | null }>;
-  /** What each call tried, on which group. */
-  attempts: Array<{ groupId: string | null; rules: string }>;
 }
 
 /**
