@@ -1,6 +1,7 @@
 // What the demo prints after each cycle: the cycle told as a story from what
 // sgwatch stored — each change by group name (with its id), what was decided
-// and why, and which channels were alerted — in a few lines, so a cycle fits
+// and why, and which channels were alerted; calls CloudTrail saw refused, as
+// the one failed-attempts alert they became — in a few lines, so a cycle fits
 // on one screen. The daemon's full log goes to a file; this reads only the
 // database, the same facts a person would query.
 import type { Database } from "better-sqlite3";
@@ -52,6 +53,22 @@ export interface CycleFacts {
   changes: ChangeViewRow[];
   /** Alerts queued in the cycle. */
   alerts: StoryAlert[];
+  /** Last known name of each group a failed-attempts alert names (its payload has only the id). */
+  groupNames: Record<string, string>;
+}
+
+/** The parts of a failed-attempts payload the story tells (src/alerts/payload.ts has all of it). */
+interface AttemptsStory {
+  /** The worst the tried changes would have been. */
+  severity: string;
+  /** Who, and the keys they signed with. */
+  identity: { arn: string | null; accessKeyIds: string[] };
+  /** Refused calls in the burst. */
+  count: number;
+  /** Where the calls came from. */
+  sources: Array<{ sourceIp: string | null }>;
+  /** What each call tried, on which group. */
+  attempts: Array<{ groupId: string | null; rules: string }>;
 }
 
 /** Reads what happened since `cursor` and moves the cursor past it. */
@@ -63,7 +80,16 @@ export function readCycleFacts(db: Database, cursor: StoryCursor): CycleFacts {
   const alerts = db.prepare("SELECT id, channel, kind, payload FROM outbox WHERE id > ? ORDER BY id").all(cursor.outboxId) as StoryAlert[];
   for (const p of polls) cursor.pollId = Math.max(cursor.pollId, p.id);
   for (const a of alerts) cursor.outboxId = Math.max(cursor.outboxId, a.id);
-  return { polls, changes, alerts };
+  const nameOf = db.prepare("SELECT name FROM group_versions WHERE group_id = ? ORDER BY added_at DESC, id DESC LIMIT 1").pluck();
+  const groupNames: Record<string, string> = {};
+  for (const a of alerts) {
+    if (a.kind !== "failed-attempts") continue;
+    for (const t of (JSON.parse(a.payload) as AttemptsStory).attempts) {
+      const name = t.groupId === null ? undefined : (nameOf.get(t.groupId) as string | undefined);
+      if (t.groupId !== null && name !== undefined) groupNames[t.groupId] = name;
+    }
+  }
+  return { polls, changes, alerts, groupNames };
 }
 
 const SEVERITY_WIDTH = 9;
@@ -133,6 +159,24 @@ function verdict(r: ChangeViewRow, channels: readonly string[]): string {
   return channels.length > 0 ? `${why} → alerted (${channels.join(", ")})` : `${why} → below every channel's threshold, not alerted`;
 }
 
+/**
+ * Two lines for one failed-attempts alert, worst-first like a change: who was
+ * refused what, how often, with which key from where. Every piece came from
+ * CloudTrail, so every piece goes through the sanitiser.
+ */
+function attemptsLines(payload: string, channels: readonly string[], groupNames: Readonly<Record<string, string>>): string[] {
+  const p = JSON.parse(payload) as AttemptsStory;
+  const who = oneLine((p.identity.arn ?? "an unknown caller").replace(/^arn:aws:[a-z]+::\d+:/, ""), 80);
+  const tried = [...new Set(p.attempts.map((a) => `${oneLine(a.rules || "a change", 120)} on ${a.groupId === null ? "?" : groupHeadline(groupNames[a.groupId] ?? null, oneLine(a.groupId, 40))}`))].join("; ");
+  const keys = p.identity.accessKeyIds.map((k) => oneLine(k, 40)).join(", ") || "unknown";
+  const from = [...new Set(p.sources.map((s) => oneLine(s.sourceIp ?? "an unknown address", 80)))].join(", ");
+  const times = p.count === 1 ? "once" : `${p.count} times`;
+  return [
+    `   ${p.severity.toUpperCase().padEnd(SEVERITY_WIDTH)}denied ${times}: ${who} tried to ${oneLine(tried, 200)}`,
+    `   ${" ".repeat(SEVERITY_WIDTH)}key ${keys} from ${from}; refused, so nothing changed → one failed-attempts alert (${channels.join(", ")})`,
+  ];
+}
+
 /** "who made #1, #2 (CloudTrail)", for the alerts that are not about one change. */
 function otherAlertWords(kind: string, payload: string): string {
   const p = JSON.parse(payload) as {
@@ -185,6 +229,14 @@ export function tellCycle(n: number, facts: CycleFacts): string[] {
     lines.push("   (three failures in a row would alert monitoring-blind)");
   }
 
+  // Refused calls lead: a key trying what it may not is as urgent as what changed.
+  const attempts = new Map<string, string[]>();
+  for (const a of facts.alerts) {
+    if (a.kind !== "failed-attempts") continue;
+    attempts.set(a.payload, [...(attempts.get(a.payload) ?? []), a.channel]);
+  }
+  for (const [payload, list] of attempts) lines.push(...attemptsLines(payload, list, facts.groupNames));
+
   const { channels, reverts } = readDriftAlerts(facts.alerts);
   // Worst first, so the line that matters is at the top of the screen.
   const rank: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3 };
@@ -205,7 +257,7 @@ export function tellCycle(n: number, facts: CycleFacts): string[] {
 
   const others = new Map<string, string[]>();
   for (const a of facts.alerts) {
-    if (a.kind === "drift" || a.kind === "closed" || a.kind === "digest") continue;
+    if (a.kind === "drift" || a.kind === "closed" || a.kind === "digest" || a.kind === "failed-attempts") continue;
     const text = otherAlertWords(a.kind, a.payload);
     const list = others.get(text) ?? [];
     list.push(a.channel);

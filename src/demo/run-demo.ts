@@ -16,7 +16,7 @@ import { startSimulator } from "../sim/server.js";
 import { seedDemoAccount } from "../sim/seed-demo.js";
 import { startMailSink } from "./mail-sink.js";
 import { demoPaths, writeDemoFiles, type DemoPaths } from "./demo-files.js";
-import { DEMO_MIN_CYCLES, ENGINEER, INTRUDER, MONITOR, playScene, type DemoKey } from "./scenes.js";
+import { DEMO_MIN_CYCLES, ENGINEER, INTRUDER, INTRUDER_ADDRESS, MONITOR, playScene, type DemoKey } from "./scenes.js";
 import { groupHeadline, readCycleFacts, tellCycle, type StoryCursor } from "./cycle-story.js";
 import { loadConfig } from "../config/load.js";
 import { runDaemon } from "../daemon/daemon.js";
@@ -101,6 +101,10 @@ export async function runDemo(opts: { cwd: string; out: NodeJS.WritableStream; c
     const demo = seedDemoAccount(sim.state);
     sim.cloudtrail.mapIdentity(ENGINEER.accessKeyId, { userName: "alice" });
     sim.cloudtrail.mapIdentity(INTRUDER.accessKeyId, { userName: "deploy-bot" });
+    sim.cloudtrail.keys.setNetwork(INTRUDER.accessKeyId, { sourceIp: INTRUDER_ADDRESS });
+    // CloudTrail delivers in minutes on AWS; the demo's cycles are 2 s apart, so
+    // its simulated trail delivers at once and the denied tries show next cycle.
+    sim.cloudtrail.delayMs = 0;
     writeDemoFiles(p, sim.endpoint, sink.port, new Date());
     const rel = (f: string): string => path.relative(opts.cwd, f) || f;
     say("sgwatch demo: the real daemon polls a simulated AWS account every 2 s while people change it.");

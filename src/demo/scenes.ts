@@ -25,7 +25,13 @@ export const INTRUDER: DemoKey = { accessKeyId: "AKIADEMOSTOLENKEY999", secretAc
 /** What sgwatch polls with. */
 export const MONITOR: DemoKey = { accessKeyId: "AKIADEMOSGWATCH00001", secretAccessKey: "demo-sgwatch-secret" };
 
-/** The cycles the script needs: baseline, three scenes found, an outage, the response found. */
+/** Where the stolen key's calls come from (TEST-NET-3, documentation space): the address its failed-attempts alert names. */
+export const INTRUDER_ADDRESS = "203.0.113.66";
+
+/** How many times the stolen key, once cut off, tries tcp/3389: a burst the trail sensor reports as one alert. */
+export const DENIED_TRIES = 3;
+
+/** The cycles the script needs: baseline, three scenes found (the second with the stolen key's denied tries), an outage, the response found. */
 export const DEMO_MIN_CYCLES = 5;
 
 /** What a scene needs. */
@@ -46,6 +52,31 @@ const tcp = (port: number, cidr: string, description?: string) => ({
   ToPort: port,
   IpRanges: [{ CidrIp: cidr, ...(description === undefined ? {} : { Description: description }) }],
 });
+
+/**
+ * IAM cuts the stolen key's EC2 permissions; it tries tcp/3389 (RDP) on
+ * bastion anyway, DENIED_TRIES times. Nothing changes, so no poll can see it:
+ * only CloudTrail's failed records do, and the trail sensor turns the burst
+ * into one failed-attempts alert.
+ */
+async function deniedTries(s: SceneContext): Promise<void> {
+  s.sim.cloudtrail.keys.deny(INTRUDER.accessKeyId);
+  s.say(`   · IAM denies deploy-bot's key; from ${INTRUDER_ADDRESS} it tries to open tcp/3389 on bastion to 0.0.0.0/0, ${DENIED_TRIES} times:`);
+  const refusals: string[] = [];
+  for (let i = 0; i < DENIED_TRIES; i++) {
+    // The refusal is the scene; a call that succeeds or fails otherwise is a broken demo and says so.
+    const code = await s
+      .client(INTRUDER)
+      .send(new AuthorizeSecurityGroupIngressCommand({ GroupId: s.demo.groups.bastion, IpPermissions: [tcp(3389, "0.0.0.0/0")] }))
+      .then(
+        () => "accepted",
+        (e: unknown) => (e instanceof Error ? e.name : String(e)),
+      );
+    if (code !== "UnauthorizedOperation") throw new Error(`the stolen key's denied try ended ${code}, not UnauthorizedOperation`);
+    refusals.push(`refused (${code})`);
+  }
+  s.say(`     ${refusals.join(", ")}`);
+}
 
 /** Runs the scene that follows cycle `n` (nothing after the last one). */
 export async function playScene(n: number, s: SceneContext): Promise<void> {
@@ -72,6 +103,7 @@ export async function playScene(n: number, s: SceneContext): Promise<void> {
     await s.client(ENGINEER).send(
       new UpdateSecurityGroupRuleDescriptionsIngressCommand({ GroupId: g.web, IpPermissions: [tcp(80, "0.0.0.0/0", "HTTP, redirects to HTTPS")] }),
     );
+    await deniedTries(s);
   } else if (n === 3) {
     s.say("\nMeanwhile:");
     say("the EC2 API starts failing (simulated outage: every DescribeSecurityGroups answers InternalError)");

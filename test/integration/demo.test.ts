@@ -8,16 +8,33 @@
 //   rows on the database the demo leaves, as the README says.
 // - The queries the demo prints return rows, and its world-open hint lists no
 //   egress rule (every group's default egress is "to the world").
+// - The failed-attempt scene (issue #11): the stolen key, denied by IAM, is
+//   refused tcp/3389 three times; the CloudTrail sweep makes that one
+//   failed-attempts alert naming the key and its source address, told in the
+//   cycle's story, written to the log once and saved as one email.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import BetterSqlite3 from "better-sqlite3";
+import { simpleParser } from "mailparser";
 import { makeTempDir, type TempDir } from "../support/temp-dir.js";
 import { cliEnv, REPO_ROOT, runCli, type CliResult } from "../support/cli.js";
 
 let cwd: TempDir;
 let run: CliResult;
 let db: BetterSqlite3.Database;
+
+/** The stolen key of the demo's script, and the address its calls come from. */
+const STOLEN_KEY = "AKIADEMOSTOLENKEY999";
+const STOLEN_KEY_ADDRESS = "203.0.113.66";
+
+/** The log file's JSON lines. */
+function logLines(): Array<Record<string, unknown>> {
+  return readFileSync(cwd.join("data", "demo.log"), "utf8")
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
 
 beforeAll(async () => {
   cwd = makeTempDir();
@@ -82,10 +99,7 @@ describe("sgwatch demo", () => {
   });
 
   it("writes the daemon's full JSON log to data/demo.log", () => {
-    const log = readFileSync(cwd.join("data", "demo.log"), "utf8")
-      .split("\n")
-      .filter((l) => l !== "")
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const log = logLines();
     expect(log.some((l) => l.event === "drift" && l.severity === "critical" && l.groupName === "bastion" && l.fromPort === 22)).toBe(true);
     expect(log.some((l) => l.event === "poll-failed" || (l.event === "cycle" && l.targetsFailed === 1))).toBe(true);
     expect(run.stdout).toContain("full log: data/demo.log");
@@ -105,5 +119,67 @@ describe("sgwatch demo", () => {
     expect(worldHint).toBeDefined();
     const world = db.prepare(worldHint.replace(/^SELECT .* FROM/, "SELECT direction FROM")).all() as Array<{ direction: string }>;
     expect(world.map((r) => r.direction)).not.toContain("egress");
+  });
+
+  describe("the stolen key's failed attempts", () => {
+    it("are told in cycle 3's story as one critical failed-attempts alert naming the key and the address", () => {
+      const lines = run.stdout.split("\n");
+      const scene = lines.slice(lines.indexOf("== cycle 2 done"), lines.findIndex((l) => l.startsWith("── cycle 3:"))).join("\n");
+      expect(scene).toContain(`from ${STOLEN_KEY_ADDRESS} it tries to open tcp/3389 on bastion to 0.0.0.0/0, 3 times`);
+      expect(scene).toContain("refused (UnauthorizedOperation), refused (UnauthorizedOperation), refused (UnauthorizedOperation)");
+      const cycle3 = cycleSection(lines, 3);
+      // The refusals lead the cycle: they are critical, its changes are low.
+      expect(cycle3[1]).toMatch(/^\s+CRITICAL\s+denied 3 times: user\/deploy-bot tried to add ingress TCP 3389 from 0\.0\.0\.0\/0 on bastion \(sg-[0-9a-f]+\)$/);
+      expect(cycle3[2]).toContain(`key ${STOLEN_KEY} from ${STOLEN_KEY_ADDRESS}; refused, so nothing changed → one failed-attempts alert (log, email)`);
+      expect(run.stdout.split("\n").filter((l) => l.includes("failed-attempts alert"))).toHaveLength(1);
+    });
+
+    it("are stored as the failed calls the README query lists, and grouped into one attempt group", () => {
+      const failed = db.prepare("SELECT event_name, error_code, rules, who, who_key, who_ip FROM trail_events_readable WHERE outcome = 'failed'").all();
+      expect(failed).toEqual(
+        Array.from({ length: 3 }, () => ({
+          event_name: "AuthorizeSecurityGroupIngress",
+          error_code: "Client.UnauthorizedOperation",
+          rules: "add ingress TCP 3389 from 0.0.0.0/0",
+          who: "arn:aws:iam::123456789012:user/deploy-bot",
+          who_key: STOLEN_KEY,
+          who_ip: STOLEN_KEY_ADDRESS,
+        })),
+      );
+      expect(db.prepare("SELECT attempts, severity FROM trail_attempt_groups").all()).toEqual([{ attempts: 3, severity: "critical" }]);
+    });
+
+    it("raise one failed-attempts alert per channel, naming the key and the source address", () => {
+      const rows = db.prepare("SELECT channel, payload FROM outbox WHERE kind = 'failed-attempts' ORDER BY channel").all() as Array<{ channel: string; payload: string }>;
+      expect(rows.map((r) => r.channel)).toEqual(["email", "log"]);
+      for (const r of rows) {
+        const p = JSON.parse(r.payload) as { severity: string; count: number; identity: { accessKeyIds: string[] }; sources: Array<{ sourceIp: string }> };
+        expect(p.severity).toBe("critical");
+        expect(p.count).toBe(3);
+        expect(p.identity.accessKeyIds).toEqual([STOLEN_KEY]);
+        expect(p.sources.map((x) => x.sourceIp)).toEqual([STOLEN_KEY_ADDRESS]);
+      }
+    });
+
+    it("are written to data/demo.log once, with the key and the address", () => {
+      const lines = logLines().filter((l) => l.event === "failed-attempts");
+      expect(lines).toHaveLength(1);
+      const line = lines[0] as { count: number; identity: { accessKeyIds: string[] }; sources: Array<{ sourceIp: string }> };
+      expect(line.count).toBe(3);
+      expect(line.identity.accessKeyIds).toEqual([STOLEN_KEY]);
+      expect(line.sources.map((x) => x.sourceIp)).toEqual([STOLEN_KEY_ADDRESS]);
+    });
+
+    it("are saved as one email under data/demo-mail/ naming the key and the address", async () => {
+      const dir = cwd.join("data", "demo-mail");
+      const mails = await Promise.all(readdirSync(dir).filter((f) => f.endsWith(".eml")).map((f) => simpleParser(readFileSync(path.join(dir, f)))));
+      const denied = mails.filter((m) => /denied security-group call/.test(m.subject ?? ""));
+      expect(denied).toHaveLength(1);
+      const mail = denied[0] as (typeof mails)[number];
+      expect(mail.subject).toMatch(/^\[sgwatch\] CRITICAL: 3 denied security-group calls by arn:aws:iam::123456789012:user\/deploy-bot in demo-prod/);
+      expect(mail.text).toContain(`Access key: ${STOLEN_KEY}`);
+      expect(mail.text).toContain(`  ${STOLEN_KEY_ADDRESS}, user agent`);
+      expect(mail.text).toContain("add ingress TCP 3389 from 0.0.0.0/0");
+    });
   });
 });

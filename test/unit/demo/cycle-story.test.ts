@@ -59,6 +59,7 @@ describe("tellCycle", () => {
         { id: 1, channel: "log", kind: "drift", payload: JSON.stringify({ changes: [{ changeId: 2 }] }) },
         { id: 2, channel: "email", kind: "drift", payload: JSON.stringify({ changes: [{ changeId: 2 }] }) },
       ],
+      groupNames: {},
     };
     expect(tellCycle(2, facts)).toEqual([
       "── cycle 2: 2 changes found (5 groups, 19 rules)",
@@ -70,10 +71,50 @@ describe("tellCycle", () => {
   });
 
   it("says a failed poll changed nothing", () => {
-    const lines = tellCycle(4, { polls: [{ ...okPoll, status: "failed", group_count: null, rule_count: null, error_code: "InternalError", error: "InternalError (HTTP 500): boom" }], changes: [], alerts: [] });
+    const lines = tellCycle(4, { polls: [{ ...okPoll, status: "failed", group_count: null, rule_count: null, error_code: "InternalError", error: "InternalError (HTTP 500): boom" }], changes: [], alerts: [], groupNames: {} });
     expect(lines[0]).toBe("── cycle 4: the poll failed");
     expect(lines[1]).toBe("   poll failed: InternalError (HTTP 500): boom");
     expect(lines.join("\n")).toContain("nothing reads as deleted");
+  });
+
+  it("leads with a burst of refused calls as one failed-attempts alert: who, what, how often, which key, from where", () => {
+    const payload = JSON.stringify({
+      type: "failed-attempts",
+      severity: "critical",
+      identity: { arn: "arn:aws:iam::123456789012:user/deploy-bot", type: "IAMUser", accessKeyIds: ["AKIADEMOSTOLENKEY999"] },
+      count: 3,
+      sources: [{ sourceIp: "203.0.113.66", userAgent: "aws-sdk-js", vpcEndpointId: null }],
+      attempts: [1, 2, 3].map(() => ({ time: "2026-03-02T10:00:00.000Z", eventName: "AuthorizeSecurityGroupIngress", errorCode: "Client.UnauthorizedOperation", groupId: "sg-0bbb", rules: "add ingress TCP 3389 from 0.0.0.0/0", severity: "critical" })),
+    });
+    const lines = tellCycle(3, {
+      polls: [okPoll],
+      changes: [row({ id: 4, severity: "low" })],
+      alerts: [
+        { id: 1, channel: "log", kind: "failed-attempts", payload },
+        { id: 2, channel: "email", kind: "failed-attempts", payload },
+      ],
+      groupNames: { "sg-0bbb": "bastion" },
+    });
+    expect(lines.slice(0, 3)).toEqual([
+      "── cycle 3: 1 change found (5 groups, 19 rules)",
+      "   CRITICAL denied 3 times: user/deploy-bot tried to add ingress TCP 3389 from 0.0.0.0/0 on bastion (sg-0bbb)",
+      "            key AKIADEMOSTOLENKEY999 from 203.0.113.66; refused, so nothing changed → one failed-attempts alert (log, email)",
+    ]);
+    expect(lines.filter((l) => l.includes("failed-attempts"))).toHaveLength(1);
+  });
+
+  it("keeps what CloudTrail recorded about a refused caller on one line", () => {
+    const payload = JSON.stringify({
+      severity: "high",
+      identity: { arn: "arn:aws:iam::123456789012:user/x\n== cycle 9 done", accessKeyIds: ["AKIA\u001b[2J"] },
+      count: 1,
+      sources: [{ sourceIp: "1.2.3.4\r\nforged" }],
+      attempts: [{ groupId: "sg-0ccc", rules: "add ingress TCP 22 from 0.0.0.0/0\nforged" }],
+    });
+    const lines = tellCycle(3, { polls: [okPoll], changes: [], alerts: [{ id: 1, channel: "log", kind: "failed-attempts", payload }], groupNames: { "sg-0ccc": "evil\nname" } });
+    expect(lines.every((l) => !/[\u0000-\u001f]/.test(l))).toBe(true);
+    expect(lines.filter((l) => l.startsWith("== cycle"))).toEqual([]);
+    expect(lines[1]).toContain("denied once");
   });
 
   it("keeps names and descriptions from the API on one line", () => {
@@ -84,6 +125,7 @@ describe("tellCycle", () => {
       polls: [okPoll],
       changes: [row({ kind: "rule-description-changed", group_name: hostile, old_description: "a\nb", description: "c\u001b[2Jd" })],
       alerts: [],
+      groupNames: {},
     });
     expect(lines.every((l) => !/[\u0000-\u001f]/.test(l))).toBe(true);
     expect(lines.filter((l) => l.startsWith("== cycle"))).toEqual([]);
