@@ -6,6 +6,8 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import { collectSecurityGroups } from "./collect.js";
+import { collectNetworkInterfaces } from "./collect-interfaces.js";
+import { readAttachments } from "../model/attachment.js";
 import { createEc2Client, type Ec2ClientFactory } from "./ec2-client.js";
 import { classifyPollError } from "./poll-error.js";
 import { readGroups, type ReadGroup } from "../model/normalize.js";
@@ -42,7 +44,9 @@ async function fetch(m: Extract<ToWorker, { type: "fetch" }>): Promise<void> {
         for (const g of readGroups(page, (id) => known.get(id), groups.length)) groups.push(g);
       },
     });
-    send({ type: "done", id: m.id, pages: collected.pages, groups });
+    // Interfaces are read after the groups, on the same client: a failure of either fails the poll.
+    const attachments = m.interfaces ? readAttachments((await collectNetworkInterfaces(client, { maxPages: m.maxPages, signal: abort.signal })).interfaces) : null;
+    send({ type: "done", id: m.id, pages: collected.pages, groups, attachments });
   } catch (err) {
     send({ type: "failed", id: m.id, error: classifyPollError(err) });
   } finally {

@@ -7,6 +7,9 @@ import type { Config } from "../config/schema.js";
 import { accountsToDiscover, resolveTargets, type ResolvedTarget } from "../config/targets.js";
 import { enabledRegions } from "../aws/regions.js";
 import { collectSecurityGroups } from "../aws/collect.js";
+import { collectNetworkInterfaces } from "../aws/collect-interfaces.js";
+import { readAttachments, type Attachment } from "../model/attachment.js";
+import { shouldReadInterfaces } from "../store/attachments-repo.js";
 import type { Ec2ClientFactory, ClientSpec } from "../aws/ec2-client.js";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import { classifyPollError, CollectError, type PollError } from "../aws/poll-error.js";
@@ -141,8 +144,16 @@ function isPortable(spec: ClientSpec): spec is PortableClientSpec {
   return typeof spec.credentials !== "function";
 }
 
-/** Every page of a target fetched and read on this thread; returns the page count. */
-async function fetchHere(deps: CycleDeps, key: string, spec: ClientSpec, normalizer: GroupNormalizer, onPage: (p: number, g: number) => void, signal?: AbortSignal): Promise<number> {
+/** Every page of a target fetched and read on this thread (and its interfaces when asked); returns the page count. */
+async function fetchHere(
+  deps: CycleDeps,
+  key: string,
+  spec: ClientSpec,
+  normalizer: GroupNormalizer,
+  onPage: (p: number, g: number) => void,
+  interfaces: boolean,
+  signal?: AbortSignal,
+): Promise<{ pages: number; attachments: Attachment[] | null }> {
   const cached = deps.clientCache?.get(key);
   const client = cached ?? deps.clientFactory(spec);
   if (!cached) deps.clientCache?.set(key, client);
@@ -159,7 +170,10 @@ async function fetchHere(deps: CycleDeps, key: string, spec: ClientSpec, normali
       onPage,
       sink: (page) => normalizer.add(page),
     });
-    return collected.pages;
+    const attachments = interfaces
+      ? readAttachments((await collectNetworkInterfaces(client, { maxPages: deps.config.aws.maxPages, ...(signal ? { signal } : {}) })).interfaces)
+      : null;
+    return { pages: collected.pages, attachments };
   } finally {
     signal?.removeEventListener("abort", onAbort);
     if (!deps.clientCache) client.destroy();
@@ -182,6 +196,9 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
   let pages = 0;
   let groups: GroupState[];
   let fingerprints = new Map<string, Fingerprinted>();
+  let attachments: Attachment[] | null = null;
+  // Every Nth successful poll also reads DescribeNetworkInterfaces (aws.interfacesEvery).
+  const readInterfaces = shouldReadInterfaces(db, row.id, config.aws.interfacesEvery);
   try {
     const spec: ClientSpec = {
       region: t.region,
@@ -203,11 +220,15 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
     if (pool && isPortable(spec)) {
       const known = new Map<string, string>();
       for (const [id, f] of previous) known.set(id, f.fingerprint);
-      const fetched = await pool.fetch({ clientKey: key, spec, maxPages: config.aws.maxPages, known }, { ...(signal ? { signal } : {}), ...(progress.onPage ? { onPage } : {}) });
+      const fetched = await pool.fetch(
+        { clientKey: key, spec, maxPages: config.aws.maxPages, known, interfaces: readInterfaces },
+        { ...(signal ? { signal } : {}), ...(progress.onPage ? { onPage } : {}) },
+      );
       for (const g of fetched.groups) normalizer.addRead(g);
       pages = fetched.pages;
+      attachments = fetched.attachments;
     } else {
-      pages = await fetchHere(deps, key, spec, normalizer, onPage, signal);
+      ({ pages, attachments } = await fetchHere(deps, key, spec, normalizer, onPage, readInterfaces, signal));
     }
     groups = normalizer.result();
     fingerprints = normalizer.fingerprints();
@@ -228,7 +249,7 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
   const finishedAt = clock().toISOString();
   const cached = deps.stateCache?.get(row.id);
   if (cached) recordDeps.currentState = { pollId: cached.pollId, state: cached.state };
-  const outcome = recordSuccessfulPoll(db, row.id, { groups, pages, startedAt: startedAt.toISOString(), finishedAt }, recordDeps);
+  const outcome = recordSuccessfulPoll(db, row.id, { groups, attachments, pages, startedAt: startedAt.toISOString(), finishedAt }, recordDeps);
   deps.stateCache?.set(row.id, { pollId: outcome.pollId, state: outcome.state, fingerprints });
   const rules = groups.reduce((n, g) => n + g.rules.length, 0);
   const unapproved = outcome.judged.filter((j) => j.judgement.status === "unapproved").length;

@@ -3,6 +3,7 @@
 import type { Change } from "../model/types.js";
 import type { JudgedChange } from "../model/judged.js";
 import { severityOf, type SeveritySettings } from "../model/severity.js";
+import { blastSeverity } from "../model/blast.js";
 import { matchChange } from "../approvals/match.js";
 import type { ApprovalRecord } from "../approvals/schema.js";
 import type { JudgeContext } from "../store/record-poll.js";
@@ -15,10 +16,14 @@ export function judgeChanges(
 ): JudgedChange[] {
   return changes.map((change) => {
     const m = matchChange(change, ctx, records);
+    const exposure = ctx.exposure?.(change.groupId);
+    const blast = blastSeverity(change, severityOf(change, settings), exposure, settings);
     return {
       change,
       judgement: {
-        severity: severityOf(change, settings),
+        severity: blast.severity,
+        ...(exposure ? { exposure } : {}),
+        ...(blast.notReachable ? { notReachable: true } : {}),
         status: m.status,
         approvalId: m.recordId,
         approvalIds: m.coveringIds,

@@ -22,6 +22,10 @@ export interface SeveritySettings {
   groupDeleted: Severity;
   /** Removals, egress changes, description/tag/name changes, group created. */
   other: Severity;
+  /** A world-open sensitive ingress on a group no network interface uses (nothing reachable now). */
+  notReachable: Severity;
+  /** A group with world-open ingress newly used by an interface with a public address (exposure-added). */
+  exposureAdded: Severity;
 }
 
 export const DEFAULT_SEVERITY_SETTINGS: SeveritySettings = {
@@ -33,6 +37,8 @@ export const DEFAULT_SEVERITY_SETTINGS: SeveritySettings = {
   ingressAdded: "medium",
   groupDeleted: "medium",
   other: "low",
+  notReachable: "high",
+  exposureAdded: "critical",
 };
 
 /** True when the rule's peer is the whole internet (exactly 0.0.0.0/0 or ::/0). */
@@ -59,6 +65,12 @@ export function coversPort(r: Rule, ports: readonly number[]): boolean {
 /** The severity of one change under the given settings. */
 export function severityOf(change: Change, s: SeveritySettings): Severity {
   if (change.kind === "group-deleted") return s.groupDeleted;
+  if (change.kind === "exposure-added") {
+    // The rule that became reachable decides, as if it had been added now.
+    const r = change.rule;
+    if (!r) return s.worldOpen;
+    return isAllTraffic(r) || coversPort(r, s.sensitivePorts) ? s.exposureAdded : s.worldOpen;
+  }
   // A description change never widens anything; only a new rule can.
   if (change.kind !== "rule-added" || change.rule === undefined) return s.other;
   const rule = change.rule;

@@ -18,10 +18,12 @@ export function insertChanges(db: Database, ctx: ChangeContext, judged: JudgedCh
   const stmt = sql(db, 
     `INSERT INTO change_events (poll_id, target_id, detected_at, interval_start, kind, group_id, group_name, vpc_id,
        direction, protocol, from_port, to_port, source_kind, source, source_account, peering_id, description,
-       old_description, before, after, severity, status, approval_id, approval_ids, approval_note, rule_key)
+       old_description, before, after, severity, status, approval_id, approval_ids, approval_note, rule_key,
+       interface_id, instance_id, public_ip)
      VALUES (@poll_id, @target_id, @detected_at, @interval_start, @kind, @group_id, @group_name, @vpc_id,
        @direction, @protocol, @from_port, @to_port, @source_kind, @source, @source_account, @peering_id, @description,
-       @old_description, @before, @after, @severity, @status, @approval_id, @approval_ids, @approval_note, @rule_key)`,
+       @old_description, @before, @after, @severity, @status, @approval_id, @approval_ids, @approval_note, @rule_key,
+       @interface_id, @instance_id, @public_ip)`,
   );
   const link = sql(db, "INSERT INTO change_approvals (change_id, approval_id) VALUES (?, ?)");
   const noRule = {
@@ -48,6 +50,9 @@ export function insertChanges(db: Database, ctx: ChangeContext, judged: JudgedCh
       approval_ids: j.approvalIds.length > 0 ? JSON.stringify(j.approvalIds) : null,
       approval_note: j.approvalNote,
       rule_key: c.rule ? ruleKey(c.rule) : null,
+      interface_id: c.exposedVia?.interfaceId ?? null,
+      instance_id: c.exposedVia?.instanceId ?? null,
+      public_ip: c.exposedVia?.publicIp ?? null,
     });
     const id = Number(info.lastInsertRowid);
     for (const approvalId of j.approvalIds) link.run(id, approvalId);

@@ -15,6 +15,9 @@ import { markReverts } from "./reverts-repo.js";
 import { ruleKey } from "../model/rule-key.js";
 import { enqueueAlert } from "./outbox-repo.js";
 import { getTarget, markBlind, noteFailure, noteSuccess, type TargetRow } from "./targets-repo.js";
+import { exposureByGroup, unattached, type Attachment, type GroupExposure } from "../model/attachment.js";
+import { exposureChanges } from "../model/exposure-change.js";
+import { lastInterfacesRead, loadCurrentAttachments, recordAttachments } from "./attachments-repo.js";
 
 /** A complete observation of one target: every page arrived. */
 export interface Observation {
@@ -22,6 +25,8 @@ export interface Observation {
   groups: GroupState[];
   /** Pages fetched. */
   pages: number;
+  /** Every network interface's group attachments, when this poll read them; null or absent when it did not. */
+  attachments?: Attachment[] | null;
   /** When the poll started and finished (ISO). */
   startedAt: string;
   finishedAt: string;
@@ -33,6 +38,8 @@ export interface JudgeContext {
   intervalStart: string | null;
   /** The detecting poll's time. */
   detectedAt: string;
+  /** What a group exposes after this poll (blast radius); absent, or undefined for a group, when interfaces were never read. */
+  exposure?: (groupId: string) => GroupExposure | undefined;
 }
 
 /** One outbox entry to write. */
@@ -86,6 +93,9 @@ function toAlertChange(j: JudgedChange, id: number, groupName: (groupId: string)
     before: c.before ?? null,
     after: c.after ?? null,
     approvalNote: j.judgement.approvalNote,
+    ...(j.judgement.exposure ? { exposure: j.judgement.exposure } : {}),
+    ...(j.judgement.notReachable ? { notReachable: true } : {}),
+    ...(c.exposedVia ? { exposedVia: c.exposedVia } : {}),
   };
 }
 
@@ -122,12 +132,28 @@ export function recordSuccessfulPoll(db: Database, targetId: number, obs: Observ
     if (baseline) openBaselineIntervals(db, { targetId, pollId, at: obs.finishedAt }, obs.groups);
     else applyChangesToIntervals(db, { targetId, pollId, at: obs.finishedAt }, changes, observed);
 
+    // Blast radius: the interfaces read by this poll, or as last read.
+    let exposure: ((groupId: string) => GroupExposure | undefined) | undefined;
+    if (obs.attachments) {
+      const moved = recordAttachments(db, { targetId, pollId, at: obs.finishedAt }, obs.attachments);
+      const byGroup = exposureByGroup(obs.attachments, obs.finishedAt);
+      exposure = (id) => byGroup.get(id) ?? unattached(obs.finishedAt);
+      // A group already open to the world that a public interface starts using is news too.
+      if (!baseline) changes.push(...exposureChanges(stored, observed, moved.before, moved.opened));
+    } else {
+      const last = lastInterfacesRead(db, targetId);
+      if (last) {
+        const byGroup = exposureByGroup(loadCurrentAttachments(db, targetId), last.at);
+        exposure = (id) => byGroup.get(id) ?? unattached(last.at);
+      }
+    }
+
     let judged: JudgedChange[] = [];
     let changeIds: number[] = [];
     // The first successful poll is the baseline: its state is history, not news.
     if (!baseline && changes.length > 0) {
       const ctx = { intervalStart: previous.finished_at, detectedAt: obs.finishedAt };
-      judged = deps.judge(changes, ctx);
+      judged = deps.judge(changes, { ...ctx, ...(exposure ? { exposure } : {}) });
       changeIds = insertChanges(db, { pollId, targetId, ...ctx }, judged);
       const reverts = markReverts(
         db,

@@ -40,7 +40,35 @@ export function changeText(c: AlertChange): string {
       return "group deleted";
     case "group-changed":
       return groupChangeText(c.before, c.after);
+    case "exposure-added": {
+      const via = c.exposedVia;
+      const where = via ? ` through ${interfaceName(via)}` : "";
+      return `now reachable from the internet${where}: ${ruleInWords(c)}`;
+    }
   }
+}
+
+/** "i-0ab…, 203.0.113.7" or "eni-0cd… (load-balancer), 198.51.100.4". */
+function interfaceName(i: { interfaceId: string; instanceId: string | null; kind: string; publicIp: string }): string {
+  const who = i.instanceId ? oneLine(i.instanceId, 40) : `${oneLine(i.interfaceId, 40)} (${oneLine(i.kind, 20)})`;
+  return `${who}, ${oneLine(i.publicIp, 64)}`;
+}
+
+/**
+ * Blast radius in words: "bastion (sg-…) is attached to 2 network interfaces,
+ * 1 with a public IP (i-0ab…, 203.0.113.7)" / "… is attached to nothing —
+ * not reachable now". Null when interfaces were never read.
+ */
+export function exposureText(c: Pick<AlertChange, "groupId" | "groupName" | "exposure" | "notReachable">): string | null {
+  const e = c.exposure;
+  if (!e) return null;
+  const group = c.groupName ? `${oneLine(c.groupName, 80)} (${c.groupId})` : c.groupId;
+  if (e.interfaces === 0) return `${group} is attached to nothing${c.notReachable ? " — not reachable now" : ""}`;
+  const n = `${e.interfaces} network interface${e.interfaces === 1 ? "" : "s"}`;
+  if (e.publicInterfaces === 0) return `${group} is attached to ${n}, none with a public IP`;
+  const shown = e.publicExamples.map((p) => interfaceName(p)).join("; ");
+  const more = e.publicInterfaces > e.publicExamples.length ? `; and ${e.publicInterfaces - e.publicExamples.length} more` : "";
+  return `${group} is attached to ${n}, ${e.publicInterfaces} with a public IP (${shown}${more})`;
 }
 
 /** "group changed: name "a" → "b"; tags {…} → {…}", for a group-changed change. */

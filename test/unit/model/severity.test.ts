@@ -54,6 +54,8 @@ describe("severityOf with custom settings", () => {
     ingressAdded: "low",
     groupDeleted: "critical",
     other: "medium",
+    notReachable: "low",
+    exposureAdded: "high",
   };
   it.each<[string, Change, Severity]>([
     ["configured sensitive port", added({ fromPort: 8000, toPort: 8100, ...WORLD4 }), "high"],
@@ -88,6 +90,8 @@ describe("DEFAULT_SEVERITY_SETTINGS", () => {
       ingressAdded: "medium",
       groupDeleted: "medium",
       other: "low",
+      notReachable: "high",
+      exposureAdded: "critical",
     });
   });
 });
