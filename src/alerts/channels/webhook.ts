@@ -22,7 +22,7 @@
 // the full URL, and a logger would print it.
 import type { AlertChannel } from "./channel.js";
 import type { AlertPayload, DriftAlert, OutboxAlert } from "../payload.js";
-import { ackCommand, changeText, consoleUrl, groupLabel, revertText, targetName } from "../render/words.js";
+import { ackCommand, changeText, consoleUrl, groupLabel, revertText, targetName, exposureText } from "../render/words.js";
 import { renderEmail } from "../render/email.js";
 import { oneLine } from "../render/sanitize.js";
 import type { Severity } from "../../model/types.js";
@@ -140,9 +140,11 @@ function driftSlack(alert: OutboxAlert, a: DriftAlert): SlackBody {
   const shown = a.changes.slice(0, SLACK_MAX_CHANGES);
   const lines = shown.map((c) => {
     const reverts = revertText(c);
+    const exposure = exposureText(c);
     return (
       `${SEVERITY_MARK[c.severity]} *${c.severity.toUpperCase()}* #${c.changeId} <${consoleUrl(a.target.region, c.groupId)}|${slackEscape(groupLabel(c))}>: ` +
       slackEscape(oneLine(changeText(c), 400)) +
+      (exposure ? `\n    ${slackEscape(exposure)}` : "") +
       (reverts ? ` _(${slackEscape(reverts)})_` : "")
     );
   });

@@ -1,7 +1,7 @@
 // The email for an alert: subject, plain text and HTML. Every value from the
 // API is escaped in HTML and stripped of line breaks in the subject.
 import type { AlertPayload, AlertChange, DriftAlert } from "../payload.js";
-import { ackCommand, approvalSnippet, changeText, consoleUrl, groupLabel, revertText, targetName, whoText } from "./words.js";
+import { ackCommand, approvalSnippet, changeText, consoleUrl, groupLabel, revertText, targetName, whoText, exposureText } from "./words.js";
 import { escapeHtml, htmlText, oneLine } from "./sanitize.js";
 import type { Severity } from "../../model/types.js";
 import { problemLines } from "../../approvals/problem-lines.js";
@@ -61,6 +61,8 @@ function driftText(a: DriftAlert): string {
     lines.push(`${c.severity.toUpperCase().padEnd(8)}  #${c.changeId}  ${groupLabel(c)}`);
     lines.push(`          ${changeText(c)}`);
     if (c.rule?.description && c.kind !== "rule-description-changed") lines.push(`          rule description: "${oneLine(c.rule.description)}"`);
+    const exposure = exposureText(c);
+    if (exposure) lines.push(`          ${exposure}`);
     if (c.approvalNote) lines.push(`          nearest approval: ${oneLine(c.approvalNote)}`);
     const rev = revertText(c);
     if (rev) lines.push(`          ${rev}`);
@@ -81,6 +83,7 @@ function changeRowHtml(a: DriftAlert, c: AlertChange): string {
   const color = COLORS[c.severity];
   const notes = [
     c.rule?.description && c.kind !== "rule-description-changed" ? `rule description: “${htmlText(c.rule.description)}”` : "",
+    exposureText(c) ? htmlText(exposureText(c) ?? "", 600) : "",
     c.approvalNote ? `nearest approval: ${htmlText(c.approvalNote)}` : "",
     revertText(c) ? htmlText(revertText(c) ?? "") : "",
     whoText(c) ? htmlText(whoText(c) ?? "", 600) : "",

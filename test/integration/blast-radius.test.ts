@@ -1,0 +1,139 @@
+// Blast radius end to end, with real parts: the simulator over HTTP, the real
+// SDK, App's cycle writing a real SQLite file, and a real SMTP server taking
+// the mail. Run on both fetch paths (main thread, and aws.fetchThreads worker
+// threads, which run dist/: `npm run build` first). It proves:
+// - every poll reads DescribeNetworkInterfaces, and its attachments are
+//   intervals ("what did this group expose at T" is one query);
+// - a world-open sensitive port on a group with a public interface is
+//   critical and the mail names the interface; on a group attached to
+//   nothing it is high and the mail says "not reachable now";
+// - a world-open group that a public interface starts using is an
+//   exposure-added change, stored, judged and mailed;
+// - current_groups counts interfaces; current_exposure lists the pairs;
+// - a failed or partial interface read fails the whole poll and changes
+//   nothing, with the missing permission named.
+import { AuthorizeSecurityGroupIngressCommand } from "@aws-sdk/client-ec2";
+import { existsSync } from "node:fs";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startAppWorld, type AppWorld } from "../support/app-world.js";
+import { INTRUDER } from "../support/sim-harness.js";
+import { DEMO_BASTION_PUBLIC_IP } from "../../src/sim/seed-demo.js";
+import { createInterface } from "../../src/sim/network-interfaces.js";
+import { defaultWorkerUrl } from "../../src/aws/fetch-pool.js";
+
+const FIVE_MIN = 5 * 60_000;
+const ssh = { IpProtocol: "tcp", FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: "0.0.0.0/0" }] };
+
+describe.each([
+  ["main thread", 0],
+  ["fetch workers", 1],
+])("blast radius (%s)", { timeout: 60_000 }, (_name, fetchThreads) => {
+  let w: AppWorld;
+  beforeEach(async () => {
+    if (fetchThreads > 0) expect(existsSync(new URL(defaultWorkerUrl())), "dist/ is missing: run `npm run build` first").toBe(true);
+    w = await startAppWorld({ extra: { aws: { maxAttempts: 1, timeout: "5s", fetchThreads } } });
+  });
+  afterEach(async () => {
+    await w?.close();
+  });
+
+  const poll = async (): Promise<void> => {
+    w.clock.advance(FIVE_MIN);
+    const r = await w.poll();
+    expect(r.targets.map((t) => t.error)).toEqual([null]);
+  };
+  const admin = async (body: unknown): Promise<string> => {
+    const res = await fetch(`${w.harness.endpoint}/__sim/network-interfaces`, { method: "POST", body: JSON.stringify(body) });
+    expect(res.status).toBe(201);
+    return ((await res.json()) as { interfaceId: string }).interfaceId;
+  };
+
+  it("says what each exposed group is attached to, ranks by it, and alerts when a public interface starts using a world-open group", async () => {
+    const d = w.harness.demo;
+    await poll(); // baseline
+    const groups = w.reader.prepare("SELECT name, interfaces, public_interfaces FROM current_groups ORDER BY name").all();
+    expect(groups).toEqual([
+      { name: "app", interfaces: 1, public_interfaces: 0 },
+      { name: "bastion", interfaces: 1, public_interfaces: 1 },
+      { name: "db", interfaces: 0, public_interfaces: 0 },
+      { name: "default", interfaces: 0, public_interfaces: 0 },
+      { name: "web", interfaces: 1, public_interfaces: 1 },
+    ]);
+    await w.newMails();
+
+    // A stolen key opens SSH to the world on the public bastion and on db, which nothing uses.
+    const intruder = w.harness.client(INTRUDER);
+    await intruder.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: d.groups.bastion, IpPermissions: [ssh] }));
+    await intruder.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: d.groups.db, IpPermissions: [ssh] }));
+    await poll();
+    const opened = w.changes().filter((c) => c.kind === "rule-added");
+    expect(opened.map((c) => [c.group_name, c.severity])).toEqual(
+      expect.arrayContaining([
+        ["bastion", "critical"],
+        ["db", "high"],
+      ]),
+    );
+    const [mail] = await w.newMails();
+    const text = mail?.text ?? "";
+    expect(text).toContain(`bastion (${d.groups.bastion}) is attached to 1 network interface, 1 with a public IP (${d.interfaces.bastionInstance}, ${DEMO_BASTION_PUBLIC_IP})`);
+    expect(text).toContain(`db (${d.groups.db}) is attached to nothing — not reachable now`);
+    expect(mail?.html).toContain(`${d.interfaces.bastionInstance}, ${DEMO_BASTION_PUBLIC_IP}`);
+    const logged = w.log.lines().filter((l) => l.event === "drift" && l.groupId === d.groups.db);
+    expect(logged[0]).toMatchObject({ interfaces: 0, notReachable: true, blastRadius: `db (${d.groups.db}) is attached to nothing — not reachable now` });
+
+    // db's group now goes on an instance with a public address: nothing about its rules changed, but it is reachable.
+    const before = w.clock.now().toISOString();
+    const eni = await admin({ kind: "instance", groupIds: [d.groups.db], instanceId: "i-0db0000000000beef", publicIp: "198.51.100.50" });
+    await poll();
+    const exposure = w.reader.prepare("SELECT kind, group_name, severity, status, interface_id, instance_id, public_ip, from_port, source FROM change_events WHERE kind = 'exposure-added'").all();
+    expect(exposure).toEqual([
+      { kind: "exposure-added", group_name: "db", severity: "critical", status: "unapproved", interface_id: eni, instance_id: "i-0db0000000000beef", public_ip: "198.51.100.50", from_port: 22, source: "0.0.0.0/0" },
+    ]);
+    const [exposed] = await w.newMails();
+    expect(exposed?.text).toContain("now reachable from the internet through i-0db0000000000beef, 198.51.100.50: TCP 22 from 0.0.0.0/0 — anyone on the internet");
+    expect(exposed?.text).toContain(`db (${d.groups.db}) is attached to 1 network interface, 1 with a public IP (i-0db0000000000beef, 198.51.100.50)`);
+
+    expect(w.reader.prepare("SELECT group_name, ports, source, interface_id, public_ip FROM current_exposure ORDER BY group_name, source, ports").all()).toEqual([
+      { group_name: "bastion", ports: "22", source: "0.0.0.0/0", interface_id: d.interfaces.bastion, public_ip: DEMO_BASTION_PUBLIC_IP },
+      { group_name: "db", ports: "22", source: "0.0.0.0/0", interface_id: eni, public_ip: "198.51.100.50" },
+      { group_name: "web", ports: "443", source: "0.0.0.0/0", interface_id: d.interfaces.web, public_ip: "198.51.100.20" },
+      { group_name: "web", ports: "80", source: "0.0.0.0/0", interface_id: d.interfaces.web, public_ip: "198.51.100.20" },
+      { group_name: "web", ports: "type 3/code 4", source: "0.0.0.0/0", interface_id: d.interfaces.web, public_ip: "198.51.100.20" },
+      { group_name: "web", ports: "443", source: "::/0", interface_id: d.interfaces.web, public_ip: "198.51.100.20" },
+    ]);
+
+    // History: before the instance existed, db exposed nothing; the documented query answers it.
+    const at = (t: string) =>
+      w.reader
+        .prepare(
+          `SELECT i.interface_id, i.public_ip FROM interface_versions i
+            WHERE i.group_id = ? AND i.added_at <= ? AND (i.removed_at IS NULL OR i.removed_at > ?)`,
+        )
+        .all(d.groups.db, t, t);
+    expect(at(before)).toEqual([]);
+    expect(at(w.clock.now().toISOString())).toEqual([{ interface_id: eni, public_ip: "198.51.100.50" }]);
+  });
+
+  it("fails the whole poll when DescribeNetworkInterfaces is denied or breaks on a later page, and changes nothing", async () => {
+    const d = w.harness.demo;
+    await poll();
+    const rows = (): unknown[] => w.reader.prepare("SELECT * FROM interface_versions ORDER BY id").all();
+    const stored = rows();
+
+    w.harness.sim.faults.add({ kind: "unauthorized", action: "DescribeNetworkInterfaces", count: 1 });
+    w.clock.advance(FIVE_MIN);
+    const denied = await w.poll();
+    expect(denied.targets[0]?.ok).toBe(false);
+    expect(denied.targets[0]?.error?.message).toContain("ec2:DescribeNetworkInterfaces");
+
+    // Two pages; the second fails: a half-read list must not read as "attached to nothing".
+    const region = w.harness.sim.state.account(d.account).region(d.region);
+    for (let i = 0; i < 1000; i++) createInterface(region, { kind: "lambda", groupIds: [d.groups.app] }, (p) => region.newId(p));
+    w.harness.sim.faults.add({ kind: "internal-error", action: "DescribeNetworkInterfaces", page: 2 });
+    w.clock.advance(FIVE_MIN);
+    const partial = await w.poll();
+    expect(partial.targets[0]?.ok).toBe(false);
+    expect(rows()).toEqual(stored);
+    expect(w.reader.prepare("SELECT count(*) AS n FROM change_events").get()).toEqual({ n: 0 });
+  });
+});
