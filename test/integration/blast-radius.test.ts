@@ -137,3 +137,48 @@ describe.each([
     expect(w.reader.prepare("SELECT count(*) AS n FROM change_events").get()).toEqual({ n: 0 });
   });
 });
+
+describe("aws.interfacesEvery", { timeout: 60_000 }, () => {
+  let w: AppWorld | undefined;
+  afterEach(async () => {
+    await w?.close();
+    w = undefined;
+  });
+  const dniCalls = (x: AppWorld): number => x.harness.sim.requests.filter((r) => r.action === "DescribeNetworkInterfaces").length;
+  const pollN = async (x: AppWorld, n: number): Promise<void> => {
+    for (let i = 0; i < n; i++) {
+      x.clock.advance(FIVE_MIN);
+      const r = await x.poll();
+      expect(r.targets[0]?.ok).toBe(true);
+    }
+  };
+
+  it("3: reads interfaces on the first poll and then on every third after (polls 1, 4, 7); alerts in between use what was last read", async () => {
+    w = await startAppWorld({ extra: { aws: { maxAttempts: 1, timeout: "5s", interfacesEvery: 3 } } });
+    await pollN(w, 1);
+    expect(dniCalls(w)).toBe(1);
+    await w.harness.client(INTRUDER).send(new AuthorizeSecurityGroupIngressCommand({ GroupId: w.harness.demo.groups.db, IpPermissions: [ssh] }));
+    await pollN(w, 1);
+    expect(dniCalls(w)).toBe(1);
+    const [mail] = (await w.newMails()).slice(-1);
+    expect(mail?.text).toContain(`db (${w.harness.demo.groups.db}) is attached to nothing — not reachable now`);
+    await pollN(w, 1);
+    expect(dniCalls(w)).toBe(1);
+    await pollN(w, 1);
+    expect(dniCalls(w)).toBe(2);
+    await pollN(w, 3);
+    expect(dniCalls(w)).toBe(3);
+    expect(w.reader.prepare("SELECT interfaces_read FROM polls ORDER BY id").all().map((r) => (r as { interfaces_read: number }).interfaces_read)).toEqual([1, 0, 0, 1, 0, 0, 1]);
+  });
+
+  it("0: never reads them; severity stays as without blast radius and alerts say nothing about attachments", async () => {
+    w = await startAppWorld({ extra: { aws: { maxAttempts: 1, timeout: "5s", interfacesEvery: 0 } } });
+    await pollN(w, 1);
+    await w.harness.client(INTRUDER).send(new AuthorizeSecurityGroupIngressCommand({ GroupId: w.harness.demo.groups.db, IpPermissions: [ssh] }));
+    await pollN(w, 1);
+    expect(dniCalls(w)).toBe(0);
+    expect(w.changes().map((c) => [c.group_name, c.severity])).toEqual([["db", "critical"]]);
+    const [mail] = (await w.newMails()).slice(-1);
+    expect(mail?.text).not.toContain("attached to");
+  });
+});
