@@ -196,7 +196,8 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
   let pages = 0;
   let groups: GroupState[];
   let fingerprints = new Map<string, Fingerprinted>();
-  let attachments: Attachment[] | null = null;
+  // null: tracked, not read this poll; undefined: not tracked (interfacesEvery 0).
+  let attachments: Attachment[] | null | undefined = config.aws.interfacesEvery > 0 ? null : undefined;
   // Every Nth successful poll also reads DescribeNetworkInterfaces (aws.interfacesEvery).
   const readInterfaces = shouldReadInterfaces(db, row.id, config.aws.interfacesEvery);
   try {
@@ -226,9 +227,11 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
       );
       for (const g of fetched.groups) normalizer.addRead(g);
       pages = fetched.pages;
-      attachments = fetched.attachments;
+      attachments = fetched.attachments ?? attachments;
     } else {
-      ({ pages, attachments } = await fetchHere(deps, key, spec, normalizer, onPage, readInterfaces, signal));
+      const here = await fetchHere(deps, key, spec, normalizer, onPage, readInterfaces, signal);
+      pages = here.pages;
+      attachments = here.attachments ?? attachments;
     }
     groups = normalizer.result();
     fingerprints = normalizer.fingerprints();
@@ -249,7 +252,7 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
   const finishedAt = clock().toISOString();
   const cached = deps.stateCache?.get(row.id);
   if (cached) recordDeps.currentState = { pollId: cached.pollId, state: cached.state };
-  const outcome = recordSuccessfulPoll(db, row.id, { groups, attachments, pages, startedAt: startedAt.toISOString(), finishedAt }, recordDeps);
+  const outcome = recordSuccessfulPoll(db, row.id, { groups, ...(attachments === undefined ? {} : { attachments }), pages, startedAt: startedAt.toISOString(), finishedAt }, recordDeps);
   deps.stateCache?.set(row.id, { pollId: outcome.pollId, state: outcome.state, fingerprints });
   const rules = groups.reduce((n, g) => n + g.rules.length, 0);
   const unapproved = outcome.judged.filter((j) => j.judgement.status === "unapproved").length;

@@ -25,7 +25,11 @@ export interface Observation {
   groups: GroupState[];
   /** Pages fetched. */
   pages: number;
-  /** Every network interface's group attachments, when this poll read them; null or absent when it did not. */
+  /**
+   * Every network interface's group attachments, when this poll read them;
+   * null when it did not (what was last read still counts); absent when
+   * interfaces are not tracked at all (aws.interfacesEvery: 0).
+   */
   attachments?: Attachment[] | null;
   /** When the poll started and finished (ISO). */
   startedAt: string;
@@ -140,7 +144,7 @@ export function recordSuccessfulPoll(db: Database, targetId: number, obs: Observ
       exposure = (id) => byGroup.get(id) ?? unattached(obs.finishedAt);
       // A group already open to the world that a public interface starts using is news too.
       if (!baseline) changes.push(...exposureChanges(stored, observed, moved.before, moved.opened));
-    } else {
+    } else if (obs.attachments === null) {
       const last = lastInterfacesRead(db, targetId);
       if (last) {
         const byGroup = exposureByGroup(loadCurrentAttachments(db, targetId), last.at);

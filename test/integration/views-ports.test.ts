@@ -92,7 +92,12 @@ describe("ports in the views", () => {
         all.filter((m) => m.version <= 5),
         () => T0,
       );
+      // This build's store also writes the exposure columns of 0010; give the
+      // old schema them only while the history is written.
+      const added = ["interface_id", "instance_id", "public_ip"];
+      for (const c of added) db.exec(`ALTER TABLE change_events ADD COLUMN ${c} TEXT`);
       writeHistory(db);
+      for (const c of added) db.exec(`ALTER TABLE change_events DROP COLUMN ${c}`);
       const views = ["current_rules", "group_history", "changes"] as const;
       // Views have no rowid: order rows by everything but the columns 0006 changes.
       const order = (r: Record<string, unknown>): string => JSON.stringify({ ...r, ports: null, who_match: null });
@@ -103,7 +108,8 @@ describe("ports in the views", () => {
       const before = snapshot();
       expect(before.current_rules?.find((r) => r.protocol === "icmp" && r.source === "0.0.0.0/0")?.ports).toBe("3-4");
 
-      expect(migrate(db, all, () => T0)).toContain("0006_readable_views.sql");
+      // Up to 0006 only: later migrations add columns and views of their own.
+      expect(migrate(db, all.filter((m) => m.version <= 6), () => T0)).toContain("0006_readable_views.sql");
 
       const after = snapshot();
       for (const v of views) {
