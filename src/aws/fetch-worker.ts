@@ -36,6 +36,10 @@ async function fetch(m: Extract<ToWorker, { type: "fetch" }>): Promise<void> {
     }
     const known = m.known;
     const groups: ReadGroup[] = [];
+    // Interfaces are read alongside the groups, on the same client (their requests overlap); either failing fails the poll.
+    const reading = m.interfaces ? collectNetworkInterfaces(client, { maxPages: m.maxPages, signal: abort.signal }).then((c) => readAttachments(c.interfaces)) : null;
+    // Handled below by the await; this keeps a failure while the groups are still read from being "unhandled".
+    reading?.catch(() => undefined);
     const collected = await collectSecurityGroups(client, {
       maxPages: m.maxPages,
       signal: abort.signal,
@@ -44,8 +48,7 @@ async function fetch(m: Extract<ToWorker, { type: "fetch" }>): Promise<void> {
         for (const g of readGroups(page, (id) => known.get(id), groups.length)) groups.push(g);
       },
     });
-    // Interfaces are read after the groups, on the same client: a failure of either fails the poll.
-    const attachments = m.interfaces ? readAttachments((await collectNetworkInterfaces(client, { maxPages: m.maxPages, signal: abort.signal })).interfaces) : null;
+    const attachments = reading ? await reading : null;
     send({ type: "done", id: m.id, pages: collected.pages, groups, attachments });
   } catch (err) {
     send({ type: "failed", id: m.id, error: classifyPollError(err) });

@@ -164,15 +164,16 @@ async function fetchHere(
   };
   signal?.addEventListener("abort", onAbort, { once: true });
   try {
-    const collected = await collectSecurityGroups(client, {
-      maxPages: deps.config.aws.maxPages,
-      ...(signal ? { signal } : {}),
-      onPage,
-      sink: (page) => normalizer.add(page),
-    });
-    const attachments = interfaces
-      ? readAttachments((await collectNetworkInterfaces(client, { maxPages: deps.config.aws.maxPages, ...(signal ? { signal } : {}) })).interfaces)
-      : null;
+    // Interfaces are read alongside the groups (their requests overlap); either failing fails the poll.
+    const [collected, attachments] = await Promise.all([
+      collectSecurityGroups(client, {
+        maxPages: deps.config.aws.maxPages,
+        ...(signal ? { signal } : {}),
+        onPage,
+        sink: (page) => normalizer.add(page),
+      }),
+      interfaces ? collectNetworkInterfaces(client, { maxPages: deps.config.aws.maxPages, ...(signal ? { signal } : {}) }).then((c) => readAttachments(c.interfaces)) : null,
+    ]);
     return { pages: collected.pages, attachments };
   } finally {
     signal?.removeEventListener("abort", onAbort);

@@ -16,7 +16,9 @@ export function judgeChanges(
 ): JudgedChange[] {
   return changes.map((change) => {
     const m = matchChange(change, ctx, records);
-    const exposure = ctx.exposure?.(change.groupId);
+    // Blast radius matters where something was opened: added ingress, or a group newly reachable.
+    const opens = change.kind === "exposure-added" || (change.kind === "rule-added" && change.rule?.direction === "ingress");
+    const exposure = opens ? ctx.exposure?.(change.groupId) : undefined;
     const blast = blastSeverity(change, severityOf(change, settings), exposure, settings);
     return {
       change,

@@ -13,8 +13,8 @@ export interface DemoAccount {
   region: string;
   vpcId: string;
   groups: { default: string; web: string; app: string; db: string; bastion: string };
-  /** Network interfaces: the bastion's public instance, the web tier's load balancer, an app server. */
-  interfaces: { bastion: string; bastionInstance: string; web: string; app: string };
+  /** Network interfaces: the bastion's public instance, the web tier's load balancer, an app server, the database. */
+  interfaces: { bastion: string; bastionInstance: string; web: string; app: string; db: string };
 }
 
 /** Options of seedDemoAccount. */
@@ -99,19 +99,20 @@ export function seedDemoAccount(state: SimState, opts: DemoOptions = {}): DemoAc
   ], caller);
 
   // Blast radius: the bastion is one public instance, web sits behind an
-  // internet-facing load balancer, app servers have private addresses only;
-  // db has no interface here (tests delete it). Made last, so the groups'
-  // ids stay what they were before interfaces existed.
+  // internet-facing load balancer, app servers and the RDS database have
+  // private addresses only; default is used by nothing. Made last, so the
+  // groups' ids stay what they were before interfaces existed.
   const newId = (p: string): string => r.newId(p);
   const bastionNi = createInterface(r, { kind: "instance", groupIds: [bastion.groupId], publicIp: DEMO_BASTION_PUBLIC_IP }, newId);
   const webNi = createInterface(r, { kind: "load-balancer", groupIds: [web.groupId], publicIp: DEMO_WEB_PUBLIC_IP }, newId);
   const appNi = createInterface(r, { kind: "instance", groupIds: [app.groupId] }, newId);
+  const dbNi = createInterface(r, { kind: "rds", groupIds: [db.groupId] }, newId);
 
   return {
     account,
     region: regionName,
     vpcId,
     groups: { default: def.groupId, web: web.groupId, app: app.groupId, db: db.groupId, bastion: bastion.groupId },
-    interfaces: { bastion: bastionNi.interfaceId, bastionInstance: bastionNi.instanceId ?? "", web: webNi.interfaceId, app: appNi.interfaceId },
+    interfaces: { bastion: bastionNi.interfaceId, bastionInstance: bastionNi.instanceId ?? "", web: webNi.interfaceId, app: appNi.interfaceId, db: dbNi.interfaceId },
   };
 }

@@ -55,61 +55,64 @@ describe.each([
     expect(groups).toEqual([
       { name: "app", interfaces: 1, public_interfaces: 0 },
       { name: "bastion", interfaces: 1, public_interfaces: 1 },
-      { name: "db", interfaces: 0, public_interfaces: 0 },
+      { name: "db", interfaces: 1, public_interfaces: 0 },
       { name: "default", interfaces: 0, public_interfaces: 0 },
       { name: "web", interfaces: 1, public_interfaces: 1 },
     ]);
     await w.newMails();
 
-    // A stolen key opens SSH to the world on the public bastion and on db, which nothing uses.
+    // A stolen key opens SSH to the world on the public bastion, on db (a private RDS interface) and on default, which nothing uses.
     const intruder = w.harness.client(INTRUDER);
     await intruder.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: d.groups.bastion, IpPermissions: [ssh] }));
     await intruder.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: d.groups.db, IpPermissions: [ssh] }));
+    await intruder.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: d.groups.default, IpPermissions: [ssh] }));
     await poll();
     const opened = w.changes().filter((c) => c.kind === "rule-added");
     expect(opened.map((c) => [c.group_name, c.severity])).toEqual(
       expect.arrayContaining([
         ["bastion", "critical"],
-        ["db", "high"],
+        ["db", "critical"],
+        ["default", "high"],
       ]),
     );
     const [mail] = await w.newMails();
     const text = mail?.text ?? "";
     expect(text).toContain(`bastion (${d.groups.bastion}) is attached to 1 network interface, 1 with a public IP (${d.interfaces.bastionInstance}, ${DEMO_BASTION_PUBLIC_IP})`);
-    expect(text).toContain(`db (${d.groups.db}) is attached to nothing — not reachable now`);
+    expect(text).toContain(`db (${d.groups.db}) is attached to 1 network interface, none with a public IP`);
+    expect(text).toContain(`default (${d.groups.default}) is attached to nothing — not reachable now`);
     expect(mail?.html).toContain(`${d.interfaces.bastionInstance}, ${DEMO_BASTION_PUBLIC_IP}`);
-    const logged = w.log.lines().filter((l) => l.event === "drift" && l.groupId === d.groups.db);
-    expect(logged[0]).toMatchObject({ interfaces: 0, notReachable: true, blastRadius: `db (${d.groups.db}) is attached to nothing — not reachable now` });
+    const logged = w.log.lines().filter((l) => l.event === "drift" && l.groupId === d.groups.default);
+    expect(logged[0]).toMatchObject({ interfaces: 0, notReachable: true, blastRadius: `default (${d.groups.default}) is attached to nothing — not reachable now` });
 
-    // db's group now goes on an instance with a public address: nothing about its rules changed, but it is reachable.
+    // default now goes on an instance with a public address: nothing about its rules changed, but it is reachable.
     const before = w.clock.now().toISOString();
-    const eni = await admin({ kind: "instance", groupIds: [d.groups.db], instanceId: "i-0db0000000000beef", publicIp: "198.51.100.50" });
+    const eni = await admin({ kind: "instance", groupIds: [d.groups.default], instanceId: "i-0db0000000000beef", publicIp: "198.51.100.50" });
     await poll();
     const exposure = w.reader.prepare("SELECT kind, group_name, severity, status, interface_id, instance_id, public_ip, from_port, source FROM change_events WHERE kind = 'exposure-added'").all();
     expect(exposure).toEqual([
-      { kind: "exposure-added", group_name: "db", severity: "critical", status: "unapproved", interface_id: eni, instance_id: "i-0db0000000000beef", public_ip: "198.51.100.50", from_port: 22, source: "0.0.0.0/0" },
+      { kind: "exposure-added", group_name: "default", severity: "critical", status: "unapproved", interface_id: eni, instance_id: "i-0db0000000000beef", public_ip: "198.51.100.50", from_port: 22, source: "0.0.0.0/0" },
     ]);
     const [exposed] = await w.newMails();
     expect(exposed?.text).toContain("now reachable from the internet through i-0db0000000000beef, 198.51.100.50: TCP 22 from 0.0.0.0/0 — anyone on the internet");
-    expect(exposed?.text).toContain(`db (${d.groups.db}) is attached to 1 network interface, 1 with a public IP (i-0db0000000000beef, 198.51.100.50)`);
+    expect(exposed?.text).toContain(`default (${d.groups.default}) is attached to 1 network interface, 1 with a public IP (i-0db0000000000beef, 198.51.100.50)`);
 
     expect(w.reader.prepare("SELECT group_name, ports, source, interface_id, public_ip FROM current_exposure ORDER BY group_name, source, ports").all()).toEqual([
       { group_name: "bastion", ports: "22", source: "0.0.0.0/0", interface_id: d.interfaces.bastion, public_ip: DEMO_BASTION_PUBLIC_IP },
-      { group_name: "db", ports: "22", source: "0.0.0.0/0", interface_id: eni, public_ip: "198.51.100.50" },
+      { group_name: "default", ports: "22", source: "0.0.0.0/0", interface_id: eni, public_ip: "198.51.100.50" },
       { group_name: "web", ports: "443", source: "0.0.0.0/0", interface_id: d.interfaces.web, public_ip: "198.51.100.20" },
       { group_name: "web", ports: "80", source: "0.0.0.0/0", interface_id: d.interfaces.web, public_ip: "198.51.100.20" },
       { group_name: "web", ports: "type 3/code 4", source: "0.0.0.0/0", interface_id: d.interfaces.web, public_ip: "198.51.100.20" },
       { group_name: "web", ports: "443", source: "::/0", interface_id: d.interfaces.web, public_ip: "198.51.100.20" },
     ]);
 
-    // History: before the instance existed, db exposed nothing; the documented query answers it.
+    // History: before the instance existed, default exposed nothing; the documented query answers it.
     const at = (t: string) =>
       w.reader
         .prepare(
           `SELECT i.interface_id, i.public_ip FROM interface_versions i
             WHERE i.group_id = ? AND i.added_at <= ? AND (i.removed_at IS NULL OR i.removed_at > ?)`,
         )
-        .all(d.groups.db, t, t);
+        .all(d.groups.default, t, t);
     expect(at(before)).toEqual([]);
     expect(at(w.clock.now().toISOString())).toEqual([{ interface_id: eni, public_ip: "198.51.100.50" }]);
   });
@@ -157,11 +160,11 @@ describe("aws.interfacesEvery", { timeout: 60_000 }, () => {
     w = await startAppWorld({ extra: { aws: { maxAttempts: 1, timeout: "5s", interfacesEvery: 3 } } });
     await pollN(w, 1);
     expect(dniCalls(w)).toBe(1);
-    await w.harness.client(INTRUDER).send(new AuthorizeSecurityGroupIngressCommand({ GroupId: w.harness.demo.groups.db, IpPermissions: [ssh] }));
+    await w.harness.client(INTRUDER).send(new AuthorizeSecurityGroupIngressCommand({ GroupId: w.harness.demo.groups.default, IpPermissions: [ssh] }));
     await pollN(w, 1);
     expect(dniCalls(w)).toBe(1);
     const [mail] = (await w.newMails()).slice(-1);
-    expect(mail?.text).toContain(`db (${w.harness.demo.groups.db}) is attached to nothing — not reachable now`);
+    expect(mail?.text).toContain(`default (${w.harness.demo.groups.default}) is attached to nothing — not reachable now`);
     await pollN(w, 1);
     expect(dniCalls(w)).toBe(1);
     await pollN(w, 1);
@@ -174,10 +177,10 @@ describe("aws.interfacesEvery", { timeout: 60_000 }, () => {
   it("0: never reads them; severity stays as without blast radius and alerts say nothing about attachments", async () => {
     w = await startAppWorld({ extra: { aws: { maxAttempts: 1, timeout: "5s", interfacesEvery: 0 } } });
     await pollN(w, 1);
-    await w.harness.client(INTRUDER).send(new AuthorizeSecurityGroupIngressCommand({ GroupId: w.harness.demo.groups.db, IpPermissions: [ssh] }));
+    await w.harness.client(INTRUDER).send(new AuthorizeSecurityGroupIngressCommand({ GroupId: w.harness.demo.groups.default, IpPermissions: [ssh] }));
     await pollN(w, 1);
     expect(dniCalls(w)).toBe(0);
-    expect(w.changes().map((c) => [c.group_name, c.severity])).toEqual([["db", "critical"]]);
+    expect(w.changes().map((c) => [c.group_name, c.severity])).toEqual([["default", "critical"]]);
     const [mail] = (await w.newMails()).slice(-1);
     expect(mail?.text).not.toContain("attached to");
   });

@@ -54,8 +54,8 @@ describe("DescribeNetworkInterfaces (simulator, real SDK)", () => {
 
   it("classifies every kind the simulator makes as sgwatch names it", async () => {
     const kinds = ["load-balancer", "lambda", "rds", "nat", "endpoint", "other"];
-    for (const kind of kinds) expect((await admin("POST", "/__sim/network-interfaces", { kind, groupIds: [h.demo.groups.db] })).status).toBe(201);
-    const out = await h.client(MONITOR).send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: "group-id", Values: [h.demo.groups.db] }] }));
+    for (const kind of kinds) expect((await admin("POST", "/__sim/network-interfaces", { kind, groupIds: [h.demo.groups.default] })).status).toBe(201);
+    const out = await h.client(MONITOR).send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: "group-id", Values: [h.demo.groups.default] }] }));
     expect(readAttachments(out.NetworkInterfaces ?? []).map((a) => a.kind).sort()).toEqual([...kinds].sort());
   });
 
@@ -63,7 +63,7 @@ describe("DescribeNetworkInterfaces (simulator, real SDK)", () => {
     for (let i = 0; i < 11; i++) await admin("POST", "/__sim/network-interfaces", { kind: "instance", groupIds: [h.demo.groups.app] });
     const seen = await all();
     const ids = seen.map((n) => n.NetworkInterfaceId);
-    expect(ids).toHaveLength(3 + 11);
+    expect(ids).toHaveLength(4 + 11);
     expect(new Set(ids).size).toBe(ids.length);
   });
 
@@ -98,7 +98,7 @@ describe("DescribeNetworkInterfaces (simulator, real SDK)", () => {
     const json = h.sim.state.toJSON();
     const back = SimState.fromJSON(JSON.parse(JSON.stringify(json)));
     const region = back.account(h.demo.account).region("us-east-1");
-    expect([...region.interfaces.keys()].sort()).toEqual(Object.values({ a: h.demo.interfaces.bastion, b: h.demo.interfaces.web, c: h.demo.interfaces.app }).sort());
+    expect([...region.interfaces.keys()].sort()).toEqual([h.demo.interfaces.bastion, h.demo.interfaces.web, h.demo.interfaces.app, h.demo.interfaces.db].sort());
     expect(region.interfaces.get(h.demo.interfaces.bastion)?.publicIp).toBe(DEMO_BASTION_PUBLIC_IP);
     const hand = structuredClone(json);
     const r = hand.accounts[h.demo.account]?.["us-east-1"];
