@@ -164,7 +164,9 @@ describe("aws.interfacesEvery", { timeout: 60_000 }, () => {
     await pollN(w, 1);
     expect(dniCalls(w)).toBe(1);
     const [mail] = (await w.newMails()).slice(-1);
-    expect(mail?.text).toContain(`default (${w.harness.demo.groups.default}) is attached to nothing — not reachable now`);
+    // Read at the first poll, not this one: the alert says when, and does not claim "now".
+    const firstPoll = w.reader.prepare("SELECT finished_at FROM polls ORDER BY id LIMIT 1").get() as { finished_at: string };
+    expect(mail?.text).toContain(`default (${w.harness.demo.groups.default}) is attached to nothing — not reachable then (interfaces as read at ${firstPoll.finished_at})`);
     await pollN(w, 1);
     expect(dniCalls(w)).toBe(1);
     await pollN(w, 1);

@@ -48,7 +48,7 @@ export class LogChannel implements AlertChannel {
           publicInterfaces: c.exposure?.publicInterfaces ?? null,
           notReachable: c.notReachable ?? false,
           exposedVia: c.exposedVia ?? null,
-          blastRadius: exposureText(c),
+          blastRadius: exposureText(c, p.detectedAt),
           console: consoleUrl(p.target.region, c.groupId),
         },
         oneLine(`${c.severity} ${c.groupId}: ${changeText(c)}`, 300),

@@ -140,7 +140,7 @@ function driftSlack(alert: OutboxAlert, a: DriftAlert): SlackBody {
   const shown = a.changes.slice(0, SLACK_MAX_CHANGES);
   const lines = shown.map((c) => {
     const reverts = revertText(c);
-    const exposure = exposureText(c);
+    const exposure = exposureText(c, a.detectedAt);
     return (
       `${SEVERITY_MARK[c.severity]} *${c.severity.toUpperCase()}* #${c.changeId} <${consoleUrl(a.target.region, c.groupId)}|${slackEscape(groupLabel(c))}>: ` +
       slackEscape(oneLine(changeText(c), 400)) +

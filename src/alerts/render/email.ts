@@ -61,7 +61,7 @@ function driftText(a: DriftAlert): string {
     lines.push(`${c.severity.toUpperCase().padEnd(8)}  #${c.changeId}  ${groupLabel(c)}`);
     lines.push(`          ${changeText(c)}`);
     if (c.rule?.description && c.kind !== "rule-description-changed") lines.push(`          rule description: "${oneLine(c.rule.description)}"`);
-    const exposure = exposureText(c);
+    const exposure = exposureText(c, a.detectedAt);
     if (exposure) lines.push(`          ${exposure}`);
     if (c.approvalNote) lines.push(`          nearest approval: ${oneLine(c.approvalNote)}`);
     const rev = revertText(c);
@@ -83,7 +83,7 @@ function changeRowHtml(a: DriftAlert, c: AlertChange): string {
   const color = COLORS[c.severity];
   const notes = [
     c.rule?.description && c.kind !== "rule-description-changed" ? `rule description: “${htmlText(c.rule.description)}”` : "",
-    exposureText(c) ? htmlText(exposureText(c) ?? "", 600) : "",
+    exposureText(c, a.detectedAt) ? htmlText(exposureText(c, a.detectedAt) ?? "", 600) : "",
     c.approvalNote ? `nearest approval: ${htmlText(c.approvalNote)}` : "",
     revertText(c) ? htmlText(revertText(c) ?? "") : "",
     whoText(c) ? htmlText(whoText(c) ?? "", 600) : "",
