@@ -48,6 +48,7 @@ PRAGMA writable_schema = RESET;
 ALTER TABLE change_events ADD COLUMN interface_id TEXT;
 ALTER TABLE change_events ADD COLUMN instance_id TEXT;
 ALTER TABLE change_events ADD COLUMN public_ip TEXT;
+ALTER TABLE change_events ADD COLUMN interface_kind TEXT;
 
 -- current_groups keeps its columns in order and gains, at the end, how many
 -- interfaces use each group and how many of them have a public address.

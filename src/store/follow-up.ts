@@ -22,6 +22,11 @@ interface OpenChangeRow extends RuleColumns {
   before: string | null;
   after: string | null;
   approval_note: string | null;
+  /** For exposure-added (migration 0010): the public interface. */
+  interface_id: string | null;
+  instance_id: string | null;
+  public_ip: string | null;
+  interface_kind: string | null;
   account: string;
   region: string;
   label: string | null;
@@ -40,6 +45,10 @@ function rowToAlertChange(r: OpenChangeRow): AlertChange {
     before: r.before ? (JSON.parse(r.before) as Partial<GroupAttributes>) : null,
     after: r.after ? (JSON.parse(r.after) as Partial<GroupAttributes>) : null,
     approvalNote: r.approval_note,
+    // A reminder of an exposure-added change still names the interface it went public through.
+    ...(r.kind === "exposure-added" && r.interface_id && r.public_ip
+      ? { exposedVia: { interfaceId: r.interface_id, instanceId: r.instance_id, publicIp: r.public_ip, kind: r.interface_kind ?? "other" } }
+      : {}),
   };
 }
 

@@ -115,6 +115,13 @@ describe.each([
         .all(d.groups.default, t, t);
     expect(at(before)).toEqual([]);
     expect(at(w.clock.now().toISOString())).toEqual([{ interface_id: eni, public_ip: "198.51.100.50" }]);
+
+    // A day later nobody acknowledged it: the reminder, built from the stored row, still names the interface.
+    await w.newMails();
+    w.clock.advance(24 * 60 * 60_000);
+    await poll();
+    const reminders = (await w.newMails()).filter((m) => /remind|still open|open/i.test(m.subject ?? ""));
+    expect(reminders.map((m) => m.text ?? "").join("\n")).toContain("now reachable from the internet through i-0db0000000000beef, 198.51.100.50");
   });
 
   it("fails the whole poll when DescribeNetworkInterfaces is denied or breaks on a later page, and changes nothing", async () => {

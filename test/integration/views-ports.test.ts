@@ -94,7 +94,7 @@ describe("ports in the views", () => {
       );
       // This build's store also writes the exposure columns of 0010; give the
       // old schema them only while the history is written.
-      const added = ["interface_id", "instance_id", "public_ip"];
+      const added = ["interface_id", "instance_id", "public_ip", "interface_kind"];
       for (const c of added) db.exec(`ALTER TABLE change_events ADD COLUMN ${c} TEXT`);
       writeHistory(db);
       for (const c of added) db.exec(`ALTER TABLE change_events DROP COLUMN ${c}`);
