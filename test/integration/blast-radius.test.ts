@@ -11,7 +11,11 @@
 //   exposure-added change, stored, judged and mailed;
 // - current_groups counts interfaces; current_exposure lists the pairs;
 // - a failed or partial interface read fails the whole poll and changes
-//   nothing, with the missing permission named.
+//   nothing, with the missing permission named;
+// - a reminder of an exposure-added change still names the interface;
+// - aws.interfacesEvery reads every Nth poll (0 never), and an alert judged on
+//   an older read says when it was read;
+// - the Slack webhook says it, and the generic payload carries it as data.
 import { AuthorizeSecurityGroupIngressCommand } from "@aws-sdk/client-ec2";
 import { existsSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -20,6 +24,8 @@ import { INTRUDER } from "../support/sim-harness.js";
 import { DEMO_BASTION_PUBLIC_IP } from "../../src/sim/seed-demo.js";
 import { createInterface } from "../../src/sim/network-interfaces.js";
 import { defaultWorkerUrl } from "../../src/aws/fetch-pool.js";
+import { startWebhookReceiver } from "../support/webhook-receiver.js";
+import type { GenericWebhookBody, SlackBody } from "../../src/alerts/channels/webhook.js";
 
 const FIVE_MIN = 5 * 60_000;
 const ssh = { IpProtocol: "tcp", FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: "0.0.0.0/0" }] };
@@ -192,5 +198,35 @@ describe("aws.interfacesEvery", { timeout: 60_000 }, () => {
     expect(w.changes().map((c) => [c.group_name, c.severity])).toEqual([["default", "critical"]]);
     const [mail] = (await w.newMails()).slice(-1);
     expect(mail?.text).not.toContain("attached to");
+  });
+});
+
+describe("blast radius in webhooks", { timeout: 60_000 }, () => {
+  it("Slack's text says what the group is attached to; the generic payload carries it as data", async () => {
+    const slack = await startWebhookReceiver();
+    const w = await startAppWorld({
+      extra: {
+        alerts: {
+          webhook: { enabled: true, url: `${slack.url}/hook`, format: "slack", minSeverity: "low" },
+        },
+      },
+    });
+    try {
+      w.clock.advance(FIVE_MIN);
+      await w.poll();
+      await w.harness.client(INTRUDER).send(new AuthorizeSecurityGroupIngressCommand({ GroupId: w.harness.demo.groups.bastion, IpPermissions: [ssh] }));
+      w.clock.advance(FIVE_MIN);
+      await w.poll();
+      const body = JSON.parse(slack.requests.at(-1)?.body ?? "{}") as SlackBody;
+      const text = body.blocks.map((b) => ("text" in b && typeof b.text === "object" ? b.text.text : "")).join("\n");
+      expect(text).toContain(`bastion (${w.harness.demo.groups.bastion}) is attached to 1 network interface, 1 with a public IP (${w.harness.demo.interfaces.bastionInstance}, ${DEMO_BASTION_PUBLIC_IP})`);
+      // The stored alert is what the generic format posts as `payload` (src/alerts/channels/webhook.ts genericBody).
+      const row = w.reader.prepare("SELECT payload FROM outbox WHERE channel = 'webhook' ORDER BY id DESC LIMIT 1").get() as { payload: string };
+      const payload = JSON.parse(row.payload) as GenericWebhookBody["payload"];
+      expect(payload.type === "drift" ? payload.changes[0]?.exposure : null).toMatchObject({ interfaces: 1, publicInterfaces: 1, publicExamples: [{ publicIp: DEMO_BASTION_PUBLIC_IP }] });
+    } finally {
+      await w.close();
+      await slack.close();
+    }
   });
 });
