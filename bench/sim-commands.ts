@@ -22,6 +22,12 @@ export interface SimCommands {
     args: { accounts: string[]; regions: string[]; groupsPerTarget: number; rulesPerTarget: number; seed: number; accessKeyPrefix: string };
     result: { targets: number; rules: number };
   };
+  /**
+   * Network interfaces over the account's groups (blast radius): `perGroup`
+   * per group on average, each using one group, a `publicShare` of them with
+   * a public address.
+   */
+  addInterfaces: { args: { account: string; region: string; perGroup: number; publicShare: number; seed: number }; result: { interfaces: number } };
   /** Random rule changes (add, remove, describe) in one account × region. */
   drift: { args: { account: string; region: string; count: number; seed: number }; result: { changes: number } };
   /** Added latency per call; 0 removes it. */

@@ -4,6 +4,8 @@
 import { startSimulator } from "../src/sim/server.js";
 import { SimState } from "../src/sim/state.js";
 import { generateAccount, applyRandomDrift } from "../src/sim/generate.js";
+import { createInterface } from "../src/sim/network-interfaces.js";
+import { createPrng } from "../src/sim/prng.js";
 import { serve } from "./ipc.js";
 import type { SimCommands } from "./sim-commands.js";
 
@@ -35,6 +37,18 @@ serve<SimCommands>(
         });
       });
       return { targets, rules };
+    },
+    addInterfaces: (a) => {
+      const region = sim.state.account(a.account).region(a.region);
+      const prng = createPrng(a.seed);
+      const groups = [...region.groups.keys()];
+      const n = Math.round(groups.length * a.perGroup);
+      for (let i = 0; i < n; i++) {
+        const groupId = groups[i % groups.length] as string;
+        const pub = prng.next() < a.publicShare;
+        createInterface(region, { kind: "instance", groupIds: [groupId], ...(pub ? { publicIp: `198.51.${(i >> 8) & 255}.${i & 255}` } : {}) }, (p) => region.newId(p));
+      }
+      return { interfaces: region.interfaces.size };
     },
     drift: (a) => {
       const region = sim.state.account(a.account).region(a.region);

@@ -1,7 +1,8 @@
 // What an alert carries. The payload is stored as JSON in the outbox when the
 // alert is created, so delivery never needs the rest of the database and a
 // resend after a crash says exactly what the first attempt said.
-import type { ChangeKind, GroupAttributes, Rule, Severity } from "../model/types.js";
+import type { ChangeKind, ExposedInterface, GroupAttributes, Rule, Severity } from "../model/types.js";
+import type { GroupExposure } from "../model/attachment.js";
 
 /** The account × region an alert is about. */
 export interface AlertTarget {
@@ -60,6 +61,12 @@ export interface AlertChange {
   peerName?: string | null;
   /** Who made it, once CloudTrail said so. */
   attribution?: AlertAttribution | null;
+  /** Blast radius: the network interfaces using the group after this poll; absent when interfaces were never read. */
+  exposure?: GroupExposure | null;
+  /** True when the severity was lowered because nothing uses the group ("not reachable now"). */
+  notReachable?: boolean;
+  /** For exposure-added: the public interface that now uses the group. */
+  exposedVia?: ExposedInterface | null;
   /** When this change undid an earlier unapproved one: which, and how long it was in effect. */
   reverts?: { changeId: number; exposureSeconds: number } | null;
   /** True when the rule's peer is a broad range (severity.broadSources), ranked like the world. */

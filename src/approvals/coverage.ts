@@ -113,6 +113,8 @@ function happened(change: Change): string {
       const keys = [...new Set([...Object.keys(change.before ?? {}), ...Object.keys(change.after ?? {})])].sort();
       return `the group's ${keys.length > 0 ? keys.join(" and ") : "attributes"} changed`;
     }
+    case "exposure-added":
+      return "a public interface started using the group";
   }
 }
 

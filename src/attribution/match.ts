@@ -171,6 +171,9 @@ export function score(change: Change, e: TrailEvent): number {
       return change.rule ? scoreRuleRemoved(e, change.rule) : 0;
     case "rule-description-changed":
       return change.rule ? scoreDescriptionChanged(e, change.rule) : 0;
+    case "exposure-added":
+      // Made by interface calls (RunInstances, ModifyNetworkInterfaceAttribute), which the trail sweep does not read.
+      return 0;
   }
 }
 

@@ -7,6 +7,7 @@
 // polls (connections, the adaptive retry's rate limiter). A worker that dies
 // fails only the polls it had in hand, and is replaced at the next poll.
 import { Worker } from "node:worker_threads";
+import type { Attachment } from "../model/attachment.js";
 import type { ReadGroup } from "../model/normalize.js";
 import { CollectError } from "./poll-error.js";
 import type { FetchWorkerData, FromWorker, PortableClientSpec, ToWorker } from "./fetch-protocol.js";
@@ -18,12 +19,16 @@ export interface FetchRequest {
   maxPages: number;
   /** Fingerprints whose canonical states the caller holds, by group id. */
   known: Map<string, string>;
+  /** Also read the network interfaces (blast radius). */
+  interfaces?: boolean;
 }
 
 /** Every page of a target, read. */
 export interface Fetched {
   pages: number;
   groups: ReadGroup[];
+  /** Every interface's attachments, when asked for; null when not read. */
+  attachments: Attachment[] | null;
 }
 
 export interface FetchPoolOptions {
@@ -82,7 +87,7 @@ export class FetchPool {
         slot,
       });
       const progress = opts.onPage !== undefined;
-      worker.postMessage({ type: "fetch", id, clientKey: req.clientKey, spec: req.spec, maxPages: req.maxPages, known: req.known, progress } satisfies ToWorker);
+      worker.postMessage({ type: "fetch", id, clientKey: req.clientKey, spec: req.spec, maxPages: req.maxPages, known: req.known, interfaces: req.interfaces ?? false, progress } satisfies ToWorker);
     });
   }
 
@@ -116,7 +121,7 @@ export class FetchPool {
       if (!p) return;
       if (m.type === "page") return p.onPage?.(m.pages, m.groups);
       this.pending.delete(m.id);
-      if (m.type === "done") p.resolve({ pages: m.pages, groups: m.groups });
+      if (m.type === "done") p.resolve({ pages: m.pages, groups: m.groups, attachments: m.attachments });
       else p.reject(new CollectError(m.error.code, m.error.message));
     });
     const lost = (why: string): void => {

@@ -1,5 +1,6 @@
 // Messages between the fetch pool (main thread) and its workers. Everything
 // here crosses a thread by structured clone: plain data only.
+import type { Attachment } from "../model/attachment.js";
 import type { ReadGroup } from "../model/normalize.js";
 import type { ClientSpec } from "./ec2-client.js";
 import type { PollError } from "./poll-error.js";
@@ -29,6 +30,8 @@ export type ToWorker =
       maxPages: number;
       /** Fingerprints the main thread holds canonical states for, by group id. */
       known: Map<string, string>;
+      /** Also read every page of DescribeNetworkInterfaces (blast radius). */
+      interfaces: boolean;
       /** Send a "page" message after each page (a terminal shows progress); a daemon does not ask. */
       progress: boolean;
     }
@@ -37,5 +40,5 @@ export type ToWorker =
 /** Worker → main. */
 export type FromWorker =
   | { type: "page"; id: number; pages: number; groups: number }
-  | { type: "done"; id: number; pages: number; groups: ReadGroup[] }
+  | { type: "done"; id: number; pages: number; groups: ReadGroup[]; attachments: Attachment[] | null }
   | { type: "failed"; id: number; error: PollError };

@@ -6,6 +6,8 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import { collectSecurityGroups } from "./collect.js";
+import { collectNetworkInterfaces } from "./collect-interfaces.js";
+import { readAttachments } from "../model/attachment.js";
 import { createEc2Client, type Ec2ClientFactory } from "./ec2-client.js";
 import { classifyPollError } from "./poll-error.js";
 import { readGroups, type ReadGroup } from "../model/normalize.js";
@@ -34,6 +36,10 @@ async function fetch(m: Extract<ToWorker, { type: "fetch" }>): Promise<void> {
     }
     const known = m.known;
     const groups: ReadGroup[] = [];
+    // Interfaces are read alongside the groups, on the same client (their requests overlap); either failing fails the poll.
+    const reading = m.interfaces ? collectNetworkInterfaces(client, { maxPages: m.maxPages, signal: abort.signal }).then((c) => readAttachments(c.interfaces)) : null;
+    // Handled below by the await; this keeps a failure while the groups are still read from being "unhandled".
+    reading?.catch(() => undefined);
     const collected = await collectSecurityGroups(client, {
       maxPages: m.maxPages,
       signal: abort.signal,
@@ -42,7 +48,8 @@ async function fetch(m: Extract<ToWorker, { type: "fetch" }>): Promise<void> {
         for (const g of readGroups(page, (id) => known.get(id), groups.length)) groups.push(g);
       },
     });
-    send({ type: "done", id: m.id, pages: collected.pages, groups });
+    const attachments = reading ? await reading : null;
+    send({ type: "done", id: m.id, pages: collected.pages, groups, attachments });
   } catch (err) {
     send({ type: "failed", id: m.id, error: classifyPollError(err) });
   } finally {

@@ -103,6 +103,8 @@ export function changeWords(c: {
       return "group deleted";
     case "group-changed":
       return groupChangeText(c.before, c.after);
+    case "exposure-added":
+      return `${rule} now reachable through an interface with a public address`;
   }
 }
 

@@ -323,11 +323,17 @@ export const configSchema = z
             ipv6ShorterThan: prefixLength(128, "IPv6").default(32),
           })
           .prefault({}),
+        // Blast radius (docs: README "Blast radius"): world-open sensitive on a group attached to nothing.
+        notReachable: severity.default("high"),
+        // A world-open group newly attached to an interface with a public address.
+        exposureAdded: severity.default("critical"),
       })
       .prefault({}),
     aws: z
       .strictObject({
         maxAttempts: z.number().int().min(1).max(20).default(5),
+        // Read DescribeNetworkInterfaces every Nth successful poll (blast radius); 0: never.
+        interfacesEvery: z.number().int().min(0).max(10_000).default(1),
         timeout: duration.prefault("30s"),
         maxPages: z.number().int().min(1).default(1000),
         /**

@@ -7,6 +7,9 @@ import type { Config } from "../config/schema.js";
 import { accountsToDiscover, resolveTargets, type ResolvedTarget } from "../config/targets.js";
 import { enabledRegions } from "../aws/regions.js";
 import { collectSecurityGroups } from "../aws/collect.js";
+import { collectNetworkInterfaces } from "../aws/collect-interfaces.js";
+import { readAttachments, type Attachment } from "../model/attachment.js";
+import { shouldReadInterfaces } from "../store/attachments-repo.js";
 import type { Ec2ClientFactory, ClientSpec } from "../aws/ec2-client.js";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import { classifyPollError, CollectError, type PollError } from "../aws/poll-error.js";
@@ -209,8 +212,16 @@ function isPortable(spec: ClientSpec): spec is PortableClientSpec {
   return typeof spec.credentials !== "function";
 }
 
-/** Every page of a target fetched and read on this thread; returns the page count. */
-async function fetchHere(deps: CycleDeps, key: string, spec: ClientSpec, normalizer: GroupNormalizer, onPage: (p: number, g: number) => void, signal?: AbortSignal): Promise<number> {
+/** Every page of a target fetched and read on this thread (and its interfaces when asked); returns the page count. */
+async function fetchHere(
+  deps: CycleDeps,
+  key: string,
+  spec: ClientSpec,
+  normalizer: GroupNormalizer,
+  onPage: (p: number, g: number) => void,
+  interfaces: boolean,
+  signal?: AbortSignal,
+): Promise<{ pages: number; attachments: Attachment[] | null }> {
   const cached = deps.clientCache?.get(key);
   const client = cached ?? deps.clientFactory(spec);
   if (!cached) deps.clientCache?.set(key, client);
@@ -221,13 +232,17 @@ async function fetchHere(deps: CycleDeps, key: string, spec: ClientSpec, normali
   };
   signal?.addEventListener("abort", onAbort, { once: true });
   try {
-    const collected = await collectSecurityGroups(client, {
-      maxPages: deps.config.aws.maxPages,
-      ...(signal ? { signal } : {}),
-      onPage,
-      sink: (page) => normalizer.add(page),
-    });
-    return collected.pages;
+    // Interfaces are read alongside the groups (their requests overlap); either failing fails the poll.
+    const [collected, attachments] = await Promise.all([
+      collectSecurityGroups(client, {
+        maxPages: deps.config.aws.maxPages,
+        ...(signal ? { signal } : {}),
+        onPage,
+        sink: (page) => normalizer.add(page),
+      }),
+      interfaces ? collectNetworkInterfaces(client, { maxPages: deps.config.aws.maxPages, ...(signal ? { signal } : {}) }).then((c) => readAttachments(c.interfaces)) : null,
+    ]);
+    return { pages: collected.pages, attachments };
   } finally {
     signal?.removeEventListener("abort", onAbort);
     if (!deps.clientCache) client.destroy();
@@ -273,6 +288,10 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
   let pages = 0;
   let groups: GroupState[];
   let fingerprints = new Map<string, Fingerprinted>();
+  // null: tracked, not read this poll; undefined: not tracked (interfacesEvery 0).
+  let attachments: Attachment[] | null | undefined = config.aws.interfacesEvery > 0 ? null : undefined;
+  // Every Nth successful poll also reads DescribeNetworkInterfaces (aws.interfacesEvery).
+  const readInterfaces = shouldReadInterfaces(db, row.id, config.aws.interfacesEvery);
   try {
     const spec: ClientSpec = {
       region: t.region,
@@ -294,11 +313,17 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
     if (pool && isPortable(spec)) {
       const known = new Map<string, string>();
       for (const [id, f] of previous) known.set(id, f.fingerprint);
-      const fetched = await pool.fetch({ clientKey: key, spec, maxPages: config.aws.maxPages, known }, { ...(signal ? { signal } : {}), ...(progress.onPage ? { onPage } : {}) });
+      const fetched = await pool.fetch(
+        { clientKey: key, spec, maxPages: config.aws.maxPages, known, interfaces: readInterfaces },
+        { ...(signal ? { signal } : {}), ...(progress.onPage ? { onPage } : {}) },
+      );
       for (const g of fetched.groups) normalizer.addRead(g);
       pages = fetched.pages;
+      attachments = fetched.attachments ?? attachments;
     } else {
-      pages = await fetchHere(deps, key, spec, normalizer, onPage, signal);
+      const here = await fetchHere(deps, key, spec, normalizer, onPage, readInterfaces, signal);
+      pages = here.pages;
+      attachments = here.attachments ?? attachments;
     }
     groups = normalizer.result();
     fingerprints = normalizer.fingerprints();
@@ -340,7 +365,7 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
   let outcome;
   try {
     await catchUp();
-    outcome = await write(deps, () => recordSuccessfulPoll(db, target.id, { groups, pages, startedAt: startedAt.toISOString(), finishedAt }, recordDeps));
+    outcome = await write(deps, () => recordSuccessfulPoll(db, target.id, { groups, ...(attachments === undefined ? {} : { attachments }), pages, startedAt: startedAt.toISOString(), finishedAt }, recordDeps));
   } catch (err) {
     // The transaction rolled back: the cache may be ahead of the database.
     deps.stateCache?.delete(target.id);

@@ -5,6 +5,7 @@
 import type { Change } from "../model/types.js";
 import type { JudgedChange } from "../model/judged.js";
 import { isBroadOpen, isWorldOpen, severityOf, type SeveritySettings } from "../model/severity.js";
+import { blastSeverity } from "../model/blast.js";
 import { matchChange } from "../approvals/match.js";
 import type { ApprovalRecord } from "../approvals/schema.js";
 import type { JudgeContext } from "../store/record-poll.js";
@@ -22,16 +23,23 @@ export function judgeChanges(
     const m = matchChange(change, ctx, records);
     // Said in the alert, so a critical "from 0.0.0.0/1" does not read as a mistake.
     const broadSource = change.rule !== undefined && !isWorldOpen(change.rule) && isBroadOpen(change.rule, settings.broadSources);
+    // Blast radius matters where something was opened: added ingress, or a group newly reachable.
+    const opens = change.kind === "exposure-added" || (change.kind === "rule-added" && change.rule?.direction === "ingress");
+    const exposure = opens ? ctx.exposure?.(change.groupId) : undefined;
     const hit = changeViolation(change, ctx, guardrails, settings.broadSources);
     if (hit !== null) {
       // Say which records would have covered it, so their authors learn why they did not count.
       const note = m.coveringIds.length > 0 ? `${m.coveringIds.join(", ")} would cover it, but no record can approve what guardrail ${hit.id} forbids` : m.nearest?.reason ?? null;
-      return { change, judgement: { severity: "critical", status: "unapproved", approvalId: null, approvalIds: [], approvalNote: note, guardrail: hit, broadSource } };
+      // Critical whatever it is attached to: a guardrail says the rule must not exist at all.
+      return { change, judgement: { severity: "critical", ...(exposure ? { exposure } : {}), status: "unapproved", approvalId: null, approvalIds: [], approvalNote: note, guardrail: hit, broadSource } };
     }
+    const blast = blastSeverity(change, severityOf(change, settings), exposure, settings);
     return {
       change,
       judgement: {
-        severity: severityOf(change, settings),
+        severity: blast.severity,
+        ...(exposure ? { exposure } : {}),
+        ...(blast.notReachable ? { notReachable: true } : {}),
         status: m.status,
         approvalId: m.recordId,
         approvalIds: m.coveringIds,

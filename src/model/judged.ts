@@ -1,3 +1,4 @@
+import type { GroupExposure } from "./attachment.js";
 import type { Change, Severity } from "./types.js";
 
 /** How a change was judged: its severity and whether an approval covers it. */
@@ -16,6 +17,10 @@ export interface Judgement {
   guardrail?: { id: string; reason: string } | null;
   /** True when the rule's peer is a broad range (not the world) and was ranked like the world for severity. */
   broadSource?: boolean;
+  /** What the group exposes (network interfaces, public ones) after this poll; absent when interfaces were never read. */
+  exposure?: GroupExposure;
+  /** True when the severity was lowered because no interface uses the group: the alert says "not reachable now". */
+  notReachable?: boolean;
 }
 
 /** A change with its judgement. */

@@ -36,6 +36,10 @@ export interface SeveritySettings {
   other: Severity;
   /** Sources that rank like the world for severity. */
   broadSources: BroadSources;
+  /** A world-open sensitive ingress on a group no network interface uses (nothing reachable now). */
+  notReachable: Severity;
+  /** A group with world-open ingress newly used by an interface with a public address (exposure-added). */
+  exposureAdded: Severity;
 }
 
 export const DEFAULT_SEVERITY_SETTINGS: SeveritySettings = {
@@ -48,6 +52,8 @@ export const DEFAULT_SEVERITY_SETTINGS: SeveritySettings = {
   groupDeleted: "medium",
   other: "low",
   broadSources: { ipv4ShorterThan: 8, ipv6ShorterThan: 32 },
+  notReachable: "high",
+  exposureAdded: "critical",
 };
 
 /** True when the rule's peer is the whole internet (exactly 0.0.0.0/0 or ::/0). */
@@ -91,6 +97,12 @@ export function coversPort(r: Rule, ports: readonly number[]): boolean {
 /** The severity of one change under the given settings. */
 export function severityOf(change: Change, s: SeveritySettings): Severity {
   if (change.kind === "group-deleted") return s.groupDeleted;
+  if (change.kind === "exposure-added") {
+    // The rule that became reachable decides, as if it had been added now.
+    const r = change.rule;
+    if (!r) return s.worldOpen;
+    return isAllTraffic(r) || coversPort(r, s.sensitivePorts) ? s.exposureAdded : s.worldOpen;
+  }
   // A description change never widens anything; only a new rule can.
   if (change.kind !== "rule-added" || change.rule === undefined) return s.other;
   const rule = change.rule;

@@ -57,13 +57,27 @@ export type ChangeKind =
   | "group-changed"
   | "rule-added"
   | "rule-removed"
-  | "rule-description-changed";
+  | "rule-description-changed"
+  // A group with world-open ingress newly used by an interface with a public address (blast radius).
+  | "exposure-added";
 
 /** Group attributes that `group-changed` can report. */
 export interface GroupAttributes {
   name: string;
   vpcId: string | null;
   tags: Record<string, string>;
+}
+
+/** An interface through which the internet reaches a group. */
+export interface ExposedInterface {
+  /** eni-… id. */
+  interfaceId: string;
+  /** What it belongs to (instance, load-balancer, lambda, rds, nat, endpoint, other). */
+  kind: string;
+  /** The instance, if any. */
+  instanceId: string | null;
+  /** Its public address. */
+  publicIp: string;
 }
 
 /** One detected change between two consecutive successful polls of a target. */
@@ -81,7 +95,9 @@ export interface Change {
   /** For group-created: the group's own description and owner, so the change alone rebuilds the group. */
   groupDescription?: string;
   ownerId?: string;
-  /** For rule-* kinds: the rule (for description changes, the rule as it is now). */
+  /** For exposure-added: the interface with a public address that now uses the group. */
+  exposedVia?: ExposedInterface;
+  /** For rule-* kinds: the rule (for description changes, the rule as it is now); for exposure-added, the world-open rule that is now reachable. */
   rule?: Rule;
   /** For rule-description-changed: the old description. */
   oldDescription?: string | null;

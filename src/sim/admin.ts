@@ -4,7 +4,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { FaultInjector, FaultSpec } from "./faults.js";
 import { validateFaultSpec } from "./faults.js";
-import { SimState } from "./state.js";
+import { DEFAULT_ACCOUNT, SimState } from "./state.js";
+import { createInterface, deleteInterface, modifyInterface, parseInterfaceInput } from "./network-interfaces.js";
+import type { RegionState } from "./region-state.js";
 import { parseRoleSpec, type RoleSpec } from "./sts/roles.js";
 import type { CloudTrailSim } from "./cloudtrail/service.js";
 import type { MutationRecord, RequestRecord } from "./types.js";
@@ -118,6 +120,31 @@ export function handleAdmin(target: AdminTarget, req: IncomingMessage, res: Serv
         target.cloudtrail.lookupRateLimit = perSecond;
         return json(res, 200, { perSecond });
       }
+      case "POST /__sim/network-interfaces": {
+        // {account?, region?, kind, groupIds, instanceId?, publicIp?, description?} → the interface made.
+        const data = parseJson(body);
+        const region = regionOf(target, data);
+        const ni = createInterface(region, parseInterfaceInput(data), (p) => region.newId(p));
+        return json(res, 201, ni);
+      }
+    }
+    if (path.startsWith("/__sim/network-interfaces/") && (method === "POST" || method === "DELETE")) {
+      // POST {account?, region?, groupIds?, publicIp? (null: disassociate)} changes it; DELETE removes it.
+      const id = decodeURIComponent(path.slice("/__sim/network-interfaces/".length));
+      const data = parseJson(body);
+      const region = regionOf(target, data ?? {});
+      if (method === "DELETE") {
+        deleteInterface(region, id);
+        return json(res, 200, { deleted: id });
+      }
+      const o = (data ?? {}) as Record<string, unknown>;
+      if (o.groupIds !== undefined && !(Array.isArray(o.groupIds) && o.groupIds.every((g) => typeof g === "string"))) return json(res, 400, { error: "groupIds must be a list of group ids" });
+      if (o.publicIp !== undefined && o.publicIp !== null && typeof o.publicIp !== "string") return json(res, 400, { error: "publicIp must be an IPv4 address or null" });
+      const ni = modifyInterface(region, id, {
+        ...(o.groupIds !== undefined ? { groupIds: o.groupIds as string[] } : {}),
+        ...(o.publicIp !== undefined ? { publicIp: o.publicIp as string | null } : {}),
+      });
+      return json(res, 200, ni);
     }
     if (method === "DELETE" && path.startsWith("/__sim/faults/")) {
       const removed = target.faults.remove(decodeURIComponent(path.slice("/__sim/faults/".length)));
@@ -127,6 +154,14 @@ export function handleAdmin(target: AdminTarget, req: IncomingMessage, res: Serv
   } catch (e) {
     json(res, 400, { error: e instanceof Error ? e.message : String(e) });
   }
+}
+
+/** The region an admin request names ({account?, region?}; default account, us-east-1). */
+function regionOf(target: AdminTarget, data: unknown): RegionState {
+  const o = (typeof data === "object" && data !== null ? data : {}) as Record<string, unknown>;
+  if (o.account !== undefined && typeof o.account !== "string") throw new Error("account must be a string");
+  if (o.region !== undefined && typeof o.region !== "string") throw new Error("region must be a string");
+  return target.state.account((o.account as string | undefined) ?? DEFAULT_ACCOUNT).region((o.region as string | undefined) ?? "us-east-1");
 }
 
 function parseJson(body: string): unknown {

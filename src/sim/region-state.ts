@@ -5,6 +5,7 @@
 // fails leaves the state as it was, as on AWS.
 
 import { errors, simError } from "./errors.js";
+import { groupInUse, type SimInterface } from "./network-interfaces.js";
 import {
   checkDescription,
   checkIpv4Cidr,
@@ -72,6 +73,8 @@ const RULE_ID = /^sgr-[0-9a-f]+$/;
 export class RegionState {
   /** Groups by id, in creation order. */
   readonly groups = new Map<string, SimGroup>();
+  /** Network interfaces by id (src/sim/network-interfaces.ts), for blast radius. */
+  readonly interfaces = new Map<string, SimInterface>();
   /** Owning group of each rule id. */
   private readonly ruleOwner = new Map<string, SimGroup>();
   /** Groups by (vpc, name); names are unique per VPC, and a scan would make bulk creation quadratic. */
@@ -86,6 +89,11 @@ export class RegionState {
     /** VPC used when CreateSecurityGroup names none, and the scope of group names. */
     readonly defaultVpcId: string,
   ) {}
+
+  /** A fresh id from the simulator's one id source (interfaces, instances). */
+  newId(prefix: string): string {
+    return this.host.newId(prefix);
+  }
 
   /** The group with this id; InvalidGroupId.Malformed / InvalidGroup.NotFound otherwise. */
   getGroup(groupId: string): SimGroup {
@@ -203,7 +211,8 @@ export class RegionState {
         `the specified group: "${group.groupId}" name: "default" cannot be deleted by a user`,
       );
     }
-    if (this.host.isReferenced(this.region, group.groupId)) {
+    // As on AWS, a group an interface uses cannot be deleted.
+    if (this.host.isReferenced(this.region, group.groupId) || groupInUse(this, group.groupId)) {
       throw simError("DependencyViolation", `resource ${group.groupId} has a dependent object`);
     }
     this.groups.delete(group.groupId);

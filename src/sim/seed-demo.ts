@@ -3,6 +3,7 @@
 // rules that reference each other, and one of each peer kind.
 
 import type { RegionState } from "./region-state.js";
+import { createInterface } from "./network-interfaces.js";
 import { DEFAULT_ACCOUNT, type SimState } from "./state.js";
 import type { Caller } from "./types.js";
 
@@ -12,6 +13,8 @@ export interface DemoAccount {
   region: string;
   vpcId: string;
   groups: { default: string; web: string; app: string; db: string; bastion: string };
+  /** Network interfaces: the bastion's public instance, the web tier's load balancer, an app server, the database. */
+  interfaces: { bastion: string; bastionInstance: string; web: string; app: string; db: string };
 }
 
 /** Options of seedDemoAccount. */
@@ -31,6 +34,12 @@ export const DEMO_VPC_ID = "vpc-0d3e40a1b2c3d4e5f";
 export const DEMO_S3_PREFIX_LIST = "pl-63a5400a";
 
 const OFFICE_CIDR = "203.0.113.0/24";
+
+/** The bastion instance's public address (documentation range, fixed for docs and tests). */
+export const DEMO_BASTION_PUBLIC_IP = "198.51.100.7";
+
+/** The web tier's internet-facing load balancer address. */
+export const DEMO_WEB_PUBLIC_IP = "198.51.100.20";
 
 /** Seeds the demo account into `state` and returns the ids it made. */
 export function seedDemoAccount(state: SimState, opts: DemoOptions = {}): DemoAccount {
@@ -89,10 +98,21 @@ export function seedDemoAccount(state: SimState, opts: DemoOptions = {}): DemoAc
     { ipProtocol: "tcp", fromPort: 22, toPort: 22, userIdGroupPairs: [{ groupId: bastion.groupId, description: "SSH from bastion" }] },
   ], caller);
 
+  // Blast radius: the bastion is one public instance, web sits behind an
+  // internet-facing load balancer, app servers and the RDS database have
+  // private addresses only; default is used by nothing. Made last, so the
+  // groups' ids stay what they were before interfaces existed.
+  const newId = (p: string): string => r.newId(p);
+  const bastionNi = createInterface(r, { kind: "instance", groupIds: [bastion.groupId], publicIp: DEMO_BASTION_PUBLIC_IP }, newId);
+  const webNi = createInterface(r, { kind: "load-balancer", groupIds: [web.groupId], publicIp: DEMO_WEB_PUBLIC_IP }, newId);
+  const appNi = createInterface(r, { kind: "instance", groupIds: [app.groupId] }, newId);
+  const dbNi = createInterface(r, { kind: "rds", groupIds: [db.groupId] }, newId);
+
   return {
     account,
     region: regionName,
     vpcId,
     groups: { default: def.groupId, web: web.groupId, app: app.groupId, db: db.groupId, bastion: bastion.groupId },
+    interfaces: { bastion: bastionNi.interfaceId, bastionInstance: bastionNi.instanceId ?? "", web: webNi.interfaceId, app: appNi.interfaceId, db: dbNi.interfaceId },
   };
 }

@@ -2,6 +2,7 @@
 // State is per (account, region) as on AWS: a group in one region is invisible
 // from every other.
 
+import { createInterface, parseInterfaceInput, type SimInterface } from "./network-interfaces.js";
 import { readFile, writeFile } from "node:fs/promises";
 import { createPrng, randomSeed, type Prng } from "./prng.js";
 import { RegionState, type RegionHost } from "./region-state.js";
@@ -26,7 +27,7 @@ export interface SerializedState {
   /** Access key id to account id. */
   accessKeys: Record<string, string>;
   /** account id -> region name -> region contents. */
-  accounts: Record<string, Record<string, { defaultVpcId: string; groups: SimGroup[] }>>;
+  accounts: Record<string, Record<string, { defaultVpcId: string; groups: SimGroup[]; interfaces?: SimInterface[] }>>;
   /** IAM roles AssumeRole can hand out sessions for (absent in older files). */
   roles?: RoleSpec[];
 }
@@ -132,9 +133,10 @@ export class SimState {
   toJSON(): SerializedState {
     const accounts: SerializedState["accounts"] = {};
     for (const [id, a] of this.accounts) {
-      const regions: Record<string, { defaultVpcId: string; groups: SimGroup[] }> = {};
+      const regions: SerializedState["accounts"][string] = {};
       for (const r of a.regions()) {
-        regions[r.region] = { defaultVpcId: r.defaultVpcId, groups: structuredClone([...r.groups.values()]) };
+        const interfaces = structuredClone([...r.interfaces.values()]);
+        regions[r.region] = { defaultVpcId: r.defaultVpcId, groups: structuredClone([...r.groups.values()]), ...(interfaces.length > 0 ? { interfaces } : {}) };
       }
       accounts[id] = regions;
     }
@@ -152,6 +154,14 @@ export class SimState {
       for (const [regionName, contents] of Object.entries(regions)) {
         const region = state.account(accountId).region(regionName, contents.defaultVpcId);
         for (const g of structuredClone(contents.groups)) region.adoptGroup(g);
+        // A state file may name interfaces by kind and groups only; ids, addresses and descriptions are filled in.
+        for (const ni of contents.interfaces ?? []) {
+          const made = createInterface(region, parseInterfaceInput(ni), (p) => region.newId(p));
+          if (typeof ni.interfaceId === "string") {
+            region.interfaces.delete(made.interfaceId);
+            region.interfaces.set(ni.interfaceId, { ...made, interfaceId: ni.interfaceId, ...(typeof ni.privateIp === "string" ? { privateIp: ni.privateIp } : {}) });
+          }
+        }
       }
     }
     return state;
@@ -252,6 +262,16 @@ function parseSerialized(data: unknown): SerializedState {
           Array.isArray(g.rules);
         if (!ok) throw new Error(`${where}.groups[${i}] lacks groupId, groupName, vpcId, ownerId, tags or rules`);
       });
+      if (contents.interfaces !== undefined) {
+        if (!Array.isArray(contents.interfaces)) throw new Error(`${where}.interfaces must be a list`);
+        contents.interfaces.forEach((ni: unknown, i: number) => {
+          try {
+            parseInterfaceInput(ni);
+          } catch (e) {
+            throw new Error(`${where}.interfaces[${i}]: ${(e as Error).message}`);
+          }
+        });
+      }
     }
   }
   return data as unknown as SerializedState;

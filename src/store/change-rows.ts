@@ -37,6 +37,11 @@ export interface OpenChangeRow extends RuleColumns {
   guardrail_id: string | null;
   /** That guardrail's reason. */
   guardrail_reason: string | null;
+  /** For exposure-added (migration 0010): the public interface, its instance, address and kind. */
+  interface_id: string | null;
+  instance_id: string | null;
+  public_ip: string | null;
+  interface_kind: string | null;
   /** The target's account. */
   account: string;
   /** The target's region. */
@@ -68,6 +73,10 @@ export function rowToAlertChange(r: OpenChangeRow): AlertChange {
     // A rule that must never exist gets the command that removes it, also in reminders.
     revokeCommand: r.guardrail_id !== null && r.direction ? revokeCommand(r.group_id, columnsToRule(r), r) : null,
     groupTags: r.group_tags ? (JSON.parse(r.group_tags) as Record<string, string>) : {},
+    // A reminder of an exposure-added change still names the interface it went public through.
+    ...(r.kind === "exposure-added" && r.interface_id && r.public_ip
+      ? { exposedVia: { interfaceId: r.interface_id, instanceId: r.instance_id, publicIp: r.public_ip, kind: r.interface_kind ?? "other" } }
+      : {}),
   };
 }
 

@@ -19,11 +19,11 @@ export function insertChanges(db: Database, ctx: ChangeContext, judged: JudgedCh
     `INSERT INTO change_events (poll_id, target_id, detected_at, interval_start, kind, group_id, group_name, vpc_id,
        direction, protocol, from_port, to_port, source_kind, source, source_account, peering_id, description,
        old_description, before, after, severity, status, approval_id, approval_ids, approval_note, rule_key,
-       guardrail_id, guardrail_reason)
+       guardrail_id, guardrail_reason, interface_id, instance_id, public_ip, interface_kind)
      VALUES (@poll_id, @target_id, @detected_at, @interval_start, @kind, @group_id, @group_name, @vpc_id,
        @direction, @protocol, @from_port, @to_port, @source_kind, @source, @source_account, @peering_id, @description,
        @old_description, @before, @after, @severity, @status, @approval_id, @approval_ids, @approval_note, @rule_key,
-       @guardrail_id, @guardrail_reason)`,
+       @guardrail_id, @guardrail_reason, @interface_id, @instance_id, @public_ip, @interface_kind)`,
   );
   const link = sql(db, "INSERT INTO change_approvals (change_id, approval_id) VALUES (?, ?)");
   const noRule = {
@@ -52,6 +52,10 @@ export function insertChanges(db: Database, ctx: ChangeContext, judged: JudgedCh
       rule_key: c.rule ? ruleKey(c.rule) : null,
       guardrail_id: j.guardrail?.id ?? null,
       guardrail_reason: j.guardrail?.reason ?? null,
+      interface_id: c.exposedVia?.interfaceId ?? null,
+      instance_id: c.exposedVia?.instanceId ?? null,
+      public_ip: c.exposedVia?.publicIp ?? null,
+      interface_kind: c.exposedVia?.kind ?? null,
     });
     const id = Number(info.lastInsertRowid);
     for (const approvalId of j.approvalIds) link.run(id, approvalId);

@@ -18,6 +18,9 @@ import { enqueueRouted } from "./threads-repo.js";
 import { CHANGE_ROW_COLUMNS, rowToAlertChange, type OpenChangeRow } from "./change-rows.js";
 import type { RevertedChange } from "./reverts-repo.js";
 import { getTarget, markBlind, noteFailure, noteSuccess, type TargetRow } from "./targets-repo.js";
+import { exposureByGroup, unattached, type Attachment, type GroupExposure } from "../model/attachment.js";
+import { exposureChanges } from "../model/exposure-change.js";
+import { lastInterfacesRead, loadCurrentAttachments, recordAttachments } from "./attachments-repo.js";
 
 /** A complete observation of one target: every page arrived. */
 export interface Observation {
@@ -25,6 +28,12 @@ export interface Observation {
   groups: GroupState[];
   /** Pages fetched. */
   pages: number;
+  /**
+   * Every network interface's group attachments, when this poll read them;
+   * null when it did not (what was last read still counts); absent when
+   * interfaces are not tracked at all (aws.interfacesEvery: 0).
+   */
+  attachments?: Attachment[] | null;
   /** When the poll started and finished (ISO). */
   startedAt: string;
   finishedAt: string;
@@ -36,6 +45,8 @@ export interface JudgeContext {
   intervalStart: string | null;
   /** The detecting poll's time. */
   detectedAt: string;
+  /** What a group exposes after this poll (blast radius); absent, or undefined for a group, when interfaces were never read. */
+  exposure?: (groupId: string) => GroupExposure | undefined;
 }
 
 /** One outbox entry to write. */
@@ -104,6 +115,9 @@ function toAlertChange(j: JudgedChange, id: number, groupName: (groupId: string)
     // A rule that must never exist gets the command that removes it, not an invitation to approve it.
     revokeCommand: guardrail !== null && c.rule ? revokeCommand(c.groupId, c.rule, place) : null,
     groupTags: c.groupTags,
+    ...(j.judgement.exposure ? { exposure: j.judgement.exposure } : {}),
+    ...(j.judgement.notReachable ? { notReachable: true } : {}),
+    ...(c.exposedVia ? { exposedVia: c.exposedVia } : {}),
   };
 }
 
@@ -173,12 +187,28 @@ export function recordSuccessfulPoll(db: Database, targetId: number, obs: Observ
     if (baseline) openBaselineIntervals(db, { targetId, pollId, at: obs.finishedAt }, obs.groups);
     else applyChangesToIntervals(db, { targetId, pollId, at: obs.finishedAt }, changes, observed);
 
+    // Blast radius: the interfaces read by this poll, or as last read.
+    let exposure: ((groupId: string) => GroupExposure | undefined) | undefined;
+    if (obs.attachments) {
+      const moved = recordAttachments(db, { targetId, pollId, at: obs.finishedAt }, obs.attachments);
+      const byGroup = exposureByGroup(obs.attachments, obs.finishedAt);
+      exposure = (id) => byGroup.get(id) ?? unattached(obs.finishedAt);
+      // A group already open to the world that a public interface starts using is news too.
+      if (!baseline) changes.push(...exposureChanges(stored, observed, moved.before, moved.opened));
+    } else if (obs.attachments === null) {
+      const last = lastInterfacesRead(db, targetId);
+      if (last) {
+        const byGroup = exposureByGroup(loadCurrentAttachments(db, targetId), last.at);
+        exposure = (id) => byGroup.get(id) ?? unattached(last.at);
+      }
+    }
+
     let judged: JudgedChange[] = [];
     let changeIds: number[] = [];
     // The first successful poll is the baseline: its state is history, not news.
     if (!baseline && changes.length > 0) {
       const ctx = { intervalStart: previous.finished_at, detectedAt: obs.finishedAt };
-      judged = deps.judge(changes, ctx);
+      judged = deps.judge(changes, { ...ctx, ...(exposure ? { exposure } : {}) });
       changeIds = insertChanges(db, { pollId, targetId, ...ctx }, judged);
       // Groups owned by other systems: recorded with the entry's reason, never alerted on.
       const ignoredIds = new Set<number>();

@@ -92,6 +92,9 @@ export function applyChangesToIntervals(db: Database, ctx: IntervalContext, chan
       case "group-deleted":
         closeGroup.run(ctx.pollId, ctx.at, ctx.targetId, c.groupId);
         break;
+      case "exposure-added":
+        // Interface intervals are kept by attachments-repo; the group's rules did not change.
+        break;
       case "rule-added":
       case "rule-removed":
       case "rule-description-changed": {

@@ -162,7 +162,11 @@ describe("polling accounts through roles", { timeout: 120_000 }, () => {
     const r = await poll({ label: "fleet", account: PROD });
     expect(r.code, r.stdout + r.stderr).toBe(1);
     expect(r.stdout).toMatch(new RegExp(`${PROD}\\s+us-east-1\\s+FAILED.*WrongAccount: the credentials reach account ${HOME} \\(group sg-[0-9a-f]+\\), but this target is account ${PROD}`));
-    expect(sim.requests.map((q) => [q.action, q.accessKeyId, q.account, q.status])).toEqual([["DescribeSecurityGroups", MONITOR.accessKeyId, HOME, 200]]);
+    // Groups and network interfaces (blast radius) are read together; their order is the network's.
+    expect(sim.requests.map((q) => [q.action, q.accessKeyId, q.account, q.status]).sort()).toEqual([
+      ["DescribeNetworkInterfaces", MONITOR.accessKeyId, HOME, 200],
+      ["DescribeSecurityGroups", MONITOR.accessKeyId, HOME, 200],
+    ]);
 
     const after = stored(r.databasePath);
     expect(after.polls.at(-1)).toMatchObject({ account: PROD, status: "failed", error_code: "WrongAccount" });
@@ -208,8 +212,11 @@ describe("explicit credentials with a role", () => {
       sim.requests.length = 0;
       const r = await app.cycle();
       expect(r.targets.map((t) => [t.account, t.ok, t.error?.code ?? null])).toEqual([[STAGING, true, null]]);
-      expect(sim.requests.map((q) => [q.action, q.account])).toEqual([
-        ["AssumeRole", HOME],
+      const calls = sim.requests.map((q) => [q.action, q.account]);
+      expect(calls[0]).toEqual(["AssumeRole", HOME]);
+      // Groups and network interfaces (blast radius) are read together, both with the role's session; their order is the network's.
+      expect(calls.slice(1).sort()).toEqual([
+        ["DescribeNetworkInterfaces", STAGING],
         ["DescribeSecurityGroups", STAGING],
       ]);
     } finally {

@@ -11,6 +11,7 @@
 //   reload and a refused reload (SIGHUP), and stop (SIGTERM);
 // - sgwatch only ever calls read-only AWS actions: every request the
 //   simulator received during all of it is a Describe* call.
+import { isReadOnlyAction } from "../../src/sim/actions/index.js";
 import { readFileSync, existsSync, writeFileSync } from "node:fs";
 import { stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -196,6 +197,8 @@ describe("secrets and read-only access over a full run", () => {
     const monitorCalls = h.sim.requests.filter((r) => r.accessKeyId === cliEnv().AWS_ACCESS_KEY_ID);
     expect(monitorCalls.length).toBeGreaterThanOrEqual(2); // the poll and at least one daemon cycle
     const actions = [...new Set(monitorCalls.map((r) => r.action))].sort();
-    expect(actions).toEqual(["DescribeSecurityGroups"]);
+    // Security groups, and the network interfaces that use them (blast radius): the README's policy, no more.
+    expect(actions).toEqual(["DescribeNetworkInterfaces", "DescribeSecurityGroups"]);
+    expect(actions.every((a) => isReadOnlyAction(a))).toBe(true);
   });
 });

@@ -114,7 +114,8 @@ describe("untrusted text is length-capped in email and log lines", { timeout: 60
     expect(subject.length).toBeLessThanOrEqual(200);
     // The label's CR/LF show as the visible escapes \r\n (src/util/printable.ts), never as a line break.
     const label = `prod\\r\\nBcc: attacker@evil.example\\r\\n${"L".repeat(300)}`.slice(0, 63);
-    expect(subject).toBe(`[sgwatch] CRITICAL: 3 unapproved security-group changes in ${label}… (${TEST_ACCOUNT}) us-east-1`);
+    // HIGH: the new group is attached to no network interface, so its world-open SSH is not reachable now (blast radius).
+    expect(subject).toBe(`[sgwatch] HIGH: 3 unapproved security-group changes in ${label}… (${TEST_ACCOUNT}) us-east-1`);
     // And in the raw message: the Subject header is the only place the label's text went.
     const raw = sink.messages[0]?.raw.toString() ?? "";
     expect(raw).not.toMatch(/^Bcc:/im);

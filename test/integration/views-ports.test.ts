@@ -92,11 +92,13 @@ describe("ports in the views", () => {
         all.filter((m) => m.version <= 5),
         () => T0,
       );
-      // This build's store also writes the guardrail columns of 0008; give the
-      // old schema them only while the history is written.
-      db.exec("ALTER TABLE change_events ADD COLUMN guardrail_id TEXT; ALTER TABLE change_events ADD COLUMN guardrail_reason TEXT;");
+      // This build's store also writes the guardrail columns of 0008, 0009's
+      // ignored_reason and the exposure columns of 0010; give the old schema
+      // them only while the history is written.
+      const added = ["guardrail_id", "guardrail_reason", "ignored_reason", "interface_id", "instance_id", "public_ip", "interface_kind"];
+      for (const c of added) db.exec(`ALTER TABLE change_events ADD COLUMN ${c} TEXT`);
       writeHistory(db);
-      db.exec("ALTER TABLE change_events DROP COLUMN guardrail_id; ALTER TABLE change_events DROP COLUMN guardrail_reason;");
+      for (const c of added) db.exec(`ALTER TABLE change_events DROP COLUMN ${c}`);
       const views = ["current_rules", "group_history", "changes"] as const;
       // Views have no rowid: order rows by everything but the columns 0006 changes.
       const order = (r: Record<string, unknown>): string => JSON.stringify({ ...r, ports: null, who_match: null });
@@ -107,7 +109,7 @@ describe("ports in the views", () => {
       const before = snapshot();
       expect(before.current_rules?.find((r) => r.protocol === "icmp" && r.source === "0.0.0.0/0")?.ports).toBe("3-4");
 
-      // Up to 0006 only: later migrations may add columns of their own (0008 adds the guardrail).
+      // Up to 0006 only: later migrations add columns and views of their own.
       expect(migrate(db, all.filter((m) => m.version <= 6), () => T0)).toContain("0006_readable_views.sql");
 
       const after = snapshot();

@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import type { AlertChannel } from "./channel.js";
 import type { OutboxAlert } from "../payload.js";
 import { describeRule } from "../../model/describe-rule.js";
-import { changeText, consoleUrl } from "../render/words.js";
+import { changeText, consoleUrl, exposureText } from "../render/words.js";
 import { oneLine } from "../render/sanitize.js";
 
 export class LogChannel implements AlertChannel {
@@ -51,6 +51,12 @@ export class LogChannel implements AlertChannel {
           revokeCommand: c.revokeCommand ?? null,
           revertsChangeId: c.reverts?.changeId ?? null,
           exposureSeconds: c.reverts?.exposureSeconds ?? null,
+          // Blast radius: null when interfaces were never read.
+          interfaces: c.exposure?.interfaces ?? null,
+          publicInterfaces: c.exposure?.publicInterfaces ?? null,
+          notReachable: c.notReachable ?? false,
+          exposedVia: c.exposedVia ?? null,
+          blastRadius: exposureText(c, p.detectedAt),
           console: consoleUrl(p.target.region, c.groupId),
         },
         // The guardrail leads, so the 300-character cap never cuts it off; its reason is in guardrailReason.

@@ -22,7 +22,7 @@
 // the full URL, and a logger would print it.
 import type { AlertChannel } from "./channel.js";
 import type { AlertPayload, DriftAlert, OutboxAlert } from "../payload.js";
-import { ackCommand, changeText, consoleUrl, groupLabel, guardrailText, revertText, snippetChange, targetName } from "../render/words.js";
+import { ackCommand, changeText, consoleUrl, exposureText, groupLabel, guardrailText, revertText, snippetChange, targetName } from "../render/words.js";
 import { renderEmail } from "../render/email.js";
 import { oneLine } from "../render/sanitize.js";
 import type { Severity } from "../../model/types.js";
@@ -141,9 +141,11 @@ function driftSlack(alert: OutboxAlert, a: DriftAlert): SlackBody {
   const lines = shown.map((c) => {
     const reverts = revertText(c);
     const guard = guardrailText(c);
+    const exposure = exposureText(c, a.detectedAt);
     return (
       `${SEVERITY_MARK[c.severity]} *${c.severity.toUpperCase()}* #${c.changeId} <${consoleUrl(a.target.region, c.groupId)}|${slackEscape(groupLabel(c))}>: ` +
       slackEscape(oneLine(changeText(c), 400)) +
+      (exposure ? `\n    ${slackEscape(exposure)}` : "") +
       (reverts ? ` _(${slackEscape(reverts)})_` : "") +
       (guard ? `\n*${slackEscape(guard)}*` : "") +
       (c.revokeCommand ? `\nrevoke it now: \`${slackEscape(c.revokeCommand)}\`` : "")

@@ -1,7 +1,7 @@
 // The email for an alert: subject, plain text and HTML. Every value from the
 // API is escaped in HTML and stripped of line breaks in the subject.
 import type { AlertPayload, AlertChange, ClosedAlert, DigestAlert, DriftAlert } from "../payload.js";
-import { ackCommand, approvalSnippet, changeText, consoleUrl, groupLabel, guardrailText, revertText, shortChangeText, snippetChange, targetName, whoText } from "./words.js";
+import { ackCommand, approvalSnippet, changeText, consoleUrl, exposureText, groupLabel, guardrailText, revertText, shortChangeText, snippetChange, targetName, whoText } from "./words.js";
 import { revokeHint } from "../../policy/revoke-command.js";
 import { humanDuration } from "../../util/time.js";
 import { digestSubject } from "../../store/threads-repo.js";
@@ -93,6 +93,8 @@ function driftText(a: DriftAlert): string {
     if (guard) lines.push(`          ${guard}`);
     if (c.revokeCommand) lines.push(`          revoke it now (${revokeHint(a.target)}):`, `            ${c.revokeCommand}`);
     if (c.rule?.description && c.kind !== "rule-description-changed") lines.push(`          rule description: "${oneLine(c.rule.description)}"`);
+    const exposure = exposureText(c, a.detectedAt);
+    if (exposure) lines.push(`          ${exposure}`);
     if (c.approvalNote) lines.push(`          nearest approval: ${oneLine(c.approvalNote)}`);
     const rev = revertText(c);
     if (rev) lines.push(`          ${rev}`);
@@ -120,6 +122,7 @@ function changeRowHtml(a: DriftAlert, c: AlertChange): string {
   const notes = [
     guard ? `<b style="color:${COLORS.critical}">${htmlText(guard, 400)}</b>` : "",
     c.rule?.description && c.kind !== "rule-description-changed" ? `rule description: “${htmlText(c.rule.description)}”` : "",
+    exposureText(c, a.detectedAt) ? htmlText(exposureText(c, a.detectedAt) ?? "", 600) : "",
     c.approvalNote ? `nearest approval: ${htmlText(c.approvalNote)}` : "",
     revertText(c) ? htmlText(revertText(c) ?? "") : "",
     whoText(c) ? htmlText(whoText(c) ?? "", 600) : "",

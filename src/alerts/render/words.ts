@@ -65,7 +65,38 @@ export function changeText(c: AlertChange): string {
       return "group deleted";
     case "group-changed":
       return groupChangeText(c.before, c.after);
+    case "exposure-added": {
+      const via = c.exposedVia;
+      const where = via ? ` through ${interfaceName(via)}` : "";
+      return `now reachable from the internet${where}: ${ruleInWords(c)}`;
+    }
   }
+}
+
+/** "i-0ab…, 203.0.113.7" or "eni-0cd… (load-balancer), 198.51.100.4". */
+function interfaceName(i: { interfaceId: string; instanceId: string | null; kind: string; publicIp: string }): string {
+  const who = i.instanceId ? oneLine(i.instanceId, 40) : `${oneLine(i.interfaceId, 40)} (${oneLine(i.kind, 20)})`;
+  return `${who}, ${oneLine(i.publicIp, 64)}`;
+}
+
+/**
+ * Blast radius in words: "bastion (sg-…) is attached to 2 network interfaces,
+ * 1 with a public IP (i-0ab…, 203.0.113.7)" / "… is attached to nothing —
+ * not reachable now". Null when interfaces were never read.
+ */
+export function exposureText(c: Pick<AlertChange, "groupId" | "groupName" | "exposure" | "notReachable">, detectedAt?: string): string | null {
+  const e = c.exposure;
+  if (!e) return null;
+  // With aws.interfacesEvery > 1 the interfaces may be older than the change: say when they were read.
+  const stale = detectedAt !== undefined && e.asOf !== detectedAt;
+  const when = stale ? ` (interfaces as read at ${oneLine(e.asOf, 40)})` : "";
+  const group = c.groupName ? `${oneLine(c.groupName, 80)} (${c.groupId})` : c.groupId;
+  if (e.interfaces === 0) return `${group} is attached to nothing${c.notReachable ? (stale ? " — not reachable then" : " — not reachable now") : ""}${when}`;
+  const n = `${e.interfaces} network interface${e.interfaces === 1 ? "" : "s"}`;
+  if (e.publicInterfaces === 0) return `${group} is attached to ${n}, none with a public IP${when}`;
+  const shown = e.publicExamples.map((p) => interfaceName(p)).join("; ");
+  const more = e.publicInterfaces > e.publicExamples.length ? `; and ${e.publicInterfaces - e.publicExamples.length} more` : "";
+  return `${group} is attached to ${n}, ${e.publicInterfaces} with a public IP (${shown}${more})${when}`;
 }
 
 /** "group changed: name "a" → "b"; tags {…} → {…}", for a group-changed change. */

@@ -2,6 +2,7 @@
 
 import { authorizeSecurityGroupEgress, authorizeSecurityGroupIngress, revokeSecurityGroupEgress, revokeSecurityGroupIngress } from "./authorize-revoke.js";
 import type { ActionHandler } from "./context.js";
+import { describeNetworkInterfaces } from "./describe-network-interfaces.js";
 import { describeRegions } from "./describe-regions.js";
 import { describeSecurityGroupRules } from "./describe-security-group-rules.js";
 import { describeSecurityGroups } from "./describe-security-groups.js";
@@ -16,6 +17,7 @@ export const ACTIONS: Readonly<Record<string, ActionHandler>> = {
   DescribeSecurityGroups: describeSecurityGroups,
   DescribeSecurityGroupRules: describeSecurityGroupRules,
   DescribeRegions: describeRegions,
+  DescribeNetworkInterfaces: describeNetworkInterfaces,
   CreateSecurityGroup: createSecurityGroup,
   DeleteSecurityGroup: deleteSecurityGroup,
   AuthorizeSecurityGroupIngress: authorizeSecurityGroupIngress,

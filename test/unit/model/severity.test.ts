@@ -64,6 +64,8 @@ describe("severityOf with custom settings", () => {
     groupDeleted: "critical",
     other: "medium",
     broadSources: { ipv4ShorterThan: 16, ipv6ShorterThan: 48 },
+    notReachable: "low",
+    exposureAdded: "high",
   };
   it.each<[string, Change, Severity]>([
     ["configured sensitive port", added({ fromPort: 8000, toPort: 8100, ...WORLD4 }), "high"],
@@ -102,6 +104,8 @@ describe("DEFAULT_SEVERITY_SETTINGS", () => {
       groupDeleted: "medium",
       other: "low",
       broadSources: { ipv4ShorterThan: 8, ipv6ShorterThan: 32 },
+      notReachable: "high",
+      exposureAdded: "critical",
     });
   });
 });

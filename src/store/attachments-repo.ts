@@ -1,0 +1,73 @@
+// The interface_versions table: which network interfaces used each group,
+// as intervals like rule_versions. Load the current ones, move them forward
+// by a diff, and say when they were last read.
+import type { Database } from "better-sqlite3";
+import { diffAttachments, sortAttachments, type Attachment, type InterfaceKind } from "../model/attachment.js";
+import type { IntervalContext } from "./state-repo.js";
+import { sql } from "./statements.js";
+
+interface AttachmentRow {
+  group_id: string;
+  interface_id: string;
+  kind: InterfaceKind;
+  interface_type: string | null;
+  instance_id: string | null;
+  public_ip: string | null;
+  description: string;
+}
+
+/** The target's current attachments (rows with no removed_poll_id). */
+export function loadCurrentAttachments(db: Database, targetId: number): Attachment[] {
+  const rows = sql(
+    db,
+    `SELECT group_id, interface_id, kind, interface_type, instance_id, public_ip, description
+     FROM interface_versions WHERE target_id = ? AND removed_poll_id IS NULL`,
+  ).all(targetId) as AttachmentRow[];
+  return sortAttachments(
+    rows.map((r) => ({
+      interfaceId: r.interface_id,
+      groupId: r.group_id,
+      kind: r.kind,
+      interfaceType: r.interface_type,
+      instanceId: r.instance_id,
+      publicIp: r.public_ip,
+      description: r.description,
+    })),
+  );
+}
+
+/**
+ * Record what this poll read: close intervals of attachments gone or changed,
+ * open the new ones, mark the poll as having read interfaces. Returns the diff.
+ */
+export function recordAttachments(db: Database, ctx: IntervalContext, observed: readonly Attachment[]): { opened: Attachment[]; closed: Attachment[]; before: Attachment[] } {
+  const before = loadCurrentAttachments(db, ctx.targetId);
+  const diff = diffAttachments(before, observed);
+  const close = sql(db, "UPDATE interface_versions SET removed_poll_id = ?, removed_at = ? WHERE target_id = ? AND group_id = ? AND interface_id = ? AND removed_poll_id IS NULL");
+  const open = sql(
+    db,
+    `INSERT INTO interface_versions (target_id, group_id, interface_id, kind, interface_type, instance_id, public_ip, description, added_poll_id, added_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  for (const a of diff.closed) close.run(ctx.pollId, ctx.at, ctx.targetId, a.groupId, a.interfaceId);
+  for (const a of diff.opened) open.run(ctx.targetId, a.groupId, a.interfaceId, a.kind, a.interfaceType, a.instanceId, a.publicIp, a.description, ctx.pollId, ctx.at);
+  sql(db, "UPDATE polls SET interfaces_read = 1 WHERE id = ?").run(ctx.pollId);
+  return { ...diff, before };
+}
+
+/** When the target's interfaces were last read, and how many successful polls since; undefined: never. */
+export function lastInterfacesRead(db: Database, targetId: number): { at: string; pollsSince: number } | undefined {
+  const last = sql(db, "SELECT id, finished_at FROM polls WHERE target_id = ? AND interfaces_read = 1 ORDER BY id DESC LIMIT 1").get(targetId) as
+    | { id: number; finished_at: string }
+    | undefined;
+  if (!last) return undefined;
+  const since = sql(db, "SELECT count(*) AS n FROM polls WHERE target_id = ? AND status = 'ok' AND id > ?").get(targetId, last.id) as { n: number };
+  return { at: last.finished_at, pollsSince: since.n };
+}
+
+/** Whether this poll should read interfaces: every Nth successful poll (0: never), and always when never read. */
+export function shouldReadInterfaces(db: Database, targetId: number, every: number): boolean {
+  if (every <= 0) return false;
+  const last = lastInterfacesRead(db, targetId);
+  return last === undefined || last.pollsSince + 1 >= every;
+}
