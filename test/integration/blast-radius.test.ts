@@ -126,7 +126,8 @@ describe.each([
     await w.newMails();
     w.clock.advance(24 * 60 * 60_000);
     await poll();
-    const reminders = (await w.newMails()).filter((m) => /remind|still open|open/i.test(m.subject ?? ""));
+    // Reminders are replies in the incident's thread ("Re: …"); their text says what they are.
+    const reminders = (await w.newMails()).filter((m) => (m.text ?? "").startsWith("These unapproved changes are still in effect"));
     expect(reminders.map((m) => m.text ?? "").join("\n")).toContain("now reachable from the internet through i-0db0000000000beef, 198.51.100.50");
   });
 

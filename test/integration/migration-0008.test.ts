@@ -44,10 +44,11 @@ describe("migration 0008 (guardrails)", () => {
       // Written by this build's store, minus the columns 0008 adds: insert through the old schema.
       poll(T0, [group({ groupId: "sg-0a01", rules: [HTTPS] })], deps(null));
       const before = (() => {
-        // This build's store also writes what later migrations add (0009's ignored_reason): add it for the write, then take it away.
-        db.exec("ALTER TABLE change_events ADD COLUMN guardrail_id TEXT; ALTER TABLE change_events ADD COLUMN guardrail_reason TEXT; ALTER TABLE change_events ADD COLUMN ignored_reason TEXT;");
+        // This build's store also writes what later migrations add (0009's ignored_reason, 0010's interface columns): add them for the write, then take them away.
+        const added = ["guardrail_id", "guardrail_reason", "ignored_reason", "interface_id", "instance_id", "public_ip", "interface_kind"];
+        for (const c of added) db.exec(`ALTER TABLE change_events ADD COLUMN ${c} TEXT`);
         poll(T1, [group({ groupId: "sg-0a01", rules: [HTTPS, SSH] })], deps(null));
-        db.exec("ALTER TABLE change_events DROP COLUMN guardrail_id; ALTER TABLE change_events DROP COLUMN guardrail_reason; ALTER TABLE change_events DROP COLUMN ignored_reason;");
+        for (const c of added) db.exec(`ALTER TABLE change_events DROP COLUMN ${c}`);
         return db.prepare("SELECT * FROM changes ORDER BY id").all() as Array<Record<string, unknown>>;
       })();
       expect(before).toHaveLength(1);

@@ -40,8 +40,7 @@ describe("migration 0010: exposure-added in change_events", () => {
     migrate(db, upTo(9), () => NOW);
     db.exec(`INSERT INTO targets (id, account, region, created_at) VALUES (1, '123456789012', 'us-east-1', '${NOW}');
              INSERT INTO polls (id, target_id, started_at, finished_at, status) VALUES (1, 1, '${NOW}', '${NOW}', 'ok');`);
-    // What another branch's migration does to the same table before 0010 runs.
-    db.exec("ALTER TABLE change_events ADD COLUMN guardrail_id TEXT");
+    // Migration 0008 added guardrail_id to the same table before 0010 runs: its column and rows must survive.
     db.prepare("INSERT INTO change_events (poll_id, target_id, detected_at, kind, group_id, group_name, severity, status, guardrail_id) VALUES (1, 1, ?, 'rule-added', 'sg-1', 'db', 'critical', 'unapproved', 'no-ssh')").run(NOW);
     expect(() => insertChange(db, "exposure-added")).toThrow(/CHECK constraint failed/);
 
