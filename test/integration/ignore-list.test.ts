@@ -66,7 +66,8 @@ describe("the ignore list", () => {
     w.clock.advance(5 * MIN);
     await w.poll();
     const mails = await w.newMails();
-    expect(mails.map((m) => m.subject)).toEqual(["[sgwatch] CRITICAL eks-cluster-sg-prod-1: tcp/22 opened to the internet"]);
+    // High, not critical: no network interface uses the group (blast radius: not reachable now).
+    expect(mails.map((m) => m.subject)).toEqual(["[sgwatch] HIGH eks-cluster-sg-prod-1: tcp/22 opened to the internet"]);
     const latest = w.reader.prepare("SELECT ignored_reason FROM change_events ORDER BY id DESC LIMIT 1").get();
     expect(latest).toEqual({ ignored_reason: null });
   });
