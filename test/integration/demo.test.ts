@@ -186,6 +186,8 @@ describe("sgwatch demo", () => {
       const ops = mails.filter(({ mail }) => to(mail) === "ops@demo.example");
       expect(ops.length + routed.length).toBe(mails.length);
       for (const { file, mail } of ops) expect(mail.text ?? "", file).not.toContain(dbId);
+      // The summary counts each inbox, so the routed mail is not reported as sent to ops.
+      expect(run.stdout).toContain(`Emails sent: ${mails.length} (${ops.length} to ops@demo.example, ${routed.length} to data-team@demo.example)`);
       expect(cycleSection(run.stdout.split("\n"), 3).join("\n")).toMatch(/db \(sg-[0-9a-f]+\): removed ingress tcp\/22 from sg-[0-9a-f]+\n\s+unapproved: no approval record covers it → alerted \(log, email:data-team\)/);
     });
   });
