@@ -6,6 +6,8 @@
 // database, the same facts a person would query.
 import type { Database } from "better-sqlite3";
 import { oneLine } from "../alerts/render/sanitize.js";
+import { exposureText, guardrailText } from "../alerts/render/words.js";
+import type { AlertChange } from "../alerts/payload.js";
 import type { ChangeViewRow } from "../store/view-rows.js";
 import { humanDuration } from "../util/time.js";
 
@@ -121,10 +123,21 @@ export function changeWords(r: ChangeViewRow): string {
 
 type RevertFact = { changeId: number; exposureSeconds: number };
 
-/** Channels that were given each change, and what each change undid, from the cycle's drift alerts. */
-function readDriftAlerts(alerts: readonly StoryAlert[]): { channels: Map<number, string[]>; reverts: Map<number, RevertFact> } {
+/** What the cycle's drift alerts said of its changes. */
+interface DriftFacts {
+  /** The channels that were given each change. */
+  channels: Map<number, string[]>;
+  /** What each change undid. */
+  reverts: Map<number, RevertFact>;
+  /** Each change as its alert told it (guardrail, revoke command, blast radius). */
+  told: Map<number, AlertChange>;
+}
+
+/** Channels that were given each change, what each change undid, and how each was told, from the cycle's drift alerts. */
+function readDriftAlerts(alerts: readonly StoryAlert[]): DriftFacts {
   const channels = new Map<number, string[]>();
   const reverts = new Map<number, RevertFact>();
+  const toldAs = new Map<number, AlertChange>();
   for (const a of alerts) {
     if (a.kind === "closed") {
       // The change that undid an unapproved one is told as the incident's close.
@@ -138,7 +151,7 @@ function readDriftAlerts(alerts: readonly StoryAlert[]): { channels: Map<number,
       continue;
     }
     if (a.kind !== "drift" && a.kind !== "digest") continue;
-    type Told = { changes?: Array<{ changeId: number; reverts?: RevertFact | null }> };
+    type Told = { changes?: AlertChange[] };
     // A route's digest holds drift alerts; each of its changes was given to that channel.
     const parsed = JSON.parse(a.payload) as Told & { alerts?: Told[] };
     const told = a.kind === "digest" ? (parsed.alerts ?? []).flatMap((d) => d.changes ?? []) : (parsed.changes ?? []);
@@ -147,13 +160,17 @@ function readDriftAlerts(alerts: readonly StoryAlert[]): { channels: Map<number,
       if (!list.includes(a.channel)) list.push(a.channel);
       channels.set(c.changeId, list);
       if (c.reverts) reverts.set(c.changeId, c.reverts);
+      toldAs.set(c.changeId, c);
     }
   }
-  return { channels, reverts };
+  return { channels, reverts, told: toldAs };
 }
 
 /** "approved by CHG-1042, so no alert" / "unapproved: CHG-1043 allows … → alerted (log, email)". */
-function verdict(r: ChangeViewRow, channels: readonly string[]): string {
+function verdict(r: ChangeViewRow, channels: readonly string[], told: AlertChange | undefined): string {
+  // A guardrail is the verdict: no record could have covered it, so none is worth naming.
+  const guardrail = told ? guardrailText(told) : null;
+  if (guardrail !== null) return channels.length > 0 ? `${guardrail} → alerted (${channels.join(", ")})` : guardrail;
   if (r.detected_status === "approved") return `approved by ${oneLine(r.approval_id ?? "a record", 64)}, so no alert`;
   const why = r.approval_note ? `unapproved: ${oneLine(r.approval_note, 300)}` : "unapproved: no approval record covers it";
   return channels.length > 0 ? `${why} → alerted (${channels.join(", ")})` : `${why} → below every channel's threshold, not alerted`;
@@ -237,7 +254,7 @@ export function tellCycle(n: number, facts: CycleFacts): string[] {
   }
   for (const [payload, list] of attempts) lines.push(...attemptsLines(payload, list, facts.groupNames));
 
-  const { channels, reverts } = readDriftAlerts(facts.alerts);
+  const { channels, reverts, told: toldAs } = readDriftAlerts(facts.alerts);
   // Worst first, so the line that matters is at the top of the screen.
   const rank: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3 };
   const changes = [...facts.changes].sort((a, b) => (rank[a.severity] ?? 4) - (rank[b.severity] ?? 4) || a.id - b.id);
@@ -251,8 +268,15 @@ export function tellCycle(n: number, facts: CycleFacts): string[] {
     const undone = reverts.get(r.id);
     const told = undone
       ? `undoes #${undone.changeId}, which was open ${humanDuration(undone.exposureSeconds * 1000)}: incident closed, nothing to acknowledge → a reply in its thread (${(channels.get(r.id) ?? []).join(", ")})`
-      : verdict(r, channels.get(r.id) ?? []);
+      : verdict(r, channels.get(r.id) ?? [], toldAs.get(r.id));
     lines.push(`   ${" ".repeat(SEVERITY_WIDTH)}${told}${extra.length > 0 ? `; ${extra.join("; ")}` : ""}`);
+    // For what must not exist, the story ends as the alert does: what it exposes and the command that removes it.
+    const alerted = toldAs.get(r.id);
+    if (alerted && (r.severity === "critical" || alerted.guardrail)) {
+      const blast = exposureText(alerted);
+      if (blast !== null) lines.push(`   ${" ".repeat(SEVERITY_WIDTH)}${blast}`);
+    }
+    if (alerted?.revokeCommand) lines.push(`   ${" ".repeat(SEVERITY_WIDTH)}revoke it: ${oneLine(alerted.revokeCommand, 400)}`);
   }
 
   const others = new Map<string, string[]>();

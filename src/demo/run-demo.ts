@@ -14,7 +14,7 @@ import pino from "pino";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { startSimulator } from "../sim/server.js";
 import { seedDemoAccount } from "../sim/seed-demo.js";
-import { startMailSink } from "./mail-sink.js";
+import { startMailSink, type SinkMessage } from "./mail-sink.js";
 import { demoPaths, writeDemoFiles, type DemoPaths } from "./demo-files.js";
 import { DEMO_MIN_CYCLES, ENGINEER, INTRUDER, INTRUDER_ADDRESS, MONITOR, playScene, type DemoKey } from "./scenes.js";
 import { groupHeadline, readCycleFacts, tellCycle, type StoryCursor } from "./cycle-story.js";
@@ -53,7 +53,7 @@ function tellCycleFromDb(p: DemoPaths, n: number, cursor: StoryCursor, say: Say)
   }
 }
 
-function printSummary(p: DemoPaths, mails: number, say: Say): void {
+function printSummary(p: DemoPaths, mails: readonly SinkMessage[], say: Say): void {
   const db = openDatabase(p.database, { readonly: true }).db;
   const rows = db.prepare("SELECT * FROM changes ORDER BY id").all() as ChangeViewRow[];
   db.close();
@@ -73,7 +73,11 @@ function printSummary(p: DemoPaths, mails: number, say: Say): void {
     ).trimEnd(),
   );
   const rel = (f: string): string => path.relative(process.cwd(), f) || f;
-  say(`\nEmails sent to the ops inbox: ${mails}, saved under ${rel(p.mailDir)}/`);
+  // Routes send some mail elsewhere than ops: count each inbox.
+  const perInbox = new Map<string, number>();
+  for (const m of mails) for (const r of m.to) perInbox.set(r, (perInbox.get(r) ?? 0) + 1);
+  const inboxes = [...perInbox].map(([r, n]) => `${n} to ${oneLine(r, 80)}`).join(", ");
+  say(`\nEmails sent: ${mails.length} (${inboxes}), saved under ${rel(p.mailDir)}/`);
   say(`Full daemon log: ${rel(p.logFile)}   Database: ${rel(p.database)}   Config: ${rel(p.configFile)}`);
   say("Try:");
   say(`  sqlite3 -header -column ${rel(p.database)} "SELECT time, group_name, kind, protocol, ports, source, severity, status FROM changes"`);
@@ -134,7 +138,7 @@ export async function runDemo(opts: { cwd: string; out: NodeJS.WritableStream; c
         await playScene(n, { sim, demo, client, say });
       },
     });
-    printSummary(p, sink.messages.length, say);
+    printSummary(p, sink.messages, say);
     return code;
   } finally {
     for (const c of clients) c.destroy();

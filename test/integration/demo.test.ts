@@ -8,6 +8,10 @@
 //   rows on the database the demo leaves, as the README says.
 // - The queries the demo prints return rows, and its world-open hint lists no
 //   egress rule (every group's default egress is "to the world").
+// - Issue #12's scenes: the bastion's tcp/22 breaks guardrail no-world-admin
+//   (story and email give the revoke command and the blast radius: its public
+//   instance); the revert is a reply in the critical alert's thread; the db
+//   change (tag team=data) goes to the data-team route's address only.
 // - The failed-attempt scene (issue #11): the stolen key, denied by IAM, is
 //   refused tcp/3389 three times; the CloudTrail sweep makes that one
 //   failed-attempts alert naming the key and its source address, told in the
@@ -87,7 +91,7 @@ describe("sgwatch demo", () => {
     const cycle2 = cycleSection(lines, 2).join("\n");
     // The critical alert leads its cycle, headlined by the group's name with its id.
     expect(cycleSection(lines, 2)[1]).toMatch(/^\s+CRITICAL\s+#\d+ bastion \(sg-[0-9a-f]+\): added ingress tcp\/22 from 0\.0\.0\.0\/0/);
-    expect(cycle2).toMatch(/unapproved: no approval record covers it → alerted \(log, email\); by user\/deploy-bot/);
+    expect(cycle2).toMatch(/breaks guardrail no-world-admin: [^\n]* → alerted \(log, email\); by user\/deploy-bot/);
     expect(cycle2).toMatch(/app \(sg-[0-9a-f]+\): added ingress tcp\/443 from 10\.0\.0\.0\/8\n\s+approved by CHG-1042, so no alert/);
     expect(cycle2).toContain("unapproved: CHG-1043 allows 10.20.0.0/16 but 10.0.0.0/8 was opened → alerted (log, email)");
     expect(cycleSection(lines, 1).join("\n")).toContain("approval CHG-1039 ended without covering any change");
@@ -119,6 +123,73 @@ describe("sgwatch demo", () => {
     expect(worldHint).toBeDefined();
     const world = db.prepare(worldHint.replace(/^SELECT .* FROM/, "SELECT direction FROM")).all() as Array<{ direction: string }>;
     expect(world.map((r) => r.direction)).not.toContain("egress");
+  });
+
+  describe("issue #12: guardrail, blast radius, thread, route", () => {
+    /** Every saved email, parsed, with its file name. */
+    async function savedMails() {
+      const dir = cwd.join("data", "demo-mail");
+      const files = readdirSync(dir).filter((f) => f.endsWith(".eml")).sort();
+      return Promise.all(files.map(async (f) => ({ file: f, mail: await simpleParser(readFileSync(path.join(dir, f))) })));
+    }
+    const to = (m: Awaited<ReturnType<typeof simpleParser>>): string => {
+      const t = m.to;
+      return (Array.isArray(t) ? t : t ? [t] : []).flatMap((a) => a.value.map((v) => v.address ?? "")).join(",");
+    };
+    const bastionId = (): string => (db.prepare("SELECT group_id FROM current_groups WHERE name = 'bastion'").pluck().get() as string);
+
+    it("the bastion's tcp/22 to the world breaks guardrail no-world-admin: stored so, told with the revoke command in cycle 2", () => {
+      expect(db.prepare("SELECT group_name, ports, source, severity, detected_status, guardrail FROM changes WHERE guardrail IS NOT NULL").all()).toEqual([
+        { group_name: "bastion", ports: "22", source: "0.0.0.0/0", severity: "critical", detected_status: "unapproved", guardrail: "no-world-admin" },
+      ]);
+      const cycle2 = cycleSection(run.stdout.split("\n"), 2).join("\n");
+      expect(cycle2).toContain("breaks guardrail no-world-admin: SSH, RDP and MySQL are never open to the internet (no approval can cover it)");
+      expect(cycle2).toContain(
+        `revoke it: aws ec2 revoke-security-group-ingress --region us-east-1 --group-id ${bastionId()} --ip-permissions '[{"IpProtocol":"tcp","FromPort":22,"ToPort":22,"IpRanges":[{"CidrIp":"0.0.0.0/0"}]}]'`,
+      );
+    });
+
+    it("the critical alert's email names the guardrail, the blast radius and the revoke command, and offers no pre-approval for it", async () => {
+      const critical = (await savedMails()).filter(({ mail }) => /^\[sgwatch\] CRITICAL: .*unapproved/.test(mail.subject ?? ""));
+      expect(critical).toHaveLength(1);
+      const text = (critical[0]?.mail.text ?? "").replace(/\s+/g, " ");
+      const bastionChange = db.prepare("SELECT id FROM changes WHERE guardrail = 'no-world-admin'").pluck().get() as number;
+      expect(text).toContain("breaks guardrail no-world-admin");
+      expect(text).toContain(`aws ec2 revoke-security-group-ingress --region us-east-1 --group-id ${bastionId()}`);
+      expect(text).toMatch(new RegExp(`bastion \\(${bastionId()}\\) is attached to 1 network interface, 1 with a public IP \\(i-[0-9a-f]+, 198\\.51\\.100\\.7\\)`));
+      expect(text).not.toContain(`pre-approve a change like #${bastionChange} `);
+    });
+
+    it("the critical alert's story line says what the bastion exposes: its public instance", () => {
+      const cycle2 = cycleSection(run.stdout.split("\n"), 2).join("\n");
+      expect(cycle2).toMatch(new RegExp(`bastion \\(${bastionId()}\\) is attached to 1 network interface, 1 with a public IP \\(i-[0-9a-f]+, 198\\.51\\.100\\.7\\)`));
+    });
+
+    it("closing port 22 is a reply in the critical alert's thread (In-Reply-To and References name its Message-ID)", async () => {
+      const mails = await savedMails();
+      const critical = mails.find(({ mail }) => /^\[sgwatch\] CRITICAL: .*unapproved/.test(mail.subject ?? ""))?.mail;
+      expect(critical?.messageId).toMatch(/^<sgwatch\.drift\./);
+      const closed = mails.filter(({ mail }) => /closed after/i.test(mail.text ?? "") && mail.inReplyTo === critical?.messageId);
+      expect(closed, mails.map(({ file, mail }) => `${file}: ${mail.subject} / ${mail.inReplyTo}`).join("\n")).toHaveLength(1);
+      const reply = closed[0]?.mail;
+      expect(reply?.subject).toBe(`Re: ${critical?.subject}`);
+      expect([reply?.references].flat()).toContain(critical?.messageId);
+    });
+
+    it("the db change (tag team=data) takes the data-team route: its mails go to data-team@ only, no ops mail names db", async () => {
+      const dbId = db.prepare("SELECT group_id FROM current_groups WHERE name = 'db'").pluck().get() as string;
+      const mails = await savedMails();
+      const routed = mails.filter(({ mail }) => to(mail) === "data-team@demo.example");
+      expect(routed.length).toBeGreaterThanOrEqual(1);
+      expect(routed[0]?.mail.subject).toMatch(/^\[sgwatch\] LOW db: tcp\/22 from bastion removed/);
+      for (const { mail } of routed) expect(mail.text).toContain(dbId);
+      const ops = mails.filter(({ mail }) => to(mail) === "ops@demo.example");
+      expect(ops.length + routed.length).toBe(mails.length);
+      for (const { file, mail } of ops) expect(mail.text ?? "", file).not.toContain(dbId);
+      // The summary counts each inbox, so the routed mail is not reported as sent to ops.
+      expect(run.stdout).toContain(`Emails sent: ${mails.length} (${ops.length} to ops@demo.example, ${routed.length} to data-team@demo.example)`);
+      expect(cycleSection(run.stdout.split("\n"), 3).join("\n")).toMatch(/db \(sg-[0-9a-f]+\): removed ingress tcp\/22 from sg-[0-9a-f]+\n\s+unapproved: no approval record covers it → alerted \(log, email:data-team\)/);
+    });
   });
 
   describe("the stolen key's failed attempts", () => {

@@ -10,6 +10,12 @@
 //   UPDATE_DOCS_IMAGES=1 npx vitest run test/integration/email-render.test.ts
 // (The check compares HTML, not PNG bytes, which vary with fonts and
 // Chromium versions; it needs no Chromium, so it runs everywhere.)
+//
+// The email is the demo's critical one: the bastion's tcp/22 to the world
+// breaks guardrail no-world-admin, so it carries the long `aws ec2
+// revoke-security-group-ingress …` command. Laid out at a phone's width
+// (390 px) and a desktop's (1280 px), nothing may scroll sideways and the
+// command must stay inside the viewport, wrapping on the phone.
 import { createHash } from "node:crypto";
 import { copyFileSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -18,7 +24,7 @@ import { AuthorizeSecurityGroupIngressCommand } from "@aws-sdk/client-ec2";
 import { startAppWorld, type AppWorld } from "../support/app-world.js";
 import { writeApproval } from "../support/approval-file.js";
 import { INTRUDER } from "../support/sim-harness.js";
-import { CHROMIUM, renderHtmlToPng } from "../support/chromium.js";
+import { CHROMIUM, layoutEmail, renderHtmlToPng } from "../support/chromium.js";
 import { REPO_ROOT } from "../support/cli.js";
 
 const DOCS_PNG = path.join(REPO_ROOT, "docs", "email.png");
@@ -49,6 +55,20 @@ describe("the alert email in a browser", { timeout: 90_000 }, () => {
       simSeed: 20260302,
       // As the demo's target is labelled, so the picture shows what the demo sends.
       label: "demo-prod",
+      // The demo's guardrail, so the picture shows what the demo sends.
+      extra: {
+        guardrails: [
+          {
+            id: "no-world-admin",
+            reason: "SSH, RDP and MySQL are never open to the internet",
+            forbid: [
+              { protocol: "tcp", ports: 22, source: "world" },
+              { protocol: "tcp", ports: 3389, source: "world" },
+              { protocol: "tcp", ports: 3306, source: "world" },
+            ],
+          },
+        ],
+      },
       beforeStart: (dir) =>
         writeApproval(dir, {
           id: "CHG-1043",
@@ -86,6 +106,8 @@ describe("the alert email in a browser", { timeout: 90_000 }, () => {
   it("is the email the README's picture shows (docs/email.html, docs/email.png)", () => {
     expect(html).toContain("anyone on the internet");
     expect(html).toContain("CHG-1043 allows 10.20.0.0/16 but 10.0.0.0/8 was opened");
+    expect(html).toContain("breaks guardrail no-world-admin");
+    expect(html).toContain("aws ec2 revoke-security-group-ingress --region us-east-1 --group-id sg-");
     if (UPDATE) return; // the rendering test below writes both files
     const committed = readFileSync(DOCS_HTML, "utf8");
     const pngSha = /sha256 ([0-9a-f]{64})/.exec(committed.split("\n")[0] ?? "")?.[1] ?? "";
@@ -108,4 +130,25 @@ describe("the alert email in a browser", { timeout: 90_000 }, () => {
       writeFileSync(DOCS_HTML, docsHtml(html, sha256(bytes)));
     }
   });
+
+  // Phone (390 px, an iPhone's CSS width) and desktop (1280 px).
+  for (const [name, width] of [["phone", 390], ["desktop", 1280]] as const) {
+    it.skipIf(CHROMIUM === null)(`at ${name} width (${width} px) nothing scrolls sideways and the revoke command stays inside, wrapping where it must`, async () => {
+      const png = path.join(w.tmp.path, `email-${width}.png`);
+      const layout = await layoutEmail(html, width, 1600, png);
+      // SGWATCH_KEEP_RENDERS=DIR keeps the screenshots, to look at them.
+      if (process.env.SGWATCH_KEEP_RENDERS) copyFileSync(png, path.join(process.env.SGWATCH_KEEP_RENDERS, `email-${width}.png`));
+      expect(layout.viewportWidth).toBe(width);
+      expect(layout.scrollWidth, JSON.stringify(layout)).toBeLessThanOrEqual(width);
+      const command = layout.blocks.find((b) => b.text.startsWith("aws ec2 revoke-security-group-ingress"));
+      expect(command, "the revoke command is a <pre> block").toBeDefined();
+      const c = command as (typeof layout.blocks)[number];
+      // Long: more characters than fit on a phone's line.
+      expect(c.text.length).toBeGreaterThan(150);
+      expect(c.right).toBeLessThanOrEqual(width);
+      expect(c.scrollWidth).toBeLessThanOrEqual(c.clientWidth);
+      // On the phone it takes several lines (it wraps); on the desktop it needs fewer.
+      if (name === "phone") expect(c.height).toBeGreaterThan(3 * c.lineHeight);
+    });
+  }
 });

@@ -127,12 +127,15 @@ function changeRowHtml(a: DriftAlert, c: AlertChange): string {
     revertText(c) ? htmlText(revertText(c) ?? "") : "",
     whoText(c) ? htmlText(whoText(c) ?? "", 600) : "",
   ].filter(Boolean);
+  // Group ids, instance ids and addresses are long unbroken words: without
+  // overflow-wrap:anywhere the table is wider than a phone's 390 px screen.
+  const wrap = "overflow-wrap:anywhere;word-break:break-word";
   return (
     `<tr style="border-top:1px solid #ddd">` +
     `<td style="padding:6px 8px;vertical-align:top"><span style="background:${color};color:#fff;border-radius:3px;padding:1px 6px;font-size:12px;font-weight:bold">${c.severity.toUpperCase()}</span></td>` +
     `<td style="padding:6px 8px;vertical-align:top;color:#666">#${c.changeId}</td>` +
-    `<td style="padding:6px 8px;vertical-align:top"><a href="${escapeHtml(consoleUrl(a.target.region, c.groupId))}">${htmlText(c.groupName || c.groupId)}</a><br><small style="color:#666">${htmlText(c.groupId)}</small></td>` +
-    `<td style="padding:6px 8px;vertical-align:top">${htmlText(changeText(c), 512)}` +
+    `<td style="padding:6px 8px;vertical-align:top;${wrap}"><a href="${escapeHtml(consoleUrl(a.target.region, c.groupId))}">${htmlText(c.groupName || c.groupId)}</a><br><small style="color:#666">${htmlText(c.groupId)}</small></td>` +
+    `<td style="padding:6px 8px;vertical-align:top;${wrap}">${htmlText(changeText(c), 512)}` +
     (notes.length ? `<br><small style="color:#555">${notes.join("<br>")}</small>` : "") +
     `</td></tr>`
   );
