@@ -7,6 +7,7 @@ import { humanDuration } from "../../util/time.js";
 import { digestSubject } from "../../store/threads-repo.js";
 import { escapeHtml, htmlText, oneLine } from "./sanitize.js";
 import type { Severity } from "../../model/types.js";
+import { postureSubject, postureText } from "./posture.js";
 import { problemLines } from "../../approvals/problem-lines.js";
 
 /** A rendered message. */
@@ -38,6 +39,8 @@ function subjectOf(p: AlertPayload): string {
   // A follow-up replies in the thread of the alert it follows; mail apps group by subject too.
   if ((p.type === "reminder" || p.type === "attributed" || p.type === "closed" || p.type === "acknowledged") && p.thread?.subject) return `Re: ${p.thread.subject}`;
   switch (p.type) {
+    case "posture":
+      return postureSubject(p);
     case "digest":
       return digestSubjectOf(p);
     case "acknowledged":
@@ -195,6 +198,8 @@ function closedText(p: ClosedAlert): string {
 
 function otherText(p: Exclude<AlertPayload, DriftAlert | DigestAlert>): string {
   switch (p.type) {
+    case "posture":
+      return postureText(p);
     case "closed":
       return closedText(p);
     case "acknowledged":
