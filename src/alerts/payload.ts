@@ -281,8 +281,10 @@ export interface PostureAlert {
   pollId: number;
   /** When it finished. */
   at: string;
-  /** The findings, worst first. */
+  /** The findings, worst first (at most the first 100: one alert must stay readable). */
   items: PostureItem[];
+  /** How many findings there were in all (more than items.length when cut). */
+  total: number;
 }
 
 /** Drift alerts a route with a batch window collected into one message. */

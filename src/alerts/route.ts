@@ -160,7 +160,8 @@ export function routeAlert(routes: readonly ChannelRoute[], payload: AlertPayloa
       if (!wants(r, chooseRoutes(rules, (x) => routeTakesSystem(x.match, payload.target)))) continue;
       const items = payload.items.filter((i) => meets(i.severity));
       if (items.length === 0) continue;
-      out.push({ channel: r.channel, severity: worstOf(items.map((i) => i.severity)), payload: { ...payload, items } });
+      // The total keeps the findings cut from the alert (their severity is unknown here), less those this channel left out.
+      out.push({ channel: r.channel, severity: worstOf(items.map((i) => i.severity)), payload: { ...payload, items, total: payload.total - (payload.items.length - items.length) } });
       continue;
     }
     if (payload.type !== "drift") {

@@ -91,6 +91,9 @@ export interface SuccessOutcome {
   state: Map<string, GroupState>;
 }
 
+/** Findings one posture alert carries at most. */
+export const POSTURE_ALERT_MAX = 100;
+
 export function alertTarget(t: TargetRow): AlertTarget {
   return { account: t.account, region: t.region, label: t.label };
 }
@@ -243,7 +246,8 @@ export function recordSuccessfulPoll(db: Database, targetId: number, obs: Observ
     // The baseline alerts on no change, but what is already wrong is news once: one posture alert per target.
     if (baseline && deps.posture) {
       const items = deps.posture(obs.groups, exposure);
-      if (items.length > 0) enqueueAll(db, deps, { type: "posture", target: alertTarget(target), pollId, at: obs.finishedAt, items }, obs.finishedAt);
+      // An account with thousands of open rules gets the worst hundred; `sgwatch report` lists them all.
+      if (items.length > 0) enqueueAll(db, deps, { type: "posture", target: alertTarget(target), pollId, at: obs.finishedAt, items: items.slice(0, POSTURE_ALERT_MAX), total: items.length }, obs.finishedAt);
     }
     // A baseline's count is its diff against nothing: every group and rule is new.
     setPollChangeCount(db, pollId, baseline ? obs.groups.length + ruleCount : changes.length);

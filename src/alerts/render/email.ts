@@ -302,6 +302,8 @@ export function renderEmail(p: AlertPayload): RenderedEmail {
   const subject = oneLine(subjectOf(p), 200);
   if (p.type === "digest") return { subject, text: digestText(p), html: p.alerts.map(driftHtml).join("\n<hr>\n") };
   if (p.type === "drift") return { subject, text: driftText(p), html: driftHtml(p) };
+  // The revoke commands are long: wrapped, so a phone does not scroll sideways.
+  if (p.type === "posture") return { subject, text: postureText(p), html: `<div style="font-family:sans-serif;font-size:14px"><pre style="${PRE}">${escapeHtml(postureText(p))}</pre></div>` };
   const text = otherText(p);
   return { subject, text, html: `<div style="font-family:sans-serif;font-size:14px"><pre>${escapeHtml(text)}</pre></div>` };
 }

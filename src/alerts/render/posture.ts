@@ -15,7 +15,7 @@ const REASON_WORDS: Record<PostureReasonName, string> = {
 };
 
 export function postureSubject(p: PostureAlert): string {
-  const n = p.items.length;
+  const n = p.total;
   const worst = p.items[0]?.severity ?? "low";
   return `[sgwatch] ${worst.toUpperCase()} posture: ${n} rule${n === 1 ? "" : "s"} need${n === 1 ? "s" : ""} attention in ${targetName(p.target)} ${p.target.region}`;
 }
@@ -41,6 +41,7 @@ export function postureText(p: PostureAlert): string {
     if (exposure) lines.push(`          ${exposure}`);
     lines.push("");
   }
+  if (p.total > p.items.length) lines.push(`…and ${p.total - p.items.length} more: \`sgwatch report\` lists them all.`, "");
   lines.push("This is sent once, at the first poll of a target. `sgwatch report` shows the posture now.");
   return lines.join("\n") + "\n";
 }

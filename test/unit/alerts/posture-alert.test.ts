@@ -26,7 +26,7 @@ function item(groupId: string, severity: Severity, guardrail: boolean): PostureI
   };
 }
 
-const posture: PostureAlert = { type: "posture", target, pollId: 1, at: "2026-03-02T10:00:00.000Z", items: [item("sg-1", "critical", true), item("sg-2", "high", false)] };
+const posture: PostureAlert = { type: "posture", target, pollId: 1, at: "2026-03-02T10:00:00.000Z", items: [item("sg-1", "critical", true), item("sg-2", "high", false)], total: 2 };
 
 describe("posture alert routing", () => {
   const routes: ChannelRoute[] = [
@@ -50,7 +50,7 @@ describe("posture alert routing", () => {
   });
 
   it("sends nothing to a channel none of whose findings is severe enough", () => {
-    const out = routeAlert(routes, { ...posture, items: [item("sg-2", "high", false)] }).map((r) => r.channel);
+    const out = routeAlert(routes, { ...posture, items: [item("sg-2", "high", false)], total: 1 }).map((r) => r.channel);
     expect(out).toEqual(["log"]);
   });
 });
@@ -68,6 +68,12 @@ describe("posture alert words", () => {
     expect(m.text).not.toContain("name\n<");
     expect(m.html).not.toContain("<sg-1>");
     expect(m.html).toContain("&lt;sg-1&gt;");
+  });
+
+  it("says how many findings were cut from the alert, and where they all are", () => {
+    const m = renderEmail({ ...posture, total: 150 });
+    expect(m.subject).toContain("150 rules need attention");
+    expect(m.text).toContain("…and 148 more: `sgwatch report` lists them all.");
   });
 
   it("slack and generic webhook bodies carry it", () => {
