@@ -51,7 +51,7 @@ function sensitive(rule: Rule, s: SeveritySettings): boolean {
   return isAllTraffic(rule) || coversPort(rule, s.sensitivePorts);
 }
 
-/** The findings of one target, worst first, then by group id and rule. Empty when nothing needs attention. */
+/** The findings of one target, worst first, guardrail violations first within a severity, then by group id and rule. Empty when nothing needs attention. */
 export function postureFindings(input: PostureInput): PostureFinding[] {
   const { severity: s } = input;
   const out: Array<PostureFinding & { key: string }> = [];
@@ -74,6 +74,7 @@ export function postureFindings(input: PostureInput): PostureFinding[] {
       out.push({ groupId: g.groupId, groupName: g.name, rule, severity: sev, reasons, guardrail: hit, exposure: exposure ?? null, key: ruleKey(rule) });
     }
   }
-  out.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  // Within a severity, guardrail violations lead: they must go whatever else is true.
+  out.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || Number(b.guardrail !== null) - Number(a.guardrail !== null) || (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return out.map(({ key: _key, ...f }) => f);
 }

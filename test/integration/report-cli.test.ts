@@ -65,6 +65,7 @@ describe("sgwatch report", { timeout: SLOW }, () => {
     expect(rep.targets).toHaveLength(1);
     const t = rep.targets[0];
     expect(t?.blindSince).toBeNull();
+    // Guardrail violations lead among the critical findings.
     const first = t?.findings[0];
     expect(first).toMatchObject({ groupId: bastion, severity: "critical", guardrail: { id: "no-world-ssh" } });
     expect(first?.revokeCommand).toContain(`--group-id ${bastion}`);

@@ -72,4 +72,22 @@ describe("postureFindings", () => {
     });
     expect(got.map((f) => `${f.groupId} ${f.rule.fromPort} ${f.severity}`)).toEqual(["sg-a 3389 critical", "sg-b 22 critical", "sg-a 443 high"]);
   });
+
+  it("puts guardrail violations first within a severity", () => {
+    const got = postureFindings({
+      groups: [group("sg-a", [rule({ fromPort: 3389, toPort: 3389 })]), group("sg-b", [rule({ fromPort: 22, toPort: 22 })])],
+      place,
+      guardrails: HOUSE_RULES,
+      severity: DEFAULT_SEVERITY_SETTINGS,
+    });
+    expect(got.map((f) => `${f.groupId} ${f.guardrail?.id ?? "-"}`)).toEqual(["sg-a no-world-admin", "sg-b no-world-admin"]);
+    const mixed = postureFindings({
+      groups: [group("sg-a", [rule({ fromPort: 6379, toPort: 6379 })]), group("sg-b", [rule({ fromPort: 22, toPort: 22 })])],
+      place,
+      // Only no-world-admin: the redis rule breaks no guardrail.
+      guardrails: HOUSE_RULES.slice(0, 1),
+      severity: DEFAULT_SEVERITY_SETTINGS,
+    });
+    expect(mixed.map((f) => `${f.groupId} ${f.guardrail?.id ?? "-"}`)).toEqual(["sg-b no-world-admin", "sg-a -"]);
+  });
 });
