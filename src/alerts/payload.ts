@@ -250,6 +250,43 @@ export interface AcknowledgedAlert {
   items: Array<{ change: AlertChange; detectedAt: string; ackedAt: string; ackedBy: string; reason: string; ticket: string | null }>;
 }
 
+/** Why a current rule is in the posture (same words as src/policy/posture.ts). */
+export type PostureReasonName = "guardrail" | "world-open-sensitive" | "broad-open-sensitive" | "world-open-public";
+
+/** One current rule that needs attention, as a posture alert shows it. */
+export interface PostureItem {
+  /** sg-… id. */
+  groupId: string;
+  /** The group's name (untrusted text). */
+  groupName: string;
+  /** The rule as it stands. */
+  rule: Rule;
+  /** Severity as if the rule were added now. */
+  severity: Severity;
+  /** Every reason it is here. */
+  reasons: PostureReasonName[];
+  /** The guardrail it breaks, or null. */
+  guardrail: { id: string; reason: string } | null;
+  /** What the group exposes, or null when interfaces were never read. */
+  exposure: GroupExposure | null;
+  /** The AWS CLI command that removes it (guardrail violations only), or null. */
+  revokeCommand: string | null;
+}
+
+/** The posture of a target at its baseline poll: what is already wrong, since that poll alerts on no change. */
+export interface PostureAlert {
+  type: "posture";
+  target: AlertTarget;
+  /** The baseline poll. */
+  pollId: number;
+  /** When it finished. */
+  at: string;
+  /** The findings, worst first (at most the first 100: one alert must stay readable). */
+  items: PostureItem[];
+  /** How many findings there were in all (more than items.length when cut). */
+  total: number;
+}
+
 /** Drift alerts a route with a batch window collected into one message. */
 export interface DigestAlert {
   type: "digest";
@@ -262,6 +299,7 @@ export interface DigestAlert {
 }
 
 export type AlertPayload =
+  | PostureAlert
   | DigestAlert
   | AcknowledgedAlert
   | AttributedAlert

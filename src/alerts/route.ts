@@ -155,6 +155,15 @@ export function routeAlert(routes: readonly ChannelRoute[], payload: AlertPayloa
       out.push({ channel: r.channel, severity: payload.severity, payload });
       continue;
     }
+    if (payload.type === "posture") {
+      // Routed by target like the monitor's own alerts; each channel gets the findings it is severe enough for.
+      if (!wants(r, chooseRoutes(rules, (x) => routeTakesSystem(x.match, payload.target)))) continue;
+      const items = payload.items.filter((i) => meets(i.severity));
+      if (items.length === 0) continue;
+      // The total keeps the findings cut from the alert (their severity is unknown here), less those this channel left out.
+      out.push({ channel: r.channel, severity: worstOf(items.map((i) => i.severity)), payload: { ...payload, items, total: payload.total - (payload.items.length - items.length) } });
+      continue;
+    }
     if (payload.type !== "drift") {
       // Being blind or having broken approvals matters whatever the channel's
       // threshold: otherwise a quiet inbox could mean "nothing seen".

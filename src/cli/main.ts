@@ -8,6 +8,7 @@ import { registerRun } from "./commands/run.js";
 import { registerPoll } from "./commands/poll.js";
 import { registerChanges } from "./commands/changes.js";
 import { registerEvents } from "./commands/events.js";
+import { registerReport } from "./commands/report.js";
 import { registerHistory } from "./commands/history.js";
 import { registerRules } from "./commands/rules.js";
 import { registerDiff } from "./commands/diff.js";
@@ -58,6 +59,7 @@ export function buildProgram(ctx: Omit<CliContext, "globals">, setExit: (code: n
   registerPoll(program, full, setExit);
   registerChanges(program, full);
   registerEvents(program, full);
+  registerReport(program, full);
   registerHistory(program, full);
   registerRules(program, full);
   registerDiff(program, full);

@@ -107,6 +107,8 @@ export const configSchema = z
         routing: z.enum(["first", "all"], { message: 'expected "first" or "all"' }).default("first"),
         /** Routes by target, severity, group name and tags. */
         routes: z.array(alertRoute).default([]),
+        /** At a target's first (baseline) poll, send one posture alert naming what is already wrong (nothing wrong: nothing sent). */
+        baselinePosture: z.boolean({ message: "expected true or false" }).default(true),
         /** Re-alert unapproved critical/high changes nobody acknowledged or reverted, this often. */
         remindEvery: duration.prefault("24h"),
         /** Delivered alerts are kept this long (for `sgwatch alerts`), then deleted; changes keep their own history. */

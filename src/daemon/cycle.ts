@@ -8,7 +8,7 @@ import { accountsToDiscover, resolveTargets, type ResolvedTarget } from "../conf
 import { enabledRegions } from "../aws/regions.js";
 import { collectSecurityGroups } from "../aws/collect.js";
 import { collectNetworkInterfaces } from "../aws/collect-interfaces.js";
-import { readAttachments, type Attachment } from "../model/attachment.js";
+import { readAttachments, type Attachment, type GroupExposure } from "../model/attachment.js";
 import { shouldReadInterfaces } from "../store/attachments-repo.js";
 import type { Ec2ClientFactory, ClientSpec } from "../aws/ec2-client.js";
 import type { EC2Client } from "@aws-sdk/client-ec2";
@@ -33,7 +33,7 @@ import { noteApprovalProblems } from "../store/approval-problems-repo.js";
 import { activeCliApprovals, mirrorFileApprovals, revokedIds } from "../store/approvals-repo.js";
 import { followUp } from "../store/follow-up.js";
 import { enqueueAlert } from "../store/outbox-repo.js";
-import { judgeChanges } from "./judge.js";
+import { judgeChanges, postureItems } from "./judge.js";
 import type { AttributionResult } from "../attribution/attribute.js";
 import { mapPool } from "../util/pool.js";
 import type { Clock } from "../util/time.js";
@@ -281,6 +281,15 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
     judge: (changes, ctx) => judgeChanges(changes, { ...ctx, account: t.account, region: t.region }, config.severity, records, config.guardrails),
     route: (payload) => routeAlert(deps.routes, payload),
     ignored: (c, at) => ignoredReason(ignore, { account: t.account, region: t.region, groupId: c.groupId, groupName: c.groupName, groupTags: c.groupTags }, at),
+    // Groups on the ignore list are owned by other systems: left out of the posture as of every alert.
+    ...(config.alerts.baselinePosture ? { posture: (groups: readonly GroupState[], exposure: ((groupId: string) => GroupExposure | undefined) | undefined) =>
+      postureItems(
+        groups.filter((g) => ignoredReason(ignore, { account: t.account, region: t.region, groupId: g.groupId, groupName: g.name, groupTags: g.tags }, startedAt.toISOString()) === null),
+        exposure,
+        t,
+        config.severity,
+        config.guardrails,
+      ) } : {}),
     blindAfterFailures: config.monitoring.blindAfterFailures,
     blindAfterMs: config.monitoring.blindAfter,
   };

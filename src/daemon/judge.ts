@@ -2,7 +2,11 @@
 // critical and can never be approved, whatever record covers it), then the
 // approval records, then severity. Pure; the cycle builds one judge per
 // target and poll.
-import type { Change } from "../model/types.js";
+import type { Change, GroupState } from "../model/types.js";
+import type { GroupExposure } from "../model/attachment.js";
+import type { PostureItem } from "../alerts/payload.js";
+import { postureFindings } from "../policy/posture.js";
+import { revokeCommand } from "../policy/revoke-command.js";
 import type { JudgedChange } from "../model/judged.js";
 import { isBroadOpen, isWorldOpen, severityOf, type SeveritySettings } from "../model/severity.js";
 import { blastSeverity } from "../model/blast.js";
@@ -49,4 +53,18 @@ export function judgeChanges(
       },
     };
   });
+}
+
+/** The posture items of a target's groups (sent at its baseline), each guardrail violation with its revoke command. */
+export function postureItems(
+  groups: readonly GroupState[],
+  exposure: ((groupId: string) => GroupExposure | undefined) | undefined,
+  place: { account: string; region: string },
+  settings: SeveritySettings,
+  guardrails: readonly Guardrail[],
+): PostureItem[] {
+  return postureFindings({ groups, place, guardrails, severity: settings, ...(exposure ? { exposure } : {}) }).map((f) => ({
+    ...f,
+    revokeCommand: f.guardrail ? revokeCommand(f.groupId, f.rule, place) : null,
+  }));
 }

@@ -197,12 +197,15 @@ function attemptsLines(payload: string, channels: readonly string[], groupNames:
 /** "who made #1, #2 (CloudTrail)", for the alerts that are not about one change. */
 function otherAlertWords(kind: string, payload: string): string {
   const p = JSON.parse(payload) as {
-    items?: Array<{ change: { changeId: number } }>;
+    // Posture items are current rules, not changes: they have no change.
+    items?: Array<{ change?: { changeId: number } }>;
     records?: Array<{ id: string }>;
     failures?: number;
   };
-  const ids = (p.items ?? []).map((i) => `#${i.change.changeId}`).join(", ");
+  const ids = (p.items ?? []).flatMap((i) => (i.change ? [`#${i.change.changeId}`] : [])).join(", ");
   switch (kind) {
+    case "posture":
+      return `posture at the baseline: ${p.items?.length ?? 0} current rule(s) need attention`;
     case "attributed":
       return `who made ${ids}, now that CloudTrail has the events`;
     case "closed":

@@ -5,7 +5,7 @@ import type { Database } from "better-sqlite3";
 import type { Change, GroupState } from "../model/types.js";
 import type { JudgedChange } from "../model/judged.js";
 import { diffGroups } from "../model/diff.js";
-import type { AlertPayload, AlertTarget, AlertChange } from "../alerts/payload.js";
+import type { AlertPayload, AlertTarget, AlertChange, PostureItem } from "../alerts/payload.js";
 import type { Severity } from "../model/types.js";
 import { severityRank } from "../model/types.js";
 import { applyChangesToIntervals, loadCurrentState, openBaselineIntervals } from "./state-repo.js";
@@ -71,6 +71,8 @@ export interface RecordDeps {
   route(payload: AlertPayload): RoutedAlert[];
   /** Why a change is recorded but not alerted on (the ignore list), or null. */
   ignored?(change: Change, at: string): string | null;
+  /** What is already wrong with the groups (the posture), sent once at a target's baseline; absent = never sent. */
+  posture?(groups: readonly GroupState[], exposure: ((groupId: string) => GroupExposure | undefined) | undefined): PostureItem[];
   /** Consecutive failures that make a target blind. */
   blindAfterFailures: number;
   /** Time without a successful poll that makes a target blind (ms). */
@@ -88,6 +90,9 @@ export interface SuccessOutcome {
   /** The state now stored, for callers that cache it. */
   state: Map<string, GroupState>;
 }
+
+/** Findings one posture alert carries at most. */
+export const POSTURE_ALERT_MAX = 100;
 
 export function alertTarget(t: TargetRow): AlertTarget {
   return { account: t.account, region: t.region, label: t.label };
@@ -237,6 +242,12 @@ export function recordSuccessfulPoll(db: Database, targetId: number, obs: Observ
         enqueueAll(db, deps, { type: "drift", target: alertTarget(target), pollId, ...ctx, changes: unapproved }, obs.finishedAt);
       }
       enqueueClosed(db, deps, target, reverts, obs.finishedAt);
+    }
+    // The baseline alerts on no change, but what is already wrong is news once: one posture alert per target.
+    if (baseline && deps.posture) {
+      const items = deps.posture(obs.groups, exposure);
+      // An account with thousands of open rules gets the worst hundred; `sgwatch report` lists them all.
+      if (items.length > 0) enqueueAll(db, deps, { type: "posture", target: alertTarget(target), pollId, at: obs.finishedAt, items: items.slice(0, POSTURE_ALERT_MAX), total: items.length }, obs.finishedAt);
     }
     // A baseline's count is its diff against nothing: every group and rule is new.
     setPollChangeCount(db, pollId, baseline ? obs.groups.length + ruleCount : changes.length);

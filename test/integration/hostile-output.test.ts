@@ -152,6 +152,9 @@ describe("hostile text through every command", { timeout: SLOW }, () => {
       ["alerts"],
       ["approvals", "list"],
       ["approvals", "show", OLD_APPROVAL_ID],
+      ["report"],
+      ["report", "--format", "md"],
+      ["report", "--format", "html"],
       ["poll"],
     ]) {
       const r = await cli(...args);
@@ -161,6 +164,11 @@ describe("hostile text through every command", { timeout: SLOW }, () => {
     expect(changes).toContain("\\x1b[31mapp\\x1b[0m\\x1b]0;pwned\\x07<script>x</script>\\r\\nFORGED\\u009b2J\\u202eexe.txt\\u2066");
     const show = runs.find((x) => x.args[0] === "approvals" && x.args[1] === "show")?.result.stdout ?? "";
     expect(show).toContain("CHG-\\x1b[31m7\\x07\\u202e");
+    // The report names the hostile group (its open change) escaped; HTML has no raw tag from it.
+    const report = runs.find((x) => x.args.join(" ") === "report")?.result.stdout ?? "";
+    expect(report).toContain("\\x1b[31mapp\\x1b[0m");
+    const html = runs.find((x) => x.args.join(" ") === "report --format html")?.result.stdout ?? "";
+    expect(html).not.toContain("<script>");
   });
 
   it("keeps the exact bytes in JSON output", async () => {
@@ -178,7 +186,7 @@ describe("hostile text through every command", { timeout: SLOW }, () => {
     expect(rawUnsafe(show)).toEqual([]);
     expect(JSON.parse(show.stdout)).toMatchObject({ id: OLD_APPROVAL_ID, reason: hostile("reason") });
 
-    for (const args of [["history", GROUP_ID, "--json"], ["status", "--json"], ["alerts", "--json"], ["approvals", "list", "--json"]]) {
+    for (const args of [["history", GROUP_ID, "--json"], ["status", "--json"], ["alerts", "--json"], ["approvals", "list", "--json"], ["report", "--json"]]) {
       const r = await cli(...args);
       expect(rawUnsafe(r), `${args.join(" ")}\n${explain(r)}`).toEqual([]);
       expect(() => JSON.parse(r.stdout) as unknown).not.toThrow();

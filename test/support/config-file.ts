@@ -52,6 +52,9 @@ export function testConfigObject(opts: TestConfigOptions): Record<string, unknow
     approvals: { dir: approvalsDir },
     alerts: {
       log: { minSeverity: "low" },
+      // The demo account is already exposed (web tier open to the world on a public load balancer), so a
+      // baseline would send a posture mail; tests of changes start from a quiet baseline, posture tests turn it on.
+      baselinePosture: false,
       ...(opts.smtpPort !== undefined
         ? { email: { host: "127.0.0.1", port: opts.smtpPort, from: "sgwatch@test.example", to: ["ops@test.example"], minSeverity: "low" } }
         : {}),

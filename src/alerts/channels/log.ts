@@ -6,6 +6,7 @@ import type { OutboxAlert } from "../payload.js";
 import { describeRule } from "../../model/describe-rule.js";
 import { changeText, consoleUrl, exposureText } from "../render/words.js";
 import { oneLine } from "../render/sanitize.js";
+import { postureItemLine } from "../render/posture.js";
 
 export class LogChannel implements AlertChannel {
   readonly name = "log";
@@ -13,6 +14,33 @@ export class LogChannel implements AlertChannel {
 
   async send(alert: OutboxAlert): Promise<void> {
     const p = alert.payload;
+    if (p.type === "posture") {
+      // One line per finding, like drift: a log search for a group finds it.
+      for (const i of p.items) {
+        this.logger.warn(
+          {
+            event: "posture",
+            alertId: alert.id,
+            severity: i.severity,
+            account: p.target.account,
+            region: p.target.region,
+            target: p.target.label,
+            groupId: i.groupId,
+            groupName: oneLine(i.groupName),
+            rule: describeRule(i.rule),
+            reasons: i.reasons,
+            guardrailId: i.guardrail?.id ?? null,
+            guardrailReason: i.guardrail ? oneLine(i.guardrail.reason, 300) : null,
+            revokeCommand: i.revokeCommand,
+            interfaces: i.exposure?.interfaces ?? null,
+            publicInterfaces: i.exposure?.publicInterfaces ?? null,
+            console: consoleUrl(p.target.region, i.groupId),
+          },
+          postureItemLine(i),
+        );
+      }
+      return;
+    }
     if (p.type !== "drift") {
       const level =
         p.type === "monitoring-restored" || p.type === "trail-restored" || p.type === "approval-unused" || p.type === "attributed" || p.type === "closed" || p.type === "acknowledged"

@@ -7,6 +7,7 @@ import { humanDuration } from "../../util/time.js";
 import { digestSubject } from "../../store/threads-repo.js";
 import { escapeHtml, htmlText, oneLine } from "./sanitize.js";
 import type { Severity } from "../../model/types.js";
+import { postureSubject, postureText } from "./posture.js";
 import { problemLines } from "../../approvals/problem-lines.js";
 
 /** A rendered message. */
@@ -38,6 +39,8 @@ function subjectOf(p: AlertPayload): string {
   // A follow-up replies in the thread of the alert it follows; mail apps group by subject too.
   if ((p.type === "reminder" || p.type === "attributed" || p.type === "closed" || p.type === "acknowledged") && p.thread?.subject) return `Re: ${p.thread.subject}`;
   switch (p.type) {
+    case "posture":
+      return postureSubject(p);
     case "digest":
       return digestSubjectOf(p);
     case "acknowledged":
@@ -198,6 +201,8 @@ function closedText(p: ClosedAlert): string {
 
 function otherText(p: Exclude<AlertPayload, DriftAlert | DigestAlert>): string {
   switch (p.type) {
+    case "posture":
+      return postureText(p);
     case "closed":
       return closedText(p);
     case "acknowledged":
@@ -300,6 +305,8 @@ export function renderEmail(p: AlertPayload): RenderedEmail {
   const subject = oneLine(subjectOf(p), 200);
   if (p.type === "digest") return { subject, text: digestText(p), html: p.alerts.map(driftHtml).join("\n<hr>\n") };
   if (p.type === "drift") return { subject, text: driftText(p), html: driftHtml(p) };
+  // The revoke commands are long: wrapped, so a phone does not scroll sideways.
+  if (p.type === "posture") return { subject, text: postureText(p), html: `<div style="font-family:sans-serif;font-size:14px"><pre style="${PRE}">${escapeHtml(postureText(p))}</pre></div>` };
   const text = otherText(p);
   return { subject, text, html: `<div style="font-family:sans-serif;font-size:14px"><pre>${escapeHtml(text)}</pre></div>` };
 }

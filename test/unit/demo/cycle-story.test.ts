@@ -130,4 +130,10 @@ describe("tellCycle", () => {
     expect(lines.every((l) => !/[\u0000-\u001f]/.test(l))).toBe(true);
     expect(lines.filter((l) => l.startsWith("== cycle"))).toEqual([]);
   });
+
+  it("tells the baseline's posture alert (its items are rules, not changes)", () => {
+    const payload = JSON.stringify({ type: "posture", items: [{ groupId: "sg-1", severity: "critical" }, { groupId: "sg-2", severity: "high" }] });
+    const lines = tellCycle(1, { polls: [{ ...okPoll, baseline: 1 }], changes: [], alerts: [{ id: 1, channel: "email", kind: "posture", payload }], groupNames: {} });
+    expect(lines).toContain("   also alerted (email): posture at the baseline: 2 current rule(s) need attention");
+  });
 });
