@@ -1,5 +1,6 @@
 // A group's timeline: when it was first seen and deleted, and every change
 // with its status and attribution, read along change_events_by_group.
+import type { Attribution } from "../model/attribution.js";
 import type { Database } from "better-sqlite3";
 import type { Change, GroupAttributes, Rule } from "../model/types.js";
 import { columnsToRule, type RuleColumns } from "./rule-columns.js";
@@ -60,25 +61,7 @@ export interface TimelineEntry {
 }
 
 /** The CloudTrail call matched to a change (a change_attributions row). */
-export interface TimelineAttribution {
-  /** CloudTrail eventID. */
-  eventId: string;
-  /** The API call, e.g. AuthorizeSecurityGroupIngress. */
-  eventName: string;
-  /** When the call was made (ISO UTC). */
-  eventTime: string;
-  /** userIdentity.arn: the identity that made it. */
-  actorArn: string | null;
-  /** userIdentity.type: IAMUser, AssumedRole, Root, … */
-  actorType: string | null;
-  /** The user name or role session name. */
-  actorName: string | null;
-  /** The access key the call was signed with (its id; never a secret). */
-  accessKeyId: string | null;
-  /** Where the call came from: an address or an AWS service name. */
-  sourceIp: string | null;
-  /** The caller's user agent. */
-  userAgent: string | null;
+export interface TimelineAttribution extends Attribution {
   /** How sure the match is: exact, likely or possible. */
   quality: string;
 }

@@ -12,6 +12,7 @@ import type { Event } from "@aws-sdk/client-cloudtrail";
 import { canonicalCidr } from "../model/cidr.js";
 import { canonicalProtocol, ICMP_PROTOCOLS, PORT_PROTOCOLS } from "../model/protocol.js";
 import type { Direction, Rule } from "../model/types.js";
+import type { Attribution } from "../model/attribution.js";
 
 /** The EC2 calls that change security groups: what the sweep stores and attribution matches. */
 export const SECURITY_GROUP_EVENT_NAMES: readonly string[] = [
@@ -28,27 +29,7 @@ export const SECURITY_GROUP_EVENT_NAMES: readonly string[] = [
   "DeleteTags",
 ];
 
-/** Who made a call and from where: what sgwatch stores and shows. */
-export interface Attribution {
-  /** CloudTrail eventID. */
-  eventId: string;
-  /** API call, e.g. AuthorizeSecurityGroupIngress. */
-  eventName: string;
-  /** When the call was made, ISO-8601 UTC. */
-  eventTime: string;
-  /** userIdentity.arn (an IAM user, an assumed-role session, root, …). */
-  actorArn: string | null;
-  /** userIdentity.type: IAMUser, AssumedRole, Root, FederatedUser, AWSService, … */
-  actorType: string | null;
-  /** A short name: the IAM user name, the role session name, or the LookupEvents Username. */
-  actorName: string | null;
-  /** The access key the call was signed with. */
-  accessKeyId: string | null;
-  /** sourceIPAddress (an address, or a service name for calls made by AWS services). */
-  sourceIp: string | null;
-  /** userAgent. */
-  userAgent: string | null;
-}
+export type { Attribution } from "../model/attribution.js";
 
 /** A rule touched by ModifySecurityGroupRules: its id and new content (the call does not say the direction). */
 export interface ModifiedRule {
