@@ -56,7 +56,7 @@ export interface JoinResult {
   transients: number;
   /** Of those, alerted (unapproved, not ignored). */
   alerted: number;
-  /** Openings still waiting for a poll after their removal (or their removal event). */
+  /** Closed openings still waiting for a successful poll after their removal. */
   waiting: number;
   /** Poll-seen changes given CloudTrail times now. */
   timed: number;
@@ -303,10 +303,8 @@ export function joinTarget(deps: TrailJoinDeps, target: JoinTarget, now: Date): 
     );
     const items: TransientItem[] = [];
     for (const o of findOpenings(events)) {
-      if (o.closeEventId === null || o.closedMs === null) {
-        result.waiting++;
-        continue;
-      }
+      // Still open (or its removal not delivered yet): a poll will see it, or a later join decides.
+      if (o.closeEventId === null || o.closedMs === null) continue;
       const keys = o.anyDirection ? openingKeys(o) : [ruleKey(o.rule)];
       if (reported.get(target.id, o.addEventId, o.groupId, JSON.stringify(keys)) !== undefined) continue;
       const verdict = classify(o, pollsFor(db, target.id, o, deps.skewMs), deps.skewMs);

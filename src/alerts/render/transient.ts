@@ -22,17 +22,23 @@ export function callerText(c: TransientCall): string {
   return `${who}${key}${c.sourceIp ? ` from ${oneLine(c.sourceIp, 64)}` : ""}`;
 }
 
+/** "tcp/3306 was open to 0.0.0.0/0 for 10 s". */
+function openedFor(i: TransientItem): string {
+  const r = i.change.rule;
+  const what = r ? `${r.direction === "egress" ? "egress " : ""}${portsShort(r)} was open to ${oneLine(r.source, 80)}` : "a rule was open";
+  return `${what} for ${humanDuration(i.seconds * 1000)}`;
+}
+
 /** The one line: what was open, how long, when, by whom, and that no poll saw it. */
 export function transientLine(i: TransientItem): string {
-  const r = i.change.rule;
-  const what = r ? `${r.direction === "egress" ? "egress " : ""}${portsShort(r)} was open ${r.direction === "egress" ? "to" : "from"} ${oneLine(r.source, 80)}` : "a rule was open";
-  return `${what} for ${humanDuration(i.seconds * 1000)}, ${spanText(i.openedAt, i.closedAt)}, by ${callerText(i.openedBy)}; no poll saw it`;
+  return `${openedFor(i)}, ${spanText(i.openedAt, i.closedAt)}, by ${callerText(i.openedBy)}; no poll saw it`;
 }
 
 export function transientSubject(p: TransientAlert): string {
   const first = p.items[0];
   const worst = (first?.change.severity ?? "low").toUpperCase();
-  if (p.items.length === 1 && first) return `[sgwatch] ${worst} ${oneLine(first.change.groupName || first.change.groupId, 80)}: ${transientLine(first)}`;
+  // Short enough for a phone's list of mails; who and when are the first lines of the body.
+  if (p.items.length === 1 && first) return `[sgwatch] ${worst} ${oneLine(first.change.groupName || first.change.groupId, 80)}: ${openedFor(first)} between two polls; no poll saw it`;
   return `[sgwatch] ${worst}: ${p.items.length} short-lived openings no poll saw in ${targetName(p.target)} ${p.target.region}`;
 }
 
