@@ -22,6 +22,7 @@ import { exposureByGroup, unattached } from "../model/attachment.js";
 import { lastInterfacesRead, loadCurrentAttachments } from "../store/attachments-repo.js";
 import { ruleKey } from "../model/rule-key.js";
 import { revokeCommand } from "../policy/revoke-command.js";
+import { sql } from "../store/statements.js";
 import { classify, eventForChange, findOpenings, openingKeys, openingWindow, type Opening, type PollSight, type RuleEvent } from "./transient.js";
 import type { ModifiedRule } from "./event-record.js";
 
@@ -249,12 +250,16 @@ function attachTrailTimes(deps: TrailJoinDeps, targetId: number, events: readonl
           AND kind IN ('rule-added', 'rule-removed') AND detected_at >= ?`,
     )
     .all(targetId, sinceIso) as UntimedRow[];
+  if (rows.length === 0) return 0;
   const setChanged = db.prepare("UPDATE change_events SET changed_at = ?, changed_event_id = ? WHERE id = ?");
+  // By group: each change is compared with its own group's calls only.
+  const byGroup = new Map<string, RuleEvent[]>();
+  for (const e of events) if (e.groupId !== null) byGroup.set(e.groupId, [...(byGroup.get(e.groupId) ?? []), e]);
   const touched: number[] = [];
   for (const r of rows) {
     const hit = eventForChange(
       { kind: r.kind, groupId: r.group_id, key: r.rule_key, intervalStartMs: r.interval_start === null ? null : Date.parse(r.interval_start), detectedMs: Date.parse(r.detected_at) },
-      events,
+      byGroup.get(r.group_id) ?? [],
       deps.skewMs,
     );
     if (hit === null) continue;
@@ -282,19 +287,21 @@ function attachTrailTimes(deps: TrailJoinDeps, targetId: number, events: readonl
 /** Joins one target's stored events with its poll history; one transaction. */
 export function joinTarget(deps: TrailJoinDeps, target: JoinTarget, now: Date): JoinResult {
   const { db } = deps;
+  const since = iso(now.getTime() - deps.horizonMs);
+  // A quiet trail costs one indexed read, outside any write transaction.
+  if (sql(db, "SELECT 1 FROM trail_events WHERE target_id = ? AND event_time >= ? AND error_code IS NULL LIMIT 1").get(target.id, since) === undefined) {
+    return { transients: 0, alerted: 0, waiting: 0, timed: 0 };
+  }
   return db.transaction((): JoinResult => {
     const result: JoinResult = { transients: 0, alerted: 0, waiting: 0, timed: 0 };
     const nowIso = now.toISOString();
-    const since = iso(now.getTime() - deps.horizonMs);
-    const rows = db
-      .prepare(
+    const rows = sql(
+        db,
         `SELECT event_id, event_time, event_name, group_id, rules, identity_arn, access_key_id, source_ip, user_agent, identity_type, record
            FROM trail_events
           WHERE target_id = ? AND error_code IS NULL AND event_time >= ? AND event_name IN (SELECT value FROM json_each(?))
           ORDER BY event_time, event_id`,
-      )
-      .all(target.id, since, JSON.stringify(RULE_EVENT_NAMES)) as EventRow[];
-    // A quiet trail costs this one indexed query.
+      ).all(target.id, since, JSON.stringify(RULE_EVENT_NAMES)) as EventRow[];
     if (rows.length === 0) return result;
     const byId = new Map(rows.map((r) => [r.event_id, r]));
     const events = rows.map(toRuleEvent);

@@ -25,9 +25,10 @@ interface ChangesOptions {
 // rule no poll saw, found from CloudTrail: docs/cloudtrail.md).
 const STATUSES = ["unapproved", "approved", "acknowledged", "reverted", "transient"];
 
-/** "open 10 s (cloudtrail)", "open 3 min (cloudtrail → poll)": how long it was in effect, and where each end's time came from. */
+/** "open 10 s (cloudtrail)", "open 3 min (cloudtrail → poll)": how long it was in effect, and where each end's time came from (null when the polls measured both ends). */
 function openFor(r: ChangeViewRow): string | null {
-  if (r.exposure === null || r.undone_from === null) return null;
+  // Between polls only is what the exposure always was: said where CloudTrail measured an end.
+  if (r.exposure === null || r.undone_from === null || (r.changed_from !== "cloudtrail" && r.undone_from !== "cloudtrail")) return null;
   const from = r.changed_from === r.undone_from ? r.changed_from : `${r.changed_from} → ${r.undone_from}`;
   return `open ${r.exposure} (${from})`;
 }
