@@ -74,7 +74,15 @@ async function shortLivedOpening(s: SceneContext): Promise<void> {
   await s.client(INTRUDER).send(new AuthorizeSecurityGroupIngressCommand({ GroupId: s.demo.groups.db, IpPermissions: mysql }));
   await s.wait(TRANSIENT_SECONDS * 1000);
   await s.client(INTRUDER).send(new RevokeSecurityGroupIngressCommand({ GroupId: s.demo.groups.db, IpPermissions: mysql }));
+  // The join decides once a poll has started clearly after the removal: past
+  // its eventTime's second and the clock skew allowed (1 s each, the
+  // default). Waiting that out here makes the next cycle's poll the deciding
+  // one, however long the rest of the scene takes on a loaded machine.
+  await s.wait(DECIDING_POLL_AFTER_MS);
 }
+
+/** CloudTrail's one-second resolution plus the default cloudtrail.clockSkew (1 s), with room. */
+const DECIDING_POLL_AFTER_MS = 2_500;
 
 /**
  * IAM cuts the stolen key's EC2 permissions; it tries tcp/3389 (RDP) on
