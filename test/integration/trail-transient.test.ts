@@ -8,7 +8,8 @@
 // its exposure is measured between CloudTrail's times instead of the polls';
 // events arriving after the next poll are still classified right; an opening
 // whose deciding poll has not run yet waits; nothing is reported twice across
-// re-runs and a restart.
+// re-runs and a restart; an approved one is recorded with its record, not
+// alerted.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import BetterSqlite3, { type Database } from "better-sqlite3";
 import { AuthorizeSecurityGroupIngressCommand, RevokeSecurityGroupIngressCommand, type EC2Client } from "@aws-sdk/client-ec2";
@@ -28,6 +29,7 @@ import { fakeClock, REFERENCE_INSTANT, type FakeClock } from "../support/fake-cl
 import { parseMessages } from "../support/mailbox.js";
 import { startWebhookReceiver, type WebhookReceiver } from "../support/webhook-receiver.js";
 import { assertBuilt, runCli } from "../support/cli.js";
+import { writeApproval } from "../support/approval-file.js";
 
 const MIN = 60_000;
 const STOLEN_FROM = "203.0.113.66";
@@ -250,5 +252,26 @@ describe("transient openings and CloudTrail times", () => {
     const all = JSON.parse(json.stdout) as ChangeViewRow[];
     expect(all.filter((r) => r.status === "transient").map((r) => r.ports).sort()).toEqual(["11211", "3306", "6379"]);
     expect(all.find((r) => r.ports === "5432" && r.kind === "rule-added")).toMatchObject({ changed_from: "cloudtrail", undone_from: "cloudtrail", exposure: "30 s" });
+  });
+
+  it("an approved transient is recorded with its record, not alerted", async () => {
+    writeApproval(files.approvalsDir, {
+      id: "CHG-7001",
+      groupId: demo.groups.app,
+      from: new Date(clock.now().getTime() - 60 * MIN).toISOString(),
+      until: new Date(clock.now().getTime() + 60 * MIN).toISOString(),
+      changes: [{ action: "add", direction: "ingress", protocol: "tcp", ports: 8080, source: "10.0.0.0/8" }],
+    });
+    const lan = [{ IpProtocol: "tcp", FromPort: 8080, ToPort: 8080, IpRanges: [{ CidrIp: "10.0.0.0/8" }] }];
+    const alertsBefore = transientAlerts().length;
+    clock.advance(MIN);
+    await engineer.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: demo.groups.app, IpPermissions: lan }));
+    clock.advance(15_000);
+    await engineer.send(new RevokeSecurityGroupIngressCommand({ GroupId: demo.groups.app, IpPermissions: lan }));
+    clock.advance(MIN);
+    const result = await app.cycle();
+    expect(result.join?.[0]).toMatchObject({ transients: 1, alerted: 0 });
+    expect(rows("ports = '8080'")).toEqual([expect.objectContaining({ status: "transient", detected_status: "approved", approval_id: "CHG-7001", exposure: "15 s", who: `arn:aws:iam::${TEST_ACCOUNT}:user/alice` })]);
+    expect(transientAlerts()).toHaveLength(alertsBefore);
   });
 });
