@@ -197,6 +197,50 @@ export interface FailedAttemptsAlert {
   }>;
 }
 
+/** The call that added or removed a short-lived rule, from CloudTrail (untrusted text: through the sanitiser before shown). */
+export interface TransientCall {
+  /** The API call. */
+  eventName: string;
+  /** CloudTrail eventID. */
+  eventId: string;
+  /** userIdentity.arn. */
+  arn: string | null;
+  /** userIdentity.accessKeyId. */
+  accessKeyId: string | null;
+  /** sourceIPAddress. */
+  sourceIp: string | null;
+  /** userAgent. */
+  userAgent: string | null;
+}
+
+/** One rule that was open between two polls and closed again before the next: no poll saw it. */
+export interface TransientItem {
+  /** The opening as a change (kind rule-added, judged like any addition); its changeId is the transient row. */
+  change: AlertChange;
+  /** When it was added (CloudTrail eventTime). */
+  openedAt: string;
+  /** When it was removed (CloudTrail eventTime). */
+  closedAt: string;
+  /** closedAt − openedAt, in seconds (CloudTrail's times are whole seconds). */
+  seconds: number;
+  /** Who added it, from where. */
+  openedBy: TransientCall;
+  /** Who removed it. */
+  closedBy: TransientCall;
+  /** The last poll before it was opened, if any. */
+  previousPollAt: string | null;
+  /** The first poll after it was closed (the poll that showed it gone). */
+  nextPollAt: string;
+}
+
+/** Short-lived openings found by joining CloudTrail with poll history (src/trail/transient.ts): unapproved ones only. */
+export interface TransientAlert {
+  type: "transient";
+  target: AlertTarget;
+  /** Worst first. */
+  items: TransientItem[];
+}
+
 /** Approval files have problems; changes they meant to approve will alert. */
 export interface ApprovalsInvalidAlert {
   type: "approvals-invalid";
@@ -310,6 +354,7 @@ export type AlertPayload =
   | TrailBlindAlert
   | TrailRestoredAlert
   | FailedAttemptsAlert
+  | TransientAlert
   | ApprovalsInvalidAlert
   | ReminderAlert
   | ApprovalUnusedAlert;

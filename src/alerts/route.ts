@@ -155,6 +155,13 @@ export function routeAlert(routes: readonly ChannelRoute[], payload: AlertPayloa
       out.push({ channel: r.channel, severity: payload.severity, payload });
       continue;
     }
+    if (payload.type === "transient") {
+      // Short-lived openings are changes: each goes where its change would go, as drift does.
+      const items = payload.items.filter((i) => meets(i.change.severity) && wants(r, chooseRoutes(rules, (x) => routeTakesChange(x.match, payload.target, i.change))));
+      if (items.length === 0) continue;
+      out.push({ channel: r.channel, severity: worstOf(items.map((i) => i.change.severity)), payload: { ...payload, items } });
+      continue;
+    }
     if (payload.type === "posture") {
       // Routed by target like the monitor's own alerts; each channel gets the findings it is severe enough for.
       if (!wants(r, chooseRoutes(rules, (x) => routeTakesSystem(x.match, payload.target)))) continue;

@@ -181,6 +181,10 @@ export const configSchema = z
         callsPerSecond: z.number().int().min(1).max(2).default(2),
         /** Calls one identity made on one target that failed for authorisation within this long of the first are one failed-attempts alert. */
         attemptWindow: duration.prefault("1h"),
+        /** How far CloudTrail's eventTime and sgwatch's clock may disagree, for deciding whether a poll ran while a rule was open (src/trail/transient.ts). */
+        clockSkew: duration.prefault("1s"),
+        /** Events and changes younger than this are joined (transient openings, CloudTrail times) after each sweep; older ones are settled. */
+        joinHorizon: duration.prefault("7d"),
       })
       .prefault({}),
     monitoring: z

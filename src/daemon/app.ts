@@ -26,6 +26,10 @@ import type { AlertPayload } from "../alerts/payload.js";
 import { errorMessage } from "../util/errors.js";
 import { RateBudget } from "../trail/budget.js";
 import { sweepTargets, type TargetSweep } from "../trail/sweep.js";
+import { joinTarget, type JoinResult } from "../trail/transient-store.js";
+import { judgeChanges } from "./judge.js";
+import { ignoredReason, ignoreRules } from "../config/ignore-list.js";
+import type { ApprovalRecord } from "../approvals/schema.js";
 
 /** What the app needs from outside. */
 export interface AppOptions {
@@ -52,6 +56,8 @@ export interface AppOptions {
 export interface AppCycleResult extends CycleResult {
   /** What the CloudTrail sweep did, per target with the sensor on. */
   trail?: TargetSweep[];
+  /** What joining trail_events with poll history found, per target with the sensor on. */
+  join?: Array<JoinResult & { account: string; region: string }>;
 }
 
 /**
@@ -189,6 +195,13 @@ export class App {
     } catch (err) {
       this.opts.logger.error({ event: "trail-sweep-crashed", err }, "CloudTrail sweep failed");
     }
+    // The join reads both stores, so it runs after both wrote; a failure leaves them as they are.
+    try {
+      result.join = this.join(result.records ?? []);
+    } catch (err) {
+      const f = cycleFailure(err);
+      this.opts.logger.error({ event: "trail-join-failed", reason: f.reason, error: f.message }, `joining CloudTrail with poll history failed (${f.reason}): ${f.message}`);
+    }
     return result;
   }
 
@@ -254,6 +267,40 @@ export class App {
       this.targets(),
       c.concurrency,
     );
+  }
+
+  /**
+   * Joins every CloudTrail-enabled target's stored events with its poll
+   * history (src/trail/transient-store.ts): transient openings, judged with
+   * this cycle's approval records like the polls' changes, and CloudTrail
+   * times for the changes polls saw.
+   */
+  join(records: readonly ApprovalRecord[]): Array<JoinResult & { account: string; region: string }> {
+    const c = this.config;
+    const ignore = ignoreRules(c);
+    const known = new Map(listTargets(this.db).map((r) => [`${r.account}/${r.region}`, r]));
+    const out: Array<JoinResult & { account: string; region: string }> = [];
+    for (const t of this.targets().filter((x) => x.cloudtrail)) {
+      const row = known.get(`${t.account}/${t.region}`);
+      if (!row) continue;
+      const r = joinTarget(
+        {
+          db: this.db,
+          judge: (changes, ctx) => judgeChanges(changes, { ...ctx, account: t.account, region: t.region }, c.severity, records, c.guardrails),
+          route: (p) => routeAlert(this.channels.routes, p),
+          ignored: (ch, at) => ignoredReason(ignore, { account: t.account, region: t.region, groupId: ch.groupId, groupName: ch.groupName, groupTags: ch.groupTags }, at),
+          skewMs: c.cloudtrail.clockSkew,
+          horizonMs: c.cloudtrail.joinHorizon,
+        },
+        { id: row.id, account: t.account, region: t.region, label: t.label },
+        this.clock(),
+      );
+      if (r.transients > 0) {
+        this.opts.logger.info({ event: "trail-transient", account: t.account, region: t.region, ...r }, `${r.transients} short-lived opening${r.transients === 1 ? "" : "s"} no poll saw (${r.alerted} alerted)`);
+      }
+      out.push({ account: t.account, region: t.region, ...r });
+    }
+    return out;
   }
 
   private makeTrail(config: Config): ReturnType<typeof cloudTrailLookup> {

@@ -130,6 +130,8 @@ export interface CycleResult {
   targets: TargetResult[];
   approvalProblems: ApprovalProblem[];
   approvalRecords: number;
+  /** The approval records this cycle judged with (the CloudTrail join judges transient openings with the same). */
+  records?: readonly ApprovalRecord[];
   /** What attribution did after the polls. */
   attribution?: AttributionResult;
   /** Why part of this cycle could not be recorded; null (or absent) when everything was. */
@@ -416,6 +418,7 @@ export async function runCycle(deps: CycleDeps, opts: { signal?: AbortSignal; pr
     targets: results,
     approvalProblems: approvals.problems,
     approvalRecords: approvals.records.length,
+    records: approvals.records,
     failure,
   };
 }

@@ -10,6 +10,9 @@ import { exposureText, guardrailText } from "../alerts/render/words.js";
 import type { AlertChange } from "../alerts/payload.js";
 import type { ChangeViewRow } from "../store/view-rows.js";
 import { humanDuration } from "../util/time.js";
+import type { TransientAlert } from "../alerts/payload.js";
+import { spanText } from "../alerts/render/transient.js";
+import { portsShort } from "../alerts/render/words.js";
 
 /** Where the previous cycle's story stopped, so each cycle tells only its own news. */
 export interface StoryCursor {
@@ -194,6 +197,27 @@ function attemptsLines(payload: string, channels: readonly string[], groupNames:
   ];
 }
 
+/**
+ * Two lines per short-lived opening: what was open, how long and when (from
+ * CloudTrail), then who from where and that no poll saw it. Told from the
+ * alert, not the changes view: the poll that decided it may be an earlier
+ * cycle's, when CloudTrail delivered late.
+ */
+function transientLines(payload: string, channels: readonly string[]): string[] {
+  const p = JSON.parse(payload) as TransientAlert;
+  return p.items.flatMap((i) => {
+    const c = i.change;
+    const r = c.rule;
+    const what = r ? `${portsShort(r)} was open to ${oneLine(r.source, 80)}` : "a rule was open";
+    const who = oneLine((i.openedBy.arn ?? i.openedBy.accessKeyId ?? "an unknown caller").replace(/^arn:aws:[a-z]+::\d+:/, ""), 80);
+    const from = i.openedBy.sourceIp ? ` from ${oneLine(i.openedBy.sourceIp, 64)}` : "";
+    return [
+      `   ${c.severity.toUpperCase().padEnd(SEVERITY_WIDTH)}#${c.changeId} ${groupHeadline(c.groupName, c.groupId)}: ${what} for ${humanDuration(i.seconds * 1000)}, ${spanText(i.openedAt, i.closedAt).slice(11)}`,
+      `   ${" ".repeat(SEVERITY_WIDTH)}by ${who}${from}; no poll saw it: CloudTrail joined with poll history → transient-opening alert (${channels.join(", ")})`,
+    ];
+  });
+}
+
 /** "who made #1, #2 (CloudTrail)", for the alerts that are not about one change. */
 function otherAlertWords(kind: string, payload: string): string {
   const p = JSON.parse(payload) as {
@@ -233,12 +257,14 @@ export function tellCycle(n: number, facts: CycleFacts): string[] {
   const ok = facts.polls.filter((p) => p.status === "ok");
   const failed = facts.polls.filter((p) => p.status === "failed");
   const baseline = ok.some((p) => p.baseline === 1);
+  // What the polls found; transient openings (no poll saw them) are told from their alert below.
+  const found = facts.changes.filter((r) => r.status !== "transient");
   const counts = ok.map((p) => `${p.group_count ?? 0} groups, ${p.rule_count ?? 0} rules`).join("; ");
   let head: string;
   if (baseline) head = `baseline recorded (${counts}): nothing alerted for what already existed`;
   else if (failed.length > 0 && ok.length === 0) head = "the poll failed";
-  else if (facts.changes.length === 0) head = `no changes (${counts})`;
-  else head = `${facts.changes.length} change${facts.changes.length === 1 ? "" : "s"} found (${counts})`;
+  else if (found.length === 0) head = `no changes (${counts})`;
+  else head = `${found.length} change${found.length === 1 ? "" : "s"} found (${counts})`;
   lines.push(`── cycle ${n}: ${head}`);
 
   for (const p of failed) {
@@ -256,11 +282,15 @@ export function tellCycle(n: number, facts: CycleFacts): string[] {
     attempts.set(a.payload, [...(attempts.get(a.payload) ?? []), a.channel]);
   }
   for (const [payload, list] of attempts) lines.push(...attemptsLines(payload, list, facts.groupNames));
+  // Short-lived openings next: found by the join, not by this cycle's poll.
+  // The log's payload holds every opening (it takes everything); the channels list who was told.
+  const logTransient = facts.alerts.find((a) => a.kind === "transient" && a.channel === "log");
+  if (logTransient) lines.push(...transientLines(logTransient.payload, facts.alerts.filter((a) => a.kind === "transient").map((a) => a.channel)));
 
   const { channels, reverts, told: toldAs } = readDriftAlerts(facts.alerts);
   // Worst first, so the line that matters is at the top of the screen.
   const rank: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3 };
-  const changes = [...facts.changes].sort((a, b) => (rank[a.severity] ?? 4) - (rank[b.severity] ?? 4) || a.id - b.id);
+  const changes = [...found].sort((a, b) => (rank[a.severity] ?? 4) - (rank[b.severity] ?? 4) || a.id - b.id);
   for (const r of changes) {
     lines.push(`   ${r.severity.toUpperCase().padEnd(SEVERITY_WIDTH)}#${r.id} ${groupHeadline(r.group_name, r.group_id)}: ${changeWords(r)}`);
     const extra: string[] = [];
@@ -284,7 +314,7 @@ export function tellCycle(n: number, facts: CycleFacts): string[] {
 
   const others = new Map<string, string[]>();
   for (const a of facts.alerts) {
-    if (a.kind === "drift" || a.kind === "closed" || a.kind === "digest" || a.kind === "failed-attempts") continue;
+    if (a.kind === "drift" || a.kind === "closed" || a.kind === "digest" || a.kind === "failed-attempts" || a.kind === "transient") continue;
     const text = otherAlertWords(a.kind, a.payload);
     const list = others.get(text) ?? [];
     list.push(a.channel);

@@ -25,6 +25,7 @@ import { openDatabase } from "../store/open.js";
 import { formatTable } from "../cli/table.js";
 import { oneLine } from "../alerts/render/sanitize.js";
 import type { ChangeViewRow } from "../store/view-rows.js";
+import { realSleep } from "../util/sleep.js";
 
 export { demoPaths, type DemoPaths } from "./demo-files.js";
 export { DEMO_MIN_CYCLES } from "./scenes.js";
@@ -135,7 +136,7 @@ export async function runDemo(opts: { cwd: string; out: NodeJS.WritableStream; c
         tellCycleFromDb(p, n, cursor, say);
         say(`== cycle ${n} done`);
         if (n === 3) await acknowledgeDescriptionEdit(p, say);
-        await playScene(n, { sim, demo, client, say });
+        await playScene(n, { sim, demo, client, say, wait: (ms) => realSleep(ms) });
       },
     });
     printSummary(p, sink.messages, say);

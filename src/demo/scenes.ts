@@ -31,7 +31,14 @@ export const INTRUDER_ADDRESS = "203.0.113.66";
 /** How many times the stolen key, once cut off, tries tcp/3389: a burst the trail sensor reports as one alert. */
 export const DENIED_TRIES = 3;
 
-/** The cycles the script needs: baseline, three scenes found (the second with the stolen key's denied tries), an outage, the response found. */
+/**
+ * How long the stolen key keeps tcp/3306 open before closing it again, all
+ * between two polls: real seconds (the demo's daemon runs on the real clock),
+ * so no poll can see it and only CloudTrail's two records tell it.
+ */
+export const TRANSIENT_SECONDS = 10;
+
+/** The cycles the script needs: baseline, three scenes found (the second with the stolen key's short-lived opening and denied tries), an outage, the response found. */
 export const DEMO_MIN_CYCLES = 5;
 
 /** What a scene needs. */
@@ -44,6 +51,8 @@ export interface SceneContext {
   client(who: DemoKey): EC2Client;
   /** Prints one line of the story. */
   say(line: string): void;
+  /** Waits real time (the daemon does not poll meanwhile: scenes run between cycles). */
+  wait(ms: number): Promise<void>;
 }
 
 const tcp = (port: number, cidr: string, description?: string) => ({
@@ -52,6 +61,28 @@ const tcp = (port: number, cidr: string, description?: string) => ({
   ToPort: port,
   IpRanges: [{ CidrIp: cidr, ...(description === undefined ? {} : { Description: description }) }],
 });
+
+/**
+ * The stolen key opens tcp/3306 (MySQL) on db to the world and closes it
+ * TRANSIENT_SECONDS later, between two polls: the polls compare two identical
+ * states, so only the join of CloudTrail's records with poll history finds it
+ * (a transient opening, decided once a successful poll has run after it).
+ */
+async function shortLivedOpening(s: SceneContext): Promise<void> {
+  const mysql = [tcp(3306, "0.0.0.0/0")];
+  s.say(`   · deploy-bot's key opens tcp/3306 on db to 0.0.0.0/0 and closes it ${TRANSIENT_SECONDS} s later, before the next poll`);
+  await s.client(INTRUDER).send(new AuthorizeSecurityGroupIngressCommand({ GroupId: s.demo.groups.db, IpPermissions: mysql }));
+  await s.wait(TRANSIENT_SECONDS * 1000);
+  await s.client(INTRUDER).send(new RevokeSecurityGroupIngressCommand({ GroupId: s.demo.groups.db, IpPermissions: mysql }));
+  // The join decides once a poll has started clearly after the removal: past
+  // its eventTime's second and the clock skew allowed (1 s each, the
+  // default). Waiting that out here makes the next cycle's poll the deciding
+  // one, however long the rest of the scene takes on a loaded machine.
+  await s.wait(DECIDING_POLL_AFTER_MS);
+}
+
+/** CloudTrail's one-second resolution plus the default cloudtrail.clockSkew (1 s), with room. */
+const DECIDING_POLL_AFTER_MS = 2_500;
 
 /**
  * IAM cuts the stolen key's EC2 permissions; it tries tcp/3389 (RDP) on
@@ -103,6 +134,7 @@ export async function playScene(n: number, s: SceneContext): Promise<void> {
     await s.client(ENGINEER).send(
       new UpdateSecurityGroupRuleDescriptionsIngressCommand({ GroupId: g.web, IpPermissions: [tcp(80, "0.0.0.0/0", "HTTP, redirects to HTTPS")] }),
     );
+    await shortLivedOpening(s);
     await deniedTries(s);
   } else if (n === 3) {
     s.say("\nMeanwhile:");

@@ -17,7 +17,7 @@ export interface ChangeViewRow {
   ports: string | null;
   source: string | null;
   severity: string;
-  /** What the change is now: unapproved / approved / acknowledged / reverted. */
+  /** What the change is now: unapproved / approved / acknowledged / reverted / transient. */
   status: string;
   approval_id: string | null;
   acked_by: string | null;
@@ -47,6 +47,14 @@ export interface ChangeViewRow {
   guardrail: string | null;
   /** That guardrail's reason. */
   guardrail_reason: string | null;
+  /** When the change was made: CloudTrail's eventTime when a call matches, else the detecting poll's time (migration 0011). */
+  changed_at: string;
+  /** Where changed_at comes from: cloudtrail / poll. */
+  changed_from: "cloudtrail" | "poll";
+  /** When it was undone (CloudTrail's time, else the poll that saw it undone); null: not undone. */
+  undone_at: string | null;
+  /** Where undone_at comes from: cloudtrail / poll; null when not undone. */
+  undone_from: "cloudtrail" | "poll" | null;
 }
 
 /** A row of the `approvals` view. */

@@ -16,6 +16,12 @@
 //   refused tcp/3389 three times; the CloudTrail sweep makes that one
 //   failed-attempts alert naming the key and its source address, told in the
 //   cycle's story, written to the log once and saved as one email.
+// - The short-lived opening (issue #11): the stolen key opens tcp/3306 on db
+//   to the world and closes it 10 s later, between two polls; joining
+//   CloudTrail with poll history makes it a transient change (status
+//   transient, 10 s from CloudTrail's times), told in the story, written to
+//   the log and mailed (db's data-team route), once; the scene waits out the
+//   join's time rule after the removal, so cycle 3's poll decides it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -139,8 +145,10 @@ describe("sgwatch demo", () => {
     const bastionId = (): string => (db.prepare("SELECT group_id FROM current_groups WHERE name = 'bastion'").pluck().get() as string);
 
     it("the bastion's tcp/22 to the world breaks guardrail no-world-admin: stored so, told with the revoke command in cycle 2", () => {
-      expect(db.prepare("SELECT group_name, ports, source, severity, detected_status, guardrail FROM changes WHERE guardrail IS NOT NULL").all()).toEqual([
-        { group_name: "bastion", ports: "22", source: "0.0.0.0/0", severity: "critical", detected_status: "unapproved", guardrail: "no-world-admin" },
+      // The short-lived tcp/3306 opening on db is judged like any addition: the guardrail holds it too.
+      expect(db.prepare("SELECT group_name, ports, source, severity, status, detected_status, guardrail FROM changes WHERE guardrail IS NOT NULL ORDER BY id").all()).toEqual([
+        { group_name: "bastion", ports: "22", source: "0.0.0.0/0", severity: "critical", status: "reverted", detected_status: "unapproved", guardrail: "no-world-admin" },
+        { group_name: "db", ports: "3306", source: "0.0.0.0/0", severity: "critical", status: "transient", detected_status: "unapproved", guardrail: "no-world-admin" },
       ]);
       const cycle2 = cycleSection(run.stdout.split("\n"), 2).join("\n");
       expect(cycle2).toContain("breaks guardrail no-world-admin: SSH, RDP and MySQL are never open to the internet (no approval can cover it)");
@@ -251,6 +259,51 @@ describe("sgwatch demo", () => {
       expect(mail.text).toContain(`Access key: ${STOLEN_KEY}`);
       expect(mail.text).toContain(`  ${STOLEN_KEY_ADDRESS}, user agent`);
       expect(mail.text).toContain("add ingress TCP 3389 from 0.0.0.0/0");
+    });
+  });
+
+  describe("the short-lived opening", () => {
+    it("is played between two polls: opened, 10 s, closed", () => {
+      const lines = run.stdout.split("\n");
+      const scene = lines.slice(lines.indexOf("== cycle 2 done"), lines.findIndex((l) => l.startsWith("── cycle 3:"))).join("\n");
+      expect(scene).toContain("deploy-bot's key opens tcp/3306 on db to 0.0.0.0/0 and closes it 10 s later, before the next poll");
+    });
+
+    it("is stored as a transient change with its exposure from CloudTrail's times, once", () => {
+      const rows = db.prepare("SELECT kind, group_name, ports, status, exposure, changed_from, undone_from, who, who_ip FROM changes WHERE status = 'transient'").all();
+      expect(rows).toEqual([
+        {
+          kind: "rule-added",
+          group_name: "db",
+          ports: "3306",
+          status: "transient",
+          exposure: "10 s",
+          changed_from: "cloudtrail",
+          undone_from: "cloudtrail",
+          who: "arn:aws:iam::123456789012:user/deploy-bot",
+          who_ip: STOLEN_KEY_ADDRESS,
+        },
+      ]);
+      // No poll saw it: nothing else records tcp/3306.
+      expect(db.prepare("SELECT count(*) FROM changes WHERE ports = '3306'").pluck().get()).toBe(1);
+    });
+
+    it("is told in cycle 3's story (the first poll after it decides) with its 10 s, by whom and from where", () => {
+      const cycle3 = cycleSection(run.stdout.split("\n"), 3).join("\n");
+      expect(cycle3).toMatch(/CRITICAL\s+#\d+ db \(sg-[0-9a-f]+\): tcp\/3306 was open to 0\.0\.0\.0\/0 for 10 s, \d\d:\d\d:\d\d–\d\d:\d\d:\d\d UTC/);
+      expect(cycle3).toContain(`by user/deploy-bot from ${STOLEN_KEY_ADDRESS}; no poll saw it: CloudTrail joined with poll history → transient-opening alert (log, email:data-team)`);
+    });
+
+    it("is written to data/demo.log once and mailed once, with its 10 s", async () => {
+      const logged = logLines().filter((l) => l.event === "transient");
+      expect(logged).toHaveLength(1);
+      expect(logged[0]).toMatchObject({ seconds: 10, timesFrom: "cloudtrail", accessKeyId: STOLEN_KEY, sourceIp: STOLEN_KEY_ADDRESS });
+      expect(String(logged[0]?.msg)).toMatch(/tcp\/3306 was open to 0\.0\.0\.0\/0 for 10 s, .*; no poll saw it/);
+      const dir = cwd.join("data", "demo-mail");
+      const mails = await Promise.all(readdirSync(dir).filter((f) => f.endsWith(".eml")).map((f) => simpleParser(readFileSync(path.join(dir, f)))));
+      const transient = mails.filter((m) => /no poll saw it/.test(m.subject ?? ""));
+      expect(transient.map((m) => m.subject)).toEqual(["[sgwatch] CRITICAL db: tcp/3306 was open to 0.0.0.0/0 for 10 s between two polls; no poll saw it"]);
+      expect(transient[0]?.text).toContain(`by arn:aws:iam::123456789012:user/deploy-bot (key ${STOLEN_KEY}) from ${STOLEN_KEY_ADDRESS}; no poll saw it`);
     });
   });
 });

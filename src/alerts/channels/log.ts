@@ -7,6 +7,7 @@ import { describeRule } from "../../model/describe-rule.js";
 import { changeText, consoleUrl, exposureText } from "../render/words.js";
 import { oneLine } from "../render/sanitize.js";
 import { postureItemLine } from "../render/posture.js";
+import { transientLine } from "../render/transient.js";
 
 export class LogChannel implements AlertChannel {
   readonly name = "log";
@@ -37,6 +38,44 @@ export class LogChannel implements AlertChannel {
             console: consoleUrl(p.target.region, i.groupId),
           },
           postureItemLine(i),
+        );
+      }
+      return;
+    }
+    if (p.type === "transient") {
+      // One line per opening, like drift; every CloudTrail field sanitised.
+      for (const i of p.items) {
+        const c = i.change;
+        this.logger[c.severity === "critical" || c.severity === "high" ? "error" : "warn"](
+          {
+            event: "transient",
+            alertId: alert.id,
+            changeId: c.changeId,
+            severity: c.severity,
+            account: p.target.account,
+            region: p.target.region,
+            target: p.target.label,
+            groupId: c.groupId,
+            groupName: oneLine(c.groupName),
+            rule: c.rule ? describeRule(c.rule) : null,
+            openedAt: i.openedAt,
+            closedAt: i.closedAt,
+            seconds: i.seconds,
+            timesFrom: "cloudtrail",
+            openedBy: oneLine(i.openedBy.arn ?? "", 200) || null,
+            accessKeyId: i.openedBy.accessKeyId ? oneLine(i.openedBy.accessKeyId, 40) : null,
+            sourceIp: i.openedBy.sourceIp ? oneLine(i.openedBy.sourceIp, 64) : null,
+            userAgent: i.openedBy.userAgent ? oneLine(i.openedBy.userAgent, 200) : null,
+            closedBy: oneLine(i.closedBy.arn ?? "", 200) || null,
+            addEventId: oneLine(i.openedBy.eventId, 80),
+            removeEventId: oneLine(i.closedBy.eventId, 80),
+            previousPollAt: i.previousPollAt,
+            nextPollAt: i.nextPollAt,
+            guardrailId: c.guardrail?.id ?? null,
+            approvalNote: c.approvalNote,
+            console: consoleUrl(p.target.region, c.groupId),
+          },
+          oneLine(`${c.severity} ${c.groupId}: transient: ${transientLine(i)}`, 300),
         );
       }
       return;

@@ -9,6 +9,7 @@ import { escapeHtml, htmlText, oneLine } from "./sanitize.js";
 import type { Severity } from "../../model/types.js";
 import { postureSubject, postureText } from "./posture.js";
 import { problemLines } from "../../approvals/problem-lines.js";
+import { transientSubject, transientText } from "./transient.js";
 
 /** A rendered message. */
 export interface RenderedEmail {
@@ -59,6 +60,8 @@ function subjectOf(p: AlertPayload): string {
       return `[sgwatch] HIGH: CloudTrail blind for ${targetName(p.target)} ${p.target.region} (${p.failures} failed sweeps)`;
     case "trail-restored":
       return `[sgwatch] CloudTrail sweep restored for ${targetName(p.target)} ${p.target.region}`;
+    case "transient":
+      return transientSubject(p);
     case "failed-attempts":
       return `[sgwatch] ${p.severity.toUpperCase()}: ${p.count} denied security-group call${p.count === 1 ? "" : "s"} by ${oneLine(p.identity.arn ?? p.identity.accessKeyIds[0] ?? "an unknown caller", 120)} in ${targetName(p.target)} ${p.target.region}`;
     case "approvals-invalid":
@@ -227,6 +230,8 @@ function otherText(p: Exclude<AlertPayload, DriftAlert | DigestAlert>): string {
         `Last successful sweep: ${p.lastSuccessAt ?? "never"}.\nLast error: ${oneLine(p.lastError, 1000)}\n` +
         `Polls still record every change; until this is fixed, failed attempts and who made changes there go unseen.\n`
       );
+    case "transient":
+      return transientText(p);
     case "failed-attempts": {
       const when = p.count === 1 ? `at ${p.firstAt}` : `${p.count} times between ${p.firstAt} and ${p.lastAt}`;
       const from = p.sources

@@ -27,7 +27,7 @@ export function ruleInWords(c: Pick<AlertChange, "rule" | "peerName" | "broadSou
 }
 
 /** "tcp/22", "tcp/20-25", "udp", "icmp", "all traffic": a rule's protocol and ports, short. */
-function portsShort(rule: NonNullable<AlertChange["rule"]>): string {
+export function portsShort(rule: NonNullable<AlertChange["rule"]>): string {
   if (rule.protocol === "all") return "all traffic";
   if (rule.fromPort === null || rule.protocol === "icmp" || rule.protocol === "icmpv6") return rule.protocol;
   return rule.fromPort === rule.toPort ? `${rule.protocol}/${rule.fromPort}` : `${rule.protocol}/${rule.fromPort}-${rule.toPort}`;

@@ -21,8 +21,27 @@ interface ChangesOptions {
 }
 
 // The changes view's statuses: what was decided at detection (approved,
-// unapproved) and the later facts that supersede unapproved.
-const STATUSES = ["unapproved", "approved", "acknowledged", "reverted"];
+// unapproved), the later facts that supersede unapproved, and transient (a
+// rule no poll saw, found from CloudTrail: docs/cloudtrail.md).
+const STATUSES = ["unapproved", "approved", "acknowledged", "reverted", "transient"];
+
+/** "open 10 s (cloudtrail)", "open 3 min (cloudtrail → poll)": how long it was in effect, and where each end's time came from (null when the polls measured both ends). */
+function openFor(r: ChangeViewRow): string | null {
+  // Between polls only is what the exposure always was: said where CloudTrail measured an end.
+  if (r.exposure === null || r.undone_from === null || (r.changed_from !== "cloudtrail" && r.undone_from !== "cloudtrail")) return null;
+  const from = r.changed_from === r.undone_from ? r.changed_from : `${r.changed_from} → ${r.undone_from}`;
+  return `open ${r.exposure} (${from})`;
+}
+
+function statusCell(r: ChangeViewRow): string {
+  const notes = [
+    // A guardrail violation says so where the status is read: it can never become approved.
+    r.guardrail ? `guardrail ${oneLine(r.guardrail, 64)}` : r.approval_id ? r.approval_id : null,
+    r.status === "transient" ? r.detected_status : null,
+    openFor(r),
+  ].filter((x): x is string => x !== null);
+  return notes.length > 0 ? `${r.status} (${notes.join(", ")})` : r.status;
+}
 
 export function registerChanges(program: Command, ctx: CliContext): void {
   program
@@ -92,8 +111,7 @@ export function registerChanges(program: Command, ctx: CliContext): void {
               r.kind,
               r.direction ? `${r.direction} ${r.protocol} ${r.ports} ${r.direction === "egress" ? "to" : "from"} ${r.source}` : "",
               r.severity,
-              // A guardrail violation says so where the status is read: it can never become approved.
-              r.guardrail ? `${r.status} (guardrail ${oneLine(r.guardrail, 64)})` : r.approval_id ? `${r.status} (${r.approval_id})` : r.status,
+              statusCell(r),
               whoCell(r.who, r.who_match),
             ]),
           ),

@@ -41,6 +41,10 @@ function row(over: Partial<ChangeViewRow>): ChangeViewRow {
     guardrail: null,
     guardrail_reason: null,
     attribution: "n/a",
+    changed_at: "2026-03-02T10:00:00.000Z",
+    changed_from: "poll",
+    undone_at: null,
+    undone_from: null,
     ...over,
   };
 }
