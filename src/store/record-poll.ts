@@ -230,6 +230,12 @@ export function recordSuccessfulPoll(db: Database, targetId: number, obs: Observ
         obs.finishedAt,
         judged.map((j, i) => ({ id: changeIds[i] as number, kind: j.change.kind, groupId: j.change.groupId, ruleKey: j.change.rule ? ruleKey(j.change.rule) : null })),
       );
+      // A change that undid an unapproved one says which: the view, the CLI and --fail-on-drift tell it from drift.
+      const closes = new Map(reverts.map((r) => [r.byChangeId, r.changeId]));
+      judged = judged.map((j, i) => {
+        const id = closes.get(changeIds[i] as number);
+        return id === undefined ? j : { ...j, closes: id };
+      });
       // Peers are named from this poll, or from the stored state for groups just deleted.
       const nameOf = (groupId: string): string | undefined => observed.get(groupId)?.name ?? (stored instanceof Map ? stored.get(groupId)?.name : undefined);
       // A change that undoes an unapproved one closes that incident (below); it is not news to acknowledge.

@@ -17,7 +17,7 @@ export interface ChangeViewRow {
   ports: string | null;
   source: string | null;
   severity: string;
-  /** What the change is now: unapproved / approved / acknowledged / reverted. */
+  /** What the change is now: unapproved / approved / acknowledged / reverted / revert (it undid the unapproved change `closes`). */
   status: string;
   approval_id: string | null;
   acked_by: string | null;
@@ -47,6 +47,16 @@ export interface ChangeViewRow {
   guardrail: string | null;
   /** That guardrail's reason. */
   guardrail_reason: string | null;
+  /** The unapproved change this one undid (then status is revert); null: none. */
+  closes: number | null;
+  /** exposure-added: the interface with a public address the group became reachable through (eni-…). */
+  interface_id: string | null;
+  /** Its kind: instance, load-balancer, lambda, rds, nat, endpoint or other. */
+  interface_kind: string | null;
+  /** The instance it is attached to (i-…), or null. */
+  instance_id: string | null;
+  /** Its public address. */
+  public_ip: string | null;
 }
 
 /** A row of the `approvals` view. */

@@ -21,8 +21,24 @@ interface ChangesOptions {
 }
 
 // The changes view's statuses: what was decided at detection (approved,
-// unapproved) and the later facts that supersede unapproved.
-const STATUSES = ["unapproved", "approved", "acknowledged", "reverted"];
+// unapproved), the later facts that supersede unapproved, and revert: an
+// unapproved change that undid an unapproved one (it closed that incident).
+const STATUSES = ["unapproved", "approved", "acknowledged", "reverted", "revert"];
+
+/** The rule, and for exposure-added the interface it became reachable through ("via i-0ab… (instance), 203.0.113.7"). */
+function ruleCell(r: ChangeViewRow): string {
+  const rule = r.direction ? `${r.direction} ${r.protocol} ${r.ports} ${r.direction === "egress" ? "to" : "from"} ${r.source}` : "";
+  if (r.kind !== "exposure-added" || r.interface_id === null) return rule;
+  const who = r.instance_id ? `${r.instance_id}, ${r.interface_id}` : r.interface_id;
+  return `${rule} via ${who} (${r.interface_kind ?? "other"}), ${r.public_ip ?? "no public IP"}`;
+}
+
+function statusCell(r: ChangeViewRow): string {
+  // A guardrail violation says so where the status is read: it can never become approved.
+  if (r.guardrail) return `${r.status} (guardrail ${oneLine(r.guardrail, 64)})`;
+  if (r.status === "revert" && r.closes !== null) return `revert (closes #${r.closes})`;
+  return r.approval_id ? `${r.status} (${r.approval_id})` : r.status;
+}
 
 export function registerChanges(program: Command, ctx: CliContext): void {
   program
@@ -90,10 +106,9 @@ export function registerChanges(program: Command, ctx: CliContext): void {
               r.region,
               r.group_name ? `${r.group_id} (${r.group_name})` : r.group_id,
               r.kind,
-              r.direction ? `${r.direction} ${r.protocol} ${r.ports} ${r.direction === "egress" ? "to" : "from"} ${r.source}` : "",
+              ruleCell(r),
               r.severity,
-              // A guardrail violation says so where the status is read: it can never become approved.
-              r.guardrail ? `${r.status} (guardrail ${oneLine(r.guardrail, 64)})` : r.approval_id ? `${r.status} (${r.approval_id})` : r.status,
+              statusCell(r),
               whoCell(r.who, r.who_match),
             ]),
           ),

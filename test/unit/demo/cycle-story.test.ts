@@ -40,6 +40,11 @@ function row(over: Partial<ChangeViewRow>): ChangeViewRow {
     who_match: null,
     guardrail: null,
     guardrail_reason: null,
+    closes: null,
+    interface_id: null,
+    interface_kind: null,
+    instance_id: null,
+    public_ip: null,
     attribution: "n/a",
     ...over,
   };
