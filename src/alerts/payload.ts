@@ -251,7 +251,7 @@ export interface AcknowledgedAlert {
 }
 
 /** Why a current rule is in the posture (same words as src/policy/posture.ts). */
-export type PostureReasonName = "guardrail" | "world-open-sensitive" | "broad-open-sensitive" | "world-open-public";
+export type PostureReasonName = "guardrail" | "world-open-sensitive" | "broad-open-sensitive" | "world-open-public" | "broad-open-public";
 
 /** One current rule that needs attention, as a posture alert shows it. */
 export interface PostureItem {

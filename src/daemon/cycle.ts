@@ -290,6 +290,7 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
         config.severity,
         config.guardrails,
       ) } : {}),
+    broadSources: config.severity.broadSources,
     blindAfterFailures: config.monitoring.blindAfterFailures,
     blindAfterMs: config.monitoring.blindAfter,
   };

@@ -53,10 +53,12 @@ describe("migration 0008 (guardrails)", () => {
       })();
       expect(before).toHaveLength(1);
 
-      expect(migrate(db, all, () => T0)).toContain("0008_guardrails.sql");
+      // The view as 0008 left it (later migrations add their own columns after these; migration-0013.test.ts).
+      expect(migrate(db, all.filter((m) => m.version <= 8), () => T0)).toContain("0008_guardrails.sql");
       const after = db.prepare("SELECT * FROM changes ORDER BY id").all() as Array<Record<string, unknown>>;
       expect(Object.keys(after[0] ?? {})).toEqual([...Object.keys(before[0] ?? {}), "guardrail", "guardrail_reason"]);
       expect(after[0]).toEqual({ ...before[0], guardrail: null, guardrail_reason: null });
+      migrate(db, all, () => T0);
 
       poll(T2, [group({ groupId: "sg-0a01", rules: [HTTPS] }), group({ groupId: "sg-0a02", rules: [SSH] })], deps({ id: "no-world-ssh", reason: "never" }));
       const fresh = db.prepare("SELECT group_id, kind, guardrail, guardrail_reason FROM changes WHERE id > ? ORDER BY id").all(after[0]?.id) as Array<Record<string, unknown>>;
