@@ -4,11 +4,11 @@
 // this file only writes it. Every value that came from AWS, an approval
 // record or the config (group names, guardrail reasons, selectors) is
 // untrusted text: oneLine for text and Markdown, htmlText for HTML.
-import type { PostureItem } from "../alerts/payload.js";
-import type { IgnoreSummary } from "../config/ignore-list.js";
-import { describeRule } from "../model/describe-rule.js";
-import { severityRank, type Severity } from "../model/types.js";
-import { htmlText, oneLine } from "../util/printable.js";
+import type { PostureItem } from "../payload.js";
+import type { IgnoreSummary } from "../../config/ignore-list.js";
+import { describeRule } from "../../model/describe-rule.js";
+import { severityRank, type Severity } from "../../model/types.js";
+import { htmlText, oneLine } from "../../util/printable.js";
 
 /** One target's posture now. */
 export interface ReportTarget {
