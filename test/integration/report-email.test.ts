@@ -1,0 +1,115 @@
+// The scheduled report (issue 12 section 2), with real parts: the simulator
+// over HTTP with the real SDK, App writing a real SQLite file, a real SMTP
+// server taking the mail (parsed by mailparser), the fake clock, and the CLI
+// as a child process. No wall-clock waits: the report schedule's tick is
+// triggered directly (node-cron only decides when it runs). It proves:
+// - a tick queues one report in the outbox and delivers it to report.to only
+//   (not the alert list), with a subject of counts, a text part and an HTML
+//   part, no urgency flag; a hostile group name is escaped in HTML and kept
+//   on one line in text;
+// - during an SMTP outage the report waits in the outbox (polling goes on)
+//   and is delivered once the server takes mail again: delayed, not lost;
+// - `sgwatch report --email` mails the same report now and says where.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { AuthorizeSecurityGroupIngressCommand } from "@aws-sdk/client-ec2";
+import { startAppWorld, type AppWorld } from "../support/app-world.js";
+import { INTRUDER } from "../support/sim-harness.js";
+import { TEST_ACCOUNT } from "../support/config-file.js";
+import { ReportSchedule } from "../../src/daemon/report-schedule.js";
+import { assertBuilt, runCli } from "../support/cli.js";
+
+const FIVE_MIN = 5 * 60_000;
+const REPORT = { schedule: "0 8 * * 1", to: ["auditors@test.example"] };
+const HOSTILE = "evil</td><script>x</script>\r\nFORGED";
+
+describe("the scheduled report", { timeout: 120_000 }, () => {
+  let w: AppWorld;
+  let schedule: ReportSchedule;
+
+  beforeEach(async () => {
+    w = await startAppWorld({ extra: { report: REPORT } });
+    schedule = new ReportSchedule({ schedule: REPORT.schedule, queue: () => w.app.queueReport(), dispatch: () => w.app.dispatch(), logger: w.log.logger });
+    // A hostile group already open to the world, then a baseline and one unapproved drift. With the demo web tier's
+    // four world-open rules on its public load balancer, six rules are world-open: the subject counts them.
+    const region = w.harness.sim.state.account(TEST_ACCOUNT).region("us-east-1");
+    region.adoptGroup({
+      groupId: "sg-0badbadbadbad0001",
+      groupName: HOSTILE,
+      description: "x",
+      vpcId: w.harness.demo.vpcId,
+      ownerId: TEST_ACCOUNT,
+      tags: [],
+      rules: [{ ruleId: "sgr-0badbadbadbad0001", isEgress: false, protocol: "tcp", fromPort: 3389, toPort: 3389, peer: { kind: "ipv4", cidr: "0.0.0.0/0" }, description: "", tags: [] }],
+    });
+    await w.poll();
+    await w.harness.client(INTRUDER).send(
+      new AuthorizeSecurityGroupIngressCommand({ GroupId: w.harness.demo.groups.bastion, IpPermissions: [{ IpProtocol: "tcp", FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: "0.0.0.0/0" }] }] }),
+    );
+    w.clock.advance(FIVE_MIN);
+    await w.poll();
+    await w.newMails(); // the baseline's posture mail and the drift alert
+  });
+  afterEach(async () => {
+    await schedule?.stop();
+    await w?.close();
+  });
+
+  it("a tick mails the posture report to report.to only: counts in the subject, text and HTML parts, hostile names escaped", async () => {
+    const before = w.sink.messages.length;
+    const id = schedule.tick();
+    expect(id).toEqual(expect.any(Number));
+    await w.app.dispatch(); // the tick started it; this waits for the same run
+    const [mail, ...more] = await w.newMails();
+    expect(more).toEqual([]);
+    expect(w.sink.messages.slice(before).map((m) => m.to)).toEqual([["auditors@test.example"]]);
+    expect(mail?.subject).toBe("[sgwatch] posture report: 0 guardrail violations, 6 world-open or broad rules, 1 open unapproved change");
+    const text = mail?.text ?? "";
+    expect(text).toContain("Unapproved changes not acknowledged or reverted:");
+    // Attached to nothing, so high; its line break is shown escaped, never a new line of the report.
+    expect(text).toContain("high  123456789012 us-east-1  sg-0badbadbadbad0001 (evil</td><script>x</script>\\r\\nFORGED)  TCP 3389 from 0.0.0.0/0");
+    expect(text).not.toContain("\r\nFORGED");
+    const html = typeof mail?.html === "string" ? mail.html : "";
+    expect(html).toContain("<table");
+    expect(html).toContain("evil&lt;/td&gt;&lt;script&gt;x&lt;/script&gt;");
+    expect(html).not.toContain("<script>");
+    // A report is not an alert: no urgency header however bad it is.
+    expect(mail?.headerLines.map((h) => h.key)).not.toContain("x-priority");
+    expect(w.reader.prepare("SELECT channel, kind, severity, status FROM outbox WHERE id = ?").get(id)).toEqual({ channel: "report", kind: "report", severity: "low", status: "sent" });
+    expect(w.log.lines().filter((l) => l.event === "report-queued")).toHaveLength(1);
+  });
+
+  it("waits in the outbox through an SMTP outage while polling goes on, and is delivered after it", async () => {
+    w.sink.failing = true;
+    const id = schedule.tick();
+    await w.app.dispatch();
+    const row = () => w.reader.prepare("SELECT status, attempts FROM outbox WHERE id = ?").get(id) as { status: string; attempts: number };
+    expect(row()).toEqual({ status: "pending", attempts: 1 });
+    // Polling does not wait for it: a cycle runs and records while the report is stuck.
+    w.clock.advance(FIVE_MIN);
+    const r = await w.poll();
+    expect(r.targets.map((t) => t.ok)).toEqual([true]);
+    expect(await w.newMails()).toEqual([]);
+
+    w.sink.failing = false;
+    w.clock.advance(2 * 60 * 60_000); // past the retry's backoff
+    await w.app.dispatch();
+    const mails = await w.newMails();
+    expect(mails.map((m) => m.subject)).toContain("[sgwatch] posture report: 0 guardrail violations, 6 world-open or broad rules, 1 open unapproved change");
+    expect(row().status).toBe("sent");
+  });
+
+  it("sgwatch report --email mails it now to report.to and says where", async () => {
+    assertBuilt();
+    const before = w.sink.messages.length;
+    const r = await runCli(["--config", w.files.configPath, "report", "--email"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("report sent to auditors@test.example via 127.0.0.1:");
+    expect(w.sink.messages.slice(before).map((m) => m.to)).toEqual([["auditors@test.example"]]);
+    const [mail] = await w.newMails();
+    expect(mail?.subject).toBe("[sgwatch] posture report: 0 guardrail violations, 6 world-open or broad rules, 1 open unapproved change");
+    expect(typeof mail?.html === "string" && mail.html.includes("<table")).toBe(true);
+    const bad = await runCli(["--config", w.files.configPath, "report", "--email", "--json"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--email sends the mail");
+  });
+});
