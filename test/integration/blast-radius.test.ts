@@ -10,7 +10,8 @@
 // - a world-open group that a public interface starts using is an
 //   exposure-added change, stored, judged and mailed;
 // - current_groups counts interfaces; current_exposure lists the pairs; the
-//   changes view names the interface of an exposure-added change;
+//   changes view and `sgwatch changes` name the interface of an
+//   exposure-added change;
 // - a broad source (0.0.0.0/1, a /6) counts like the world: not reachable on
 //   an unattached group, an exposure when it goes public, listed by
 //   current_exposure as broad, and said "broad" in the alert;
@@ -29,6 +30,7 @@ import { DEMO_BASTION_PUBLIC_IP } from "../../src/sim/seed-demo.js";
 import { createInterface } from "../../src/sim/network-interfaces.js";
 import { defaultWorkerUrl } from "../../src/aws/fetch-pool.js";
 import { startWebhookReceiver } from "../support/webhook-receiver.js";
+import { runCli } from "../support/cli.js";
 import type { GenericWebhookBody, SlackBody } from "../../src/alerts/channels/webhook.js";
 
 const FIVE_MIN = 5 * 60_000;
@@ -105,6 +107,10 @@ describe.each([
     // The changes view shows what got exposed: which interface, its kind, instance and public address.
     const viewRow = w.reader.prepare("SELECT ports, source, interface_id, interface_kind, instance_id, public_ip FROM changes WHERE kind = 'exposure-added'").get();
     expect(viewRow).toEqual({ ports: "22", source: "0.0.0.0/0", interface_id: eni, interface_kind: "instance", instance_id: "i-0db0000000000beef", public_ip: "198.51.100.50" });
+    // `sgwatch changes` (the CLI, a child process) says it in the rule column.
+    const cli = await runCli(["--config", w.files.configPath, "changes", "--since", "2026-03-01T00:00:00Z", "--group", "default"]);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stdout).toContain(`ingress tcp 22 from 0.0.0.0/0 via i-0db0000000000beef, ${eni} (instance), 198.51.100.50`);
     const [exposed] = await w.newMails();
     expect(exposed?.subject).toBe("[sgwatch] CRITICAL default: tcp/22 from the internet now reachable on a public interface");
     expect(exposed?.text).toContain("now reachable from the internet through i-0db0000000000beef, 198.51.100.50: TCP 22 from 0.0.0.0/0 — anyone on the internet");
