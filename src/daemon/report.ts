@@ -16,6 +16,7 @@ import { postureItems } from "./judge.js";
 import { ignoreList, ignoreRules, ignoredReason } from "../config/ignore-list.js";
 import type { Config } from "../config/schema.js";
 import type { Severity } from "../model/types.js";
+import type { ChangeViewRow } from "../store/view-rows.js";
 
 /** Approvals whose window ends within this long are "expiring". */
 const EXPIRING_MS = 7 * 24 * 3600_000;
@@ -40,21 +41,8 @@ function targetReport(db: Database, config: Config, t: ReturnType<typeof listTar
   return { ...base, findings: postureItems(groups, exposure, t, config.severity, config.guardrails) };
 }
 
-interface OpenRow {
-  id: number;
-  time: string;
-  account: string;
-  region: string;
-  group_id: string;
-  group_name: string;
-  severity: Severity;
-  kind: string;
-  direction: string | null;
-  protocol: string | null;
-  ports: string | null;
-  source: string | null;
-  guardrail: string | null;
-}
+/** The columns of the changes view the report selects (its severity typed). */
+type OpenRow = Pick<ChangeViewRow, "id" | "time" | "account" | "region" | "group_id" | "group_name" | "kind" | "direction" | "protocol" | "ports" | "source" | "guardrail"> & { severity: Severity };
 
 function openChanges(db: Database): ReportOpenChange[] {
   const rows = db
