@@ -173,6 +173,13 @@ describe("configWarnings", () => {
     expect(configWarnings(hook("https://hooks.example.com/x"))).toEqual([]);
   });
 
+  it("warns that a scheduled report is not sent while alerts.email is switched off", () => {
+    const withReport = (enabled: boolean) =>
+      cfg(`alerts:\n  email:\n    enabled: ${enabled}\n    host: h.example\n    from: a@example.com\n    to: [b@example.com]\nreport:\n  schedule: "0 8 * * 1"\n  to: [audit@example.com]\n`);
+    expect(configWarnings(withReport(false))).toEqual([{ key: "report", message: expect.stringContaining("the scheduled report is mailed through it, so it is not sent") }]);
+    expect(configWarnings(withReport(true))).toEqual([]);
+  });
+
   it("warns about a label two targets share", () => {
     const c = parseConfigText(
       'targets:\n  - label: prod\n    account: "111111111111"\n    regions: [us-east-1]\n  - label: prod\n    account: "222222222222"\n    regions: [us-east-1]\n',
