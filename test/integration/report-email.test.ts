@@ -9,12 +9,14 @@
 //   on one line in text;
 // - during an SMTP outage the report waits in the outbox (polling goes on)
 //   and is delivered once the server takes mail again: delayed, not lost;
+//   a process that stops with it queued leaves it for the next to deliver;
 // - `sgwatch report --email` mails the same report now and says where.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AuthorizeSecurityGroupIngressCommand } from "@aws-sdk/client-ec2";
 import { startAppWorld, type AppWorld } from "../support/app-world.js";
-import { INTRUDER } from "../support/sim-harness.js";
-import { TEST_ACCOUNT } from "../support/config-file.js";
+import { INTRUDER, MONITOR } from "../support/sim-harness.js";
+import { TEST_ACCOUNT, loadTestConfig } from "../support/config-file.js";
+import { App } from "../../src/daemon/app.js";
 import { ReportSchedule } from "../../src/daemon/report-schedule.js";
 import { assertBuilt, runCli } from "../support/cli.js";
 
@@ -96,6 +98,26 @@ describe("the scheduled report", { timeout: 120_000 }, () => {
     const mails = await w.newMails();
     expect(mails.map((m) => m.subject)).toContain("[sgwatch] posture report: 0 guardrail violations, 6 world-open or broad rules, 1 open unapproved change");
     expect(row().status).toBe("sent");
+  });
+
+  it("survives a restart while queued: a new process delivers it from the outbox", async () => {
+    w.sink.failing = true;
+    const id = schedule.tick();
+    await w.app.dispatch();
+    // The process stops (as after a crash, nothing of its memory is kept) with the report still pending.
+    await schedule.stop();
+    await w.app.close();
+    w.sink.failing = false;
+    w.clock.advance(2 * 60 * 60_000);
+    const next = new App({ config: loadTestConfig(w.files), logger: w.log.logger, env: {}, clock: w.clock.clock, credentials: MONITOR });
+    try {
+      await next.dispatch();
+    } finally {
+      await next.close();
+    }
+    const mails = await w.newMails();
+    expect(mails.map((m) => m.subject)).toEqual(["[sgwatch] posture report: 0 guardrail violations, 6 world-open or broad rules, 1 open unapproved change"]);
+    expect(w.reader.prepare("SELECT status FROM outbox WHERE id = ?").get(id)).toEqual({ status: "sent" });
   });
 
   it("sgwatch report --email mails it now to report.to and says where", async () => {
