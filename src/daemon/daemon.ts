@@ -106,7 +106,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
 
   // The report's own timer: it never waits for, nor holds up, the polling scheduler.
   const report = opts.config.report
-    ? new ReportSchedule({ schedule: opts.config.report.schedule, queue: () => app.queueReport(), dispatch: () => app.dispatch(), logger: logger.child({ module: "report" }) })
+    ? new ReportSchedule({ schedule: opts.config.report.schedule, queue: () => app.queueReport(), dispatch: () => app.dispatch(), pollingIdle: () => scheduler.idle(), logger: logger.child({ module: "report" }) })
     : null;
 
   const dispatchTimer = setInterval(() => {

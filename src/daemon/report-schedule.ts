@@ -3,6 +3,9 @@
 // (App.queueReport) and starts a dispatch it does not wait for; it never
 // takes the polling scheduler's turn, so a report can neither skip nor delay
 // a poll, and a slow SMTP server holds up nothing but its own delivery.
+// Gathering reads the whole current state on the event loop (about half a
+// second at 100,000 rules), so a tick that finds a cycle running waits for it
+// to end first: the report is a little late, the poll never is.
 import cron, { type ScheduledTask } from "node-cron";
 import type { Logger } from "pino";
 import { cycleFailure } from "../store/db-failure.js";
@@ -14,11 +17,14 @@ export interface ReportScheduleOptions {
   queue: () => number | null;
   /** Start delivering what is due (not awaited). */
   dispatch: () => Promise<unknown>;
+  /** Resolves when no polling cycle runs (Scheduler.idle); absent: never waits. */
+  pollingIdle?: () => Promise<void>;
   logger: Logger;
 }
 
 export class ReportSchedule {
   private task: ScheduledTask | null = null;
+  private stopped = false;
 
   constructor(private readonly opts: ReportScheduleOptions) {}
 
@@ -27,11 +33,13 @@ export class ReportSchedule {
   }
 
   /**
-   * Queue one report and start its delivery. Never throws: a report that
-   * could not be queued (the database locked or full) is logged with its
-   * reason, and the next tick tries again.
+   * Once no cycle runs, queue one report and start its delivery. Never
+   * rejects: a report that could not be queued (the database locked or full)
+   * is logged with its reason, and the next tick tries again.
    */
-  tick(): number | null {
+  async tick(): Promise<number | null> {
+    await this.opts.pollingIdle?.();
+    if (this.stopped) return null; // stopped while the cycle ran
     let id: number | null;
     try {
       id = this.opts.queue();
@@ -53,6 +61,7 @@ export class ReportSchedule {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     await this.task?.destroy();
     this.task = null;
   }

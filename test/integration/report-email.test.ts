@@ -7,6 +7,8 @@
 //   (not the alert list), with a subject of counts, a text part and an HTML
 //   part, no urgency flag; a hostile group name is escaped in HTML and kept
 //   on one line in text;
+// - a tick that finds a polling cycle running waits for it to end before it
+//   reads the database (event order, no timers);
 // - during an SMTP outage the report waits in the outbox (polling goes on)
 //   and is delivered once the server takes mail again: delayed, not lost;
 //   a process that stops with it queued leaves it for the next to deliver;
@@ -18,6 +20,7 @@ import { INTRUDER, MONITOR } from "../support/sim-harness.js";
 import { TEST_ACCOUNT, loadTestConfig } from "../support/config-file.js";
 import { App } from "../../src/daemon/app.js";
 import { ReportSchedule } from "../../src/daemon/report-schedule.js";
+import { Scheduler } from "../../src/daemon/scheduler.js";
 import { assertBuilt, runCli } from "../support/cli.js";
 
 const FIVE_MIN = 5 * 60_000;
@@ -58,7 +61,7 @@ describe("the scheduled report", { timeout: 120_000 }, () => {
 
   it("a tick mails the posture report to report.to only: counts in the subject, text and HTML parts, hostile names escaped", async () => {
     const before = w.sink.messages.length;
-    const id = schedule.tick();
+    const id = await schedule.tick();
     expect(id).toEqual(expect.any(Number));
     await w.app.dispatch(); // the tick started it; this waits for the same run
     const [mail, ...more] = await w.newMails();
@@ -80,9 +83,29 @@ describe("the scheduled report", { timeout: 120_000 }, () => {
     expect(w.log.lines().filter((l) => l.event === "report-queued")).toHaveLength(1);
   });
 
+  it("a tick during a polling cycle waits for it to end before reading the database: the report is late, never the poll", async () => {
+    let endCycle!: () => void;
+    const cycle = new Promise<void>((resolve) => (endCycle = resolve));
+    const order: string[] = [];
+    const polling = new Scheduler({ schedule: "*/5 * * * *", run: async () => { await cycle; order.push("cycle ended"); }, logger: w.log.logger });
+    const reporting = new ReportSchedule({ schedule: REPORT.schedule, queue: () => { order.push("report queued"); return w.app.queueReport(); }, dispatch: () => w.app.dispatch(), pollingIdle: () => polling.idle(), logger: w.log.logger });
+    polling.tick("test"); // a cycle is running
+    const ticked = reporting.tick();
+    await new Promise((r) => setImmediate(r));
+    expect(order).toEqual([]);
+    endCycle();
+    const id = await ticked;
+    expect(order).toEqual(["cycle ended", "report queued"]);
+    expect(id).toEqual(expect.any(Number));
+    await w.app.dispatch();
+    expect((await w.newMails()).map((m) => m.subject)).toEqual(["[sgwatch] posture report: 0 guardrail violations, 6 world-open or broad rules, 1 open unapproved change"]);
+    await polling.stop(0, 0);
+    await reporting.stop();
+  });
+
   it("waits in the outbox through an SMTP outage while polling goes on, and is delivered after it", async () => {
     w.sink.failing = true;
-    const id = schedule.tick();
+    const id = await schedule.tick();
     await w.app.dispatch();
     const row = () => w.reader.prepare("SELECT status, attempts FROM outbox WHERE id = ?").get(id) as { status: string; attempts: number };
     expect(row()).toEqual({ status: "pending", attempts: 1 });
@@ -102,7 +125,7 @@ describe("the scheduled report", { timeout: 120_000 }, () => {
 
   it("survives a restart while queued: a new process delivers it from the outbox", async () => {
     w.sink.failing = true;
-    const id = schedule.tick();
+    const id = await schedule.tick();
     await w.app.dispatch();
     // The process stops (as after a crash, nothing of its memory is kept) with the report still pending.
     await schedule.stop();
