@@ -10,7 +10,7 @@ import { coversPort, isAllTraffic, isBroadOpen, type SeveritySettings } from "./
 import type { Change, Severity } from "./types.js";
 
 /** True for an added ingress open to the world or a broad range on a sensitive port or all traffic. */
-export function isWorldOpenSensitive(change: Change, s: Pick<SeveritySettings, "sensitivePorts" | "broadSources">): boolean {
+export function isOpenSensitive(change: Change, s: Pick<SeveritySettings, "sensitivePorts" | "broadSources">): boolean {
   const r = change.rule;
   if (change.kind !== "rule-added" || !r || r.direction !== "ingress" || !isBroadOpen(r, s.broadSources)) return false;
   return isAllTraffic(r) || coversPort(r, s.sensitivePorts);
@@ -24,6 +24,6 @@ export function blastSeverity(
   s: Pick<SeveritySettings, "sensitivePorts" | "broadSources" | "worldOpenSensitive" | "notReachable">,
 ): { severity: Severity; notReachable: boolean } {
   if (exposure === undefined || exposure.interfaces > 0) return { severity, notReachable: false };
-  if (!isWorldOpenSensitive(change, s) || severity !== s.worldOpenSensitive) return { severity, notReachable: false };
+  if (!isOpenSensitive(change, s) || severity !== s.worldOpenSensitive) return { severity, notReachable: false };
   return { severity: s.notReachable, notReachable: true };
 }
