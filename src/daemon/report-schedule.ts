@@ -35,7 +35,8 @@ export class ReportSchedule {
   /**
    * Once no cycle runs, queue one report and start its delivery. Never
    * rejects: a report that could not be queued (the database locked or full)
-   * is logged with its reason, and the next tick tries again.
+   * is logged loudly with its reason (`sgwatch report --email` sends one by
+   * hand); the schedule goes on.
    */
   async tick(): Promise<number | null> {
     await this.opts.pollingIdle?.();
