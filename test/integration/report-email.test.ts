@@ -9,11 +9,14 @@
 //   on one line in text;
 // - a tick that finds a polling cycle running waits for it to end before it
 //   reads the database (event order, no timers);
+// - a report that cannot be queued (the database locked) is logged with its
+//   reason;
 // - during an SMTP outage the report waits in the outbox (polling goes on)
 //   and is delivered once the server takes mail again: delayed, not lost;
 //   a process that stops with it queued leaves it for the next to deliver;
 // - `sgwatch report --email` mails the same report now and says where.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import BetterSqlite3 from "better-sqlite3";
 import { AuthorizeSecurityGroupIngressCommand } from "@aws-sdk/client-ec2";
 import { startAppWorld, type AppWorld } from "../support/app-world.js";
 import { INTRUDER, MONITOR } from "../support/sim-harness.js";
@@ -101,6 +104,19 @@ describe("the scheduled report", { timeout: 120_000 }, () => {
     expect((await w.newMails()).map((m) => m.subject)).toEqual(["[sgwatch] posture report: 0 guardrail violations, 6 world-open or broad rules, 1 open unapproved change"]);
     await polling.stop(0, 0);
     await reporting.stop();
+  });
+
+  it("a report that cannot be queued (another writer holds the database) is logged with its reason, and the tick does not throw", async () => {
+    const locker = new BetterSqlite3(w.files.databasePath);
+    try {
+      locker.exec("BEGIN IMMEDIATE");
+      expect(await schedule.tick()).toBeNull();
+    } finally {
+      locker.exec("ROLLBACK");
+      locker.close();
+    }
+    expect(w.log.lines().filter((l) => l.event === "report-failed").map((l) => l.reason)).toEqual(["db-locked"]);
+    expect(w.reader.prepare("SELECT count(*) AS n FROM outbox WHERE kind = 'report'").get()).toEqual({ n: 0 });
   });
 
   it("waits in the outbox through an SMTP outage while polling goes on, and is delivered after it", async () => {
