@@ -3,6 +3,7 @@
 // resend after a crash says exactly what the first attempt said.
 import type { ChangeKind, ExposedInterface, GroupAttributes, Rule, Severity } from "../model/types.js";
 import type { GroupExposure } from "../model/attachment.js";
+import type { PostureReport } from "./render/report.js";
 
 /** The account × region an alert is about. */
 export interface AlertTarget {
@@ -295,7 +296,7 @@ export interface AcknowledgedAlert {
 }
 
 /** Why a current rule is in the posture (same words as src/policy/posture.ts). */
-export type PostureReasonName = "guardrail" | "world-open-sensitive" | "broad-open-sensitive" | "world-open-public";
+export type PostureReasonName = "guardrail" | "world-open-sensitive" | "broad-open-sensitive" | "world-open-public" | "broad-open-public";
 
 /** One current rule that needs attention, as a posture alert shows it. */
 export interface PostureItem {
@@ -342,7 +343,15 @@ export interface DigestAlert {
   alerts: DriftAlert[];
 }
 
+/** The posture report, mailed on report.schedule to report.to: never routed, never urgent. */
+export interface ReportAlert {
+  type: "report";
+  /** The report as gathered when the schedule fired (src/daemon/report.ts). */
+  report: PostureReport;
+}
+
 export type AlertPayload =
+  | ReportAlert
   | PostureAlert
   | DigestAlert
   | AcknowledgedAlert

@@ -125,6 +125,8 @@ export function routeAlert(routes: readonly ChannelRoute[], payload: AlertPayloa
     const name = routeName(r);
     return name === null || chosen.has(name);
   };
+  // The scheduled report has its own recipients (report.to): the daemon queues it for the report channel, never through routes.
+  if (payload.type === "report") return [];
   for (const r of routes) {
     const meets = (s: Severity): boolean => severityRank(s) >= severityRank(r.minSeverity);
     if (payload.type === "reminder" || payload.type === "attributed") {

@@ -6,7 +6,7 @@ import cron from "node-cron";
 import { partitionOf, partitionOfArn, roleArnFor, type Partition } from "../model/partition.js";
 import { guardrailsSchema } from "../policy/guardrail-schema.js";
 import { accountId, duration, port, prefixLength, region, roleArn, roleName, severity } from "./fields.js";
-import { alertRoute, emailChannel, ENV_NAME, ignoreEntry, logChannel, webhookChannel } from "./alerts-schema.js";
+import { alertRoute, emailAddress, emailChannel, ENV_NAME, ignoreEntry, logChannel, webhookChannel } from "./alerts-schema.js";
 
 export { hasUserInfo, URL_CREDENTIALS_MESSAGE } from "./alerts-schema.js";
 
@@ -219,6 +219,19 @@ export const configSchema = z
         if ((h.url === undefined) === (h.urlEnv === undefined)) ctx.addIssue({ code: "custom", path: ["url"], message: "give exactly one of url and urlEnv" });
       })
       .optional(),
+    /**
+     * Optional: the posture report (`sgwatch report`) mailed on its own cron
+     * schedule to its own recipients, through alerts.email's SMTP server and
+     * the outbox (README "Scheduled report"). Absent: never sent.
+     */
+    report: z
+      .strictObject({
+        /** Cron expression (5 or 6 fields), evaluated in UTC; independent of `schedule` (polling). */
+        schedule: z.string().refine((s) => cron.validate(s), { message: 'expected a cron expression like "0 8 * * 1" (Mondays 08:00 UTC)' }),
+        /** Who gets it. */
+        to: z.array(emailAddress).min(1, { message: "list at least one recipient" }),
+      })
+      .optional(),
     /** Groups recorded but not alerted on, each with a reason and an expiry. */
     ignore: z.array(ignoreEntry).default([]),
     /** Optional listener for /healthz and /metrics; absent = none. */
@@ -237,6 +250,9 @@ export const configSchema = z
   })
   .superRefine((c, ctx) => {
     checkRoutes(c, ctx);
+    if (c.report !== undefined && c.alerts.email === undefined) {
+      ctx.addIssue({ code: "custom", path: ["report", "to"], message: "the report is mailed through the SMTP server of alerts.email, which is not configured" });
+    }
     // Two entries polling the same account and region would write one history twice.
     const byAccount = new Map<string, { all: number | undefined; regions: Map<string, number> }>();
     // zod runs this even when an entry failed its own checks (its transform then

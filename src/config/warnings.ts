@@ -31,6 +31,10 @@ export function configWarnings(config: Config): ConfigWarning[] {
   if (email?.enabled && email.user && !email.passwordEnv) {
     warnings.push({ key: "alerts.email.user", message: "is set without passwordEnv: sgwatch will authenticate with an empty password" });
   }
+  // The report is mailed through alerts.email's server (the schema requires the block); switched off, nothing goes.
+  if (config.report && email && !email.enabled) {
+    warnings.push({ key: "report", message: "alerts.email is switched off (enabled: false): the scheduled report is mailed through it, so it is not sent" });
+  }
   const webhook = config.alerts.webhook;
   if (webhook?.enabled && webhook.url?.startsWith("http://") && Object.keys(webhook.headersFromEnv).length > 0) {
     warnings.push({ key: "alerts.webhook.url", message: "is plain http: the headers from headersFromEnv (tokens) travel unencrypted; use https" });

@@ -4,7 +4,9 @@ import type { Database } from "better-sqlite3";
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
 import { openDatabase } from "../store/open.js";
-import { buildChannels, type Channels } from "../alerts/channels/registry.js";
+import { buildChannels, REPORT_CHANNEL, type Channels } from "../alerts/channels/registry.js";
+import { enqueueAlert } from "../store/outbox-repo.js";
+import { gatherReport } from "./report.js";
 import { dispatchDue, type DispatchMemory, type DispatchResult } from "../alerts/dispatch.js";
 import { runCycle, type CachedState, type CycleProgress, type CycleResult } from "./cycle.js";
 import { createEc2Client, type ClientSpec, type Ec2ClientFactory } from "../aws/ec2-client.js";
@@ -22,7 +24,7 @@ import { cycleFailure } from "../store/db-failure.js";
 import { realSleep } from "../util/sleep.js";
 import { listTargets } from "../store/targets-repo.js";
 import { losePoll, type CycleDeps } from "./cycle.js";
-import type { AlertPayload } from "../alerts/payload.js";
+import type { AlertPayload, ReportAlert } from "../alerts/payload.js";
 import { errorMessage } from "../util/errors.js";
 import { RateBudget } from "../trail/budget.js";
 import { sweepTargets, type TargetSweep } from "../trail/sweep.js";
@@ -357,6 +359,22 @@ export class App {
   }
 
   /**
+   * Queue the posture report for report.to (the report schedule's tick): one
+   * outbox row, written in one statement, so a crash after it or an SMTP
+   * outage delays the mail and never loses it. Reads the database and writes
+   * one row; it neither waits for nor holds up a cycle. Returns the outbox id,
+   * or null when there is no report channel (no report section, or
+   * alerts.email switched off).
+   */
+  queueReport(): number | null {
+    if (!this.channels.byName.has(REPORT_CHANNEL)) return null;
+    const now = this.clock();
+    const payload: ReportAlert = { type: "report", report: gatherReport(this.db, this.config, now) };
+    // Not an alert: never flagged urgent, whatever it lists.
+    return enqueueAlert(this.db, REPORT_CHANNEL, "low", payload, now.toISOString());
+  }
+
+  /**
    * Take a new config (SIGHUP). Only settings that do not need new connections
    * apply; the database path and channels are fixed for the process's life.
    */
@@ -365,8 +383,11 @@ export class App {
     if (config.database !== this.config.database) ignored.push("database");
     const channelsOf = (c: Config) => JSON.stringify([c.alerts.log, c.alerts.email, c.alerts.webhook]);
     if (channelsOf(config) !== channelsOf(this.config)) ignored.push("alerts channels");
+    // The report's recipients are a channel and its schedule a timer, both made at start.
+    if (JSON.stringify(config.report) !== JSON.stringify(this.config.report)) ignored.push("report");
     this.config = {
       ...config,
+      report: this.config.report,
       database: this.config.database,
       alerts: { ...config.alerts, log: this.config.alerts.log, email: this.config.alerts.email, webhook: this.config.alerts.webhook },
     };

@@ -17,7 +17,7 @@ import type { FetchPool } from "../aws/fetch-pool.js";
 import type { PortableClientSpec } from "../aws/fetch-protocol.js";
 import { GroupNormalizer, type Fingerprinted } from "../model/normalize.js";
 import type { GroupState } from "../model/types.js";
-import type { JudgedChange } from "../model/judged.js";
+import { isOpenDrift, type JudgedChange } from "../model/judged.js";
 import { loadApprovalsDir, type ApprovalProblem } from "../approvals/load.js";
 import type { ApprovalRecord } from "../approvals/schema.js";
 import { routeAlert, type ChannelRoute } from "../alerts/route.js";
@@ -292,6 +292,7 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
         config.severity,
         config.guardrails,
       ) } : {}),
+    broadSources: config.severity.broadSources,
     blindAfterFailures: config.monitoring.blindAfterFailures,
     blindAfterMs: config.monitoring.blindAfter,
   };
@@ -384,7 +385,7 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
   }
   deps.stateCache?.set(target.id, { pollId: outcome.pollId, state: outcome.state, fingerprints });
   const rules = groups.reduce((n, g) => n + g.rules.length, 0);
-  const unapproved = outcome.judged.filter((j) => j.judgement.status === "unapproved").length;
+  const unapproved = outcome.judged.filter(isOpenDrift).length;
   log.info(
     { event: "poll-ok", baseline: outcome.baseline, pages, groups: groups.length, rules, changes: outcome.judged.length, unapproved },
     outcome.baseline ? "baseline recorded" : `${outcome.judged.length} changes (${unapproved} unapproved)`,
@@ -467,7 +468,8 @@ async function discoverRegions(deps: CycleDeps, signal?: AbortSignal): Promise<M
 export function summarizeCycle(r: CycleResult): Record<string, number> {
   let approved = 0;
   let unapproved = 0;
-  for (const t of r.targets) for (const j of t.judged) j.judgement.status === "approved" ? approved++ : unapproved++;
+  let reverting = 0;
+  for (const t of r.targets) for (const j of t.judged) j.judgement.status === "approved" ? approved++ : isOpenDrift(j) ? unapproved++ : reverting++;
   return {
     targets: r.targets.length,
     targetsOk: r.targets.filter((t) => t.ok).length,
@@ -476,6 +478,8 @@ export function summarizeCycle(r: CycleResult): Record<string, number> {
     rules: r.targets.reduce((n, t) => n + t.rules, 0),
     changesApproved: approved,
     changesUnapproved: unapproved,
+    // Unapproved changes that undid an unapproved one: they closed incidents.
+    changesReverting: reverting,
     durationMs: Date.parse(r.finishedAt) - Date.parse(r.startedAt),
     attributed: r.attribution?.attributed ?? 0,
     attributionPending: r.attribution?.pending ?? 0,

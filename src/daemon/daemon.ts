@@ -1,10 +1,11 @@
-// The long-running daemon: scheduler, alert dispatch, signals.
+// The long-running daemon: scheduler, alert dispatch, the report's own timer, signals.
 // SIGTERM/SIGINT: stop scheduling, let the running cycle finish (or abort
 // it), close the database, exit 0 within 10 s. SIGHUP: reload the config;
 // an invalid new config is reported and the old one kept.
 import type { Logger } from "pino";
 import { App, type AppOptions } from "./app.js";
 import { Scheduler } from "./scheduler.js";
+import { ReportSchedule } from "./report-schedule.js";
 import { summarizeCycle, type CycleResult } from "./cycle.js";
 import { loadConfig } from "../config/load.js";
 import { createMetrics } from "./metrics.js";
@@ -103,6 +104,11 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     logger.info({ event: "http-listening", host: httpConfig.host, port: http.port }, `health and metrics on http://${httpConfig.host}:${http.port}`);
   }
 
+  // The report's own timer: it never waits for, nor holds up, the polling scheduler.
+  const report = opts.config.report
+    ? new ReportSchedule({ schedule: opts.config.report.schedule, queue: () => app.queueReport(), dispatch: () => app.dispatch(), pollingIdle: () => scheduler.idle(), logger: logger.child({ module: "report" }) })
+    : null;
+
   const dispatchTimer = setInterval(() => {
     app.dispatch().catch(logDispatchFailure);
   }, DISPATCH_INTERVAL_MS);
@@ -118,6 +124,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     }, 9_500);
     hard.unref();
     clearInterval(dispatchTimer);
+    await report?.stop();
     await scheduler.stop(6_000, 8_500);
     // /healthz said 503 while stopping; close before the database it reads.
     await http?.close();
@@ -149,5 +156,6 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
 
   logger.info({ event: "start", schedule: opts.config.schedule, targets: opts.config.targets.length, database: opts.config.database }, "sgwatch started");
   scheduler.start();
+  report?.start();
   return done;
 }

@@ -45,7 +45,8 @@ export interface MetricsOptions {
 /** Seconds; a cycle polls every target with bounded concurrency, retries included. */
 const CYCLE_BUCKETS = [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600];
 
-const STATUSES = ["approved", "unapproved"] as const;
+// revert: an unapproved change that undid an unapproved one (it closed an incident; not drift).
+const STATUSES = ["approved", "unapproved", "revert"] as const;
 const OUTBOX_STATUSES = ["pending", "sent", "dead"] as const;
 
 interface OutboxCountRow {
@@ -169,7 +170,7 @@ export function createMetrics(db: Database, opts: MetricsOptions = {}): Metrics 
         polls.labels(t.account, t.region).inc();
         if (!t.ok) failures.labels(t.account, t.region).inc();
         else failures.labels(t.account, t.region).inc(0);
-        for (const j of t.judged) changes.labels(j.judgement.severity, j.judgement.status).inc();
+        for (const j of t.judged) changes.labels(j.judgement.severity, j.closes !== undefined ? "revert" : j.judgement.status).inc();
       }
       if (result.failure) cycleFailures.labels(result.failure.reason).inc();
       const seconds = (Date.parse(result.finishedAt) - Date.parse(result.startedAt)) / 1000;

@@ -28,6 +28,11 @@ export class Scheduler {
     return this.running !== null;
   }
 
+  /** Resolves when no cycle is running (at once when none is): for work that must not hold up a cycle. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
   /** Whether the scheduler is started and not stopped (for /healthz). */
   get active(): boolean {
     return this.task !== null && !this.stopped;

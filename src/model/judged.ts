@@ -27,4 +27,15 @@ export interface Judgement {
 export interface JudgedChange {
   change: Change;
   judgement: Judgement;
+  /**
+   * Set when recording found that this change undid an earlier unapproved one
+   * (that change's id): the response that closed an incident, not drift.
+   * Counted by nothing that counts unapproved drift (`poll --fail-on-drift`).
+   */
+  closes?: number;
+}
+
+/** True for an unapproved change that is drift to answer for: not one that undid an unapproved change. */
+export function isOpenDrift(j: JudgedChange): boolean {
+  return j.judgement.status === "unapproved" && j.closes === undefined;
 }

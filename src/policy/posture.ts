@@ -13,7 +13,7 @@ import type { Guardrail, GuardrailHit } from "./guardrail.js";
 import { ruleViolation, type PlaceContext } from "./violation.js";
 
 /** Why a rule is in the posture. */
-export type PostureReason = "guardrail" | "world-open-sensitive" | "broad-open-sensitive" | "world-open-public";
+export type PostureReason = "guardrail" | "world-open-sensitive" | "broad-open-sensitive" | "world-open-public" | "broad-open-public";
 
 /** One current rule that needs a person's attention. */
 export interface PostureFinding {
@@ -62,12 +62,15 @@ export function postureFindings(input: PostureInput): PostureFinding[] {
       const hit = ruleViolation(rule, ctx, input.place, input.guardrails, s.broadSources);
       const ingress = rule.direction === "ingress";
       const world = ingress && isWorldOpen(rule);
+      const broad = ingress && !world && isBroadOpen(rule, s.broadSources);
       const reasons: PostureReason[] = [];
       if (hit) reasons.push("guardrail");
       if (world && sensitive(rule, s)) reasons.push("world-open-sensitive");
-      else if (ingress && isBroadOpen(rule, s.broadSources) && sensitive(rule, s)) reasons.push("broad-open-sensitive");
-      // Any world-open port on a group something public uses is reachable now, sensitive or not.
-      if (world && exposure !== undefined && exposure.publicInterfaces > 0) reasons.push("world-open-public");
+      else if (broad && sensitive(rule, s)) reasons.push("broad-open-sensitive");
+      // Any world-open (or broad) port on a group something public uses is reachable now, sensitive or not.
+      const reachable = exposure !== undefined && exposure.publicInterfaces > 0;
+      if (world && reachable) reasons.push("world-open-public");
+      else if (broad && reachable) reasons.push("broad-open-public");
       if (reasons.length === 0) continue;
       const asAdded = { kind: "rule-added" as const, ...ctx, vpcId: g.vpcId, rule };
       const sev: Severity = hit ? "critical" : blastSeverity(asAdded, severityOf(asAdded, s), exposure, s).severity;

@@ -20,6 +20,8 @@ import type { RevertedChange } from "./reverts-repo.js";
 import { getTarget, markBlind, noteFailure, noteSuccess, type TargetRow } from "./targets-repo.js";
 import { exposureByGroup, unattached, type Attachment, type GroupExposure } from "../model/attachment.js";
 import { exposureChanges } from "../model/exposure-change.js";
+import { recordBroadSources } from "./broad-sources-repo.js";
+import { DEFAULT_SEVERITY_SETTINGS, type BroadSources } from "../model/severity.js";
 import { lastInterfacesRead, loadCurrentAttachments, recordAttachments } from "./attachments-repo.js";
 
 /** A complete observation of one target: every page arrived. */
@@ -73,6 +75,8 @@ export interface RecordDeps {
   ignored?(change: Change, at: string): string | null;
   /** What is already wrong with the groups (the posture), sent once at a target's baseline; absent = never sent. */
   posture?(groups: readonly GroupState[], exposure: ((groupId: string) => GroupExposure | undefined) | undefined): PostureItem[];
+  /** Sources that count like the world (severity.broadSources); default the built-in threshold. */
+  broadSources?: BroadSources;
   /** Consecutive failures that make a target blind. */
   blindAfterFailures: number;
   /** Time without a successful poll that makes a target blind (ms). */
@@ -192,6 +196,8 @@ export function recordSuccessfulPoll(db: Database, targetId: number, obs: Observ
     if (baseline) openBaselineIntervals(db, { targetId, pollId, at: obs.finishedAt }, obs.groups);
     else applyChangesToIntervals(db, { targetId, pollId, at: obs.finishedAt }, changes, observed);
 
+    // current_exposure calls a source broad as this poll's judgement does.
+    if (deps.broadSources) recordBroadSources(db, deps.broadSources);
     // Blast radius: the interfaces read by this poll, or as last read.
     let exposure: ((groupId: string) => GroupExposure | undefined) | undefined;
     if (obs.attachments) {
@@ -199,7 +205,7 @@ export function recordSuccessfulPoll(db: Database, targetId: number, obs: Observ
       const byGroup = exposureByGroup(obs.attachments, obs.finishedAt);
       exposure = (id) => byGroup.get(id) ?? unattached(obs.finishedAt);
       // A group already open to the world that a public interface starts using is news too.
-      if (!baseline) changes.push(...exposureChanges(stored, observed, moved.before, moved.opened));
+      if (!baseline) changes.push(...exposureChanges(stored, observed, moved.before, moved.opened, deps.broadSources ?? DEFAULT_SEVERITY_SETTINGS.broadSources));
     } else if (obs.attachments === null) {
       const last = lastInterfacesRead(db, targetId);
       if (last) {
@@ -230,6 +236,12 @@ export function recordSuccessfulPoll(db: Database, targetId: number, obs: Observ
         obs.finishedAt,
         judged.map((j, i) => ({ id: changeIds[i] as number, kind: j.change.kind, groupId: j.change.groupId, ruleKey: j.change.rule ? ruleKey(j.change.rule) : null })),
       );
+      // A change that undid an unapproved one says which: the view, the CLI and --fail-on-drift tell it from drift.
+      const closes = new Map(reverts.map((r) => [r.byChangeId, r.changeId]));
+      judged = judged.map((j, i) => {
+        const id = closes.get(changeIds[i] as number);
+        return id === undefined ? j : { ...j, closes: id };
+      });
       // Peers are named from this poll, or from the stored state for groups just deleted.
       const nameOf = (groupId: string): string | undefined => observed.get(groupId)?.name ?? (stored instanceof Map ? stored.get(groupId)?.name : undefined);
       // A change that undoes an unapproved one closes that incident (below); it is not news to acknowledge.

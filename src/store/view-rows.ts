@@ -17,7 +17,7 @@ export interface ChangeViewRow {
   ports: string | null;
   source: string | null;
   severity: string;
-  /** What the change is now: unapproved / approved / acknowledged / reverted / transient. */
+  /** What the change is now: unapproved / approved / acknowledged / reverted / revert (it undid the unapproved change `closes`) / transient. */
   status: string;
   approval_id: string | null;
   acked_by: string | null;
@@ -55,6 +55,16 @@ export interface ChangeViewRow {
   undone_at: string | null;
   /** Where undone_at comes from: cloudtrail / poll; null when not undone. */
   undone_from: "cloudtrail" | "poll" | null;
+  /** The unapproved change this one undid (then status is revert); null: none. */
+  closes: number | null;
+  /** exposure-added: the interface with a public address the group became reachable through (eni-…). */
+  interface_id: string | null;
+  /** Its kind: instance, load-balancer, lambda, rds, nat, endpoint or other. */
+  interface_kind: string | null;
+  /** The instance it is attached to (i-…), or null. */
+  instance_id: string | null;
+  /** Its public address. */
+  public_ip: string | null;
 }
 
 /** A row of the `approvals` view. */

@@ -223,7 +223,8 @@ describe("reverts and their exposure time", () => {
 
     const rows = w.changes();
     const removal = rows.find((r) => r.kind === "rule-removed");
-    expect(removal).toMatchObject({ ports: "22", source: "0.0.0.0/0", status: "unapproved", time: closedAt });
+    // The removal closed the incident: its own status, naming the change it undid.
+    expect(removal).toMatchObject({ ports: "22", source: "0.0.0.0/0", status: "revert", detected_status: "unapproved", closes: opened!.id, time: closedAt });
     expect(w.change(opened!.id)).toMatchObject({ status: "reverted", detected_status: "unapproved", reverted_at: closedAt, exposure: "2 h 13 min" });
     const raw = w.reader.prepare("SELECT exposure_seconds, reverted_by_change_id FROM change_events WHERE id = ?").get(opened!.id);
     expect(raw).toEqual({ exposure_seconds: (Date.parse(closedAt) - Date.parse(openedAt)) / 1000, reverted_by_change_id: removal!.id });
@@ -257,7 +258,7 @@ describe("reverts and their exposure time", () => {
     const restoredAt = w.clock.iso();
     await w.poll();
     const restore = w.changes().at(-1)!;
-    expect(restore).toMatchObject({ kind: "rule-added", group_id: db, ports: "5432", source: app, status: "unapproved" });
+    expect(restore).toMatchObject({ kind: "rule-added", group_id: db, ports: "5432", source: app, status: "revert", closes: removal.id });
     expect(w.change(removal.id)).toMatchObject({ status: "reverted", reverted_at: restoredAt, exposure: "45 min" });
     expect(w.reader.prepare("SELECT exposure_seconds FROM change_events WHERE id = ?").get(removal.id)).toEqual({
       exposure_seconds: (Date.parse(restoredAt) - Date.parse(removedAt)) / 1000,

@@ -9,7 +9,12 @@
 //   nothing it is high and the mail says "not reachable now";
 // - a world-open group that a public interface starts using is an
 //   exposure-added change, stored, judged and mailed;
-// - current_groups counts interfaces; current_exposure lists the pairs;
+// - current_groups counts interfaces; current_exposure lists the pairs; the
+//   changes view and `sgwatch changes` name the interface of an
+//   exposure-added change;
+// - a broad source (0.0.0.0/1, a /6) counts like the world: not reachable on
+//   an unattached group, an exposure when it goes public, listed by
+//   current_exposure as broad, and said "broad" in the alert;
 // - a failed or partial interface read fails the whole poll and changes
 //   nothing, with the missing permission named;
 // - a reminder of an exposure-added change still names the interface;
@@ -25,6 +30,7 @@ import { DEMO_BASTION_PUBLIC_IP } from "../../src/sim/seed-demo.js";
 import { createInterface } from "../../src/sim/network-interfaces.js";
 import { defaultWorkerUrl } from "../../src/aws/fetch-pool.js";
 import { startWebhookReceiver } from "../support/webhook-receiver.js";
+import { runCli } from "../support/cli.js";
 import type { GenericWebhookBody, SlackBody } from "../../src/alerts/channels/webhook.js";
 
 const FIVE_MIN = 5 * 60_000;
@@ -98,7 +104,15 @@ describe.each([
     expect(exposure).toEqual([
       { kind: "exposure-added", group_name: "default", severity: "critical", status: "unapproved", interface_id: eni, instance_id: "i-0db0000000000beef", public_ip: "198.51.100.50", from_port: 22, source: "0.0.0.0/0" },
     ]);
+    // The changes view shows what got exposed: which interface, its kind, instance and public address.
+    const viewRow = w.reader.prepare("SELECT ports, source, interface_id, interface_kind, instance_id, public_ip FROM changes WHERE kind = 'exposure-added'").get();
+    expect(viewRow).toEqual({ ports: "22", source: "0.0.0.0/0", interface_id: eni, interface_kind: "instance", instance_id: "i-0db0000000000beef", public_ip: "198.51.100.50" });
+    // `sgwatch changes` (the CLI, a child process) says it in the rule column.
+    const cli = await runCli(["--config", w.files.configPath, "changes", "--since", "2026-03-01T00:00:00Z", "--group", "default"]);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stdout).toContain(`ingress tcp 22 from 0.0.0.0/0 via i-0db0000000000beef, ${eni} (instance), 198.51.100.50`);
     const [exposed] = await w.newMails();
+    expect(exposed?.subject).toBe("[sgwatch] CRITICAL default: tcp/22 from the internet now reachable on a public interface");
     expect(exposed?.text).toContain("now reachable from the internet through i-0db0000000000beef, 198.51.100.50: TCP 22 from 0.0.0.0/0 — anyone on the internet");
     expect(exposed?.text).toContain(`default (${d.groups.default}) is attached to 1 network interface, 1 with a public IP (i-0db0000000000beef, 198.51.100.50)`);
 
@@ -131,6 +145,41 @@ describe.each([
     expect(reminders.map((m) => m.text ?? "").join("\n")).toContain("now reachable from the internet through i-0db0000000000beef, 198.51.100.50");
   });
 
+  it("counts a broad source like the world: lower when nothing is attached, an exposure when it goes public, broad in current_exposure and in the words", async () => {
+    const d = w.harness.demo;
+    await poll(); // baseline
+    await w.newMails();
+    const intruder = w.harness.client(INTRUDER);
+    const from = (cidr: string, port: number) => ({ IpProtocol: "tcp", FromPort: port, ToPort: port, IpRanges: [{ CidrIp: cidr }] });
+    // Half the internet on SSH where nothing is attached; RDP from a /6 on the public bastion; SSH from a /8 (not broad by default) on the bastion.
+    await intruder.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: d.groups.default, IpPermissions: [from("0.0.0.0/1", 22)] }));
+    await intruder.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: d.groups.bastion, IpPermissions: [from("4.0.0.0/6", 3389), from("10.0.0.0/8", 22)] }));
+    await poll();
+    const added = w.changes().filter((c) => c.kind === "rule-added");
+    expect(added.map((c) => [c.group_name, c.source, c.severity]).sort()).toEqual([
+      ["bastion", "10.0.0.0/8", "medium"],
+      ["bastion", "4.0.0.0/6", "critical"],
+      ["default", "0.0.0.0/1", "high"],
+    ]);
+    const [mail] = await w.newMails();
+    expect(mail?.text).toContain(`default (${d.groups.default}) is attached to nothing — not reachable now`);
+    expect(mail?.text).toContain("TCP 22 from 0.0.0.0/1 — a broad range, ranked like the internet");
+    // The /8 is not broad by default: the bastion's only exposure is the /6; web's world-open rules stay world.
+    expect(w.reader.prepare("SELECT group_name, ports, source, breadth FROM current_exposure WHERE group_name = 'bastion'").all()).toEqual([
+      { group_name: "bastion", ports: "3389", source: "4.0.0.0/6", breadth: "broad" },
+    ]);
+    expect(w.reader.prepare("SELECT DISTINCT breadth FROM current_exposure WHERE group_name = 'web'").all()).toEqual([{ breadth: "world" }]);
+
+    // default goes on a public instance: its half-the-internet SSH is reachable now.
+    const eni = await admin({ kind: "instance", groupIds: [d.groups.default], instanceId: "i-0db0000000000beef", publicIp: "198.51.100.50" });
+    await poll();
+    expect(w.reader.prepare("SELECT source, severity, interface_id FROM changes WHERE kind = 'exposure-added'").all()).toEqual([{ source: "0.0.0.0/1", severity: "critical", interface_id: eni }]);
+    const [exposed] = await w.newMails();
+    expect(exposed?.subject).toBe("[sgwatch] CRITICAL default: tcp/22 from broad range 0.0.0.0/1 now reachable on a public interface");
+    expect(exposed?.text).toContain("now reachable from a broad range through i-0db0000000000beef, 198.51.100.50: TCP 22 from 0.0.0.0/1 — a broad range, ranked like the internet");
+    expect(w.reader.prepare("SELECT source, breadth FROM current_exposure WHERE group_name = 'default'").all()).toEqual([{ source: "0.0.0.0/1", breadth: "broad" }]);
+  });
+
   it("fails the whole poll when DescribeNetworkInterfaces is denied or breaks on a later page, and changes nothing", async () => {
     const d = w.harness.demo;
     await poll();
@@ -152,6 +201,24 @@ describe.each([
     expect(partial.targets[0]?.ok).toBe(false);
     expect(rows()).toEqual(stored);
     expect(w.reader.prepare("SELECT count(*) AS n FROM change_events").get()).toEqual({ n: 0 });
+  });
+});
+
+describe("severity.broadSources in current_exposure", { timeout: 60_000 }, () => {
+  it("a configured threshold (IPv4 shorter than /9) makes a /8 on the public bastion broad in the view as in the alert", async () => {
+    const w = await startAppWorld({ extra: { severity: { broadSources: { ipv4ShorterThan: 9 } } } });
+    try {
+      await w.poll(); // baseline
+      const from8 = { IpProtocol: "tcp", FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: "10.0.0.0/8" }] };
+      await w.harness.client(INTRUDER).send(new AuthorizeSecurityGroupIngressCommand({ GroupId: w.harness.demo.groups.bastion, IpPermissions: [from8] }));
+      w.clock.advance(FIVE_MIN);
+      await w.poll();
+      expect(w.changes().map((c) => [c.source, c.severity])).toEqual([["10.0.0.0/8", "critical"]]);
+      expect(w.reader.prepare("SELECT * FROM broad_sources").get()).toEqual({ id: 1, ipv4_shorter_than: 9, ipv6_shorter_than: 32 });
+      expect(w.reader.prepare("SELECT source, breadth FROM current_exposure WHERE group_name = 'bastion'").all()).toEqual([{ source: "10.0.0.0/8", breadth: "broad" }]);
+    } finally {
+      await w.close();
+    }
   });
 });
 

@@ -5,7 +5,8 @@
 //   ends quietly with exit 0;
 // - a bad config lists every problem with key path and line, exit 2, no stack;
 // - poll prints a summary / parseable JSON, exits 1 when a target fails and 3
-//   on unapproved drift with --fail-on-drift;
+//   on unapproved drift with --fail-on-drift; closing an unapproved rule again
+//   is a `revert` (closes #id) in poll --json, changes and report, not drift;
 // - changes filters and validates --since; status --health is 0 / 4;
 // - migrate is idempotent; a database from a newer sgwatch is refused, byte
 //   for byte untouched;
@@ -16,7 +17,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import BetterSqlite3 from "better-sqlite3";
-import { AuthorizeSecurityGroupIngressCommand } from "@aws-sdk/client-ec2";
+import { AuthorizeSecurityGroupIngressCommand, RevokeSecurityGroupIngressCommand } from "@aws-sdk/client-ec2";
 import { makeTempDir, type TempDir } from "../support/temp-dir.js";
 import { startSimHarness, INTRUDER, type SimHarness } from "../support/sim-harness.js";
 import { writeTestConfig, TEST_ACCOUNT, type TestConfigFiles } from "../support/config-file.js";
@@ -231,6 +232,33 @@ describe("poll, changes and status against the simulator", { timeout: SLOW }, ()
     const none = await runCli(["--config", files.configPath, "changes", "--since", "1h", "--status", "approved", "--json"]);
     expectExit(none, 0);
     expect(JSON.parse(none.stdout)).toEqual([]);
+  });
+
+  it("closing the unapproved rule is a revert that closes it: not drift for --fail-on-drift, changes or report", async () => {
+    const before = JSON.parse((await runCli(["--config", files.configPath, "changes", "--since", "1h", "--json"])).stdout) as Array<{ id: number; ports: string }>;
+    const opened = before.find((x) => x.ports === "3389")!;
+    await harness.client(INTRUDER).send(
+      new RevokeSecurityGroupIngressCommand({
+        GroupId: harness.demo.groups.bastion,
+        IpPermissions: [{ IpProtocol: "tcp", FromPort: 3389, ToPort: 3389, IpRanges: [{ CidrIp: "0.0.0.0/0" }] }],
+      }),
+    );
+    const r = await runCli(["--config", files.configPath, "poll", "--fail-on-drift", "--json"]);
+    expectExit(r, 0);
+    const polled = JSON.parse(r.stdout) as Array<Record<string, unknown>>;
+    expect(polled).toEqual([expect.objectContaining({ kind: "rule-removed", status: "revert", closes: opened.id })]);
+    const rows = JSON.parse((await runCli(["--config", files.configPath, "changes", "--since", "1h", "--json"])).stdout) as Array<Record<string, unknown>>;
+    expect(rows.map((x) => [x.kind, x.ports, x.status, x.closes])).toEqual([
+      ["rule-removed", "3389", "revert", opened.id],
+      ["rule-added", "3389", "reverted", null],
+      ["rule-added", "22", "unapproved", null],
+    ]);
+    const table = await runCli(["--config", files.configPath, "changes", "--since", "1h", "--status", "revert"]);
+    expectExit(table, 0);
+    expect(table.stdout).toContain(`revert (closes #${opened.id})`);
+    // The report's "not acknowledged or reverted" list holds only the rule still open.
+    const report = JSON.parse((await runCli(["--config", files.configPath, "report", "--json"])).stdout) as { openChanges: Array<{ what: string }> };
+    expect(report.openChanges.map((c) => c.what)).toEqual(["rule-added ingress tcp 22 from 0.0.0.0/0"]);
   });
 
   it("changes with a bad --since exits 2 with a message", async () => {

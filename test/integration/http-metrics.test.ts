@@ -187,7 +187,9 @@ describe("HTTP listener: /metrics and /healthz over a real database", () => {
     expect(m.value("sgwatch_changes_total", { severity: "critical", status: "unapproved" })).toBe(1);
     expect(m.value("sgwatch_changes_total", { severity: "low", status: "approved" })).toBe(1);
     expect(m.value("sgwatch_changes_total", { severity: "high", status: "unapproved" })).toBe(0);
-    expect(m.all("sgwatch_changes_total")).toHaveLength(8);
+    expect(m.value("sgwatch_changes_total", { severity: "critical", status: "revert" })).toBe(0);
+    // Four severities × approved, unapproved and revert (a change that undid an unapproved one).
+    expect(m.all("sgwatch_changes_total")).toHaveLength(12);
   });
 
   it("reads the alert queue by channel and status from the outbox at scrape time", async () => {

@@ -58,6 +58,7 @@ describe("migration 0008 (guardrails)", () => {
       const after = db.prepare("SELECT * FROM changes ORDER BY id").all() as Array<Record<string, unknown>>;
       expect(Object.keys(after[0] ?? {})).toEqual([...Object.keys(before[0] ?? {}), "guardrail", "guardrail_reason"]);
       expect(after[0]).toEqual({ ...before[0], guardrail: null, guardrail_reason: null });
+      migrate(db, all, () => T0);
 
       poll(T2, [group({ groupId: "sg-0a01", rules: [HTTPS] }), group({ groupId: "sg-0a02", rules: [SSH] })], deps({ id: "no-world-ssh", reason: "never" }));
       const fresh = db.prepare("SELECT group_id, kind, guardrail, guardrail_reason FROM changes WHERE id > ? ORDER BY id").all(after[0]?.id) as Array<Record<string, unknown>>;

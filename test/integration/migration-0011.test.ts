@@ -51,7 +51,7 @@ describe("migration 0011 (transient openings, CloudTrail times)", () => {
         ["rule-removed", "unapproved"],
       ]);
 
-      expect(migrate(db, all, () => T0)).toContain("0011_transient_openings.sql");
+      expect(migrate(db, all.filter((m) => m.version <= 11), () => T0)).toContain("0011_transient_openings.sql");
       const after = db.prepare("SELECT * FROM changes ORDER BY id").all() as Array<Record<string, unknown>>;
       expect(Object.keys(after[0] ?? {})).toEqual([...Object.keys(before[0] ?? {}), "changed_at", "changed_from", "undone_at", "undone_from"]);
       expect(after[0]).toEqual({ ...before[0], changed_at: T1, changed_from: "poll", undone_at: T2, undone_from: "poll" });

@@ -62,15 +62,28 @@ export function channelRoutes(config: Config): ChannelRoute[] {
   return routes;
 }
 
+/** The outbox channel of the scheduled report (report.to through alerts.email's server); never a route's. */
+export const REPORT_CHANNEL = "report";
+
 /** The email channel of the default route, or of the named route. */
 export function emailChannelFor(config: Config, env: NodeJS.ProcessEnv, route?: RouteConfig): EmailChannel {
+  return mailChannel(config, env, route?.email ? { name: routeChannel.email(route.name), to: route.email } : undefined);
+}
+
+/** The scheduled report's email channel; a config without a report section has none. */
+export function reportChannelFor(config: Config, env: NodeJS.ProcessEnv): EmailChannel {
+  if (!config.report) throw new UserError("the config has no report section: report.to names who gets the report, report.schedule when");
+  return mailChannel(config, env, { name: REPORT_CHANNEL, to: config.report.to });
+}
+
+function mailChannel(config: Config, env: NodeJS.ProcessEnv, as?: { name: string; to: string[] }): EmailChannel {
   const email = config.alerts.email;
   if (!email) throw new UserError("alerts.email is not configured: it names the SMTP server that every route's mail goes through");
   const password = email.passwordEnv ? env[email.passwordEnv] : undefined;
   if (email.user && email.passwordEnv && password === undefined) {
     throw new UserError(`alerts.email.passwordEnv names ${email.passwordEnv}, but that environment variable is not set`);
   }
-  return route?.email ? new EmailChannel(email, password, { name: routeChannel.email(route.name), to: route.email }) : new EmailChannel(email, password);
+  return as ? new EmailChannel(email, password, as) : new EmailChannel(email, password);
 }
 
 export function buildChannels(config: Config, logger: Logger, env: NodeJS.ProcessEnv): Channels {
@@ -80,6 +93,8 @@ export function buildChannels(config: Config, logger: Logger, env: NodeJS.Proces
   if (email?.enabled) byName.set("email", emailChannelFor(config, env));
   const webhook = config.alerts.webhook;
   if (webhook?.enabled) byName.set("webhook", new WebhookChannel(webhookOptionsFromConfig(webhook, env)));
+  // Like a route's mail, the report goes through alerts.email's server: switching that off silences it too.
+  if (config.report && email?.enabled) byName.set(REPORT_CHANNEL, reportChannelFor(config, env));
   config.alerts.routes.forEach((r, i) => {
     if (r.email && email?.enabled) byName.set(routeChannel.email(r.name), emailChannelFor(config, env, r));
     if (r.webhook?.enabled) {

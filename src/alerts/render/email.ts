@@ -1,6 +1,7 @@
 // The email for an alert: subject, plain text and HTML. Every value from the
 // API is escaped in HTML and stripped of line breaks in the subject.
-import type { AlertPayload, AlertChange, ClosedAlert, DigestAlert, DriftAlert } from "../payload.js";
+import type { AlertPayload, AlertChange, ClosedAlert, DigestAlert, DriftAlert, ReportAlert } from "../payload.js";
+import { renderReport, reportSubject } from "./report.js";
 import { ackCommand, approvalSnippet, changeText, consoleUrl, exposureText, groupLabel, guardrailText, revertText, shortChangeText, snippetChange, targetName, whoText } from "./words.js";
 import { revokeHint } from "../../policy/revoke-command.js";
 import { humanDuration } from "../../util/time.js";
@@ -40,6 +41,8 @@ function subjectOf(p: AlertPayload): string {
   // A follow-up replies in the thread of the alert it follows; mail apps group by subject too.
   if ((p.type === "reminder" || p.type === "attributed" || p.type === "closed" || p.type === "acknowledged") && p.thread?.subject) return `Re: ${p.thread.subject}`;
   switch (p.type) {
+    case "report":
+      return reportSubject(p.report);
     case "posture":
       return postureSubject(p);
     case "digest":
@@ -202,7 +205,7 @@ function closedText(p: ClosedAlert): string {
   return `${lines.join("\n\n")}\n\nThe incident is closed: nothing to acknowledge.\n`;
 }
 
-function otherText(p: Exclude<AlertPayload, DriftAlert | DigestAlert>): string {
+function otherText(p: Exclude<AlertPayload, DriftAlert | DigestAlert | ReportAlert>): string {
   switch (p.type) {
     case "posture":
       return postureText(p);
@@ -310,6 +313,8 @@ export function renderEmail(p: AlertPayload): RenderedEmail {
   const subject = oneLine(subjectOf(p), 200);
   if (p.type === "digest") return { subject, text: digestText(p), html: p.alerts.map(driftHtml).join("\n<hr>\n") };
   if (p.type === "drift") return { subject, text: driftText(p), html: driftHtml(p) };
+  // The report renders itself: every name in it is escaped there (oneLine for text, htmlText for HTML).
+  if (p.type === "report") return { subject, text: renderReport(p.report, "text"), html: renderReport(p.report, "html") };
   // The revoke commands are long: wrapped, so a phone does not scroll sideways.
   if (p.type === "posture") return { subject, text: postureText(p), html: `<div style="font-family:sans-serif;font-size:14px"><pre style="${PRE}">${escapeHtml(postureText(p))}</pre></div>` };
   const text = otherText(p);

@@ -12,7 +12,13 @@ const REASON_WORDS: Record<PostureReasonName, string> = {
   "world-open-sensitive": "open to the internet on a sensitive port",
   "broad-open-sensitive": "open to a broad range on a sensitive port",
   "world-open-public": "open to the internet on a group with a public interface",
+  "broad-open-public": "open to a broad range on a group with a public interface",
 };
+
+/** The finding's source is a broad range, not the world: its words say so. */
+function isBroadItem(i: PostureItem): boolean {
+  return i.reasons.includes("broad-open-sensitive") || i.reasons.includes("broad-open-public");
+}
 
 export function postureSubject(p: PostureAlert): string {
   const n = p.total;
@@ -22,7 +28,7 @@ export function postureSubject(p: PostureAlert): string {
 
 /** One finding in one line, for the log and short lists. */
 export function postureItemLine(i: PostureItem): string {
-  return oneLine(`${i.severity} ${i.groupId}: ${ruleInWords({ rule: i.rule, peerName: null, broadSource: i.reasons.includes("broad-open-sensitive") })} (${i.reasons.map((r) => REASON_WORDS[r]).join("; ")})`, 300);
+  return oneLine(`${i.severity} ${i.groupId}: ${ruleInWords({ rule: i.rule, peerName: null, broadSource: isBroadItem(i) })} (${i.reasons.map((r) => REASON_WORDS[r]).join("; ")})`, 300);
 }
 
 export function postureText(p: PostureAlert): string {
@@ -33,7 +39,7 @@ export function postureText(p: PostureAlert): string {
   ];
   for (const i of p.items) {
     lines.push(`${i.severity.toUpperCase().padEnd(8)}  ${groupLabel(i)}`);
-    lines.push(`          ${ruleInWords({ rule: i.rule, peerName: null, broadSource: i.reasons.includes("broad-open-sensitive") })}`);
+    lines.push(`          ${ruleInWords({ rule: i.rule, peerName: null, broadSource: isBroadItem(i) })}`);
     lines.push(`          ${i.reasons.map((r) => REASON_WORDS[r]).join("; ")}`);
     if (i.guardrail) lines.push(`          guardrail ${oneLine(i.guardrail.id, 64)}: ${oneLine(i.guardrail.reason, 300)}`);
     if (i.revokeCommand) lines.push(`          revoke it (${revokeHint(p.target)}):`, `            ${i.revokeCommand}`);

@@ -38,13 +38,15 @@ export function shortChangeText(c: AlertChange): string {
   const r = c.rule;
   if (!r) return c.kind === "group-changed" ? "group name, VPC or tags changed" : c.kind.replace("-", " ");
   const world = isWorldCidr(r.source) && (r.sourceKind === "ipv4" || r.sourceKind === "ipv6");
-  const peer = world ? "the internet" : oneLine(c.peerName ?? r.source, 80);
+  const peer = world ? "the internet" : c.broadSource ? `broad range ${oneLine(r.source, 80)}` : oneLine(c.peerName ?? r.source, 80);
   const what = `${r.direction === "egress" ? "egress " : ""}${portsShort(r)}`;
   switch (c.kind) {
     case "rule-added":
       return `${what} opened to ${peer}`;
     case "rule-removed":
       return `${what} ${r.direction === "egress" ? "to" : "from"} ${peer} removed`;
+    case "exposure-added":
+      return `${what} from ${peer} now reachable on a public interface`;
     default:
       return `description of ${what} ${r.direction === "egress" ? "to" : "from"} ${peer} changed`;
   }
@@ -68,7 +70,9 @@ export function changeText(c: AlertChange): string {
     case "exposure-added": {
       const via = c.exposedVia;
       const where = via ? ` through ${interfaceName(via)}` : "";
-      return `now reachable from the internet${where}: ${ruleInWords(c)}`;
+      // Only a world-open or broad rule becomes an exposure: one that is not the world is broad.
+      const from = c.rule && !isWorldCidr(c.rule.source) ? "a broad range" : "the internet";
+      return `now reachable from ${from}${where}: ${ruleInWords(c)}`;
     }
   }
 }

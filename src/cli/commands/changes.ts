@@ -21,9 +21,10 @@ interface ChangesOptions {
 }
 
 // The changes view's statuses: what was decided at detection (approved,
-// unapproved), the later facts that supersede unapproved, and transient (a
-// rule no poll saw, found from CloudTrail: docs/cloudtrail.md).
-const STATUSES = ["unapproved", "approved", "acknowledged", "reverted", "transient"];
+// unapproved), the later facts that supersede unapproved, revert (an
+// unapproved change that undid an unapproved one: it closed that incident),
+// and transient (a rule no poll saw, found from CloudTrail: docs/cloudtrail.md).
+const STATUSES = ["unapproved", "approved", "acknowledged", "reverted", "revert", "transient"];
 
 /** "open 10 s (cloudtrail)", "open 3 min (cloudtrail → poll)": how long it was in effect, and where each end's time came from (null when the polls measured both ends). */
 function openFor(r: ChangeViewRow): string | null {
@@ -33,10 +34,19 @@ function openFor(r: ChangeViewRow): string | null {
   return `open ${r.exposure} (${from})`;
 }
 
+/** The rule, and for exposure-added the interface it became reachable through ("via i-0ab… (instance), 203.0.113.7"). */
+function ruleCell(r: ChangeViewRow): string {
+  const rule = r.direction ? `${r.direction} ${r.protocol} ${r.ports} ${r.direction === "egress" ? "to" : "from"} ${r.source}` : "";
+  if (r.kind !== "exposure-added" || r.interface_id === null) return rule;
+  const who = r.instance_id ? `${r.instance_id}, ${r.interface_id}` : r.interface_id;
+  return `${rule} via ${who} (${r.interface_kind ?? "other"}), ${r.public_ip ?? "no public IP"}`;
+}
+
 function statusCell(r: ChangeViewRow): string {
   const notes = [
     // A guardrail violation says so where the status is read: it can never become approved.
     r.guardrail ? `guardrail ${oneLine(r.guardrail, 64)}` : r.approval_id ? r.approval_id : null,
+    r.status === "revert" && r.closes !== null ? `closes #${r.closes}` : null,
     r.status === "transient" ? r.detected_status : null,
     openFor(r),
   ].filter((x): x is string => x !== null);
@@ -109,7 +119,7 @@ export function registerChanges(program: Command, ctx: CliContext): void {
               r.region,
               r.group_name ? `${r.group_id} (${r.group_name})` : r.group_id,
               r.kind,
-              r.direction ? `${r.direction} ${r.protocol} ${r.ports} ${r.direction === "egress" ? "to" : "from"} ${r.source}` : "",
+              ruleCell(r),
               r.severity,
               statusCell(r),
               whoCell(r.who, r.who_match),

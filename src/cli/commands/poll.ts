@@ -7,6 +7,7 @@ import { resolveTargets } from "../../config/targets.js";
 import { EXIT } from "../../util/errors.js";
 import { describeRule } from "../../model/describe-rule.js";
 import type { CycleResult } from "../../daemon/cycle.js";
+import { isOpenDrift } from "../../model/judged.js";
 import { problemLines } from "../../approvals/problem-lines.js";
 import { oneLine } from "../../util/printable.js";
 
@@ -22,6 +23,8 @@ function changesJson(r: CycleResult): unknown[] {
       rule: j.change.rule ?? null,
       text: j.change.rule ? describeRule(j.change.rule) : null,
       ...j.judgement,
+      // A change that undid an unapproved one is its own status, as in the changes view.
+      ...(j.closes !== undefined ? { status: "revert", closes: j.closes } : {}),
     })),
   );
 }
@@ -31,7 +34,7 @@ export function registerPoll(program: Command, ctx: CliContext, setExit: (code: 
     .command("poll")
     .description("poll every target once now, record the results, deliver alerts, print a summary")
     .option("--json", "print the changes found as JSON instead of the summary")
-    .option("--fail-on-drift", "exit 3 when unapproved changes were found")
+    .option("--fail-on-drift", "exit 3 when unapproved changes were found (a change that undid an unapproved one does not count)")
     .addHelpText("after", "\nExit codes: 0 all targets polled, 1 a target failed, 2 bad config/usage, 3 unapproved drift (with --fail-on-drift).")
     .action(async (opts: { json?: boolean; failOnDrift?: boolean }) => {
       // Loaded when needed: the AWS SDK and friends cost a second at start-up for every other command.
@@ -64,7 +67,8 @@ export function registerPoll(program: Command, ctx: CliContext, setExit: (code: 
       } finally {
         await app.close();
       }
-      const unapproved = result.targets.reduce((n, t) => n + t.judged.filter((j) => j.judgement.status === "unapproved").length, 0);
+      // Changes that undid unapproved ones closed incidents: not drift to fail on.
+      const unapproved = result.targets.reduce((n, t) => n + t.judged.filter(isOpenDrift).length, 0);
       if (opts.json) printJson(ctx, changesJson(result));
       else {
         ctx.out.write(
@@ -78,7 +82,7 @@ export function registerPoll(program: Command, ctx: CliContext, setExit: (code: 
               t.groups,
               t.rules,
               t.judged.length,
-              t.judged.filter((j) => j.judgement.status === "unapproved").length,
+              t.judged.filter(isOpenDrift).length,
               t.error ? `${t.error.code}: ${t.error.message}` : "",
             ]),
           ),

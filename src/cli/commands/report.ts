@@ -1,125 +1,42 @@
-// sgwatch report: the posture now, from the database — guardrail violations
-// and world/broad-open rules of the current state (judged as the baseline
-// posture alert judges them, with the config's guardrails and severity
-// settings), unapproved changes nobody acknowledged or reverted, approvals
-// ending soon or never used, blind targets, and the ignore list. Reads only;
-// report-render.ts writes it as text, Markdown or HTML, and --json prints
-// the same data.
+// sgwatch report: the posture now, from the database (src/daemon/report.ts
+// gathers it), written as text, Markdown or HTML (src/alerts/render/report.ts),
+// or --json with the same data; --email mails it now to report.to. Reads only.
 import type { Command } from "commander";
-import type { Database } from "better-sqlite3";
 import { openForRead, printJson, readConfig, type CliContext } from "../context.js";
-import { renderReport, type PostureReport, type ReportApproval, type ReportFormat, type ReportOpenChange, type ReportTarget } from "../report-render.js";
-import { UserError } from "../../util/errors.js";
-import { oneLine } from "../../util/printable.js";
-import { listTargets } from "../../store/targets-repo.js";
-import { loadCurrentState } from "../../store/state-repo.js";
-import { lastInterfacesRead, loadCurrentAttachments } from "../../store/attachments-repo.js";
-import { lastSuccessfulPoll } from "../../store/polls-repo.js";
-import { exposureByGroup, unattached } from "../../model/attachment.js";
-import { postureItems } from "../../daemon/judge.js";
-import { ignoreList, ignoreRules, ignoredReason } from "../../config/ignore-list.js";
+import { renderReport, reportSubject, type PostureReport, type ReportFormat } from "../../alerts/render/report.js";
 import type { Config } from "../../config/schema.js";
-import type { Severity } from "../../model/types.js";
+import { gatherReport } from "../../daemon/report.js";
+import { EXIT, UserError, errorMessage } from "../../util/errors.js";
+import { oneLine } from "../../util/printable.js";
 
 interface ReportOptions {
   json?: boolean;
   format?: string;
+  email?: boolean;
 }
 
 const FORMATS: readonly ReportFormat[] = ["text", "md", "html"];
-/** Approvals whose window ends within this long are "expiring". */
-const EXPIRING_MS = 7 * 24 * 3600_000;
 
-function hasTable(db: Database, name: string): boolean {
-  return db.prepare("SELECT 1 FROM sqlite_master WHERE name = ?").get(name) !== undefined;
-}
-
-function targetReport(db: Database, config: Config, t: ReturnType<typeof listTargets>[number], now: Date): ReportTarget {
-  const last = lastSuccessfulPoll(db, t.id);
-  const trail = hasTable(db, "trail_cursors") ? (db.prepare("SELECT blind_since FROM trail_cursors WHERE target_id = ?").get(t.id) as { blind_since: string | null } | undefined) : undefined;
-  const base = { account: t.account, region: t.region, label: t.label, blindSince: t.blind_since, trailBlindSince: trail?.blind_since ?? null, lastPollAt: last?.finished_at ?? null };
-  if (!last) return { ...base, findings: [] };
-  const read = lastInterfacesRead(db, t.id);
-  const byGroup = read ? exposureByGroup(loadCurrentAttachments(db, t.id), read.at) : null;
-  const ignore = ignoreRules(config);
-  // Groups on the ignore list are owned by other systems: listed below, not judged here.
-  const groups = [...loadCurrentState(db, t.id).values()].filter(
-    (g) => ignoredReason(ignore, { account: t.account, region: t.region, groupId: g.groupId, groupName: g.name, groupTags: g.tags }, now.toISOString()) === null,
-  );
-  const exposure = byGroup && read ? (id: string) => byGroup.get(id) ?? unattached(read.at) : undefined;
-  return { ...base, findings: postureItems(groups, exposure, t, config.severity, config.guardrails) };
-}
-
-interface OpenRow {
-  id: number;
-  time: string;
-  account: string;
-  region: string;
-  group_id: string;
-  group_name: string;
-  severity: Severity;
-  kind: string;
-  direction: string | null;
-  protocol: string | null;
-  ports: string | null;
-  source: string | null;
-  guardrail: string | null;
-}
-
-function openChanges(db: Database): ReportOpenChange[] {
-  const rows = db
-    .prepare(
-      `SELECT v.id, v.time, v.account, v.region, v.group_id, v.group_name, v.severity, v.kind, v.direction, v.protocol, v.ports, v.source, v.guardrail
-       FROM changes v JOIN change_events c ON c.id = v.id
-       WHERE v.status = 'unapproved' AND c.ignored_reason IS NULL
-       ORDER BY CASE v.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, v.id`,
-    )
-    .all() as OpenRow[];
-  return rows.map((r) => ({
-    id: r.id,
-    time: r.time,
-    account: r.account,
-    region: r.region,
-    groupId: r.group_id,
-    groupName: r.group_name,
-    severity: r.severity,
-    what: [r.kind, r.direction, r.protocol, r.ports, r.source === null ? null : `${r.direction === "egress" ? "to" : "from"} ${r.source}`].filter((x) => x !== null).join(" "),
-    guardrail: r.guardrail,
-  }));
-}
-
-interface ApprovalRow {
-  id: string;
-  state: string;
-  window_until: string;
-  selector: string;
-  allows: string;
-  approved_by: string;
-  changes_covered: number;
-}
-
-function approvals(db: Database, now: Date): { expiring: ReportApproval[]; unused: ReportApproval[] } {
-  const rows = db.prepare("SELECT id, state, window_until, selector, allows, approved_by, changes_covered FROM approvals ORDER BY window_until, id").all() as ApprovalRow[];
-  const toReport = (r: ApprovalRow): ReportApproval => ({ id: r.id, state: r.state, until: r.window_until, selector: r.selector, allows: r.allows, approvedBy: r.approved_by, changesCovered: r.changes_covered });
-  const soon = now.getTime() + EXPIRING_MS;
-  return {
-    expiring: rows.filter((r) => r.state === "active" && Date.parse(r.window_until) <= soon).map(toReport),
-    // Revoked and withdrawn records were taken back on purpose; an unused one that ran its course is worth a look.
-    unused: rows.filter((r) => (r.state === "active" || r.state === "expired") && r.changes_covered === 0).map(toReport),
-  };
-}
-
-/** Gather the report (reads only). */
-export function gatherReport(db: Database, config: Config, now: Date): PostureReport {
-  const a = approvals(db, now);
-  return {
-    generatedAt: now.toISOString(),
-    targets: listTargets(db).map((t) => targetReport(db, config, t, now)),
-    openChanges: openChanges(db),
-    approvalsExpiring: a.expiring,
-    approvalsUnused: a.unused,
-    ignore: ignoreList(config, now),
-  };
+/**
+ * Mail the report now, straight to the SMTP server (not through the outbox):
+ * whoever runs it learns at once whether it went, and a failure exits 1
+ * naming the server. The mail is the one the schedule sends.
+ */
+async function sendNow(ctx: CliContext, config: Config, report: PostureReport): Promise<void> {
+  // Loaded when needed: nodemailer and the channels cost start-up time for every other command.
+  const { reportChannelFor } = await import("../../alerts/channels/registry.js");
+  const email = config.alerts.email;
+  if (!config.report) throw new UserError("--email: the config has no report section (report.to names who gets it, report.schedule when)");
+  if (!email?.enabled) throw new UserError("--email: alerts.email is not enabled; the report is mailed through its SMTP server");
+  const channel = reportChannelFor(config, ctx.env);
+  try {
+    await channel.send({ id: 0, createdAt: new Date().toISOString(), severity: "low", attempts: 0, payload: { type: "report", report } });
+  } catch (err) {
+    throw new UserError(`sending through ${email.host}:${email.port} failed: ${errorMessage(err)}`, EXIT.targetFailed);
+  } finally {
+    await channel.close();
+  }
+  ctx.out.write(`report sent to ${config.report.to.join(", ")} via ${email.host}:${email.port}: ${reportSubject(report)}\n`);
 }
 
 export function registerReport(program: Command, ctx: CliContext): void {
@@ -128,18 +45,22 @@ export function registerReport(program: Command, ctx: CliContext): void {
     .description("posture now: guardrail violations, world/broad-open rules, open unapproved changes, approvals ending or unused, blind targets, ignore list")
     .option("--json", "print JSON")
     .option("--format <format>", "text (default), md or html")
-    .action((opts: ReportOptions) => {
+    .option("--email", "mail it now to report.to (text and HTML parts), as report.schedule does, instead of printing it")
+    .action(async (opts: ReportOptions) => {
       const format = opts.format ?? "text";
       if (!(FORMATS as readonly string[]).includes(format)) throw new UserError(`--format: expected text, md or html, got "${oneLine(format, 40)}"`);
       if (opts.json && opts.format !== undefined) throw new UserError("--json and --format: give one of them");
+      if (opts.email && (opts.json || opts.format !== undefined)) throw new UserError("--email sends the mail (text and HTML): give no --json or --format with it");
       const config = readConfig(ctx);
       const db = openForRead(ctx);
+      let report: PostureReport;
       try {
-        const report = gatherReport(db, config, new Date());
-        if (opts.json) printJson(ctx, report);
-        else ctx.out.write(renderReport(report, format as ReportFormat));
+        report = gatherReport(db, config, new Date());
       } finally {
         db.close();
       }
+      if (opts.email) return sendNow(ctx, config, report);
+      if (opts.json) printJson(ctx, report);
+      else ctx.out.write(renderReport(report, format as ReportFormat));
     });
 }

@@ -84,6 +84,15 @@ describe("invalid configs: every problem, with key path and line", () => {
       '1 schedule: expected a cron expression like "*/5 * * * *"',
       '7 alerts.retry.maxAge: expected a duration like "30s", "15m", "24h" or "7d", got "soon"',
     ]],
+    [
+      "report: bad cron, a bad recipient, and no alerts.email to send through",
+      'targets:\n  - account: "111111111111"\n    regions: [us-east-1]\nreport:\n  schedule: "mondays at 8"\n  to: [auditors@example.com, nobody]\n',
+      [
+        '5 report.schedule: expected a cron expression like "0 8 * * 1" (Mondays 08:00 UTC)',
+        '6 report.to[1]: expected an e-mail address like ops@example.com (or "Name <ops@example.com>")',
+        "6 report.to: the report is mailed through the SMTP server of alerts.email, which is not configured",
+      ],
+    ],
   ])("%s", (_name, text, expected) => {
     expect(problems(text)).toEqual(expected);
   });
@@ -162,6 +171,13 @@ describe("configWarnings", () => {
     const hook = (url: string) => cfg(`alerts:\n  webhook:\n    url: ${url}\n    headersFromEnv: {Authorization: T}\n`);
     expect(configWarnings(hook("http://hooks.example.com/x")).map((w) => w.key)).toEqual(["alerts.webhook.url"]);
     expect(configWarnings(hook("https://hooks.example.com/x"))).toEqual([]);
+  });
+
+  it("warns that a scheduled report is not sent while alerts.email is switched off", () => {
+    const withReport = (enabled: boolean) =>
+      cfg(`alerts:\n  email:\n    enabled: ${enabled}\n    host: h.example\n    from: a@example.com\n    to: [b@example.com]\nreport:\n  schedule: "0 8 * * 1"\n  to: [audit@example.com]\n`);
+    expect(configWarnings(withReport(false))).toEqual([{ key: "report", message: expect.stringContaining("the scheduled report is mailed through it, so it is not sent") }]);
+    expect(configWarnings(withReport(true))).toEqual([]);
   });
 
   it("warns about a label two targets share", () => {

@@ -80,6 +80,10 @@ describe("blastSeverity (default policy)", () => {
     ["world-open SSH on a group with private interfaces only stays critical", ssh, priv, "critical", false],
     ["interfaces never read: unknown is not safe, stays critical", ssh, undefined, "critical", false],
     ["world-open HTTPS on a group attached to nothing keeps its own severity", https, unattached("t"), "high", false],
+    // A broad source counts like the world for blast radius as it does for severity.
+    ["SSH from 0.0.0.0/1 on a group attached to nothing is high, not reachable now", added({ fromPort: 22, toPort: 22, source: "0.0.0.0/1" }), unattached("t"), "high", true],
+    ["SSH from a /6 on a group with a public interface stays critical", added({ fromPort: 22, toPort: 22, source: "4.0.0.0/6" }), pub, "critical", false],
+    ["SSH from a /8 (not broad by default) is medium wherever it is", added({ fromPort: 22, toPort: 22, source: "10.0.0.0/8" }), unattached("t"), "medium", false],
   ])("%s", (_what, change, exposure, severity, notReachable) => {
     expect(blastSeverity(change, severityOf(change, S), exposure, S)).toEqual({ severity, notReachable });
   });
@@ -97,7 +101,7 @@ describe("exposureChanges", () => {
 
   it("a world-open group newly used by a public interface: one change per world-open rule, severity from the rule", () => {
     const state = new Map([["sg-1", group([office, world])]]);
-    const changes = exposureChanges(state, state, [], [pubEni]);
+    const changes = exposureChanges(state, state, [], [pubEni], S.broadSources);
     expect(changes).toHaveLength(1);
     expect(changes[0]).toMatchObject({ kind: "exposure-added", groupId: "sg-1", rule: world, exposedVia: { interfaceId: "eni-9", instanceId: "i-9", publicIp: "198.51.100.9", kind: "instance" } });
     expect(severityOf(changes[0] as Change, S)).toBe("critical");
@@ -105,16 +109,24 @@ describe("exposureChanges", () => {
 
   it("nothing when the interface was already public, when the group has no world-open rule, or when the rule was added in this poll", () => {
     const state = new Map([["sg-1", group([world])]]);
-    expect(exposureChanges(state, state, [att({ interfaceId: "eni-9", publicIp: "198.51.100.1" })], [pubEni])).toEqual([]);
+    expect(exposureChanges(state, state, [att({ interfaceId: "eni-9", publicIp: "198.51.100.1" })], [pubEni], S.broadSources)).toEqual([]);
     const closed = new Map([["sg-1", group([office])]]);
-    expect(exposureChanges(closed, closed, [], [pubEni])).toEqual([]);
-    expect(exposureChanges(closed, state, [], [pubEni])).toEqual([]);
+    expect(exposureChanges(closed, closed, [], [pubEni], S.broadSources)).toEqual([]);
+    expect(exposureChanges(closed, state, [], [pubEni], S.broadSources)).toEqual([]);
+  });
+
+  it("a broad source counts like the world: 0.0.0.0/1 newly reachable is an exposure; a /8 is not by default, is with a /9 threshold", () => {
+    const half = rule({ fromPort: 22, toPort: 22, source: "0.0.0.0/1" });
+    const slash8 = rule({ fromPort: 22, toPort: 22, source: "10.0.0.0/8" });
+    const state = new Map([["sg-1", group([half, slash8])]]);
+    expect(exposureChanges(state, state, [], [pubEni], S.broadSources).map((c) => c.rule?.source)).toEqual(["0.0.0.0/1"]);
+    expect(exposureChanges(state, state, [], [pubEni], { ipv4ShorterThan: 9, ipv6ShorterThan: 32 }).map((c) => c.rule?.source)).toEqual(["0.0.0.0/1", "10.0.0.0/8"]);
   });
 
   it("a private interface is no exposure; a private one that gains a public address is", () => {
     const state = new Map([["sg-1", group([world])]]);
-    expect(exposureChanges(state, state, [], [att({ interfaceId: "eni-9" })])).toEqual([]);
-    expect(exposureChanges(state, state, [att({ interfaceId: "eni-9" })], [pubEni])).toHaveLength(1);
+    expect(exposureChanges(state, state, [], [att({ interfaceId: "eni-9" })], S.broadSources)).toEqual([]);
+    expect(exposureChanges(state, state, [att({ interfaceId: "eni-9" })], [pubEni], S.broadSources)).toHaveLength(1);
   });
 });
 

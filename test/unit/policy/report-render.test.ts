@@ -2,7 +2,7 @@
 // from AWS or the config: no line break, no Markdown column, no HTML tag or
 // terminal control sequence gets through.
 import { describe, expect, it } from "vitest";
-import { renderReport, type PostureReport } from "../../../src/cli/report-render.js";
+import { renderReport, type PostureReport } from "../../../src/alerts/render/report.js";
 
 const HOSTILE = "evil|name\n<script>x</script>\u001b[31m`";
 

@@ -4,11 +4,11 @@
 // this file only writes it. Every value that came from AWS, an approval
 // record or the config (group names, guardrail reasons, selectors) is
 // untrusted text: oneLine for text and Markdown, htmlText for HTML.
-import type { PostureItem } from "../alerts/payload.js";
-import type { IgnoreSummary } from "../config/ignore-list.js";
-import { describeRule } from "../model/describe-rule.js";
-import { severityRank, type Severity } from "../model/types.js";
-import { htmlText, oneLine } from "../util/printable.js";
+import type { PostureItem } from "../payload.js";
+import type { IgnoreSummary } from "../../config/ignore-list.js";
+import { describeRule } from "../../model/describe-rule.js";
+import { severityRank, type Severity } from "../../model/types.js";
+import { htmlText, oneLine } from "../../util/printable.js";
 
 /** One target's posture now. */
 export interface ReportTarget {
@@ -215,6 +215,26 @@ function renderHtml(r: PostureReport): string {
   }
   parts.push("</body></html>");
   return parts.join("\n") + "\n";
+}
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * The scheduled report's mail subject: "[sgwatch] posture report: 2 guardrail
+ * violations, 5 world-open or broad rules, 1 open unapproved change" (and
+ * blind targets when there are any). Only counts: nothing untrusted in it.
+ */
+export function reportSubject(r: PostureReport): string {
+  const all = r.targets.flatMap((t) => t.findings);
+  const open = all.filter((f) => f.reasons.some((x) => x !== "guardrail")).length;
+  const blind = r.targets.filter((t) => t.blindSince !== null).length;
+  const parts = [
+    plural(all.filter((f) => f.guardrail !== null).length, "guardrail violation"),
+    plural(open, "world-open or broad rule"),
+    plural(r.openChanges.length, "open unapproved change"),
+    ...(blind > 0 ? [plural(blind, "blind target")] : []),
+  ];
+  return `[sgwatch] posture report: ${parts.join(", ")}`;
 }
 
 export function renderReport(r: PostureReport, format: ReportFormat): string {
