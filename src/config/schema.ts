@@ -5,6 +5,7 @@ import { z } from "zod";
 import cron from "node-cron";
 import { partitionOf, partitionOfArn, roleArnFor, type Partition } from "../model/partition.js";
 import { guardrailsSchema } from "../policy/guardrail-schema.js";
+import { actorPolicySchema } from "../policy/actor-schema.js";
 import { accountId, duration, port, prefixLength, region, roleArn, roleName, severity } from "./fields.js";
 import { alertRoute, emailChannel, ENV_NAME, ignoreEntry, logChannel, webhookChannel } from "./alerts-schema.js";
 
@@ -29,7 +30,13 @@ const target = z
     /** Older name of cloudtrail.enabled (cloudtrail: on; off: off); still accepted. */
     attribution: z.enum(["cloudtrail", "off"]).optional(),
     /** CloudTrail as a second sensor for this target: the sweep and attribution (IAM: cloudtrail:LookupEvents). Default: the top-level cloudtrail.enabled. */
-    cloudtrail: z.strictObject({ enabled: z.boolean() }).optional(),
+    cloudtrail: z
+      .strictObject({
+        enabled: z.boolean().optional(),
+        /** This target's actor policy, replacing cloudtrail.actors for it as a whole. */
+        actors: actorPolicySchema.optional(),
+      })
+      .optional(),
   })
   .superRefine((t, ctx) => {
     const fromArn = t.roleArn?.split(":")[4];
@@ -41,7 +48,7 @@ const target = z
     if (!t.account && !t.accounts && !fromArn) {
       ctx.addIssue({ code: "custom", path: ["account"], message: "required when no roleArn is given (the account the credentials belong to)" });
     }
-    if (t.cloudtrail !== undefined && t.attribution !== undefined && t.cloudtrail.enabled !== (t.attribution === "cloudtrail")) {
+    if (t.cloudtrail?.enabled !== undefined && t.attribution !== undefined && t.cloudtrail.enabled !== (t.attribution === "cloudtrail")) {
       ctx.addIssue({ code: "custom", path: ["attribution"], message: `says ${t.attribution} but cloudtrail.enabled is ${t.cloudtrail.enabled}; give cloudtrail.enabled only` });
     }
     if (t.account && fromArn && t.account !== fromArn) {
@@ -181,6 +188,8 @@ export const configSchema = z
         callsPerSecond: z.number().int().min(1).max(2).default(2),
         /** Calls one identity made on one target that failed for authorisation within this long of the first are one failed-attempts alert. */
         attemptWindow: duration.prefault("1h"),
+        /** Who may change security groups and from where (docs/cloudtrail.md "Actor policy"); absent: no actor check. */
+        actors: actorPolicySchema.optional(),
       })
       .prefault({}),
     monitoring: z
