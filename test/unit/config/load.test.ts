@@ -5,7 +5,7 @@ import { ConfigError, parseConfigText } from "../../../src/config/load.js";
 import { accountsToDiscover, resolveTargets } from "../../../src/config/targets.js";
 import { configWarnings } from "../../../src/config/warnings.js";
 import { checkEnvironment } from "../../../src/config/env-check.js";
-import { channelSummaries, redactedConfig } from "../../../src/config/summary.js";
+import { actorPolicyLines, channelSummaries, redactedConfig } from "../../../src/config/summary.js";
 
 const FILE = "/etc/sgwatch/config.yaml";
 
@@ -105,6 +105,8 @@ describe("invalid configs: every problem, with key path and line", () => {
 
 const TARGET = 'targets:\n  - account: "123456789012"\n    regions: [us-east-1]\n';
 
+const TARGET_TEXT = 'targets:\n  - account: "123456789012"\n    regions: [us-east-1]\n';
+
 describe("actor policy", () => {
   it("a target's own cloudtrail.actors replaces the default; others take the default", () => {
     const c = parseConfigText(
@@ -116,6 +118,20 @@ describe("actor policy", () => {
       ["111111111111", false, { networks: ["10.0.0.0/8"] }],
       ["222222222222", true, { principals: ["autoscaling.amazonaws.com"] }],
     ]);
+  });
+
+  it("check-config says the default, each target's own policy, and where CloudTrail is off so nothing is checked", () => {
+    const c = parseConfigText(
+      'cloudtrail:\n  enabled: true\n  actors: {networks: [10.0.0.0/8], vpcEndpoints: [vpce-0aaa]}\ntargets:\n  - account: "111111111111"\n    regions: [us-east-1]\n  - account: "222222222222"\n    regions: [us-east-1]\n    cloudtrail: {actors: {principals: ["arn:aws:iam::*:role/deploy-*"]}}\n  - account: "333333333333"\n    regions: [us-east-1]\n    cloudtrail: {enabled: false}\n',
+      FILE,
+      {},
+    );
+    expect(actorPolicyLines(c, resolveTargets(c))).toEqual([
+      "actor policy: networks 10.0.0.0/8; VPC endpoints vpce-0aaa (default)",
+      "  222222222222/us-east-1: principals arn:aws:iam::*:role/deploy-*",
+      "  333333333333/us-east-1: the default (CloudTrail off for this target: not checked)",
+    ]);
+    expect(actorPolicyLines(parseConfigText(TARGET_TEXT, FILE, {}), [])).toEqual(["actor policy: none by default (no actor check)"]);
   });
 });
 
