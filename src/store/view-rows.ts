@@ -47,6 +47,10 @@ export interface ChangeViewRow {
   guardrail: string | null;
   /** That guardrail's reason. */
   guardrail_reason: string | null;
+  /** Who made it, held against the actor policy and the record's by: (migration 0012): allowed, unexpected, not-by, unverified; NULL: nothing to check or not decided yet. */
+  actor_verdict?: string | null;
+  /** Each failed condition in words (untrusted text inside). */
+  actor_problem?: string | null;
 }
 
 /** A row of the `approvals` view. */
