@@ -13,6 +13,7 @@
 // - by: names someone else → unapproved with the reason, alerted.
 // - A late event (after the detecting cycle) is judged when it arrives; by:
 //   with no event before the horizon is "unverified", not approved.
+// - `sgwatch changes` (the CLI, as a child process) shows verdict and condition.
 // - A restart on the same database alerts nothing twice.
 // - Attribution makes no LookupEvents call of its own: every call is the sweep's.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -32,6 +33,7 @@ import { writeApproval } from "../support/approval-file.js";
 import { captureLog } from "../support/log-capture.js";
 import { fakeClock, REFERENCE_INSTANT, type FakeClock } from "../support/fake-clock.js";
 import { waitForMessages } from "../support/mailbox.js";
+import { assertBuilt, runCli } from "../support/cli.js";
 
 const MIN = 60_000;
 const key = (id: string): Credentials => ({ accessKeyId: id, secretAccessKey: `${id}-secret` });
@@ -222,6 +224,16 @@ describe("actor policy and approval by:", () => {
     expect(row.actor_problem).toBe(`record CHG-7 approves it only when made by ${ALICE_ARN}, and no CloudTrail event named who made it`);
     expect(actorAlerts().at(-1)?.items).toEqual([expect.objectContaining({ verdict: "unverified" })]);
     sim.cloudtrail.delayMs = 0;
+  });
+
+  it("sgwatch changes shows the verdict and the failed condition in the status, and in JSON", async () => {
+    assertBuilt();
+    const cli = (...args: string[]) => runCli(["--db", files.databasePath, "changes", "--since", "2026-03-02T00:00Z", ...args]);
+    const text = (await cli()).stdout;
+    expect(text).toContain(`unapproved (CHG-7); unexpected actor: source address ${THIEF_IP} is not in the allowed networks (10.0.0.0/8)`);
+    expect(text).toContain("unapproved (CHG-7); made by someone else than by:");
+    const rows = JSON.parse((await cli("--json")).stdout) as Array<{ ports: string; actor_verdict: string | null; actor_problem: string | null }>;
+    expect(rows.find((r) => r.ports === "9200")).toMatchObject({ actor_verdict: "unexpected", actor_problem: "VPC endpoint vpce-0bad0bad0bad is not allowed (allowed: vpce-0aaa1111)" });
   });
 
   it("a restart on the same database alerts nothing twice", async () => {

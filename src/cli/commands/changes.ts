@@ -24,6 +24,20 @@ interface ChangesOptions {
 // unapproved) and the later facts that supersede unapproved.
 const STATUSES = ["unapproved", "approved", "acknowledged", "reverted"];
 
+/**
+ * The status as read: a guardrail violation says so (it can never become
+ * approved), and so does CloudTrail's verdict on who made it (the actor
+ * policy or the record's by:), with the failed condition.
+ */
+function statusCell(r: ChangeViewRow): string {
+  const base = r.guardrail ? `${r.status} (guardrail ${oneLine(r.guardrail, 64)})` : r.approval_id ? `${r.status} (${oneLine(r.approval_id, 64)})` : r.status;
+  const v = r.actor_verdict;
+  if (v === "unexpected" || v === "not-by" || v === "unverified") {
+    return `${base}; ${v === "unexpected" ? "unexpected actor" : v === "not-by" ? "made by someone else than by:" : "by: unverified"}: ${oneLine(r.actor_problem ?? "", 200)}`;
+  }
+  return base;
+}
+
 export function registerChanges(program: Command, ctx: CliContext): void {
   program
     .command("changes")
@@ -93,7 +107,7 @@ export function registerChanges(program: Command, ctx: CliContext): void {
               r.direction ? `${r.direction} ${r.protocol} ${r.ports} ${r.direction === "egress" ? "to" : "from"} ${r.source}` : "",
               r.severity,
               // A guardrail violation says so where the status is read: it can never become approved.
-              r.guardrail ? `${r.status} (guardrail ${oneLine(r.guardrail, 64)})` : r.approval_id ? `${r.status} (${r.approval_id})` : r.status,
+              statusCell(r),
               whoCell(r.who, r.who_match),
             ]),
           ),
