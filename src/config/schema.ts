@@ -29,7 +29,7 @@ const target = z
     endpoint: z.url({ message: "expected an http(s) URL" }).optional(),
     /** Older name of cloudtrail.enabled (cloudtrail: on; off: off); still accepted. */
     attribution: z.enum(["cloudtrail", "off"]).optional(),
-    /** CloudTrail as a second sensor for this target: the sweep and attribution (IAM: cloudtrail:LookupEvents). Default: the top-level cloudtrail.enabled. */
+    /** CloudTrail as a second sensor for this target: the sweep, and attribution from what it stores (IAM: cloudtrail:LookupEvents). Default: the top-level cloudtrail.enabled. */
     cloudtrail: z
       .strictObject({
         enabled: z.boolean().optional(),
@@ -184,7 +184,7 @@ export const configSchema = z
         firstLookback: duration.prefault("1h"),
         /** LookupEvents pages (50 events each) one target's sweep reads per cycle at most; the rest is caught up over later cycles. */
         maxPagesPerCycle: z.number().int().min(1).max(1000).default(20),
-        /** LookupEvents calls per second per account and region, the sweep and attribution together (AWS allows 2). */
+        /** LookupEvents calls per second per account and region (AWS allows 2); the sweep makes them all (attribution reads what it stored). */
         callsPerSecond: z.number().int().min(1).max(2).default(2),
         /** Calls one identity made on one target that failed for authorisation within this long of the first are one failed-attempts alert. */
         attemptWindow: duration.prefault("1h"),

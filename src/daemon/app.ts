@@ -72,7 +72,7 @@ export class App {
   /** One EC2 client per target, kept across cycles: connections and the adaptive rate limiter persist. */
   private readonly clients = new Map<string, EC2Client>();
   private trail: ReturnType<typeof cloudTrailClients>;
-  /** LookupEvents turns per account-region, shared by the sweep and attribution (2 calls/s on AWS). */
+  /** LookupEvents turns per account-region (2 calls/s on AWS): the sweep is the only caller; attribution reads what it stored. */
   private readonly lookupBudget: RateBudget;
   /** Fetch workers when aws.fetchThreads > 0. */
   private fetchPool: FetchPool | null;
