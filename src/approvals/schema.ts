@@ -310,7 +310,8 @@ export function approvalRecordSchema(opts: ApprovalOptions) {
             : { kind: "tags", tags: r.tags ?? {} },
       standing: r.standing ?? false,
       changes: r.changes,
-      by: r.by ?? null,
+      // Absent when not given, so records without it read (and are stored) as before.
+      ...(r.by !== undefined ? { by: r.by } : {}),
     }));
 }
 
