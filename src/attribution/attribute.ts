@@ -139,7 +139,7 @@ function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]
   return out;
 }
 
-/** Look up and store attribution for every open change; never throws for CloudTrail's failures. */
+/** Match every open change to the stored events, store what is found, and decide the actor verdicts; makes no CloudTrail call. */
 export async function attributePending(deps: AttributionDeps): Promise<AttributionResult> {
   const { db } = deps;
   const log = deps.logger.child({ module: "attribution" });
