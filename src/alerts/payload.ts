@@ -273,6 +273,30 @@ export interface AttributedAlert {
   items: Array<{ target: AlertTarget; detectedAt: string; change: AlertChange }>;
 }
 
+/**
+ * CloudTrail showed who made changes, and the caller was not the one allowed:
+ * outside the actor policy (unexpected: critical, approved or not), or not
+ * the principal the approving record names (not-by), or no event named anyone
+ * for a record that requires it (unverified). Each is now unapproved.
+ */
+export interface UnexpectedActorAlert {
+  type: "unexpected-actor";
+  /** The drift alert the changes were reported in; absent when they were approved and never alerted. */
+  thread?: AlertThread;
+  /** Each change with where and when it was found, who made it (attribution), and what failed. */
+  items: Array<{
+    target: AlertTarget;
+    detectedAt: string;
+    change: AlertChange;
+    /** Which check failed. */
+    verdict: "unexpected" | "not-by" | "unverified";
+    /** Each failed condition in words (untrusted text inside: sanitise before showing). */
+    problems: string[];
+    /** The record that covered the change, when one did. */
+    approvalId: string | null;
+  }>;
+}
+
 /** Unapproved changes that were undone: their incident is closed, nothing to acknowledge. */
 export interface ClosedAlert {
   type: "closed";
@@ -356,6 +380,7 @@ export type AlertPayload =
   | DigestAlert
   | AcknowledgedAlert
   | AttributedAlert
+  | UnexpectedActorAlert
   | ClosedAlert
   | DriftAlert
   | BlindAlert

@@ -129,11 +129,11 @@ export function routeAlert(routes: readonly ChannelRoute[], payload: AlertPayloa
   if (payload.type === "report") return [];
   for (const r of routes) {
     const meets = (s: Severity): boolean => severityRank(s) >= severityRank(r.minSeverity);
-    if (payload.type === "reminder" || payload.type === "attributed") {
+    if (payload.type === "reminder" || payload.type === "attributed" || payload.type === "unexpected-actor") {
       // Follow-ups concern changes: each item goes where its change went.
       const items = payload.items.filter((i) => meets(i.change.severity) && wants(r, chooseRoutes(rules, (x) => routeTakesChange(x.match, i.target, i.change))));
       if (items.length === 0) continue;
-      out.push({ channel: r.channel, severity: worstOf(items.map((i) => i.change.severity)), payload: { ...payload, items } });
+      out.push({ channel: r.channel, severity: worstOf(items.map((i) => i.change.severity)), payload: { ...payload, items } as typeof payload });
       continue;
     }
     if (payload.type === "closed" || payload.type === "acknowledged") {

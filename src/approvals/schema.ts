@@ -6,6 +6,7 @@
 // they therefore read their input defensively.
 
 import { isNamePattern, namePatternProblem } from "../model/group-pattern.js";
+import { principalPatternProblem } from "../policy/actor.js";
 import { z } from "zod";
 import type { Direction } from "../model/types.js";
 import {
@@ -85,6 +86,11 @@ export interface ApprovalRecord {
   standing: boolean;
   /** The changes it allows; never empty. */
   changes: ApprovalChange[];
+  /**
+   * Who will make the changes (ARN globs or service principals); null: anyone.
+   * A covered change CloudTrail shows someone else made is not approved.
+   */
+  by?: string[] | null;
   /** Where it was defined. */
   origin: ApprovalOrigin;
 }
@@ -215,6 +221,22 @@ export const accountSchema = z.unknown().transform((v, ctx): string => {
   return z.NEVER;
 });
 
+/** `by:` one principal pattern or a list of them (src/policy/actor.ts). */
+export const bySchema = z.unknown().transform((v, ctx): string[] => {
+  const list = typeof v === "string" ? [v] : v;
+  if (!Array.isArray(list) || list.length === 0) {
+    ctx.addIssue({ code: "custom", message: `expected a principal ARN pattern or a list of them, got ${show(v)}` });
+    return z.NEVER;
+  }
+  const out: string[] = [];
+  list.forEach((item: unknown, i) => {
+    const problem = typeof item === "string" && item.trim() !== "" ? (plainTextProblem(item.trim()) ?? principalPatternProblem(item.trim())) : `expected a principal ARN pattern, got ${show(item)}`;
+    if (problem !== null) ctx.addIssue({ code: "custom", path: typeof v === "string" ? [] : [i], message: problem });
+    else out.push((item as string).trim());
+  });
+  return out;
+});
+
 /** An sg-… id. */
 export const groupIdSchema = z.unknown().transform((v, ctx): string => {
   if (typeof v === "string" && /^sg-[0-9a-f]+$/.test(v.trim())) return v.trim();
@@ -242,6 +264,8 @@ export function approvalRecordSchema(opts: ApprovalOptions) {
       tags: tagsSchema.optional(),
       standing: z.boolean().optional(),
       changes: z.array(entrySchema).min(1, { message: "must list at least one change" }),
+      // Who will make the changes: checked against CloudTrail when the change is attributed.
+      by: bySchema.optional(),
     })
     .superRefine(
       (raw, ctx) => {
@@ -286,6 +310,8 @@ export function approvalRecordSchema(opts: ApprovalOptions) {
             : { kind: "tags", tags: r.tags ?? {} },
       standing: r.standing ?? false,
       changes: r.changes,
+      // Absent when not given, so records without it read (and are stored) as before.
+      ...(r.by !== undefined ? { by: r.by } : {}),
     }));
 }
 

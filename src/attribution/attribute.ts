@@ -1,28 +1,36 @@
-// The attribution job: for each detected change not yet attributed, ask
-// CloudTrail who made it. CloudTrail delivers events minutes after the call,
-// so a change without a match stays pending and is looked up again on later
-// calls until the horizon (attribution.horizon after detection), then it is
-// marked unattributed. A change is alerted when detected, whatever happens
-// here: attribution is a later fact stored beside it, never a gate.
+// The attribution job: for each detected change not yet attributed, find the
+// CloudTrail event that made it among the events the sweep stored
+// (trail_events, src/trail/): attribution makes no LookupEvents call of its
+// own, so each event is fetched once. CloudTrail delivers events minutes after
+// the call, so a change without a match stays pending and is matched again on
+// later calls (after later sweeps) until the horizon (attribution.horizon
+// after detection), then it is marked unattributed. A change is alerted when
+// detected, whatever happens here: attribution is a later fact stored beside
+// it. What it can change is the actor verdict (actor-check.ts): a caller
+// outside the actor policy, or not the one the approving record names.
 //
-// Run after each cycle. One LookupEvents series per group (not per change) and
-// groups one after another, because LookupEvents allows 2 calls a second per
-// account and region.
+// Run after each cycle's sweep.
 import type { Database } from "better-sqlite3";
 import type { Logger } from "pino";
 import type { Event } from "@aws-sdk/client-cloudtrail";
+import type { AlertPayload } from "../alerts/payload.js";
+import type { RoutedAlert } from "../store/record-poll.js";
+import type { ActorFacts, ActorPolicyConfig } from "../policy/actor.js";
+import { getCursor } from "../trail/store.js";
 import type { Change, ChangeKind, GroupAttributes } from "../model/types.js";
 import { columnsToRule, type RuleColumns } from "../store/rule-columns.js";
-import { errorMessage } from "../util/errors.js";
-import { redact } from "../util/redact.js";
 import type { Clock } from "../util/time.js";
 import { matchChange, parseCandidates, type Match } from "./match.js";
-import type { AttributionLookup, LookupTarget } from "./lookup.js";
+import { checkActors, factsOfEvent } from "./actor-check.js";
 
 export { toAttribution, type Attribution } from "./trail-event.js";
 
 /** The target a change belongs to, as attributePending sees it. */
-export interface AttributionTarget extends LookupTarget {
+export interface AttributionTarget {
+  /** AWS account id. */
+  account: string;
+  /** AWS region. */
+  region: string;
   /** targets.id. */
   targetId: number;
   /** The configured label. */
@@ -37,8 +45,10 @@ export interface AttributionDeps {
   clock: Clock;
   /** Narrowed to module "attribution". */
   logger: Logger;
-  /** Candidate events of one group between two times (cloudTrailLookup().lookup, or a fake). */
-  lookup: (target: AttributionTarget, groupId: string, from: Date, to: Date) => Promise<Event[]>;
+  /** The target's actor policy (cloudtrail.actors); absent or null: none. */
+  actors?: (target: AttributionTarget) => ActorPolicyConfig | null;
+  /** Where unexpected-actor alerts go; absent: verdicts are stored, nothing is queued. */
+  route?: (payload: AlertPayload) => RoutedAlert[];
   /** Keep looking this long after detection, then give up (config attribution.horizon; default 30 min). */
   horizonMs: number;
   /** Whether a target has attribution on; default every target. Changes of other targets are marked n/a. */
@@ -71,6 +81,8 @@ export interface AttributionResult {
   notApplicable: number;
   /** Ids of the changes attributed now, to tell people who made changes they were alerted about. */
   attributedChangeIds: number[];
+  /** Ids of the changes an unexpected-actor alert was queued for now (their "attributed" follow-up would say less). */
+  actorAlertedChangeIds: number[];
 }
 
 interface OpenRow extends Nullable<RuleColumns> {
@@ -127,13 +139,13 @@ function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]
   return out;
 }
 
-/** Look up and store attribution for every open change; never throws for CloudTrail's failures. */
+/** Match every open change to the stored events, store what is found, and decide the actor verdicts; makes no CloudTrail call. */
 export async function attributePending(deps: AttributionDeps): Promise<AttributionResult> {
   const { db } = deps;
   const log = deps.logger.child({ module: "attribution" });
   const skewMs = deps.skewMs ?? 60_000;
   const padMs = Math.max(deps.padMs ?? 5 * 60_000, skewMs);
-  const result: AttributionResult = { attributed: 0, pending: 0, gaveUp: 0, notApplicable: 0, attributedChangeIds: [] };
+  const result: AttributionResult = { attributed: 0, pending: 0, gaveUp: 0, notApplicable: 0, attributedChangeIds: [], actorAlertedChangeIds: [] };
   const rows = openRows(db, deps.batch ?? 500);
 
   const markNa = db.prepare("UPDATE change_events SET attribution_status = 'n/a' WHERE id = ?");
@@ -148,15 +160,39 @@ export async function attributePending(deps: AttributionDeps): Promise<Attributi
      ON CONFLICT (change_id) DO NOTHING`,
   );
 
+  // The sweep's stored events of one group (and creates/deletes named only by group name) in a window.
+  const candidatesOf = db.prepare(
+    `SELECT event_id, event_name, event_time, record FROM trail_events
+      WHERE target_id = @target AND error_code IS NULL AND event_time >= @from AND event_time <= @to
+        AND (group_id = @group OR EXISTS (SELECT 1 FROM json_each(group_ids) WHERE value = @group)
+             OR (group_id IS NULL AND event_name IN ('CreateSecurityGroup', 'DeleteSecurityGroup')))
+      ORDER BY event_time DESC, event_id`,
+  );
+  const toEvent = (e: { event_id: string; event_name: string; event_time: string; record: string }): Event => ({
+    EventId: e.event_id,
+    EventName: e.event_name,
+    EventTime: new Date(e.event_time),
+    EventSource: "ec2.amazonaws.com",
+    CloudTrailEvent: e.record,
+  });
+
   for (const targetRows of groupBy(rows, (r) => String(r.target_id)).values()) {
     const first = targetRows[0] as OpenRow;
     const target: AttributionTarget = { targetId: first.target_id, account: first.account, region: first.region, label: first.label };
+    const check = { policy: deps.actors?.(target) ?? null, ...(deps.route ? { route: deps.route } : {}) };
+    const nowIsoTarget = deps.clock().toISOString();
     if (deps.enabled !== undefined && !deps.enabled(target)) {
-      db.transaction(() => targetRows.forEach((r) => markNa.run(r.id)))();
+      db.transaction(() => {
+        targetRows.forEach((r) => markNa.run(r.id));
+        // Without CloudTrail nothing names the caller: a record that approves only a named one does not approve.
+        result.actorAlertedChangeIds.push(...checkActors(db, check, targetRows.map((r) => ({ changeId: r.id, facts: null })), nowIsoTarget));
+      })();
       result.notApplicable += targetRows.length;
       continue;
     }
-    let failureLogged = false;
+    // Where the sweep has read up to: a change after that cannot have its event stored yet.
+    const sweptUntil = getCursor(db, target.targetId).swept_until;
+    let behindLogged = false;
     for (const [groupId, groupRows] of groupBy(targetRows, (r) => r.group_id)) {
       if (deps.signal?.aborted) return result;
       const now = deps.clock();
@@ -166,31 +202,12 @@ export async function attributePending(deps: AttributionDeps): Promise<Attributi
       const to = new Date(Math.max(...groupRows.map((r) => Date.parse(r.detected_at))) + padMs);
       const expired = (r: OpenRow): boolean => now.getTime() - Date.parse(r.detected_at) >= deps.horizonMs;
 
-      let events: Event[];
-      try {
-        events = await deps.lookup(target, groupId, from, to);
-      } catch (err) {
-        if (!failureLogged) {
-          const code = err instanceof Error && err.name !== "Error" ? err.name : undefined;
-          log.warn(
-            { event: "attribution-lookup-failed", account: target.account, region: target.region, groupId, code },
-            `CloudTrail lookup failed: ${code !== undefined ? `${code}: ` : ""}${redact(errorMessage(err))}`,
-          );
-          failureLogged = true;
-        }
-        db.transaction(() => {
-          for (const r of groupRows) {
-            const gaveUp = expired(r);
-            attempt.run(gaveUp ? "unattributed" : "pending", nowIso, r.id);
-            if (gaveUp) {
-              result.gaveUp++;
-              log.warn({ event: "unattributed", changeId: r.id, groupId, kind: r.kind, reason: "lookup-failed" }, `change ${r.id} could not be attributed: CloudTrail failed until the horizon`);
-            } else result.pending++;
-          }
-        })();
-        continue;
+      const behind = sweptUntil === null || groupRows.some((r) => Date.parse(sweptUntil) < Date.parse(r.detected_at));
+      if (behind && !behindLogged) {
+        log.debug({ event: "attribution-waits-for-sweep", account: target.account, region: target.region, sweptUntil }, "the CloudTrail sweep has not read up to these changes yet");
+        behindLogged = true;
       }
-
+      const events = (candidatesOf.all({ target: target.targetId, group: groupId, from: from.toISOString(), to: to.toISOString() }) as Array<{ event_id: string; event_name: string; event_time: string; record: string }>).map(toEvent);
       const candidates = parseCandidates(events);
       const decisions = groupRows.map((r) => {
         const change = toChange(r);
@@ -201,6 +218,7 @@ export async function attributePending(deps: AttributionDeps): Promise<Attributi
         if (chosen === null && expired(r)) chosen = near ?? matchChange(change, candidates, { fromMs: start - padMs, toMs: end + padMs });
         return { r, chosen, gaveUp: chosen === null && expired(r) };
       });
+      const decided: Array<{ changeId: number; facts: ActorFacts | null }> = [];
       db.transaction(() => {
         for (const d of decisions) {
           if (d.chosen !== null) {
@@ -220,8 +238,13 @@ export async function attributePending(deps: AttributionDeps): Promise<Attributi
               attributed_at: nowIso,
             });
             attempt.run("attributed", nowIso, d.r.id);
-          } else attempt.run(d.gaveUp ? "unattributed" : "pending", nowIso, d.r.id);
+            decided.push({ changeId: d.r.id, facts: factsOfEvent(db, a.eventId) });
+          } else {
+            attempt.run(d.gaveUp ? "unattributed" : "pending", nowIso, d.r.id);
+            if (d.gaveUp) decided.push({ changeId: d.r.id, facts: null });
+          }
         }
+        result.actorAlertedChangeIds.push(...checkActors(db, check, decided, nowIso));
       })();
       for (const d of decisions) {
         if (d.chosen !== null) {
@@ -247,7 +270,11 @@ export async function attributePending(deps: AttributionDeps): Promise<Attributi
           );
         } else if (d.gaveUp) {
           result.gaveUp++;
-          log.warn({ event: "unattributed", changeId: d.r.id, groupId, kind: d.r.kind, reason: "no-matching-event" }, `change ${d.r.id} could not be attributed: no matching CloudTrail event before the horizon`);
+          const reason = behind ? "trail-not-read" : "no-matching-event";
+          log.warn(
+            { event: "unattributed", changeId: d.r.id, groupId, kind: d.r.kind, reason },
+            `change ${d.r.id} could not be attributed: ${behind ? "the CloudTrail sweep had not read up to it by the horizon" : "no matching CloudTrail event before the horizon"}`,
+          );
         } else result.pending++;
       }
     }

@@ -5,6 +5,7 @@ import { z } from "zod";
 import cron from "node-cron";
 import { partitionOf, partitionOfArn, roleArnFor, type Partition } from "../model/partition.js";
 import { guardrailsSchema } from "../policy/guardrail-schema.js";
+import { actorPolicySchema } from "../policy/actor-schema.js";
 import { accountId, duration, port, prefixLength, region, roleArn, roleName, severity } from "./fields.js";
 import { alertRoute, emailAddress, emailChannel, ENV_NAME, ignoreEntry, logChannel, webhookChannel } from "./alerts-schema.js";
 
@@ -28,8 +29,14 @@ const target = z
     endpoint: z.url({ message: "expected an http(s) URL" }).optional(),
     /** Older name of cloudtrail.enabled (cloudtrail: on; off: off); still accepted. */
     attribution: z.enum(["cloudtrail", "off"]).optional(),
-    /** CloudTrail as a second sensor for this target: the sweep and attribution (IAM: cloudtrail:LookupEvents). Default: the top-level cloudtrail.enabled. */
-    cloudtrail: z.strictObject({ enabled: z.boolean() }).optional(),
+    /** CloudTrail as a second sensor for this target: the sweep, and attribution from what it stores (IAM: cloudtrail:LookupEvents). Default: the top-level cloudtrail.enabled. */
+    cloudtrail: z
+      .strictObject({
+        enabled: z.boolean().optional(),
+        /** This target's actor policy, replacing cloudtrail.actors for it as a whole. */
+        actors: actorPolicySchema.optional(),
+      })
+      .optional(),
   })
   .superRefine((t, ctx) => {
     const fromArn = t.roleArn?.split(":")[4];
@@ -41,7 +48,7 @@ const target = z
     if (!t.account && !t.accounts && !fromArn) {
       ctx.addIssue({ code: "custom", path: ["account"], message: "required when no roleArn is given (the account the credentials belong to)" });
     }
-    if (t.cloudtrail !== undefined && t.attribution !== undefined && t.cloudtrail.enabled !== (t.attribution === "cloudtrail")) {
+    if (t.cloudtrail?.enabled !== undefined && t.attribution !== undefined && t.cloudtrail.enabled !== (t.attribution === "cloudtrail")) {
       ctx.addIssue({ code: "custom", path: ["attribution"], message: `says ${t.attribution} but cloudtrail.enabled is ${t.cloudtrail.enabled}; give cloudtrail.enabled only` });
     }
     if (t.account && fromArn && t.account !== fromArn) {
@@ -177,7 +184,7 @@ export const configSchema = z
         firstLookback: duration.prefault("1h"),
         /** LookupEvents pages (50 events each) one target's sweep reads per cycle at most; the rest is caught up over later cycles. */
         maxPagesPerCycle: z.number().int().min(1).max(1000).default(20),
-        /** LookupEvents calls per second per account and region, the sweep and attribution together (AWS allows 2). */
+        /** LookupEvents calls per second per account and region (AWS allows 2); the sweep makes them all (attribution reads what it stored). */
         callsPerSecond: z.number().int().min(1).max(2).default(2),
         /** Calls one identity made on one target that failed for authorisation within this long of the first are one failed-attempts alert. */
         attemptWindow: duration.prefault("1h"),
@@ -185,6 +192,8 @@ export const configSchema = z
         clockSkew: duration.prefault("1s"),
         /** Events and changes younger than this are joined (transient openings, CloudTrail times) after each sweep; older ones are settled. */
         joinHorizon: duration.prefault("7d"),
+        /** Who may change security groups and from where (docs/cloudtrail.md "Actor policy"); absent: no actor check. */
+        actors: actorPolicySchema.optional(),
       })
       .prefault({}),
     monitoring: z

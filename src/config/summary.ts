@@ -5,6 +5,8 @@
 // as its origin in text and not at all in JSON.
 import type { Config, RouteConfig, WebhookConfig } from "./schema.js";
 import { tagConditionsText } from "../model/group-pattern.js";
+import type { ActorPolicyConfig } from "../policy/actor.js";
+import type { ResolvedTarget } from "./targets.js";
 
 /** One alert channel in words. */
 export interface ChannelSummary {
@@ -123,4 +125,27 @@ export function routingLines(t: RoutingTable): string[] {
     `routing (${t.mode === "first" ? "each change goes to the first route that takes it" : "each change goes to every route that takes it"}; the log gets everything):`,
     ...t.routes.map((r, i) => `  ${r.name === "default" ? "default" : `${i + 1}. ${r.name}`}: ${r.match} → ${r.to}`),
   ];
+}
+
+/** A policy in words: "principals a, b; networks 10.0.0.0/8; VPC endpoints vpce-1". */
+function policyText(p: ActorPolicyConfig): string {
+  const parts = [
+    p.principals !== undefined ? `principals ${p.principals.join(", ") || "(none)"}` : null,
+    p.networks !== undefined ? `networks ${p.networks.join(", ") || "(none)"}` : null,
+    p.vpcEndpoints !== undefined ? `VPC endpoints ${p.vpcEndpoints.join(", ") || "(none)"}` : null,
+  ];
+  return parts.filter((x) => x !== null).join("; ");
+}
+
+/** check-config's actor-policy lines: the default, each target that differs, and targets where it cannot apply (CloudTrail off). */
+export function actorPolicyLines(config: Config, targets: readonly ResolvedTarget[]): string[] {
+  const def = config.cloudtrail.actors ?? null;
+  const lines = [`actor policy: ${def === null ? "none by default (no actor check)" : `${policyText(def)} (default)`}`];
+  for (const t of targets) {
+    if (t.actors === null) continue;
+    const own = t.actors !== def;
+    if (!own && t.cloudtrail) continue;
+    lines.push(`  ${t.account}/${t.region}: ${own ? policyText(t.actors) : "the default"}${t.cloudtrail ? "" : " (CloudTrail off for this target: not checked)"}`);
+  }
+  return lines;
 }

@@ -1,5 +1,6 @@
 // Expands the configured targets into one entry per account × region.
 import type { Config } from "./schema.js";
+import type { ActorPolicyConfig } from "../policy/actor.js";
 
 /** One account × region to poll. */
 export interface ResolvedTarget {
@@ -13,6 +14,8 @@ export interface ResolvedTarget {
   attribution: boolean;
   /** The CloudTrail sweep on (cloudtrail.enabled, or the older attribution: cloudtrail). */
   cloudtrail: boolean;
+  /** Who may change security groups here and from where (the target's cloudtrail.actors, else the default); null: no actor check. */
+  actors: ActorPolicyConfig | null;
 }
 
 /**
@@ -30,6 +33,7 @@ export function resolveTargets(config: Config, discovered?: ReadonlyMap<string, 
         label: t.label ?? null,
         attribution: cloudtrail,
         cloudtrail,
+        actors: t.cloudtrail?.actors ?? config.cloudtrail.actors ?? null,
         ...(roleArn ? { roleArn } : {}),
         ...(t.externalId ? { externalId: t.externalId } : {}),
         ...(t.endpoint ? { endpoint: t.endpoint } : {}),

@@ -14,7 +14,7 @@ import type { GroupState } from "../model/types.js";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import { FetchPool } from "../aws/fetch-pool.js";
 import { attributePending, type AttributionResult } from "../attribution/attribute.js";
-import { cloudTrailLookup } from "../attribution/lookup.js";
+import { cloudTrailClients } from "../trail/clients.js";
 import { resolveTargets, type ResolvedTarget } from "../config/targets.js";
 import { enqueueAttributed } from "../store/follow-up.js";
 import { routeAlert } from "../alerts/route.js";
@@ -54,7 +54,7 @@ export interface AppOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-/** A cycle as the app runs it: the polls, then attribution and the CloudTrail sweep. */
+/** A cycle as the app runs it: the polls, then the CloudTrail sweep, then attribution from what the sweep stored. */
 export interface AppCycleResult extends CycleResult {
   /** What the CloudTrail sweep did, per target with the sensor on. */
   trail?: TargetSweep[];
@@ -79,8 +79,8 @@ export class App {
   private readonly dispatchStop = new AbortController();
   /** One EC2 client per target, kept across cycles: connections and the adaptive rate limiter persist. */
   private readonly clients = new Map<string, EC2Client>();
-  private trail: ReturnType<typeof cloudTrailLookup>;
-  /** LookupEvents turns per account-region, shared by the sweep and attribution (2 calls/s on AWS). */
+  private trail: ReturnType<typeof cloudTrailClients>;
+  /** LookupEvents turns per account-region (2 calls/s on AWS): the sweep is the only caller; attribution reads what it stored. */
   private readonly lookupBudget: RateBudget;
   /** Fetch workers when aws.fetchThreads > 0. */
   private fetchPool: FetchPool | null;
@@ -183,19 +183,21 @@ export class App {
         lastError: `${l.reason}: ${l.message}`,
       });
     }
-    try {
-      result.attribution = await this.attribute(opts.signal);
-      enqueueAttributed(this.db, this.clock(), result.attribution.attributedChangeIds, (p) => routeAlert(this.channels.routes, p));
-    } catch (err) {
-      // One line with a reason code: a locked or full database is not a bug to dump a stack for.
-      const f = cycleFailure(err);
-      this.opts.logger.error({ event: "attribution-failed", reason: f.reason, error: f.message }, `attribution failed (${f.reason}): ${f.message}`);
-    }
     // The second sensor, after the polls: its failures never touch what they recorded.
     try {
       result.trail = await this.sweep(opts.signal);
     } catch (err) {
       this.opts.logger.error({ event: "trail-sweep-crashed", err }, "CloudTrail sweep failed");
+    }
+    // Attribution reads what the sweep just stored, so it runs after it.
+    try {
+      result.attribution = await this.attribute(opts.signal);
+      const actorAlerted = new Set(result.attribution.actorAlertedChangeIds);
+      enqueueAttributed(this.db, this.clock(), result.attribution.attributedChangeIds.filter((id) => !actorAlerted.has(id)), (p) => routeAlert(this.channels.routes, p));
+    } catch (err) {
+      // One line with a reason code: a locked or full database is not a bug to dump a stack for.
+      const f = cycleFailure(err);
+      this.opts.logger.error({ event: "attribution-failed", reason: f.reason, error: f.message }, `attribution failed (${f.reason}): ${f.message}`);
     }
     // The join reads both stores, so it runs after both wrote; a failure leaves them as they are.
     try {
@@ -305,26 +307,26 @@ export class App {
     return out;
   }
 
-  private makeTrail(config: Config): ReturnType<typeof cloudTrailLookup> {
-    return cloudTrailLookup({
+  private makeTrail(config: Config): ReturnType<typeof cloudTrailClients> {
+    return cloudTrailClients({
       targets: () => this.targets(),
       maxAttempts: config.aws.maxAttempts,
       timeoutMs: config.aws.timeout,
       ...(this.opts.credentials ? { credentials: this.opts.credentials } : {}),
-      pace: (t) => this.lookupBudget.take(`${t.account}/${t.region}`),
-      onTruncated: (t, groupId, pages) =>
-        this.opts.logger.warn({ event: "attribution-truncated", account: t.account, region: t.region, groupId, pages }, "CloudTrail lookup stopped at the page bound"),
     });
   }
 
-  /** Who made changes not yet attributed; never throws for CloudTrail's failures. */
+  /** Who made changes not yet attributed, from the events the sweep stored; the caller held against the actor policy. */
   attribute(signal?: AbortSignal): Promise<AttributionResult> {
-    const on = new Set(this.targets().filter((t) => t.attribution).map((t) => `${t.account}/${t.region}`));
+    const targets = this.targets();
+    const on = new Set(targets.filter((t) => t.attribution).map((t) => `${t.account}/${t.region}`));
+    const actors = new Map(targets.map((t) => [`${t.account}/${t.region}`, t.actors]));
     return attributePending({
       db: this.db,
       clock: this.clock,
       logger: this.opts.logger,
-      lookup: this.trail.lookup,
+      actors: (t) => actors.get(`${t.account}/${t.region}`) ?? null,
+      route: (p) => routeAlert(this.channels.routes, p),
       horizonMs: this.config.attribution.horizon,
       enabled: (t) => on.has(`${t.account}/${t.region}`),
       ...(signal ? { signal } : {}),

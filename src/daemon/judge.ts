@@ -1,6 +1,8 @@
 // Judging changes, in the design's order: guardrails first (a violation is
 // critical and can never be approved, whatever record covers it), then the
-// approval records, then severity. Pure; the cycle builds one judge per
+// approval records, then severity. The actor policy and a record's `by:` need
+// the CloudTrail event, which comes later: attribution applies them
+// (src/attribution/actor-check.ts). Pure; the cycle builds one judge per
 // target and poll.
 import type { Change, GroupState } from "../model/types.js";
 import type { GroupExposure } from "../model/attachment.js";
@@ -47,12 +49,22 @@ export function judgeChanges(
         status: m.status,
         approvalId: m.recordId,
         approvalIds: m.coveringIds,
-        approvalNote: m.status === "unapproved" && m.nearest ? m.nearest.reason : null,
+        approvalNote: m.status === "unapproved" && m.nearest ? m.nearest.reason : byNote(records, m.recordId),
         guardrail: null,
         broadSource,
       },
     };
   });
+}
+
+/**
+ * For a change approved by a record that names who makes it (`by:`): said at
+ * once, so the change reads as waiting for CloudTrail, not as approved for good.
+ * Attribution replaces it with the verdict (src/attribution/actor-check.ts).
+ */
+function byNote(records: readonly ApprovalRecord[], recordId: string | null): string | null {
+  const by = recordId === null ? null : records.find((r) => r.id === recordId)?.by;
+  return by ? `${recordId} approves it once CloudTrail shows it was made by ${by.join(", ")}: waiting for the event` : null;
 }
 
 /** The posture items of a target's groups (sent at its baseline), each guardrail violation with its revoke command. */

@@ -288,6 +288,14 @@ export function tellCycle(n: number, facts: CycleFacts): string[] {
   if (logTransient) lines.push(...transientLines(logTransient.payload, facts.alerts.filter((a) => a.kind === "transient").map((a) => a.channel)));
 
   const { channels, reverts, told: toldAs } = readDriftAlerts(facts.alerts);
+  // Changes an unexpected-actor alert of this cycle named, with its channels: told on the change's own lines.
+  const actorAlerted = new Map<number, string[]>();
+  for (const a of facts.alerts) {
+    if (a.kind !== "unexpected-actor") continue;
+    for (const i of (JSON.parse(a.payload) as { items?: Array<{ change: { changeId: number } }> }).items ?? []) {
+      actorAlerted.set(i.change.changeId, [...(actorAlerted.get(i.change.changeId) ?? []), a.channel]);
+    }
+  }
   // Worst first, so the line that matters is at the top of the screen.
   const rank: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3 };
   const changes = [...found].sort((a, b) => (rank[a.severity] ?? 4) - (rank[b.severity] ?? 4) || a.id - b.id);
@@ -310,11 +318,17 @@ export function tellCycle(n: number, facts: CycleFacts): string[] {
       if (blast !== null) lines.push(`   ${" ".repeat(SEVERITY_WIDTH)}${blast}`);
     }
     if (alerted?.revokeCommand) lines.push(`   ${" ".repeat(SEVERITY_WIDTH)}revoke it: ${oneLine(alerted.revokeCommand, 400)}`);
+    // CloudTrail's verdict on who made it, a second reason beside the guardrail's (src/attribution/actor-check.ts).
+    if (r.actor_verdict === "unexpected" || r.actor_verdict === "not-by" || r.actor_verdict === "unverified") {
+      const head = r.actor_verdict === "unexpected" ? "UNEXPECTED ACTOR" : "not approved after all";
+      const sent = actorAlerted.get(r.id);
+      lines.push(`   ${" ".repeat(SEVERITY_WIDTH)}${head}: ${oneLine(r.actor_problem ?? "", 300)}${sent ? ` → alerted (${sent.join(", ")})` : ""}`);
+    }
   }
 
   const others = new Map<string, string[]>();
   for (const a of facts.alerts) {
-    if (a.kind === "drift" || a.kind === "closed" || a.kind === "digest" || a.kind === "failed-attempts" || a.kind === "transient") continue;
+    if (a.kind === "drift" || a.kind === "closed" || a.kind === "digest" || a.kind === "failed-attempts" || a.kind === "transient" || a.kind === "unexpected-actor") continue;
     const text = otherAlertWords(a.kind, a.payload);
     const list = others.get(text) ?? [];
     list.push(a.channel);

@@ -16,7 +16,7 @@ import { startSimulator } from "../sim/server.js";
 import { seedDemoAccount } from "../sim/seed-demo.js";
 import { startMailSink, type SinkMessage } from "./mail-sink.js";
 import { demoPaths, writeDemoFiles, type DemoPaths } from "./demo-files.js";
-import { DEMO_MIN_CYCLES, ENGINEER, INTRUDER, INTRUDER_ADDRESS, MONITOR, playScene, type DemoKey } from "./scenes.js";
+import { DEMO_MIN_CYCLES, ENGINEER, ENGINEER_ADDRESS, INTRUDER, INTRUDER_ADDRESS, MONITOR, playScene, type DemoKey } from "./scenes.js";
 import { groupHeadline, readCycleFacts, tellCycle, type StoryCursor } from "./cycle-story.js";
 import { loadConfig } from "../config/load.js";
 import { runDaemon } from "../daemon/daemon.js";
@@ -107,6 +107,7 @@ export async function runDemo(opts: { cwd: string; out: NodeJS.WritableStream; c
     sim.cloudtrail.mapIdentity(ENGINEER.accessKeyId, { userName: "alice" });
     sim.cloudtrail.mapIdentity(INTRUDER.accessKeyId, { userName: "deploy-bot" });
     sim.cloudtrail.keys.setNetwork(INTRUDER.accessKeyId, { sourceIp: INTRUDER_ADDRESS });
+    sim.cloudtrail.keys.setNetwork(ENGINEER.accessKeyId, { sourceIp: ENGINEER_ADDRESS });
     // CloudTrail delivers in minutes on AWS; the demo's cycles are 2 s apart, so
     // its simulated trail delivers at once and the denied tries show next cycle.
     sim.cloudtrail.delayMs = 0;

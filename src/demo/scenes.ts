@@ -25,8 +25,11 @@ export const INTRUDER: DemoKey = { accessKeyId: "AKIADEMOSTOLENKEY999", secretAc
 /** What sgwatch polls with. */
 export const MONITOR: DemoKey = { accessKeyId: "AKIADEMOSGWATCH00001", secretAccessKey: "demo-sgwatch-secret" };
 
-/** Where the stolen key's calls come from (TEST-NET-3, documentation space): the address its failed-attempts alert names. */
+/** Where the stolen key's calls come from (TEST-NET-3, documentation space): outside the allowed networks, named by its alerts. */
 export const INTRUDER_ADDRESS = "203.0.113.66";
+
+/** Where alice works from: inside the demo's allowed networks (cloudtrail.actors.networks). */
+export const ENGINEER_ADDRESS = "10.20.1.15";
 
 /** How many times the stolen key, once cut off, tries tcp/3389: a burst the trail sensor reports as one alert. */
 export const DENIED_TRIES = 3;
@@ -115,7 +118,7 @@ export async function playScene(n: number, s: SceneContext): Promise<void> {
   const say = (line: string): void => s.say(`   · ${line}`);
   if (n === 1) {
     s.say("\nMeanwhile, in the account:");
-    say("a stolen key (deploy-bot) opens tcp/22 on bastion to 0.0.0.0/0, no ticket");
+    say(`a stolen key (deploy-bot) opens tcp/22 on bastion to 0.0.0.0/0 from ${INTRUDER_ADDRESS}, outside the allowed networks, no ticket`);
     await s.client(INTRUDER).send(new AuthorizeSecurityGroupIngressCommand({ GroupId: g.bastion, IpPermissions: [tcp(22, "0.0.0.0/0", "temp")] }));
     say("alice opens tcp/443 on app from 10.0.0.0/8 under ticket CHG-1042");
     await s.client(ENGINEER).send(new AuthorizeSecurityGroupIngressCommand({ GroupId: g.app, IpPermissions: [tcp(443, "10.0.0.0/8", "internal ALB")] }));

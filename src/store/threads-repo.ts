@@ -74,7 +74,7 @@ export function enqueueRouted(db: Database, routed: RoutedAlert, now: string): n
   if (payload.type === "drift" && routed.threadSubject) {
     sql(db, "INSERT OR IGNORE INTO alert_threads (poll_id, channel, subject) VALUES (?, ?, ?)").run(payload.pollId, routed.channel, routed.threadSubject);
   }
-  if ((payload.type === "reminder" || payload.type === "attributed" || payload.type === "closed" || payload.type === "acknowledged") && payload.thread) {
+  if ((payload.type === "reminder" || payload.type === "attributed" || payload.type === "unexpected-actor" || payload.type === "closed" || payload.type === "acknowledged") && payload.thread) {
     const thread = threadOf(db, payload.thread.pollId, routed.channel);
     const joined: AlertThread = { ...payload.thread, subject: thread?.subject ?? null, messageKey: thread?.messageKey ?? null };
     payload = { ...payload, thread: joined };

@@ -65,6 +65,10 @@ export interface ChangeViewRow {
   instance_id: string | null;
   /** Its public address. */
   public_ip: string | null;
+  /** Who made it, held against the actor policy and the record's by: (migration 0013): allowed, unexpected, not-by, unverified; NULL: nothing to check or not decided yet. */
+  actor_verdict?: string | null;
+  /** Each failed condition in words (untrusted text inside). */
+  actor_problem?: string | null;
 }
 
 /** A row of the `approvals` view. */

@@ -56,7 +56,7 @@ export interface SweepDeps {
   logger: Logger;
   /** The CloudTrail client of a target (kept across sweeps by the caller). */
   clientFor: (t: ResolvedTarget) => Promise<CloudTrailClient>;
-  /** Waits for a turn in the account-region's LookupEvents budget (shared with attribution). */
+  /** Waits for a turn in the account-region's LookupEvents budget (src/trail/budget.ts). */
   pace: (t: ResolvedTarget, signal?: AbortSignal) => Promise<void>;
   /** Where trail-blind / trail-restored alerts go. */
   route: (payload: AlertPayload) => RoutedAlert[];

@@ -263,4 +263,19 @@ describe("approve, approvals and status through the CLI", { timeout: SLOW }, () 
     expect(fine.stderr).not.toContain("warning");
     expect(recordIds()).toEqual(expect.arrayContaining(["PAST-1", "TYPO-1", "FINE-1"]));
   });
+  it("approve --made-by stores who will make the change (by:), shown by approvals show; a bad pattern exits 2 naming it", async () => {
+    const r = await cli("approve", "--id", "CHG-BY", "--group", "db", "--add", "tcp/5432 from 10.0.0.0/8", "--until", "+1h", "--by", "alice", "--reason", "replica",
+      "--made-by", "arn:aws:iam::*:role/deploy-*", "--made-by", "arn:aws:iam::123456789012:user/alice");
+    expectExit(r, 0);
+    const stored = JSON.parse((reader.prepare("SELECT record FROM approval_records WHERE id = 'CHG-BY'").get() as { record: string }).record) as { by: string[] };
+    expect(stored.by).toEqual(["arn:aws:iam::*:role/deploy-*", "arn:aws:iam::123456789012:user/alice"]);
+    const show = await cli("approvals", "show", "CHG-BY");
+    expect(show.stdout).toContain("  made by:     arn:aws:iam::*:role/deploy-*, arn:aws:iam::123456789012:user/alice\n");
+    expect(JSON.parse((await cli("approvals", "show", "CHG-BY", "--json")).stdout)).toMatchObject({ made_by: stored.by });
+
+    const bad = await cli("approve", "--id", "CHG-BY2", "--group", "db", "--add", "tcp/5432 from 10.0.0.0/8", "--until", "+1h", "--by", "alice", "--reason", "x", "--made-by", "deploy-*");
+    expectExit(bad, 2);
+    expect(bad.stderr).toContain('by[0]: "deploy-*" is neither an ARN pattern');
+    expect(recordIds()).not.toContain("CHG-BY2");
+  });
 });

@@ -1,14 +1,15 @@
 // Proves attribution end to end with real parts: two callers (different access
 // keys, user agents and source addresses) change groups through the real
-// EC2Client; the real App cycle detects the changes; attributePending asks the
-// simulator's CloudTrail through the real CloudTrailClient (JSON 1.1 protocol)
-// and stores who made each change.
+// EC2Client; the real App cycle detects the changes; the App's CloudTrail sweep
+// reads the simulator's CloudTrail through the real CloudTrailClient (JSON 1.1
+// protocol) into trail_events, and attributePending finds who made each change
+// there, making no LookupEvents call of its own (the simulator counts them).
 // - Each change names the right caller: ARN, access key, source address, user
 //   agent and CloudTrail event id, also through the `changes` view.
 // - An event that has not arrived yet (CloudTrail delivers minutes late) leaves
 //   the change pending; a later call attributes it.
-// - CloudTrail failing leaves the change pending; past the horizon it is
-//   marked unattributed (fake clock, no waiting).
+// - CloudTrail failing (the sweep stores nothing) leaves the change pending;
+//   past the horizon it is marked unattributed (fake clock, no waiting).
 // - A target without attribution gets n/a and no lookup.
 // - A database with 0001 + 0002 history migrates to 0003 keeping every row
 //   and every old column of the `changes` view.
@@ -26,10 +27,8 @@ import { attributePending, type AttributionDeps } from "../../src/attribution/at
 import { runCycle } from "../../src/daemon/cycle.js";
 import { ec2As } from "../support/ec2-as.js";
 import { createEc2Client } from "../../src/aws/ec2-client.js";
-import { cloudTrailLookup } from "../../src/attribution/lookup.js";
 import { attributionsFor, describeActor, type AttributionRow } from "../../src/attribution/read.js";
 import type { ChangeViewRow } from "../../src/store/view-rows.js";
-import { resolveTargets } from "../../src/config/targets.js";
 import { migrate, readMigrations } from "../../src/store/migrate.js";
 import { packageRoot } from "../../src/util/package-root.js";
 import { makeTempDir, type TempDir } from "../support/temp-dir.js";
@@ -58,7 +57,6 @@ describe("attribution through CloudTrail LookupEvents", () => {
   let reader: Database;
   let engineer: EC2Client;
   let intruder: EC2Client;
-  let trail: ReturnType<typeof cloudTrailLookup>;
 
   beforeAll(async () => {
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -71,17 +69,15 @@ describe("attribution through CloudTrail LookupEvents", () => {
     engineer = ec2As(sim, ENGINEER, ENGINEER_IP, ENGINEER_AGENT);
     intruder = ec2As(sim, INTRUDER, INTRUDER_IP, INTRUDER_AGENT);
     log = captureLog();
-    files = writeTestConfig({ dir: tmp.path, endpoint: sim.endpoint });
+    files = writeTestConfig({ dir: tmp.path, endpoint: sim.endpoint, extra: { cloudtrail: { enabled: true } } });
     const config = loadTestConfig(files);
     app = new App({ config, logger: log.logger, env: {}, clock: clock.clock, credentials: MONITOR });
-    trail = cloudTrailLookup({ targets: () => resolveTargets(config), maxAttempts: 1, timeoutMs: 5000, credentials: MONITOR });
     reader = new BetterSqlite3(files.databasePath, { readonly: true });
     await runCycle({ db: app.db, config: app.config, logger: log.logger, clock: clock.clock, clientFactory: createEc2Client, credentials: MONITOR, routes: [] }); // baseline at 10:00
   });
 
   afterAll(async () => {
     reader?.close();
-    trail?.close();
     engineer?.destroy();
     intruder?.destroy();
     await app?.close();
@@ -89,9 +85,10 @@ describe("attribution through CloudTrail LookupEvents", () => {
     tmp?.remove();
   });
 
-  // Detection only, as the daemon's cycle does it before attribution: these
-  // tests drive attributePending themselves to see each step. (App.cycle runs
-  // both; attribution-email.test.ts proves that wiring and the email.)
+  // Detection only, as the daemon's cycle does it before the sweep and
+  // attribution: these tests drive the sweep and attributePending themselves to
+  // see each step. (App.cycle runs all three; attribution-email.test.ts proves
+  // that wiring and the email.)
   const detect = () =>
     runCycle({ db: app.db, config: app.config, logger: log.logger, clock: clock.clock, clientFactory: createEc2Client, credentials: MONITOR, routes: [] });
 
@@ -99,10 +96,18 @@ describe("attribution through CloudTrail LookupEvents", () => {
     db: app.db,
     clock: clock.clock,
     logger: log.logger,
-    lookup: trail.lookup,
     horizonMs: HORIZON,
     ...over,
   });
+  const lookups = (): number => sim.requests.filter((r) => r.action === "LookupEvents").length;
+  // The sweep stores what CloudTrail has delivered; attribution reads only that, never CloudTrail itself.
+  const sweepThenAttribute = async (over: Partial<AttributionDeps> = {}) => {
+    await app.sweep();
+    const before = lookups();
+    const result = await attributePending(deps(over));
+    expect(lookups()).toBe(before);
+    return result;
+  };
   const view = (): ChangeViewRow[] => reader.prepare("SELECT * FROM changes ORDER BY id").all() as ChangeViewRow[];
   const attributionOf = (changeId: number): AttributionRow | undefined =>
     reader.prepare("SELECT * FROM change_attributions WHERE change_id = ?").get(changeId) as AttributionRow | undefined;
@@ -176,7 +181,7 @@ describe("attribution through CloudTrail LookupEvents", () => {
     expect(before).toHaveLength(4);
     expect(before.every((r) => r.attribution === "pending" && r.who === null)).toBe(true);
 
-    const result = await attributePending(deps());
+    const result = await sweepThenAttribute();
     expect(result).toMatchObject({ attributed: 4, pending: 0, gaveUp: 0, notApplicable: 0 });
     expect(result.attributedChangeIds.sort()).toEqual(before.map((r) => r.id).sort());
 
@@ -231,10 +236,8 @@ describe("attribution through CloudTrail LookupEvents", () => {
     expect(lines).toHaveLength(4);
     expect(lines.find((l) => l.changeId === ssh.id)).toMatchObject({ who: build, sourceIp: INTRUDER_IP, accessKeyId: INTRUDER.accessKeyId });
 
-    // Done is done: a second call looks nothing up again.
-    const lookups = sim.requests.filter((r) => r.action === "LookupEvents").length;
-    expect(await attributePending(deps())).toEqual({ attributed: 0, pending: 0, gaveUp: 0, notApplicable: 0, attributedChangeIds: [] });
-    expect(sim.requests.filter((r) => r.action === "LookupEvents").length).toBe(lookups);
+    // Done is done: a second call attributes nothing again (and, like every call, asks CloudTrail nothing).
+    expect(await sweepThenAttribute()).toEqual({ attributed: 0, pending: 0, gaveUp: 0, notApplicable: 0, attributedChangeIds: [], actorAlertedChangeIds: [] });
   });
 
   it("leaves a change pending while its event has not arrived, and attributes it later", async () => {
@@ -250,13 +253,13 @@ describe("attribution through CloudTrail LookupEvents", () => {
     await detect();
     const id = view().find((r) => r.group_id === demo.groups.web && r.ports === "53")?.id ?? -1;
 
-    expect(await attributePending(deps())).toMatchObject({ attributed: 0, pending: 1, gaveUp: 0 });
+    expect(await sweepThenAttribute()).toMatchObject({ attributed: 0, pending: 1, gaveUp: 0 });
     expect(view().find((r) => r.id === id)).toMatchObject({ attribution: "pending", who: null });
     const row = reader.prepare("SELECT attribution_attempts, attribution_last_attempt_at FROM change_events WHERE id = ?").get(id);
     expect(row).toEqual({ attribution_attempts: 1, attribution_last_attempt_at: clock.iso() });
 
     clock.advance(7 * MIN); // 10:17: the 10:06 call's event has arrived
-    expect(await attributePending(deps())).toMatchObject({ attributed: 1, pending: 0, gaveUp: 0 });
+    expect(await sweepThenAttribute()).toMatchObject({ attributed: 1, pending: 0, gaveUp: 0 });
     expect(view().find((r) => r.id === id)).toMatchObject({ attribution: "attributed", who: `arn:aws:iam::${TEST_ACCOUNT}:user/alice`, who_ip: ENGINEER_IP });
     expect(attributionOf(id)).toMatchObject({ event_time: "2026-03-02T10:06:00.000Z", attributed_at: clock.iso() });
     sim.cloudtrail.restore();
@@ -276,21 +279,21 @@ describe("attribution through CloudTrail LookupEvents", () => {
     const id = view().find((r) => r.ports === "3389")?.id ?? -1;
 
     log.clear();
-    expect(await attributePending(deps())).toMatchObject({ attributed: 0, pending: 1, gaveUp: 0 });
+    expect(await sweepThenAttribute()).toMatchObject({ attributed: 0, pending: 1, gaveUp: 0 });
     expect(view().find((r) => r.id === id)?.attribution).toBe("pending");
-    expect(log.events("attribution-lookup-failed")[0]?.msg).toContain("ServiceUnavailableException");
+    expect(log.events("trail-sweep-failed")[0]?.msg).toContain("ServiceUnavailableException");
 
     clock.advance(10 * MIN);
-    expect(await attributePending(deps())).toMatchObject({ pending: 1, gaveUp: 0 });
+    expect(await sweepThenAttribute()).toMatchObject({ pending: 1, gaveUp: 0 });
     clock.advance(HORIZON);
-    expect(await attributePending(deps())).toMatchObject({ attributed: 0, pending: 0, gaveUp: 1 });
+    expect(await sweepThenAttribute()).toMatchObject({ attributed: 0, pending: 0, gaveUp: 1 });
     expect(view().find((r) => r.id === id)).toMatchObject({ attribution: "unattributed", who: null });
     expect(reader.prepare("SELECT attribution_attempts AS n FROM change_events WHERE id = ?").get(id)).toEqual({ n: 3 });
-    expect(log.events("unattributed")).toEqual([expect.objectContaining({ changeId: id, reason: "lookup-failed" })]);
+    expect(log.events("unattributed")).toEqual([expect.objectContaining({ changeId: id, reason: "trail-not-read" })]);
 
     // Given up means given up: CloudTrail coming back does not reopen it.
     sim.cloudtrail.restore();
-    expect(await attributePending(deps())).toEqual({ attributed: 0, pending: 0, gaveUp: 0, notApplicable: 0, attributedChangeIds: [] });
+    expect(await sweepThenAttribute()).toEqual({ attributed: 0, pending: 0, gaveUp: 0, notApplicable: 0, attributedChangeIds: [], actorAlertedChangeIds: [] });
   });
 
   it("marks changes of targets without attribution n/a and looks nothing up", async () => {
@@ -298,9 +301,7 @@ describe("attribution through CloudTrail LookupEvents", () => {
     await engineer.send(new CreateTagsCommand({ Resources: [demo.groups.db], Tags: [{ Key: "reviewed", Value: "yes" }] }));
     clock.advance(4 * MIN);
     await detect();
-    const lookups = sim.requests.filter((r) => r.action === "LookupEvents").length;
-    expect(await attributePending(deps({ enabled: () => false }))).toEqual({ attributed: 0, pending: 0, gaveUp: 0, notApplicable: 1, attributedChangeIds: [] });
-    expect(sim.requests.filter((r) => r.action === "LookupEvents").length).toBe(lookups);
+    expect(await sweepThenAttribute({ enabled: () => false })).toEqual({ attributed: 0, pending: 0, gaveUp: 0, notApplicable: 1, attributedChangeIds: [], actorAlertedChangeIds: [] });
     expect(view().find((r) => r.group_id === demo.groups.db && r.kind === "group-changed")?.attribution).toBe("n/a");
   });
 });

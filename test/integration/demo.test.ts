@@ -22,6 +22,10 @@
 //   transient, 10 s from CloudTrail's times), told in the story, written to
 //   the log and mailed (db's data-team route), once; the scene waits out the
 //   join's time rule after the removal, so cycle 3's poll decides it.
+// - The unexpected actor (issue #11): the stolen key opens the bastion's tcp/22
+//   from outside the demo's allowed networks; the change's verdict is stored,
+//   told in cycle 2, logged once (error) and mailed once in the critical
+//   alert's thread with both reasons (guardrail and address).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -304,6 +308,41 @@ describe("sgwatch demo", () => {
       const transient = mails.filter((m) => /no poll saw it/.test(m.subject ?? ""));
       expect(transient.map((m) => m.subject)).toEqual(["[sgwatch] CRITICAL db: tcp/3306 was open to 0.0.0.0/0 for 10 s between two polls; no poll saw it"]);
       expect(transient[0]?.text).toContain(`by arn:aws:iam::123456789012:user/deploy-bot (key ${STOLEN_KEY}) from ${STOLEN_KEY_ADDRESS}; no poll saw it`);
+    });
+  });
+
+  describe("the stolen key's port-22 opening: an unexpected actor (issue #11 finding 3)", () => {
+    const problem = `source address ${STOLEN_KEY_ADDRESS} is not in the allowed networks (10.0.0.0/8)`;
+
+    it("is stored as the bastion change's actor verdict, beside its guardrail; alice's changes are allowed", () => {
+      expect(db.prepare("SELECT group_name, severity, detected_status, guardrail, actor_verdict, actor_problem FROM changes WHERE actor_verdict = 'unexpected'").all()).toEqual([
+        { group_name: "bastion", severity: "critical", detected_status: "unapproved", guardrail: "no-world-admin", actor_verdict: "unexpected", actor_problem: problem },
+      ]);
+      expect(db.prepare("SELECT DISTINCT actor_verdict FROM changes WHERE who LIKE '%user/alice'").pluck().all()).toEqual(["allowed"]);
+    });
+
+    it("is told in cycle 2 under the bastion change, after its guardrail", () => {
+      const cycle2 = cycleSection(run.stdout.split("\n"), 2).join("\n");
+      expect(cycle2).toMatch(new RegExp(`breaks guardrail no-world-admin[^\\n]*\\n(.*\\n){0,3}\\s+UNEXPECTED ACTOR: ${problem.replace(/[.()/]/g, "\\$&")} → alerted \\(log, email\\)`));
+    });
+
+    it("is logged once, critical", () => {
+      const lines = logLines().filter((l) => l.event === "unexpected-actor");
+      expect(lines).toHaveLength(1);
+      expect(lines[0]?.level).toBe("error");
+    });
+
+    it("is one email in the critical alert's thread giving both reasons: the guardrail and the address", async () => {
+      const dir = cwd.join("data", "demo-mail");
+      const mails = await Promise.all(readdirSync(dir).filter((f) => f.endsWith(".eml")).map((f) => simpleParser(readFileSync(path.join(dir, f)))));
+      const actor = mails.filter((m) => (m.text ?? "").includes("UNEXPECTED ACTOR"));
+      expect(actor).toHaveLength(1);
+      const mail = actor[0] as (typeof mails)[number];
+      const critical = mails.find((m) => /^\[sgwatch\] CRITICAL: .*unapproved/.test(m.subject ?? ""));
+      expect(mail.inReplyTo).toBe(critical?.messageId);
+      expect(mail.text).toContain(`- ${problem}`);
+      expect(mail.text).toContain("breaks guardrail no-world-admin");
+      expect(mail.text).toContain(`key ${STOLEN_KEY}`);
     });
   });
 });

@@ -63,7 +63,7 @@ describe("sgwatch events", () => {
     expect(r.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f]/);
   });
 
-  it("filters by --who (user name, ARN or key), --group and --until; prints JSON with the canonical rules", async () => {
+  it("filters by --who (part of a user name, ARN or key, any case), --group and --until; prints JSON with the canonical rules", async () => {
     const who = JSON.parse((await cli("--who", "deploy-42", "--json")).stdout) as Array<Record<string, unknown>>;
     expect(who.map((e) => e.event_id)).toEqual(["7c6b5a49-3827-4165-9e0d-1c2b3a4f5e6d"]);
     expect(who[0]).toMatchObject({
@@ -76,8 +76,12 @@ describe("sgwatch events", () => {
     });
     const byKey = JSON.parse((await cli("--who", "AKIAEXAMPLEMALLORY01", "--json")).stdout) as unknown[];
     expect(byKey).toHaveLength(2);
-    const partial = JSON.parse((await cli("--who", "ploy-42", "--json")).stdout) as unknown[];
-    expect(partial).toHaveLength(0);
+    // Part of a name, in any case, is enough: a session name's tail, a role name in capitals, a key's prefix in lower case.
+    const ids = async (who: string): Promise<unknown[]> => (JSON.parse((await cli("--who", who, "--json")).stdout) as Array<Record<string, unknown>>).map((e) => e.event_id);
+    expect(await ids("ploy-42")).toEqual(["7c6b5a49-3827-4165-9e0d-1c2b3a4f5e6d"]);
+    expect(await ids("DEPLOY-WEB")).toEqual(["7c6b5a49-3827-4165-9e0d-1c2b3a4f5e6d"]);
+    expect(await ids("akiaexamplemallory")).toHaveLength(2);
+    expect(await ids("nobody-at-all")).toEqual([]);
     const group = JSON.parse((await cli("--group", "sg-0123456789abcdef0", "--until", "2026-03-02T09:59:00Z", "--json")).stdout) as Array<Record<string, unknown>>;
     expect(group.map((e) => e.event_id)).toEqual(["0b5ce4e5-1a2b-4c3d-9e8f-7a6b5c4d3e2f"]);
     expect((await cli("--json")).stdout).toContain(JSON.stringify(HOSTILE_AGENT).slice(1, -1)); // JSON keeps the value, escaped

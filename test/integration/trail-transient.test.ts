@@ -182,7 +182,8 @@ describe("transient openings and CloudTrail times", () => {
     const changes = rows("ports = '5432'");
     expect(changes.map((r) => [r.kind, r.status])).toEqual([
       ["rule-added", "reverted"],
-      ["rule-removed", "unapproved"],
+      // The removal undid the unapproved addition: it closed that incident.
+      ["rule-removed", "revert"],
     ]);
     // Between the polls it was 35 s; CloudTrail says 30 s, and each time says where it came from.
     expect(changes[0]).toMatchObject({ changed_at: addedAt, changed_from: "cloudtrail", undone_at: removedAt, undone_from: "cloudtrail", exposure: "30 s" });

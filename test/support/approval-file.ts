@@ -20,6 +20,8 @@ export interface ApprovalSpec {
   from: string;
   until: string;
   changes: ApprovalChange[];
+  /** Who will make the changes (principal ARN patterns). */
+  by?: string[];
 }
 
 /** Write `<dir>/<id>.yaml`; returns its path. */
@@ -34,6 +36,7 @@ export function writeApproval(dir: string, spec: ApprovalSpec): string {
       window: { from: spec.from, until: spec.until },
       ...(spec.groupId ? { groupId: spec.groupId } : { groupName: spec.groupName }),
       changes: spec.changes,
+      ...(spec.by ? { by: spec.by } : {}),
     }),
   );
   return file;

@@ -36,7 +36,7 @@ export function messageIdFor(alert: OutboxAlert, host: string, channel = "email"
 /** In-Reply-To and References of a follow-up: the drift alert it follows, on the same channel. */
 function replyHeaders(alert: OutboxAlert, host: string, channel: string): { inReplyTo?: string; references?: string } {
   const p = alert.payload;
-  if ((p.type === "reminder" || p.type === "attributed" || p.type === "closed" || p.type === "acknowledged") && p.thread) {
+  if ((p.type === "reminder" || p.type === "attributed" || p.type === "unexpected-actor" || p.type === "closed" || p.type === "acknowledged") && p.thread) {
     const id = p.thread.messageKey ? `<sgwatch.${p.thread.messageKey}@${host}>` : threadMessageId(p.thread, channel, host);
     return { inReplyTo: id, references: id };
   }

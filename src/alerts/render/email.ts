@@ -1,6 +1,6 @@
 // The email for an alert: subject, plain text and HTML. Every value from the
 // API is escaped in HTML and stripped of line breaks in the subject.
-import type { AlertPayload, AlertChange, ClosedAlert, DigestAlert, DriftAlert, ReportAlert } from "../payload.js";
+import type { AlertPayload, AlertChange, ClosedAlert, DigestAlert, DriftAlert, ReportAlert, UnexpectedActorAlert } from "../payload.js";
 import { renderReport, reportSubject } from "./report.js";
 import { ackCommand, approvalSnippet, changeText, consoleUrl, exposureText, groupLabel, guardrailText, revertText, shortChangeText, snippetChange, targetName, whoText } from "./words.js";
 import { revokeHint } from "../../policy/revoke-command.js";
@@ -39,7 +39,7 @@ export function driftAlertSubject(a: DriftAlert): string {
 
 function subjectOf(p: AlertPayload): string {
   // A follow-up replies in the thread of the alert it follows; mail apps group by subject too.
-  if ((p.type === "reminder" || p.type === "attributed" || p.type === "closed" || p.type === "acknowledged") && p.thread?.subject) return `Re: ${p.thread.subject}`;
+  if ((p.type === "reminder" || p.type === "attributed" || p.type === "unexpected-actor" || p.type === "closed" || p.type === "acknowledged") && p.thread?.subject) return `Re: ${p.thread.subject}`;
   switch (p.type) {
     case "report":
       return reportSubject(p.report);
@@ -75,6 +75,13 @@ function subjectOf(p: AlertPayload): string {
     }
     case "approval-unused":
       return `[sgwatch] ${p.records.length} approved change${p.records.length === 1 ? "" : "s"} never happened`;
+    case "unexpected-actor": {
+      const first = p.items[0];
+      const worst = p.items.some((i) => i.change.severity === "critical") ? "CRITICAL" : (first?.change.severity ?? "high").toUpperCase();
+      const what = p.items.some((i) => i.verdict === "unexpected") ? "unexpected actor" : "not made by whom the approval names";
+      const where = first ? ` in ${targetName(first.target)} ${first.target.region}` : "";
+      return `[sgwatch] ${worst}: ${what}: ${p.items.length === 1 && first ? `#${first.change.changeId} ${oneLine(first.change.groupName || first.change.groupId, 80)}` : `${p.items.length} changes`}${where}`;
+    }
     case "attributed": {
       const first = p.items[0];
       const where = first ? ` in ${targetName(first.target)} ${first.target.region}` : "";
@@ -193,6 +200,34 @@ function guardrailLines(c: AlertChange, place: { account: string; region: string
   return `\n          ${guard}` + (c.revokeCommand ? `\n          revoke it now (${revokeHint(place)}):\n            ${c.revokeCommand}` : "");
 }
 
+const VERDICT_WORDS: Record<UnexpectedActorAlert["items"][number]["verdict"], string> = {
+  unexpected: "UNEXPECTED ACTOR: made from outside the actor policy (cloudtrail.actors), so no approval covers it",
+  "not-by": "NOT APPROVED: made by someone other than the approving record names (by:)",
+  unverified: "NOT APPROVED: the approving record names who makes it (by:), but CloudTrail named no one",
+};
+
+/** One paragraph per change: what it is, each failed condition, who made it, and the guardrail it broke too. */
+function unexpectedActorText(p: UnexpectedActorAlert): string {
+  const blocks = p.items.map((i) => {
+    const c = i.change;
+    const lines = [
+      `${c.severity.toUpperCase().padEnd(8)} #${c.changeId}  ${targetName(i.target)} ${i.target.region}  ${groupLabel(c)}: ${changeText(c)} (seen ${i.detectedAt})`,
+      `          ${VERDICT_WORDS[i.verdict]}${i.approvalId !== null ? `; covering record: ${oneLine(i.approvalId, 80)}` : ""}`,
+      ...i.problems.map((x) => `          - ${oneLine(x, 400)}`),
+    ];
+    const who = whoText(c);
+    if (who) lines.push(`          ${who}`);
+    lines.push(guardrailLines(c, i.target).replace(/^\n/, ""));
+    lines.push(`          ${consoleUrl(i.target.region, c.groupId)}`);
+    return lines.filter((l) => l !== "").join("\n");
+  });
+  return (
+    `CloudTrail shows who made these security-group changes, and it is not who may make them. A key used from where it should not be, or by whom it should not be, is the stolen-key case.\n\n` +
+    blocks.join("\n\n") +
+    `\n\nIf they are fine after all, acknowledge them:\n  ${ackCommand(p.items.map((i) => i.change.changeId))}\n`
+  );
+}
+
 /** "Closed after 4 s: …", one paragraph per undone change. */
 function closedText(p: ClosedAlert): string {
   const lines = p.items.map((i) => {
@@ -289,6 +324,8 @@ function otherText(p: Exclude<AlertPayload, DriftAlert | DigestAlert | ReportAle
           .join("\n") +
         `\n\nIf they are fine, acknowledge them:\n  ${ackCommand(p.items.map((i) => i.change.changeId))}\n`
       );
+    case "unexpected-actor":
+      return unexpectedActorText(p);
     case "approval-unused":
       return (
         `These approved change records ended without any change they allowed being seen. An approval that was never used is worth a look:\n` +

@@ -10,6 +10,16 @@ import { getApproval, revokeApproval } from "../../store/approvals-repo.js";
 import type { ApprovalViewRow } from "../../store/view-rows.js";
 
 
+/** The record's by: principals, or null when it names none. */
+function madeByOf(record: string | undefined): string[] | null {
+  try {
+    const by = record === undefined ? undefined : (JSON.parse(record) as { by?: unknown }).by;
+    return Array.isArray(by) && by.length > 0 ? by.map(String) : null;
+  } catch {
+    return null;
+  }
+}
+
 function listApprovalsCmd(ctx: CliContext, json: boolean): void {
   const db = openForRead(ctx);
   try {
@@ -59,7 +69,9 @@ export function registerApprovals(program: Command, ctx: CliContext): void {
              FROM changes c JOIN change_approvals ca ON ca.change_id = c.id WHERE ca.approval_id = ? ORDER BY c.id`,
           )
           .all(id) as Array<Record<string, string | number | null>>;
-        if (o.json) return printJson(ctx, { ...row, covered });
+        // by: (who will make the change) lives in the stored record; the approvals view is left as it was.
+        const madeBy = madeByOf(getApproval(db, id)?.record);
+        if (o.json) return printJson(ctx, { ...row, made_by: madeBy, covered });
         // Stored text may predate the schema's refusal of control characters: show it escaped.
         const t = (v: string | number | null | undefined, max = 256): string => oneLine(String(v ?? ""), max);
         const lines = [
@@ -69,6 +81,7 @@ export function registerApprovals(program: Command, ctx: CliContext): void {
           `  window:      ${row.window_from} until ${row.window_until}`,
           `  applies to:  ${t(row.selector, 1000)}`,
           `  allows:      ${t(row.allows, 1000)}`,
+          `  made by:     ${madeBy === null ? "anyone (no by:)" : madeBy.map((p) => t(p)).join(", ")}`,
           `  defined in:  ${row.origin === "file" ? `${t(row.file)}:${row.line}` : "the database (sgwatch approve)"}`,
         ];
         if (row.revoked_at) lines.push(`  revoked:     ${row.revoked_at} by ${t(row.revoked_by)}: ${t(row.revoke_reason, 1000)}`);

@@ -36,6 +36,7 @@ interface ApproveOptions {
   from?: string;
   until?: string;
   by?: string;
+  madeBy: string[];
   reason?: string;
   standing?: boolean;
 }
@@ -94,6 +95,7 @@ function recordFromFlags(o: ApproveOptions, maxWindowMs: number): ApprovalRecord
     changes,
   };
   if (o.standing) raw.standing = true;
+  if (o.madeBy.length > 0) raw.by = o.madeBy;
   if (o.account || o.region) raw.target = { ...(o.account ? { account: o.account } : {}), ...(o.region ? { region: o.region } : {}) };
   const selectors = [o.group, o.tag.length > 0 ? "tags" : undefined].filter(Boolean);
   if (selectors.length !== 1) throw new UserError("select the group with exactly one of --group (id or name) or --tag K=V (repeatable)");
@@ -161,6 +163,8 @@ export function registerApprove(program: Command, ctx: CliContext): void {
     .option("--from <time>", "window start: ISO-8601 (without a zone, UTC) or +DURATION; default now")
     .option("--until <time>", "window end: ISO-8601 (2026-12-01T18:00Z; without a zone, UTC) or +DURATION (+4h)")
     .option("--by <name>", "who approved it")
+    // --by already names the approver; the record's by: (who will make the change) is --made-by.
+    .option("--made-by <arn-pattern>", "who will make the change (the record's by:): an ARN glob or service principal (repeatable); CloudTrail must show it", collect, [])
     .option("--reason <text>", "why")
     .option("--standing", "allow a window longer than approvals.maxWindow (needs a reason; listed in `sgwatch status`)")
     .action((o: ApproveOptions) => {

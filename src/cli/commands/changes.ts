@@ -42,15 +42,26 @@ function ruleCell(r: ChangeViewRow): string {
   return `${rule} via ${who} (${r.interface_kind ?? "other"}), ${r.public_ip ?? "no public IP"}`;
 }
 
+/**
+ * The status as read, with its reasons: a guardrail violation (it can never
+ * become approved), the record that approved it, what a revert closed, and
+ * CloudTrail's verdict on who made it (the actor policy or the record's by:)
+ * with the failed condition.
+ */
 function statusCell(r: ChangeViewRow): string {
   const notes = [
     // A guardrail violation says so where the status is read: it can never become approved.
-    r.guardrail ? `guardrail ${oneLine(r.guardrail, 64)}` : r.approval_id ? r.approval_id : null,
+    r.guardrail ? `guardrail ${oneLine(r.guardrail, 64)}` : r.approval_id ? oneLine(r.approval_id, 64) : null,
     r.status === "revert" && r.closes !== null ? `closes #${r.closes}` : null,
     r.status === "transient" ? r.detected_status : null,
     openFor(r),
   ].filter((x): x is string => x !== null);
-  return notes.length > 0 ? `${r.status} (${notes.join(", ")})` : r.status;
+  const base = notes.length > 0 ? `${r.status} (${notes.join(", ")})` : r.status;
+  const v = r.actor_verdict;
+  if (v === "unexpected" || v === "not-by" || v === "unverified") {
+    return `${base}; ${v === "unexpected" ? "unexpected actor" : v === "not-by" ? "made by someone else than by:" : "by: unverified"}: ${oneLine(r.actor_problem ?? "", 200)}`;
+  }
+  return base;
 }
 
 export function registerChanges(program: Command, ctx: CliContext): void {

@@ -11,7 +11,7 @@ import type { Config } from "../../config/schema.js";
 import { checkEnvironment } from "../../config/env-check.js";
 import { configWarnings } from "../../config/warnings.js";
 import { configFinding, type Finding } from "../../config/findings.js";
-import { channelSummaries, redactedConfig, routingLines, routingTable } from "../../config/summary.js";
+import { actorPolicyLines, channelSummaries, redactedConfig, routingLines, routingTable } from "../../config/summary.js";
 import { ignoreListLines, ignoreList } from "../../config/ignore-list.js";
 import { loadApprovalsDir, type LoadResult } from "../../approvals/load.js";
 import { unseenSelectors } from "../../approvals/unseen.js";
@@ -152,6 +152,7 @@ export function registerCheckConfig(program: Command, ctx: CliContext, setExit: 
             .map((t) => `  and every enabled region (DescribeRegions at each cycle) of ${t.accounts.map((a) => a.account).join(", ")}`),
           `approvals: ${config.approvals.dir}: ${approvals.records.length} valid records, ${approvals.problems.length} problems`,
           `guardrails: ${config.guardrails.length}${config.guardrails.length > 0 ? ` (${config.guardrails.map((g) => g.id).join(", ")})` : ""}`,
+          ...actorPolicyLines(config, targets).map((l) => oneLine(l, MAX_FINDING)),
           `alerts:`,
           ...channels.map((c) => `  ${c.channel}: ${c.summary}`),
           ...routingLines(routing).map((l) => oneLine(l, MAX_FINDING)),

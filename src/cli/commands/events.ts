@@ -48,7 +48,7 @@ export function registerEvents(program: Command, ctx: CliContext): void {
     .option("--since <time>", `from this time: ${TIME_HELP}`, "24h")
     .option("--until <time>", `up to this time: ${TIME_HELP}; default now`)
     .option("--group <group>", "only calls naming this group (id, or a name the polls know)")
-    .option("--who <who>", "only calls by this identity: ARN, access key id, or user / role session name")
+    .option("--who <who>", "only calls by identities matching this: part of an ARN, user, role or session name, or access key id (any case)")
     .option("--limit <n>", "at most this many rows", "500")
     .option("--json", "print JSON")
     .action((opts: EventsOptions) => {
@@ -65,8 +65,10 @@ export function registerEvents(program: Command, ctx: CliContext): void {
       if (opts.failed) where.push("e.error_code IS NOT NULL");
       if (opts.who !== undefined) {
         if (opts.who.trim() === "") throw new UserError("--who: give an ARN, an access key id, or a user or role session name");
-        where.push("(e.identity_arn = @who OR e.access_key_id = @who OR substr(e.identity_arn, -length(@who) - 1) = '/' || @who)");
-        params.who = opts.who;
+        // Part of a name is enough, in any case: "alice" finds user/alice and assumed-role/…/alice-laptop, "AKIAEXAMPLE" a key.
+        // instr, not LIKE: % and _ in what people type are plain characters.
+        where.push("(instr(lower(coalesce(e.identity_arn, '')), @who) > 0 OR instr(lower(coalesce(e.access_key_id, '')), @who) > 0)");
+        params.who = opts.who.trim().toLowerCase();
       }
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new UserError(`--limit: expected a positive whole number, got "${oneLine(opts.limit, 40)}"`);

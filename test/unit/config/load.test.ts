@@ -5,7 +5,7 @@ import { ConfigError, parseConfigText } from "../../../src/config/load.js";
 import { accountsToDiscover, resolveTargets } from "../../../src/config/targets.js";
 import { configWarnings } from "../../../src/config/warnings.js";
 import { checkEnvironment } from "../../../src/config/env-check.js";
-import { channelSummaries, redactedConfig } from "../../../src/config/summary.js";
+import { actorPolicyLines, channelSummaries, redactedConfig } from "../../../src/config/summary.js";
 
 const FILE = "/etc/sgwatch/config.yaml";
 
@@ -27,7 +27,7 @@ describe("valid configs", () => {
     expect(c.schedule).toBe("*/5 * * * *");
     expect(c.alerts.retry).toEqual({ baseDelay: 30_000, maxDelay: 3_600_000, maxAge: 86_400_000 });
     expect(c.severity.sensitivePorts).toContain(22);
-    expect(resolveTargets(c)).toEqual([{ account: "123456789012", region: "us-east-1", label: null, attribution: false, cloudtrail: false }]);
+    expect(resolveTargets(c)).toEqual([{ account: "123456789012", region: "us-east-1", label: null, attribution: false, cloudtrail: false, actors: null }]);
   });
 
   it("lets SGWATCH_* environment variables override single keys", () => {
@@ -93,12 +93,56 @@ describe("invalid configs: every problem, with key path and line", () => {
         "6 report.to: the report is mailed through the SMTP server of alerts.email, which is not configured",
       ],
     ],
+    [
+      "actor policy: a bad principal pattern, network and endpoint, each with its key path and line",
+      'targets:\n  - account: "111111111111"\n    regions: [us-east-1]\ncloudtrail:\n  actors:\n    principals: ["deploy-*", "arn:aws:iam::*:role/ok-*"]\n    networks:\n      - 10.0.0.0/8\n      - 10.0.0.300/8\n    vpcEndpoints: [vpc-123]\n',
+      [
+        '6 cloudtrail.actors.principals[0]: "deploy-*" is neither an ARN pattern (arn:aws:iam::*:role/deploy-*) nor a service principal (autoscaling.amazonaws.com)',
+        '9 cloudtrail.actors.networks[1]: "10.0.0.300/8" is not a CIDR (e.g. 10.0.0.0/8, 2001:db8::/32)',
+        '10 cloudtrail.actors.vpcEndpoints[0]: "vpc-123" is not a VPC endpoint id (vpce-…)',
+      ],
+    ],
+    [
+      "actor policy per target: empty",
+      'targets:\n  - account: "111111111111"\n    regions: [us-east-1]\n    cloudtrail:\n      actors: {}\n',
+      ["5 targets[0].cloudtrail.actors: give at least one of principals, networks or vpcEndpoints (or leave actors out: no actor check)"],
+    ],
   ])("%s", (_name, text, expected) => {
     expect(problems(text)).toEqual(expected);
   });
 });
 
 const TARGET = 'targets:\n  - account: "123456789012"\n    regions: [us-east-1]\n';
+
+const TARGET_TEXT = 'targets:\n  - account: "123456789012"\n    regions: [us-east-1]\n';
+
+describe("actor policy", () => {
+  it("a target's own cloudtrail.actors replaces the default; others take the default", () => {
+    const c = parseConfigText(
+      'cloudtrail:\n  actors: {networks: [10.0.0.0/8]}\ntargets:\n  - account: "111111111111"\n    regions: [us-east-1]\n  - account: "222222222222"\n    regions: [us-east-1]\n    cloudtrail: {enabled: true, actors: {principals: ["autoscaling.amazonaws.com"]}}\n',
+      FILE,
+      {},
+    );
+    expect(resolveTargets(c).map((t) => [t.account, t.cloudtrail, t.actors])).toEqual([
+      ["111111111111", false, { networks: ["10.0.0.0/8"] }],
+      ["222222222222", true, { principals: ["autoscaling.amazonaws.com"] }],
+    ]);
+  });
+
+  it("check-config says the default, each target's own policy, and where CloudTrail is off so nothing is checked", () => {
+    const c = parseConfigText(
+      'cloudtrail:\n  enabled: true\n  actors: {networks: [10.0.0.0/8], vpcEndpoints: [vpce-0aaa]}\ntargets:\n  - account: "111111111111"\n    regions: [us-east-1]\n  - account: "222222222222"\n    regions: [us-east-1]\n    cloudtrail: {actors: {principals: ["arn:aws:iam::*:role/deploy-*"]}}\n  - account: "333333333333"\n    regions: [us-east-1]\n    cloudtrail: {enabled: false}\n',
+      FILE,
+      {},
+    );
+    expect(actorPolicyLines(c, resolveTargets(c))).toEqual([
+      "actor policy: networks 10.0.0.0/8; VPC endpoints vpce-0aaa (default)",
+      "  222222222222/us-east-1: principals arn:aws:iam::*:role/deploy-*",
+      "  333333333333/us-east-1: the default (CloudTrail off for this target: not checked)",
+    ]);
+    expect(actorPolicyLines(parseConfigText(TARGET_TEXT, FILE, {}), [])).toEqual(["actor policy: none by default (no actor check)"]);
+  });
+});
 
 describe("a YAML alias bomb", () => {
   it("is a config problem on the line of its first alias, not an internal error", () => {

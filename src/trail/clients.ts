@@ -1,0 +1,72 @@
+// CloudTrail clients for the sweep, one per account × region, with the real
+// CloudTrailClient (region, endpoint and credentials as the target's EC2
+// client has them). The sweep is the only reader of CloudTrail: attribution
+// reads what it stored (trail_events), so each event is fetched once.
+//
+// The CloudTrail SDK is loaded on the first client: the sensor is off unless
+// configured, and the client's code is some 15 MB of a daemon's resident memory.
+import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
+import { awsClientConfig, type ClientSpec } from "../aws/ec2-client.js";
+import type { ResolvedTarget } from "../config/targets.js";
+
+/** Makes CloudTrail clients (the real factory, or one with test settings). */
+export type CloudTrailClientFactory = (spec: ClientSpec) => CloudTrailClient;
+
+/** The real client factory (loads the SDK). */
+export async function cloudTrailClientFactory(): Promise<CloudTrailClientFactory> {
+  const { CloudTrailClient } = await import("@aws-sdk/client-cloudtrail");
+  return (spec) => new CloudTrailClient(awsClientConfig(spec));
+}
+
+/** The account × region a client reads. */
+export interface TrailTarget {
+  /** AWS account id. */
+  account: string;
+  /** AWS region (CloudTrail's event history is per region). */
+  region: string;
+}
+
+/** Options of cloudTrailClients. */
+export interface CloudTrailClientsOptions {
+  /** The configured targets (endpoint, role) to find each account × region's settings. */
+  targets: () => readonly ResolvedTarget[];
+  /** Retry budget per call. */
+  maxAttempts: number;
+  /** Per-request timeout in ms. */
+  timeoutMs: number;
+  /** Explicit credentials (tests, the demo); else the default chain or the target's role. */
+  credentials?: ClientSpec["credentials"];
+  /** Default: cloudTrailClientFactory(). */
+  clientFactory?: CloudTrailClientFactory;
+}
+
+/** One CloudTrail client per account × region, kept until close(). */
+export function cloudTrailClients(opts: CloudTrailClientsOptions): { clientFor(t: TrailTarget): Promise<CloudTrailClient>; close(): void } {
+  const clients = new Map<string, CloudTrailClient>();
+  let factory: CloudTrailClientFactory | undefined = opts.clientFactory;
+  return {
+    clientFor: async (t) => {
+      factory ??= await cloudTrailClientFactory();
+      const key = `${t.account}/${t.region}`;
+      let c = clients.get(key);
+      if (c === undefined) {
+        const conf = opts.targets().find((x) => x.account === t.account && x.region === t.region);
+        c = factory({
+          region: t.region,
+          ...(conf?.endpoint ? { endpoint: conf.endpoint } : {}),
+          ...(conf?.roleArn ? { roleArn: conf.roleArn } : {}),
+          ...(conf?.externalId ? { externalId: conf.externalId } : {}),
+          maxAttempts: opts.maxAttempts,
+          timeoutMs: opts.timeoutMs,
+          ...(opts.credentials ? { credentials: opts.credentials } : {}),
+        });
+        clients.set(key, c);
+      }
+      return c;
+    },
+    close: () => {
+      for (const c of clients.values()) c.destroy();
+      clients.clear();
+    },
+  };
+}
