@@ -137,6 +137,6 @@ export function parseOptions(argv: string[]): BenchOptions {
   if (o.rules < o.groups || o.yearRules < o.yearGroups || o.fleetRules < o.fleetGroups) throw new Error("rules must be >= groups (every group has its default egress rule)");
   if (o.throttle >= 1) throw new Error("--throttle is a probability below 1");
   if (o.growthCycles < 10) throw new Error("--growth-cycles must be >= 10 (growth is measured from cycle 10)");
-  if (o.only.includes("queries") && !o.only.includes("year")) throw new Error("--only queries needs year too (the queries run on the year's database)");
+  if (o.only.includes("queries") && !o.only.includes("year") && !o.only.includes("fleetyear")) throw new Error("--only queries needs year or fleetyear too (the queries run on the years' databases)");
   return o;
 }

@@ -91,3 +91,11 @@ DROP INDEX coalesce_iv_removed;
 DROP TABLE temp.poll_refs;
 DROP TABLE temp.poll_members;
 DROP TABLE temp.poll_runs;
+
+-- With a row per run rather than per poll, indexes on polls cost little, and
+-- the questions people ask of it become seeks: which polls failed (the
+-- README's query), and how many polls a target had since a time. Neither
+-- covers a column that extending a run writes, so an unchanged poll still
+-- touches no index.
+CREATE INDEX polls_failed ON polls (id) WHERE status = 'failed';
+CREATE INDEX polls_by_target_start ON polls (target_id, started_at);
