@@ -14,6 +14,7 @@ import type { Change, GroupState } from "../../src/model/types.js";
 import type { JudgedChange } from "../../src/model/judged.js";
 import { group, rule } from "../unit/model/build.js";
 import { makeTempDir, type TempDir } from "../support/temp-dir.js";
+import { addPollRunColumns, dropPollRunColumns } from "../support/poll-run-columns.js";
 
 const T0 = "2026-03-02T10:00:00.000Z"; // the fixed reference instant
 const T1 = "2026-03-02T10:05:00.000Z";
@@ -39,8 +40,7 @@ describe("migration 0008 (guardrails)", () => {
     try {
       const all = readMigrations(path.join(packageRoot(), "migrations"));
       migrate(db, all.filter((m) => m.version <= 6), () => T0);
-      // This build's store writes the run columns a later migration adds to polls (poll-runs.ts); they are not what this test is about.
-      db.exec("ALTER TABLE polls ADD COLUMN poll_count INTEGER NOT NULL DEFAULT 1; ALTER TABLE polls ADD COLUMN run INTEGER NOT NULL DEFAULT 0");
+      addPollRunColumns(db);
       const target = ensureTarget(db, "111111111111", "eu-west-1", "prod", T0).id;
       const poll = (at: string, groups: GroupState[], d: RecordDeps): void => void recordSuccessfulPoll(db, target, { groups, pages: 1, startedAt: at, finishedAt: at }, d);
       // Written by this build's store, minus the columns 0008 adds: insert through the old schema.
@@ -55,7 +55,7 @@ describe("migration 0008 (guardrails)", () => {
       })();
       expect(before).toHaveLength(1);
 
-      db.exec("ALTER TABLE polls DROP COLUMN poll_count; ALTER TABLE polls DROP COLUMN run");
+      dropPollRunColumns(db);
       expect(migrate(db, all, () => T0)).toContain("0008_guardrails.sql");
       const after = db.prepare("SELECT * FROM changes ORDER BY id").all() as Array<Record<string, unknown>>;
       expect(Object.keys(after[0] ?? {})).toEqual([...Object.keys(before[0] ?? {}), "guardrail", "guardrail_reason"]);
