@@ -13,11 +13,13 @@
 //   README's query), how many polls in a range (sum(poll_count)); a run
 //   ends at UTC midnight, so polls per day are exact;
 // - with aws.interfacesEvery 3, interfaces are still read on polls 1, 4, 7…
-//   (a run row's interfaces_read is its last poll's).
+//   (a run row's interfaces_read is its last poll's);
+// - the demo's story still tells each cycle's poll when it extends a run.
 import { AuthorizeSecurityGroupIngressCommand } from "@aws-sdk/client-ec2";
 import { afterEach, describe, expect, it } from "vitest";
 import { startAppWorld, type AppWorld } from "../support/app-world.js";
 import { INTRUDER } from "../support/sim-harness.js";
+import { readCycleFacts, type StoryCursor } from "../../src/demo/cycle-story.js";
 
 const FIVE_MIN = 5 * 60_000;
 const ssh = { IpProtocol: "tcp", FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: "0.0.0.0/0" }] };
@@ -106,6 +108,19 @@ describe("coalesced polls", { timeout: 60_000 }, () => {
     w.app.db.pragma("wal_checkpoint(TRUNCATE)");
     expect(pages()).toBe(before);
     expect(rows().slice(-1)[0]).toMatchObject({ run: 1, poll_count: 102, finished_at: last[99] });
+    expect(rows()).toHaveLength(2);
+  });
+
+  it("tells the demo's story of every cycle, a run extended in place included", async () => {
+    w = await startAppWorld();
+    const cursor: StoryCursor = { pollId: 0, finishedAt: "", outboxId: 0 };
+    const told: Array<Array<[string, number]>> = [];
+    for (let i = 0; i < 4; i++) {
+      await pollN(1);
+      told.push(readCycleFacts(w.reader, cursor).polls.map((p) => [p.status, p.baseline]));
+    }
+    // Baseline, the run's first poll, then the same run row told again as it grows.
+    expect(told).toEqual([[["ok", 1]], [["ok", 0]], [["ok", 0]], [["ok", 0]]]);
     expect(rows()).toHaveLength(2);
   });
 
