@@ -80,7 +80,8 @@ describe("migration 0014: coalesced polls, on a database the previous release wr
 
     const { db, appliedNow } = openDatabase(file, { now: () => "2026-12-06T00:00:00.000Z" });
     try {
-      expect(appliedNow).toContain("0014_coalesced_polls.sql");
+      // By name: the coordinator may renumber it.
+      expect(appliedNow.filter((n) => n.endsWith("_coalesced_polls.sql"))).toHaveLength(1);
       expect(readmeAnswers(db)).toEqual(readmeBefore);
       expect(pollAnswers(db, "sum(p.poll_count)")).toEqual(pollsBefore);
       expect((db.prepare("SELECT id FROM targets ORDER BY id").pluck().all() as number[]).map((id) => lastInterfacesRead(db, id))).toEqual(interfacesBefore);
