@@ -107,6 +107,25 @@ describe("migration 0014: coalesced polls, on a database the previous release wr
     }
   });
 
+  it("counts a lost-poll row as the polls its message says it stands for", () => {
+    const old = new BetterSqlite3(file);
+    old
+      .prepare("INSERT INTO polls (target_id, started_at, finished_at, status, error_code, error) VALUES (2, ?, ?, 'failed', 'db-locked', ?)")
+      .run("2026-03-02T14:05:00.000Z", "2026-03-02T14:20:00.000Z", "3 polls since 2026-03-02T14:05:00.000Z could not be recorded (db-locked): database is locked");
+    old.close();
+    const { db } = openDatabase(file, { now: () => "2026-12-06T00:00:00.000Z" });
+    try {
+      expect(db.prepare("SELECT error_code, poll_count FROM polls WHERE status = 'failed' ORDER BY id").all()).toEqual([
+        { error_code: "InternalError", poll_count: 1 },
+        { error_code: "InternalError", poll_count: 1 },
+        { error_code: "InternalError", poll_count: 1 },
+        { error_code: "db-locked", poll_count: 3 },
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+
   it("ends runs at UTC midnight, as the daemon does", () => {
     // The fixture is one day long: move its polls from 12:00 on to the next day.
     const old = new BetterSqlite3(file);
