@@ -14,7 +14,7 @@ import { parseOptions, USAGE, type BenchOptions } from "./options.js";
 import { machine, renderTable, writeResults, type Row } from "./report.js";
 import { runFloor } from "./floor-figure.js";
 import { runFleet } from "./fleet-figure.js";
-import { runYear } from "./year-figure.js";
+import { runFleetYear, runYear } from "./year-figure.js";
 import { runQueries } from "./query-figure.js";
 
 function log(s: string): void {
@@ -61,6 +61,17 @@ async function run(o: BenchOptions): Promise<number> {
         const q = runQueries(yearDb, y.result.endTime, o.queryReps, log);
         rows.push(...q.rows);
         results.queries = q.result;
+      }
+    }
+    if (o.only.includes("fleetyear")) {
+      const fleetYearDb = path.join(workDir, "fleet-year.db");
+      const y = await runFleetYear(o, fleetYearDb, workDir, log);
+      rows.push(...y.rows);
+      results.fleetYear = y.result;
+      if (o.only.includes("queries")) {
+        const q = runQueries(fleetYearDb, y.result.endTime, o.queryReps, log, "fleet year");
+        rows.push(...q.rows);
+        results.fleetYearQueries = q.result;
       }
     }
   } finally {

@@ -4,7 +4,7 @@
 import { parseArgs } from "node:util";
 
 /** Which figures to run. */
-export const FIGURES = ["floor", "fleet", "year", "queries"] as const;
+export const FIGURES = ["floor", "fleet", "year", "fleetyear", "queries"] as const;
 export type Figure = (typeof FIGURES)[number];
 
 export interface BenchOptions {
@@ -32,6 +32,10 @@ export interface BenchOptions {
   yearChurn: number;
   /** Wall-clock budget for the year; beyond it the rest is extrapolated. */
   yearBudgetS: number;
+  /** Figure 3c: the fleet year's targets (20 groups/100 rules each), days and budget. */
+  fleetYearTargets: number;
+  fleetYearDays: number;
+  fleetYearBudgetS: number;
   /** Run the daemon and year children under --cpu-prof (profiles written to the work directory, which is kept). */
   profile: boolean;
   queryReps: number;
@@ -42,16 +46,17 @@ export interface BenchOptions {
   keepWorkDir: boolean;
 }
 
-const QUICK = { groups: 500, rules: 5000, reps: 3, growthCycles: 20, targets: 200, fleetGroups: 20, fleetRules: 100, yearGroups: 300, yearRules: 3000, yearDays: 3, yearBudgetS: 25, queryReps: 15 };
+const QUICK = { groups: 500, rules: 5000, reps: 3, growthCycles: 20, targets: 200, fleetGroups: 20, fleetRules: 100, yearGroups: 300, yearRules: 3000, yearDays: 3, yearBudgetS: 25, fleetYearTargets: 20, fleetYearDays: 3, fleetYearBudgetS: 20, queryReps: 15 };
 // Full: five pairs per ratio (the 100,000-rule ratios move by ±0.1 between runs
 // of three), and a budget that lets the year run to its end, so its size is
 // measured rather than projected (about 15 minutes on 2 cores).
-const FULL = { groups: 10_000, rules: 100_000, reps: 5, growthCycles: 50, targets: 1000, fleetGroups: 20, fleetRules: 100, yearGroups: 10_000, yearRules: 100_000, yearDays: 365, yearBudgetS: 2400, queryReps: 25 };
+const FULL = { groups: 10_000, rules: 100_000, reps: 5, growthCycles: 50, targets: 1000, fleetGroups: 20, fleetRules: 100, yearGroups: 10_000, yearRules: 100_000, yearDays: 365, yearBudgetS: 2400, fleetYearTargets: 1000, fleetYearDays: 365, fleetYearBudgetS: 1200, queryReps: 25 };
 
 export const USAGE = `usage: npm run bench -- [--full] [--groups N] [--rules N] [--reps N] [--growth-cycles N]
   [--targets N] [--fleet-groups N] [--fleet-rules N] [--latency MS] [--concurrency N] [--fetch-threads N] [--throttle P]
   [--year-groups N] [--year-rules N] [--year-days N] [--year-churn F] [--year-budget S] [--profile]
-  [--query-reps N] [--only floor,fleet,year,queries] [--out FILE] [--work-dir DIR] [--keep]`;
+  [--fleet-year-targets N] [--fleet-year-days N] [--fleet-year-budget S]
+  [--query-reps N] [--only floor,fleet,year,fleetyear,queries] [--out FILE] [--work-dir DIR] [--keep]`;
 
 function positive(name: string, text: string | undefined, fallback: number, opts: { integer?: boolean; allowZero?: boolean } = {}): number {
   if (text === undefined) return fallback;
@@ -85,6 +90,9 @@ export function parseOptions(argv: string[]): BenchOptions {
       "year-days": { type: "string" },
       "year-churn": { type: "string" },
       "year-budget": { type: "string" },
+      "fleet-year-targets": { type: "string" },
+      "fleet-year-days": { type: "string" },
+      "fleet-year-budget": { type: "string" },
       "profile": { type: "boolean", default: false },
       "query-reps": { type: "string" },
       only: { type: "string" },
@@ -116,6 +124,9 @@ export function parseOptions(argv: string[]): BenchOptions {
     yearDays: positive("year-days", values["year-days"], base.yearDays),
     yearChurn: positive("year-churn", values["year-churn"], 0.001, { integer: false }),
     yearBudgetS: positive("year-budget", values["year-budget"], base.yearBudgetS),
+    fleetYearTargets: positive("fleet-year-targets", values["fleet-year-targets"], base.fleetYearTargets),
+    fleetYearDays: positive("fleet-year-days", values["fleet-year-days"], base.fleetYearDays),
+    fleetYearBudgetS: positive("fleet-year-budget", values["fleet-year-budget"], base.fleetYearBudgetS),
     profile: values["profile"],
     queryReps: positive("query-reps", values["query-reps"], base.queryReps),
     only: only as Figure[],
@@ -126,6 +137,6 @@ export function parseOptions(argv: string[]): BenchOptions {
   if (o.rules < o.groups || o.yearRules < o.yearGroups || o.fleetRules < o.fleetGroups) throw new Error("rules must be >= groups (every group has its default egress rule)");
   if (o.throttle >= 1) throw new Error("--throttle is a probability below 1");
   if (o.growthCycles < 10) throw new Error("--growth-cycles must be >= 10 (growth is measured from cycle 10)");
-  if (o.only.includes("queries") && !o.only.includes("year")) throw new Error("--only queries needs year too (the queries run on the year's database)");
+  if (o.only.includes("queries") && !o.only.includes("year") && !o.only.includes("fleetyear")) throw new Error("--only queries needs year or fleetyear too (the queries run on the years' databases)");
   return o;
 }

@@ -31,7 +31,8 @@ export class YearEstate {
     opts: { groups: number; rules: number; seed: number },
   ) {
     this.prng = createPrng(opts.seed);
-    const ids = Array.from({ length: opts.groups }, (_, i) => `sg-${i.toString(16).padStart(17, "0")}`);
+    // Group ids are unique across accounts, as AWS's are (a fleet year has many estates in one database).
+    const ids = Array.from({ length: opts.groups }, (_, i) => `sg-${account.slice(-6)}${i.toString(16).padStart(11, "0")}`);
     // Skewed like real estates: a few big groups, many small ones; every group
     // has AWS's default allow-all egress.
     const extra = new Array<number>(opts.groups).fill(0);

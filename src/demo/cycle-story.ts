@@ -18,6 +18,8 @@ import { portsShort } from "../alerts/render/words.js";
 export interface StoryCursor {
   /** Highest polls.id already told. */
   pollId: number;
+  /** Latest polls.finished_at already told: a run of unchanged polls is one row, extended in place, so it comes back with a later finish. */
+  finishedAt: string;
   /** Highest outbox.id already told. */
   outboxId: number;
 }
@@ -79,11 +81,14 @@ interface AttemptsStory {
 /** Reads what happened since `cursor` and moves the cursor past it. */
 export function readCycleFacts(db: Database, cursor: StoryCursor): CycleFacts {
   const polls = db
-    .prepare("SELECT id, status, baseline, group_count, rule_count, error_code, error FROM polls WHERE id > ? ORDER BY id")
-    .all(cursor.pollId) as Array<StoryPoll & { id: number }>;
+    .prepare("SELECT id, status, baseline, group_count, rule_count, error_code, error, finished_at FROM polls WHERE id > ? OR (run = 1 AND finished_at > ?) ORDER BY id")
+    .all(cursor.pollId, cursor.finishedAt) as Array<StoryPoll & { id: number; finished_at: string }>;
   const changes = db.prepare("SELECT * FROM changes WHERE poll_id > ? ORDER BY id").all(cursor.pollId) as ChangeViewRow[];
   const alerts = db.prepare("SELECT id, channel, kind, payload FROM outbox WHERE id > ? ORDER BY id").all(cursor.outboxId) as StoryAlert[];
-  for (const p of polls) cursor.pollId = Math.max(cursor.pollId, p.id);
+  for (const p of polls) {
+    cursor.pollId = Math.max(cursor.pollId, p.id);
+    if (p.finished_at > cursor.finishedAt) cursor.finishedAt = p.finished_at;
+  }
   for (const a of alerts) cursor.outboxId = Math.max(cursor.outboxId, a.id);
   const nameOf = db.prepare("SELECT name FROM group_versions WHERE group_id = ? ORDER BY added_at DESC, id DESC LIMIT 1").pluck();
   const groupNames: Record<string, string> = {};

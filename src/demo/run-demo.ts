@@ -124,7 +124,7 @@ export async function runDemo(opts: { cwd: string; out: NodeJS.WritableStream; c
       clients.push(c);
       return c;
     };
-    const cursor: StoryCursor = { pollId: 0, outboxId: 0 };
+    const cursor: StoryCursor = { pollId: 0, finishedAt: "", outboxId: 0 };
     const cycles = Math.max(opts.cycles ?? DEMO_MIN_CYCLES, DEMO_MIN_CYCLES);
     const code = await runDaemon({
       config,

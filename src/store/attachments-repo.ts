@@ -36,23 +36,33 @@ export function loadCurrentAttachments(db: Database, targetId: number): Attachme
   );
 }
 
+/** What a poll's read of the interfaces changes: the current ones before it, and those it opens and closes. */
+export interface AttachmentMoves {
+  before: Attachment[];
+  opened: Attachment[];
+  closed: Attachment[];
+}
+
+/** How `observed` moves the target's current attachments (nothing written). */
+export function planAttachments(db: Database, targetId: number, observed: readonly Attachment[]): AttachmentMoves {
+  const before = loadCurrentAttachments(db, targetId);
+  return { ...diffAttachments(before, observed), before };
+}
+
 /**
  * Record what this poll read: close intervals of attachments gone or changed,
- * open the new ones, mark the poll as having read interfaces. Returns the diff.
+ * open the new ones, mark the poll as having read interfaces.
  */
-export function recordAttachments(db: Database, ctx: IntervalContext, observed: readonly Attachment[]): { opened: Attachment[]; closed: Attachment[]; before: Attachment[] } {
-  const before = loadCurrentAttachments(db, ctx.targetId);
-  const diff = diffAttachments(before, observed);
+export function recordAttachments(db: Database, ctx: IntervalContext, moves: AttachmentMoves): void {
   const close = sql(db, "UPDATE interface_versions SET removed_poll_id = ?, removed_at = ? WHERE target_id = ? AND group_id = ? AND interface_id = ? AND removed_poll_id IS NULL");
   const open = sql(
     db,
     `INSERT INTO interface_versions (target_id, group_id, interface_id, kind, interface_type, instance_id, public_ip, description, added_poll_id, added_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  for (const a of diff.closed) close.run(ctx.pollId, ctx.at, ctx.targetId, a.groupId, a.interfaceId);
-  for (const a of diff.opened) open.run(ctx.targetId, a.groupId, a.interfaceId, a.kind, a.interfaceType, a.instanceId, a.publicIp, a.description, ctx.pollId, ctx.at);
+  for (const a of moves.closed) close.run(ctx.pollId, ctx.at, ctx.targetId, a.groupId, a.interfaceId);
+  for (const a of moves.opened) open.run(ctx.targetId, a.groupId, a.interfaceId, a.kind, a.interfaceType, a.instanceId, a.publicIp, a.description, ctx.pollId, ctx.at);
   sql(db, "UPDATE polls SET interfaces_read = 1 WHERE id = ?").run(ctx.pollId);
-  return { ...diff, before };
 }
 
 /** When the target's interfaces were last read, and how many successful polls since; undefined: never. */
@@ -61,7 +71,8 @@ export function lastInterfacesRead(db: Database, targetId: number): { at: string
     | { id: number; finished_at: string }
     | undefined;
   if (!last) return undefined;
-  const since = sql(db, "SELECT count(*) AS n FROM polls WHERE target_id = ? AND status = 'ok' AND id > ?").get(targetId, last.id) as { n: number };
+  // A run row stands for poll_count polls, and its interfaces_read is its last poll's (poll-runs.ts).
+  const since = sql(db, "SELECT coalesce(sum(poll_count), 0) AS n FROM polls WHERE target_id = ? AND status = 'ok' AND id > ?").get(targetId, last.id) as { n: number };
   return { at: last.finished_at, pollsSince: since.n };
 }
 

@@ -22,7 +22,8 @@ import { exposureByGroup, unattached, type Attachment, type GroupExposure } from
 import { exposureChanges } from "../model/exposure-change.js";
 import { recordBroadSources } from "./broad-sources-repo.js";
 import { DEFAULT_SEVERITY_SETTINGS, type BroadSources } from "../model/severity.js";
-import { lastInterfacesRead, loadCurrentAttachments, recordAttachments } from "./attachments-repo.js";
+import { lastInterfacesRead, loadCurrentAttachments, planAttachments, recordAttachments } from "./attachments-repo.js";
+import { extendRun, unchangedPollStep } from "./poll-runs.js";
 
 /** A complete observation of one target: every page arrived. */
 export interface Observation {
@@ -180,6 +181,17 @@ export function recordSuccessfulPoll(db: Database, targetId: number, obs: Observ
     const stored = baseline ? new Map<string, GroupState>() : (cached ?? loadCurrentState(db, targetId));
     const changes = baseline ? [] : diffGroups(stored, obs.groups);
     const ruleCount = obs.groups.reduce((n, g) => n + g.rules.length, 0);
+    const observed = new Map(obs.groups.map((g) => [g.groupId, g]));
+    const moves = obs.attachments ? planAttachments(db, targetId, obs.attachments) : null;
+    // Nothing new (no change, interfaces where they were, not a restored
+    // transition): the poll extends the target's run row in place, or starts one.
+    const unchanged = !baseline && changes.length === 0 && !target.blind_since && (moves === null || (moves.opened.length === 0 && moves.closed.length === 0));
+    const step = unchanged ? unchangedPollStep(db, targetId, obs.startedAt, moves !== null) : null;
+    if (step?.kind === "extend") {
+      extendRun(db, step.row.id, obs.finishedAt, moves !== null);
+      noteSuccess(db, targetId);
+      return { pollId: step.row.id, baseline: false, judged: [], changeIds: [], state: observed };
+    }
     const pollId = insertPoll(db, {
       targetId,
       startedAt: obs.startedAt,
@@ -191,8 +203,8 @@ export function recordSuccessfulPoll(db: Database, targetId: number, obs: Observ
       ruleCount,
       errorCode: null,
       error: null,
+      run: step?.kind === "insert" && step.run,
     });
-    const observed = new Map(obs.groups.map((g) => [g.groupId, g]));
     if (baseline) openBaselineIntervals(db, { targetId, pollId, at: obs.finishedAt }, obs.groups);
     else applyChangesToIntervals(db, { targetId, pollId, at: obs.finishedAt }, changes, observed);
 
@@ -200,8 +212,9 @@ export function recordSuccessfulPoll(db: Database, targetId: number, obs: Observ
     if (deps.broadSources) recordBroadSources(db, deps.broadSources);
     // Blast radius: the interfaces read by this poll, or as last read.
     let exposure: ((groupId: string) => GroupExposure | undefined) | undefined;
-    if (obs.attachments) {
-      const moved = recordAttachments(db, { targetId, pollId, at: obs.finishedAt }, obs.attachments);
+    if (obs.attachments && moves) {
+      recordAttachments(db, { targetId, pollId, at: obs.finishedAt }, moves);
+      const moved = moves;
       const byGroup = exposureByGroup(obs.attachments, obs.finishedAt);
       exposure = (id) => byGroup.get(id) ?? unattached(obs.finishedAt);
       // A group already open to the world that a public interface starts using is news too.
@@ -368,6 +381,7 @@ export function recordLostPolls(db: Database, targetId: number, lost: LostPolls)
       ruleCount: null,
       errorCode: lost.reason,
       error,
+      pollCount: Math.max(1, lost.failures),
     });
     db.prepare("UPDATE targets SET consecutive_failures = consecutive_failures + ?, last_error = ?, blind_since = CASE WHEN ? THEN coalesce(blind_since, ?) ELSE blind_since END WHERE id = ?").run(
       lost.failures,

@@ -33,7 +33,7 @@ describe("npm run bench (quick size)", () => {
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^figure\s+measured\s+target\s+result/m);
     const results = JSON.parse(readFileSync(out, "utf8")) as Results;
-    expect(Object.keys(results.results).sort()).toEqual(["fleet", "floor", "queries", "year"]);
+    expect(Object.keys(results.results).sort()).toEqual(["fleet", "fleetYear", "fleetYearQueries", "floor", "queries", "year"]);
     for (const prefix of ["1. ", "2. ", "3. ", "4. ", "5. "]) {
       expect(results.rows.some((r) => r.figure.startsWith(prefix)), `a row for figure ${prefix}`).toBe(true);
     }

@@ -169,8 +169,10 @@ describe("a cycle that cannot record", { timeout: 120_000 }, () => {
     // Cycle 4 wrote the lost polls down, recorded the drift, and queued monitoring-restored.
     const db = new BetterSqlite3(files.databasePath, { readonly: true });
     try {
-      const failed = db.prepare("SELECT error_code, error FROM polls WHERE status = 'failed'").all() as Array<{ error_code: string; error: string }>;
+      const failed = db.prepare("SELECT error_code, error, poll_count FROM polls WHERE status = 'failed'").all() as Array<{ error_code: string; error: string; poll_count: number }>;
       expect(failed).toHaveLength(1);
+      // One row, counted as the polls it stands for.
+      expect(failed[0]!.poll_count).toBe(2);
       expect(failed[0]!.error_code).toBe("db-locked");
       expect(failed[0]!.error).toMatch(/^2 polls since .* could not be recorded \(db-locked\): database is locked$/);
       const kinds = (db.prepare("SELECT kind FROM outbox ORDER BY id").all() as Array<{ kind: string }>).map((r) => r.kind);

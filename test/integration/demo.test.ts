@@ -33,6 +33,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { simpleParser } from "mailparser";
 import { makeTempDir, type TempDir } from "../support/temp-dir.js";
 import { cliEnv, REPO_ROOT, runCli, type CliResult } from "../support/cli.js";
+import { readmeQueries } from "../support/readme-queries.js";
 
 let cwd: TempDir;
 let run: CliResult;
@@ -60,22 +61,6 @@ afterAll(() => {
   db?.close();
   cwd?.remove();
 });
-
-/** The README's SQL examples: the ```sql block of the history section, split into statements. */
-function readmeQueries(): string[] {
-  const readme = readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
-  const section = readme.slice(readme.indexOf("## Querying history with sqlite3"));
-  const match = /```sql\n([\s\S]*?)```/.exec(section);
-  expect(match, "README has a ```sql block under 'Querying history with sqlite3'").not.toBeNull();
-  const withoutComments = (match?.[1] ?? "")
-    .split("\n")
-    .filter((l) => !l.trim().startsWith("--"))
-    .join("\n");
-  return withoutComments
-    .split(";")
-    .map((q) => q.trim())
-    .filter((q) => q !== "");
-}
 
 /** Stdout lines between the start of cycle n's story and its "done" line, inclusive. */
 function cycleSection(lines: string[], n: number): string[] {

@@ -14,6 +14,7 @@ import type { Change, GroupState } from "../../src/model/types.js";
 import type { JudgedChange } from "../../src/model/judged.js";
 import { group, rule } from "../unit/model/build.js";
 import { makeTempDir, type TempDir } from "../support/temp-dir.js";
+import { addPollRunColumns, dropPollRunColumns } from "../support/poll-run-columns.js";
 
 const T0 = "2026-03-02T10:00:00.000Z"; // the fixed reference instant
 const T1 = "2026-03-02T10:05:00.000Z";
@@ -39,6 +40,7 @@ describe("migration 0008 (guardrails)", () => {
     try {
       const all = readMigrations(path.join(packageRoot(), "migrations"));
       migrate(db, all.filter((m) => m.version <= 6), () => T0);
+      addPollRunColumns(db);
       const target = ensureTarget(db, "111111111111", "eu-west-1", "prod", T0).id;
       const poll = (at: string, groups: GroupState[], d: RecordDeps): void => void recordSuccessfulPoll(db, target, { groups, pages: 1, startedAt: at, finishedAt: at }, d);
       // Written by this build's store, minus the columns 0008 adds: insert through the old schema.
@@ -58,6 +60,7 @@ describe("migration 0008 (guardrails)", () => {
       const after = db.prepare("SELECT * FROM changes ORDER BY id").all() as Array<Record<string, unknown>>;
       expect(Object.keys(after[0] ?? {})).toEqual([...Object.keys(before[0] ?? {}), "guardrail", "guardrail_reason"]);
       expect(after[0]).toEqual({ ...before[0], guardrail: null, guardrail_reason: null });
+      dropPollRunColumns(db);
       migrate(db, all, () => T0);
 
       poll(T2, [group({ groupId: "sg-0a01", rules: [HTTPS] }), group({ groupId: "sg-0a02", rules: [SSH] })], deps({ id: "no-world-ssh", reason: "never" }));

@@ -21,6 +21,7 @@ import type { Change, GroupState, Rule } from "../../src/model/types.js";
 import type { JudgedChange } from "../../src/model/judged.js";
 import { DEFAULT_EGRESS, group, rule } from "../unit/model/build.js";
 import { makeTempDir, type TempDir } from "../support/temp-dir.js";
+import { addPollRunColumns, dropPollRunColumns } from "../support/poll-run-columns.js";
 
 const T0 = "2026-03-02T10:00:00.000Z"; // the fixed reference instant
 const T1 = "2026-03-02T10:05:00.000Z";
@@ -97,7 +98,9 @@ describe("ports in the views", () => {
       // them only while the history is written.
       const added = ["guardrail_id", "guardrail_reason", "ignored_reason", "interface_id", "instance_id", "public_ip", "interface_kind"];
       for (const c of added) db.exec(`ALTER TABLE change_events ADD COLUMN ${c} TEXT`);
+      addPollRunColumns(db);
       writeHistory(db);
+      dropPollRunColumns(db);
       for (const c of added) db.exec(`ALTER TABLE change_events DROP COLUMN ${c}`);
       const views = ["current_rules", "group_history", "changes"] as const;
       // Views have no rowid: order rows by everything but the columns 0006 changes.
