@@ -4,7 +4,7 @@
 import { parseArgs } from "node:util";
 
 /** Which figures to run. */
-export const FIGURES = ["floor", "fleet", "year", "queries"] as const;
+export const FIGURES = ["floor", "fleet", "year", "queries", "trail"] as const;
 export type Figure = (typeof FIGURES)[number];
 
 export interface BenchOptions {
@@ -35,6 +35,9 @@ export interface BenchOptions {
   /** Run the daemon and year children under --cpu-prof (profiles written to the work directory, which is kept). */
   profile: boolean;
   queryReps: number;
+  /** Figure 6: targets of the sweep-on/off fleet, and events in the backlog (simulated time). */
+  trailTargets: number;
+  trailBacklog: number;
   only: Figure[];
   out: string;
   /** Where databases go; a fresh temporary directory by default. */
@@ -42,16 +45,17 @@ export interface BenchOptions {
   keepWorkDir: boolean;
 }
 
-const QUICK = { groups: 500, rules: 5000, reps: 3, growthCycles: 20, targets: 200, fleetGroups: 20, fleetRules: 100, yearGroups: 300, yearRules: 3000, yearDays: 3, yearBudgetS: 25, queryReps: 15 };
+const QUICK = { groups: 500, rules: 5000, reps: 3, growthCycles: 20, targets: 200, fleetGroups: 20, fleetRules: 100, yearGroups: 300, yearRules: 3000, yearDays: 3, yearBudgetS: 25, queryReps: 15, trailTargets: 200, trailBacklog: 10_000 };
 // Full: five pairs per ratio (the 100,000-rule ratios move by ±0.1 between runs
 // of three), and a budget that lets the year run to its end, so its size is
 // measured rather than projected (about 15 minutes on 2 cores).
-const FULL = { groups: 10_000, rules: 100_000, reps: 5, growthCycles: 50, targets: 1000, fleetGroups: 20, fleetRules: 100, yearGroups: 10_000, yearRules: 100_000, yearDays: 365, yearBudgetS: 2400, queryReps: 25 };
+const FULL = { groups: 10_000, rules: 100_000, reps: 5, growthCycles: 50, targets: 1000, fleetGroups: 20, fleetRules: 100, yearGroups: 10_000, yearRules: 100_000, yearDays: 365, yearBudgetS: 2400, queryReps: 25, trailTargets: 1000, trailBacklog: 10_000 };
 
 export const USAGE = `usage: npm run bench -- [--full] [--groups N] [--rules N] [--reps N] [--growth-cycles N]
   [--targets N] [--fleet-groups N] [--fleet-rules N] [--latency MS] [--concurrency N] [--fetch-threads N] [--throttle P]
   [--year-groups N] [--year-rules N] [--year-days N] [--year-churn F] [--year-budget S] [--profile]
-  [--query-reps N] [--only floor,fleet,year,queries] [--out FILE] [--work-dir DIR] [--keep]`;
+  [--query-reps N] [--trail-targets N] [--trail-backlog N]
+  [--only floor,fleet,year,queries,trail] [--out FILE] [--work-dir DIR] [--keep]`;
 
 function positive(name: string, text: string | undefined, fallback: number, opts: { integer?: boolean; allowZero?: boolean } = {}): number {
   if (text === undefined) return fallback;
@@ -87,6 +91,8 @@ export function parseOptions(argv: string[]): BenchOptions {
       "year-budget": { type: "string" },
       "profile": { type: "boolean", default: false },
       "query-reps": { type: "string" },
+      "trail-targets": { type: "string" },
+      "trail-backlog": { type: "string" },
       only: { type: "string" },
       out: { type: "string" },
       "work-dir": { type: "string" },
@@ -118,6 +124,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     yearBudgetS: positive("year-budget", values["year-budget"], base.yearBudgetS),
     profile: values["profile"],
     queryReps: positive("query-reps", values["query-reps"], base.queryReps),
+    trailTargets: positive("trail-targets", values["trail-targets"], base.trailTargets),
+    trailBacklog: positive("trail-backlog", values["trail-backlog"], base.trailBacklog),
     only: only as Figure[],
     out: values.out ?? "bench/results.json",
     workDir: values["work-dir"] ?? null,

@@ -12,7 +12,7 @@ import type { GroupState } from "../model/types.js";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import { FetchPool } from "../aws/fetch-pool.js";
 import { attributePending, type AttributionResult } from "../attribution/attribute.js";
-import { cloudTrailLookup } from "../attribution/lookup.js";
+import { cloudTrailLookup, type CloudTrailClientFactory } from "../attribution/lookup.js";
 import { resolveTargets, type ResolvedTarget } from "../config/targets.js";
 import { enqueueAttributed } from "../store/follow-up.js";
 import { routeAlert } from "../alerts/route.js";
@@ -40,6 +40,8 @@ export interface AppOptions {
    * the real one (a clientFactory function cannot cross to a thread).
    */
   fetchClientModule?: string;
+  /** Makes the CloudTrail clients (sweep and attribution); default the real one with the target's role and credentials. */
+  cloudTrailClientFactory?: CloudTrailClientFactory;
   /**
    * How to wait: between attempts on a locked database, and while the
    * LookupEvents budget is spent (measured on `clock` then). Default a real
@@ -48,7 +50,7 @@ export interface AppOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-/** A cycle as the app runs it: the polls, then attribution and the CloudTrail sweep. */
+/** A cycle as the app runs it: the polls and, beside them, the CloudTrail sweep; then attribution. */
 export interface AppCycleResult extends CycleResult {
   /** What the CloudTrail sweep did, per target with the sensor on. */
   trail?: TargetSweep[];
@@ -150,6 +152,16 @@ export class App {
     this.cyclesRunning++;
     const deps = this.cycleDeps();
     const startedAt = this.clock().toISOString();
+    // The second sensor runs beside the polls, not after them: its calls go to
+    // another service with its own limits (CloudTrail's budget per
+    // account-region), it never touches what the polls record, and its
+    // findings are joins that do not depend on which store was written first.
+    // Run after them, a quiet sweep added its whole length to every cycle
+    // (docs/performance.md, figure 6). Its failures never touch the polls.
+    const sweeping = this.sweep(opts.signal).catch((err: unknown) => {
+      this.opts.logger.error({ event: "trail-sweep-crashed", err }, "CloudTrail sweep failed");
+      return undefined;
+    });
     let result: AppCycleResult;
     try {
       result = await runCycle(deps, opts);
@@ -175,6 +187,11 @@ export class App {
         lastError: `${l.reason}: ${l.message}`,
       });
     }
+    // Attribution takes its LookupEvents turns after the sweep's, not beside
+    // them: the two share each account-region's budget, and one after the
+    // other they never race for it.
+    const trail = await sweeping;
+    if (trail !== undefined) result.trail = trail;
     try {
       result.attribution = await this.attribute(opts.signal);
       enqueueAttributed(this.db, this.clock(), result.attribution.attributedChangeIds, (p) => routeAlert(this.channels.routes, p));
@@ -182,12 +199,6 @@ export class App {
       // One line with a reason code: a locked or full database is not a bug to dump a stack for.
       const f = cycleFailure(err);
       this.opts.logger.error({ event: "attribution-failed", reason: f.reason, error: f.message }, `attribution failed (${f.reason}): ${f.message}`);
-    }
-    // The second sensor, after the polls: its failures never touch what they recorded.
-    try {
-      result.trail = await this.sweep(opts.signal);
-    } catch (err) {
-      this.opts.logger.error({ event: "trail-sweep-crashed", err }, "CloudTrail sweep failed");
     }
     return result;
   }
@@ -262,6 +273,7 @@ export class App {
       maxAttempts: config.aws.maxAttempts,
       timeoutMs: config.aws.timeout,
       ...(this.opts.credentials ? { credentials: this.opts.credentials } : {}),
+      ...(this.opts.cloudTrailClientFactory ? { clientFactory: this.opts.cloudTrailClientFactory } : {}),
       pace: (t) => this.lookupBudget.take(`${t.account}/${t.region}`),
       onTruncated: (t, groupId, pages) =>
         this.opts.logger.warn({ event: "attribution-truncated", account: t.account, region: t.region, groupId, pages }, "CloudTrail lookup stopped at the page bound"),
