@@ -12,6 +12,7 @@ import { normalizeGroups } from "../src/model/normalize.js";
 import { diffGroups } from "../src/model/diff.js";
 import { loadCurrentState } from "../src/store/state-repo.js";
 import type { GroupState } from "../src/model/types.js";
+import type { TargetSweep } from "../src/trail/sweep.js";
 import { serve } from "./ipc.js";
 
 /** One cycle's outcome, as the benchmark needs it. */
@@ -29,6 +30,25 @@ export interface CycleFigures {
   changes: number;
   /** Slowest target's poll, ms. */
   slowestTargetMs: number;
+  /** Targets the CloudTrail sweep ran for (0 with the sensor off), those that read everything, and its LookupEvents calls. */
+  trail: SweepFigures;
+}
+
+/** What the CloudTrail sweeps of a cycle (or a sweep alone) did. */
+export interface SweepFigures {
+  targets: number;
+  ok: number;
+  calls: number;
+  stored: number;
+  /** Targets left with a backlog. */
+  behind: number;
+}
+
+/** A sweep run alone (App.sweep), timed like a cycle. */
+export interface SweepRun extends SweepFigures {
+  ms: number;
+  /** CPU time of this process during the sweep, ms. */
+  cpuMs: number;
 }
 
 /** Where one unchanged poll's time goes, phase by phase (ms). */
@@ -50,6 +70,8 @@ export interface DaemonCommands {
    */
   open: { args: { config: unknown; accessKey?: string }; result: null };
   cycle: { args: Record<string, never>; result: CycleFigures };
+  /** The CloudTrail sweep alone, over every target with the sensor on. */
+  sweep: { args: Record<string, never>; result: SweepRun };
   /** RSS and heap now, optionally after a full GC. */
   memory: { args: { gc: boolean }; result: { rss: number; heapUsed: number } };
   /**
@@ -74,6 +96,16 @@ let previous: Map<string, GroupState> | undefined;
 // Logging is part of the daemon's cost, so log as in production, to nowhere.
 const logger = createLogger({ level: "info", destination: pino.destination({ dest: "/dev/null", sync: true }) });
 
+function sweepFigures(r: readonly TargetSweep[]): SweepFigures {
+  return {
+    targets: r.length,
+    ok: r.filter((t) => t.ok).length,
+    calls: r.reduce((n, t) => n + t.calls, 0),
+    stored: r.reduce((n, t) => n + t.stored, 0),
+    behind: r.filter((t) => t.backlog !== null).length,
+  };
+}
+
 function need(): App {
   if (!app) throw new Error("open first");
   return app;
@@ -81,11 +113,13 @@ function need(): App {
 
 serve<DaemonCommands>(
   {
-    open: ({ config, accessKey }) => {
+    open: async ({ config, accessKey }) => {
       const parsed = configSchema.parse(config);
+      // Loaded only for a fleet with the sensor on: the CloudTrail SDK would add to every other figure's RSS.
+      const trailClients = !accessKey && parsed.cloudtrail.enabled ? { cloudTrailClientFactory: (await import("./fleet-trail-client.js")).createCloudTrailClient } : {};
       app = accessKey
         ? new App({ config: parsed, logger, env: {}, credentials: { accessKeyId: accessKey, secretAccessKey: "bench" } })
-        : new App({ config: parsed, logger, env: {}, clientFactory: fleetClient, fetchClientModule: new URL("./fleet-client.js", import.meta.url).href });
+        : new App({ config: parsed, logger, env: {}, clientFactory: fleetClient, fetchClientModule: new URL("./fleet-client.js", import.meta.url).href, ...trailClients });
       return null;
     },
     cycle: async () => {
@@ -106,7 +140,16 @@ serve<DaemonCommands>(
         rules: r.targets.reduce((n, t) => n + t.rules, 0),
         changes: r.targets.reduce((n, t) => n + t.judged.length, 0),
         slowestTargetMs: Math.max(...r.targets.map((t) => t.durationMs)),
+        trail: sweepFigures(r.trail ?? []),
       };
+    },
+    sweep: async () => {
+      const started = performance.now();
+      const cpu = process.cpuUsage();
+      const r = await need().sweep();
+      const ms = performance.now() - started;
+      const used = process.cpuUsage(cpu);
+      return { ms, cpuMs: (used.user + used.system) / 1000, ...sweepFigures(r) };
     },
     memory: ({ gc }) => {
       if (gc) {

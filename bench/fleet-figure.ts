@@ -13,7 +13,8 @@ import type { Row } from "./report.js";
 import { fmtBytes, fmtMs, fmtRatio, median } from "./stats.js";
 import type { RawFetchCommands } from "./raw-fetch-process.js";
 
-const REGIONS = [
+/** The regions of each fleet account, in order. */
+export const FLEET_REGIONS = [
   "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1",
   "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1",
   "ap-south-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
@@ -23,8 +24,8 @@ const REGIONS = [
 export function fleetLayout(targets: number): { account: string; regions: string[] }[] {
   const out: { account: string; regions: string[] }[] = [];
   for (let left = targets, i = 0; left > 0; i++) {
-    const n = Math.min(REGIONS.length, left);
-    out.push({ account: String(200000000000 + i), regions: REGIONS.slice(0, n) });
+    const n = Math.min(FLEET_REGIONS.length, left);
+    out.push({ account: String(200000000000 + i), regions: FLEET_REGIONS.slice(0, n) });
     left -= n;
   }
   return out;
@@ -70,7 +71,7 @@ export async function runFleet(o: BenchOptions, sim: ChildLink<SimCommands>, wor
   const endpoint = await sim.call("endpoint", {});
   const gen = await sim.call("generateFleet", {
     accounts: layout.map((l) => l.account),
-    regions: REGIONS,
+    regions: FLEET_REGIONS,
     groupsPerTarget: o.fleetGroups,
     rulesPerTarget: o.fleetRules,
     seed: 7,

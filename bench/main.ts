@@ -16,6 +16,7 @@ import { runFloor } from "./floor-figure.js";
 import { runFleet } from "./fleet-figure.js";
 import { runFleetYear, runYear } from "./year-figure.js";
 import { runQueries } from "./query-figure.js";
+import { runTrail } from "./trail-figure.js";
 
 function log(s: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
@@ -51,6 +52,11 @@ async function run(o: BenchOptions): Promise<number> {
       const f = await withSimulator((sim) => runFleet(o, sim, workDir, approvalsDir, log));
       rows.push(...f.rows);
       results.fleet = f.result;
+    }
+    if (o.only.includes("trail")) {
+      const t = await withSimulator((sim) => runTrail(o, sim, workDir, approvalsDir, log));
+      rows.push(...t.rows);
+      results.trail = t.result;
     }
     if (o.only.includes("year")) {
       const yearDb = path.join(workDir, "year.db");

@@ -36,6 +36,22 @@ export interface SimCommands {
   setThrottle: { args: { probability: number; seed: number }; result: null };
   /** Counts of requests since the last call, and forget them. */
   takeRequests: { args: Record<string, never>; result: RequestCounts };
+  /** LookupEvents calls allowed per second per account-region (AWS: 2; ThrottlingException beyond); null: unlimited. */
+  setLookupRateLimit: { args: { perSecond: number | null }; result: null };
+  /** CloudTrail LookupEvents counters over every account-region, since the simulator started. */
+  lookupStats: { args: Record<string, never>; result: LookupTotals };
   /** Peak RSS of the simulator process, bytes. */
   maxRss: { args: Record<string, never>; result: number };
+}
+
+/** The simulator's LookupEvents counters, summed over account-regions. */
+export interface LookupTotals {
+  /** Account-regions that called. */
+  accountRegions: number;
+  /** Calls answered, throttled ones included. */
+  calls: number;
+  /** Calls refused with ThrottlingException. */
+  throttled: number;
+  /** The most calls accepted from one account-region in any one second. */
+  maxPerSecond: number;
 }

@@ -78,6 +78,19 @@ serve<SimCommands>(
       sim.requests.length = 0;
       return counts;
     },
+    setLookupRateLimit: ({ perSecond }) => {
+      sim.cloudtrail.lookupRateLimit = perSecond;
+      return null;
+    },
+    lookupStats: () => {
+      const all = Object.values(sim.cloudtrail.allLookupStats());
+      return {
+        accountRegions: all.length,
+        calls: all.reduce((n, s) => n + s.calls, 0),
+        throttled: all.reduce((n, s) => n + s.throttled, 0),
+        maxPerSecond: Math.max(0, ...all.map((s) => s.maxPerSecond)),
+      };
+    },
     maxRss: () => process.resourceUsage().maxRSS * 1024,
   },
   () => sim.close(),

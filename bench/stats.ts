@@ -30,3 +30,10 @@ export function fmtBytes(b: number): string {
 export function fmtRatio(r: number): string {
   return !Number.isFinite(r) ? "n/a" : `${r.toFixed(2)}×`;
 }
+
+/** Minutes and seconds, for simulated lags ("9 min 59 s"). */
+export function fmtMinutes(ms: number): string {
+  if (!Number.isFinite(ms)) return "n/a";
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ""}`;
+}

@@ -14,7 +14,7 @@ import type { GroupState } from "../model/types.js";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import { FetchPool } from "../aws/fetch-pool.js";
 import { attributePending, type AttributionResult } from "../attribution/attribute.js";
-import { cloudTrailClients } from "../trail/clients.js";
+import { cloudTrailClients, type CloudTrailClientFactory } from "../trail/clients.js";
 import { resolveTargets, type ResolvedTarget } from "../config/targets.js";
 import { enqueueAttributed } from "../store/follow-up.js";
 import { routeAlert } from "../alerts/route.js";
@@ -46,6 +46,8 @@ export interface AppOptions {
    * the real one (a clientFactory function cannot cross to a thread).
    */
   fetchClientModule?: string;
+  /** Makes the CloudTrail clients (sweep and attribution); default the real one with the target's role and credentials. */
+  cloudTrailClientFactory?: CloudTrailClientFactory;
   /**
    * How to wait: between attempts on a locked database, and while the
    * LookupEvents budget is spent (measured on `clock` then). Default a real
@@ -54,7 +56,7 @@ export interface AppOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
-/** A cycle as the app runs it: the polls, then the CloudTrail sweep, then attribution from what the sweep stored. */
+/** A cycle as the app runs it: the polls and, beside them, the CloudTrail sweep; then attribution from what the sweep stored, then the join of both stores. */
 export interface AppCycleResult extends CycleResult {
   /** What the CloudTrail sweep did, per target with the sensor on. */
   trail?: TargetSweep[];
@@ -158,6 +160,16 @@ export class App {
     this.cyclesRunning++;
     const deps = this.cycleDeps();
     const startedAt = this.clock().toISOString();
+    // The second sensor runs beside the polls, not after them: its calls go to
+    // another service with its own limits (CloudTrail's budget per
+    // account-region), it never touches what the polls record, and its
+    // findings are joins that do not depend on which store was written first.
+    // Run after them, a quiet sweep added its whole length to every cycle
+    // (docs/performance.md, figure 6). Its failures never touch the polls.
+    const sweeping = this.sweep(opts.signal).catch((err: unknown) => {
+      this.opts.logger.error({ event: "trail-sweep-crashed", err }, "CloudTrail sweep failed");
+      return undefined;
+    });
     let result: AppCycleResult;
     try {
       result = await runCycle(deps, opts);
@@ -183,13 +195,10 @@ export class App {
         lastError: `${l.reason}: ${l.message}`,
       });
     }
-    // The second sensor, after the polls: its failures never touch what they recorded.
-    try {
-      result.trail = await this.sweep(opts.signal);
-    } catch (err) {
-      this.opts.logger.error({ event: "trail-sweep-crashed", err }, "CloudTrail sweep failed");
-    }
-    // Attribution reads what the sweep just stored, so it runs after it.
+    // Attribution reads what the sweep stored, and takes no LookupEvents turns
+    // of its own: it runs once the sweep is done.
+    const trail = await sweeping;
+    if (trail !== undefined) result.trail = trail;
     try {
       result.attribution = await this.attribute(opts.signal);
       const actorAlerted = new Set(result.attribution.actorAlertedChangeIds);
@@ -313,6 +322,7 @@ export class App {
       maxAttempts: config.aws.maxAttempts,
       timeoutMs: config.aws.timeout,
       ...(this.opts.credentials ? { credentials: this.opts.credentials } : {}),
+      ...(this.opts.cloudTrailClientFactory ? { clientFactory: this.opts.cloudTrailClientFactory } : {}),
     });
   }
 

@@ -19,6 +19,16 @@ import { cycleFailure } from "../store/db-failure.js";
 /** How often due alert retries are looked for between cycles. */
 const DISPATCH_INTERVAL_MS = 15_000;
 
+/**
+ * The shutdown promise, 10 s from the signal to exit: the running cycle gets
+ * the grace to finish, is then aborted and waited for up to the second bound,
+ * and whatever still holds the process at the deadline is cut by exiting. The
+ * shutdown log line carries them, so tests prove the promise by the order of
+ * events (the process left before its deadline fired, or the deadline ended a
+ * cycle that would never finish) instead of with a stopwatch.
+ */
+export const SHUTDOWN_TIMES = { graceMs: 6_000, abortedMs: 8_500, deadlineMs: 9_500 } as const;
+
 export interface DaemonOptions extends AppOptions {
   /** Config file, for SIGHUP reloads. */
   configPath: string;
@@ -117,15 +127,15 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
   async function shutdown(reason: string): Promise<void> {
     if (shuttingDown) return;
     shuttingDown = true;
-    logger.info({ event: "shutdown", reason }, "stopping");
+    logger.info({ event: "shutdown", reason, ...SHUTDOWN_TIMES }, "stopping");
     const hard = setTimeout(() => {
-      logger.error({ event: "shutdown-timeout" }, "shutdown took too long; exiting");
+      logger.error({ event: "shutdown-timeout", deadlineMs: SHUTDOWN_TIMES.deadlineMs }, "shutdown took too long; exiting");
       process.exit(0);
-    }, 9_500);
+    }, SHUTDOWN_TIMES.deadlineMs);
     hard.unref();
     clearInterval(dispatchTimer);
     await report?.stop();
-    await scheduler.stop(6_000, 8_500);
+    await scheduler.stop(SHUTDOWN_TIMES.graceMs, SHUTDOWN_TIMES.abortedMs);
     // /healthz said 503 while stopping; close before the database it reads.
     await http?.close();
     await heartbeat?.close();

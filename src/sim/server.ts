@@ -210,6 +210,10 @@ class SimulatorServer implements Simulator {
     const session = this.state.roles.session(accessKeyId);
     const badToken = session !== undefined && session.sessionToken !== sessionToken;
     if (trailTarget !== undefined) {
+      // Latency faults slow CloudTrail too (the benchmark's fleet gives every
+      // call the same latency); other faults are EC2-shaped and skip it.
+      const { latencyMs } = this.faults.decide({ action: record.action, account, region, page: 1 }, (kind) => kind === "latency");
+      if (latencyMs > 0) await this.sleep(latencyMs);
       const answer = badToken
         ? { status: 403, body: JSON.stringify({ __type: "UnrecognizedClientException", message: "The security token included in the request is invalid." }), errorCode: "UnrecognizedClientException" }
         : this.cloudtrail.answer({ target: trailTarget, accessKeyId: scope?.accessKeyId, account, region, body, requestId });

@@ -1,9 +1,12 @@
 // trail_events and trail_cursors: the sweep's writes. Events are inserted once
 // by eventID (a re-read of the overlap window, or a restart, stores nothing
 // twice); the cursor moves in the same transaction as the events it covers,
-// so a crash between the two cannot skip events.
+// so a crash between the two cannot skip events. Statements are prepared once
+// per database (store/statements.ts): a quiet sweep of a fleet runs these few
+// thousands of times a cycle.
 import type { Database } from "better-sqlite3";
 import type { TrailEventRow } from "./event-row.js";
+import { sql } from "../store/statements.js";
 
 /** A trail_cursors row. */
 export interface CursorRow {
@@ -35,7 +38,7 @@ export interface CursorRow {
 
 /** The target's cursor (a fresh one before its first sweep). */
 export function getCursor(db: Database, targetId: number): CursorRow {
-  const row = db.prepare("SELECT * FROM trail_cursors WHERE target_id = ?").get(targetId) as CursorRow | undefined;
+  const row = sql(db, "SELECT * FROM trail_cursors WHERE target_id = ?").get(targetId) as CursorRow | undefined;
   return (
     row ?? {
       target_id: targetId,
@@ -56,7 +59,7 @@ export function getCursor(db: Database, targetId: number): CursorRow {
 
 /** Writes the whole cursor row. */
 export function saveCursor(db: Database, c: CursorRow): void {
-  db.prepare(
+  sql(db, 
     `INSERT INTO trail_cursors (target_id, swept_until, backlog_from, backlog_until, recheck_from, recheck_until, last_sweep_at, last_ok_at,
        consecutive_failures, first_failure_at, blind_since, last_error)
      VALUES (@target_id, @swept_until, @backlog_from, @backlog_until, @recheck_from, @recheck_until, @last_sweep_at, @last_ok_at,
@@ -70,7 +73,9 @@ export function saveCursor(db: Database, c: CursorRow): void {
 
 /** Inserts the rows not stored yet; returns those that were new. */
 export function storeEvents(db: Database, targetId: number, rows: readonly TrailEventRow[], storedAt: string): TrailEventRow[] {
-  const insert = db.prepare(
+  // A quiet sweep stores nothing: no statement to run.
+  if (rows.length === 0) return [];
+  const insert = sql(db, 
     `INSERT INTO trail_events (event_id, target_id, event_time, account, region, event_name, group_id, group_ids, rules, rules_text,
        error_code, error_message, identity_type, identity_arn, access_key_id, source_ip, user_agent, vpc_endpoint_id, record, stored_at)
      VALUES (@event_id, @target_id, @event_time, @account, @region, @event_name, @group_id, @group_ids, @rules, @rules_text,

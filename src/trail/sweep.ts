@@ -10,8 +10,10 @@
 // newest first over later cycles, with a log line saying how far behind the
 // sweep is. While behind, the overlap is not re-read with each head (a burst
 // inside it would be read again every cycle); it gathers in one recheck range,
-// read once after the backlog. Every range is read after the events in it
-// could have arrived late, so none is missed. Events
+// read once after the backlog. A recheck longer than a cycle's bound goes on
+// from where it stopped, apart from the head's overlap once it lies before it.
+// Every range is read after the events in it could have arrived late, so none
+// is missed. Events
 // and the cursor are written in one transaction, so a crash (kill -9) or
 // restart resumes from the last stored cursor: nothing missed, nothing
 // doubled. A failed sweep writes its failure and nothing else; it never
@@ -150,7 +152,19 @@ export async function sweepTarget(deps: SweepDeps, t: ResolvedTarget): Promise<T
       return r;
     };
     const overlap = deps.settings.overlapMs;
-    const behind = next.backlog_from !== null || next.recheck_from !== null;
+    // A recheck left unfinished by the page bound, with no backlog, whose
+    // unread part ends before this head's overlap window: the two are kept
+    // apart. The head takes its overlap as when quiet, and the recheck goes
+    // on shrinking from where it stopped. Merged into one range (from the
+    // recheck's start to swept_until), the recheck would be re-read from its
+    // top every cycle, and one more pages than a cycle's bound would never
+    // reach its bottom (the benchmark's 10,000-event backlog did that).
+    const recheckApart =
+      next.backlog_from === null &&
+      next.recheck_until !== null &&
+      cursor.swept_until !== null &&
+      Date.parse(next.recheck_until) < Date.parse(cursor.swept_until) - overlap;
+    const behind = next.backlog_from !== null || (next.recheck_from !== null && !recheckApart);
 
     // 1. The head. Quiet (nothing left over): one range, from swept_until less
     // the overlap (late events) to now. Behind: only what is new; the overlap

@@ -246,6 +246,43 @@ describe("the CloudTrail sweep", () => {
     expect(stats.maxPerSecond).toBeLessThanOrEqual(2);
   });
 
+  it("re-reads a burst for late events to its end when that takes more cycles than one: the recheck shrinks, never starts over", async () => {
+    const region = sim.state.account(TEST_ACCOUNT).region(REGION);
+    const cursor = (): { backlog_from: string | null; recheck_from: string | null; recheck_until: string | null } =>
+      reader.prepare("SELECT backlog_from, recheck_from, recheck_until FROM trail_cursors").get() as { backlog_from: string | null; recheck_from: string | null; recheck_until: string | null };
+    clock.advance(MIN);
+    const burstFrom = new Date(Math.floor(clock.now().getTime() / 1000) * 1000).toISOString();
+    // 600 calls in 600 seconds: 12 pages, four cycles' bound. Read once as backlog, then again (the recheck: late events) over more cycles.
+    for (let i = 0; i < 300; i++) {
+      region.authorizeIngress(demo.groups.web, [{ ipProtocol: "tcp", fromPort: 20000 + i, toPort: 20000 + i, ipRanges: [{ cidrIp: "10.60.0.0/16" }] }]);
+      clock.advance(1000);
+      region.revokeIngress(demo.groups.web, [{ ipProtocol: "tcp", fromPort: 20000 + i, toPort: 20000 + i, ipRanges: [{ cidrIp: "10.60.0.0/16" }] }]);
+      clock.advance(1000);
+    }
+    const burst = (): number => (reader.prepare("SELECT count(*) AS n FROM trail_events WHERE event_time >= ? AND group_id = ?").get(burstFrom, demo.groups.web) as { n: number }).n;
+    const before = sim.cloudtrail.lookupStats(TEST_ACCOUNT, REGION);
+    let cycles = 0;
+    let recheckUntil: string | null = null;
+    do {
+      clock.advance(5 * MIN);
+      await app.cycle();
+      cycles++;
+      const c = cursor();
+      // Once only the recheck is left and it lies before the overlap window, its end only ever moves back.
+      if (c.backlog_from === null && recheckUntil !== null && c.recheck_until !== null) expect(Date.parse(c.recheck_until)).toBeLessThanOrEqual(Date.parse(recheckUntil));
+      recheckUntil = c.backlog_from === null ? c.recheck_until : null;
+    } while ((cursor().backlog_from !== null || cursor().recheck_from !== null) && cycles < 30);
+    expect(cursor()).toMatchObject({ backlog_from: null, recheck_from: null });
+    expect(burst()).toBe(600);
+    // 12 pages read, 12 re-read (with what is left of the last test's burst),
+    // a head per cycle, 3 pages a cycle: 17 cycles. Re-read from its top each
+    // cycle, the recheck would never end (30 cycles and more).
+    expect(cycles).toBeLessThanOrEqual(20);
+    const stats = sim.cloudtrail.lookupStats(TEST_ACCOUNT, REGION);
+    expect(stats.throttled).toBe(before.throttled);
+    expect(stats.maxPerSecond).toBeLessThanOrEqual(2);
+  });
+
   it("reads more than a page of events made in one second whole: none is skipped when the bound stops inside it", async () => {
     const region = sim.state.account(TEST_ACCOUNT).region(REGION);
     clock.advance(MIN);
