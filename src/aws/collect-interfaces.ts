@@ -30,7 +30,8 @@ export interface CollectedInterfaces {
   pages: number;
 }
 
-function interfacePages(client: EC2Client, reader: ResponseReader, pageSize: number, signal?: AbortSignal): PageFetcher<NetworkInterface> {
+/** One page of DescribeNetworkInterfaces through `reader`. */
+export function networkInterfacePages(client: EC2Client, reader: ResponseReader, pageSize: number, signal?: AbortSignal): PageFetcher<NetworkInterface> {
   const options = signal ? { abortSignal: signal } : {};
   return async (token) => {
     const command = new DescribeNetworkInterfacesCommand({ MaxResults: pageSize, ...(token ? { NextToken: token } : {}) });
@@ -43,7 +44,7 @@ function interfacePages(client: EC2Client, reader: ResponseReader, pageSize: num
 export async function collectNetworkInterfaces(client: EC2Client, opts: InterfaceCollectOptions): Promise<CollectedInterfaces> {
   const interfaces: NetworkInterface[] = [];
   try {
-    const { pages } = await everyPage(interfacePages(client, opts.reader, opts.pageSize ?? 1000, opts.signal), {
+    const { pages } = await everyPage(networkInterfacePages(client, opts.reader, opts.pageSize ?? 1000, opts.signal), {
       api: "DescribeNetworkInterfaces",
       maxPages: opts.maxPages,
       ...(opts.signal ? { signal: opts.signal } : {}),
