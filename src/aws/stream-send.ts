@@ -23,7 +23,7 @@ interface StackedCommand {
 }
 
 /** The raw body of a 2xx response, read into `shape`'s root. */
-async function readBody(body: unknown, shape: ResponseShape, status: number): Promise<Record<string, unknown>> {
+export async function readBody(body: unknown, shape: ResponseShape, status: number): Promise<Record<string, unknown>> {
   const reader = new XmlShapeReader(shape.root, shape.shape);
   const decoder = new TextDecoder("utf-8");
   try {
