@@ -27,7 +27,12 @@ export type XmlShape =
   /** `<item>` children, each read with `item`. */
   | { kind: "list"; item: XmlShape }
   /** Child elements by XML name → [member name, shape]; other children are skipped. */
-  | { kind: "struct"; members: ReadonlyMap<string, readonly [string, XmlShape]> };
+  | {
+      kind: "struct";
+      members: ReadonlyMap<string, readonly [string, XmlShape]>;
+      /** Every member, undefined, in one order: each object is a copy of it, so all share one hidden class (normalize reads them monomorphically). */
+      template: Record<string, undefined>;
+    };
 
 export const STRING: XmlShape = { kind: "string" };
 export const NUMBER: XmlShape = { kind: "number" };
@@ -39,7 +44,8 @@ export function list(item: XmlShape): XmlShape {
 
 /** A struct from `{ xmlName: ["MemberName", shape] }`. */
 export function struct(members: Record<string, readonly [string, XmlShape]>): XmlShape {
-  return { kind: "struct", members: new Map(Object.entries(members)) };
+  const map = new Map(Object.entries(members));
+  return { kind: "struct", members: map, template: Object.fromEntries([...map.values()].map(([m]) => [m, undefined])) };
 }
 
 /** The response body could not be read as the expected document. */
@@ -69,7 +75,12 @@ function leaf(shape: XmlShape, raw: string): string | number | boolean {
   const text = raw.trim() === "" && raw.includes("\n") ? "" : raw;
   if (shape.kind === "number") return Number(text);
   if (shape.kind === "boolean") return text.toLowerCase() === "true";
-  return text;
+  // The parser's text is a slice of the chunk it came in, and V8 keeps the
+  // whole chunk alive while any slice of it lives; names, ids and
+  // descriptions end up in the canonical state kept between polls. Joining
+  // and cutting again copies the text into a string of its own (V8 does not
+  // slice strings shorter than 13 characters).
+  return text.length < 13 ? text : (" " + text).slice(1);
 }
 
 /**
@@ -117,7 +128,7 @@ export class XmlShapeReader {
     const parent = this.stack[this.stack.length - 1];
     if (parent === undefined) {
       if (name !== this.rootName || this.result !== null) return this.fail(`expected one <${this.rootName}> root element, found <${name}>`);
-      this.stack.push({ shape: this.root, member: "", name, text: "", value: {} });
+      this.stack.push({ shape: this.root, member: "", name, text: "", value: { ...this.root.template } });
       return;
     }
     const ps = parent.shape;
@@ -133,7 +144,7 @@ export class XmlShapeReader {
       // The SDK cannot read a scalar that holds elements either.
       return this.fail(`<${parent.name}> holds an element <${name}> where text was expected`);
     }
-    const value = shape === null ? null : shape.kind === "struct" ? {} : shape.kind === "list" ? [] : null;
+    const value = shape === null ? null : shape.kind === "struct" ? { ...shape.template } : shape.kind === "list" ? [] : null;
     this.stack.push({ shape, member, name, text: "", value });
   }
 
@@ -153,7 +164,7 @@ export class XmlShapeReader {
     }
     if (Array.isArray(parent.value)) parent.value.push(value);
     else if (parent.value !== null) {
-      if (Object.hasOwn(parent.value, f.member)) return this.fail(`<${parent.name}> repeats <${f.name}>`);
+      if (parent.value[f.member] !== undefined) return this.fail(`<${parent.name}> repeats <${f.name}>`);
       parent.value[f.member] = value;
     }
   }

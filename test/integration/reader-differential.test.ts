@@ -241,7 +241,10 @@ describe("stream reader = SDK deserialiser", { timeout: 120_000 }, () => {
       }),
       { numRuns: 300 },
     );
-    expect(normalised.ok).toBeGreaterThan(50);
+    // Most generated groups have some field normalize refuses (the raw members
+    // are compared for every group all the same); enough must pass for the
+    // canonical forms to be compared too.
+    expect(normalised.ok).toBeGreaterThan(10);
     expect(normalised.failed).toBeGreaterThan(50);
   });
 
