@@ -7,7 +7,7 @@ import { configSchema } from "../src/config/schema.js";
 import { createEc2Client } from "../src/aws/ec2-client.js";
 import { createEc2Client as fleetClient } from "./fleet-client.js";
 import { createLogger } from "../src/logging/logger.js";
-import { collectSecurityGroups } from "../src/aws/collect.js";
+import { collectSecurityGroups, type ResponseReader } from "../src/aws/collect.js";
 import { normalizeGroups } from "../src/model/normalize.js";
 import { diffGroups } from "../src/model/diff.js";
 import { loadCurrentState } from "../src/store/state-repo.js";
@@ -53,7 +53,7 @@ export interface SweepRun extends SweepFigures {
 
 /** Where one unchanged poll's time goes, phase by phase (ms). */
 export interface PhaseTimes {
-  /** collectSecurityGroups: every page fetched, parsed by the SDK, and held. */
+  /** collectSecurityGroups: every page fetched, parsed (aws.reader), and held. */
   collect: number;
   normalize: number;
   /** diffGroups of the fresh observation against the previous one (the cached state). */
@@ -91,6 +91,8 @@ export interface DaemonCommands {
 }
 
 let app: App | null = null;
+// The configured reader (aws.reader), which `phases` times too.
+let reader: ResponseReader = "stream";
 // The previous observation in `phases`, standing in for the cycle's state cache.
 let previous: Map<string, GroupState> | undefined;
 // Logging is part of the daemon's cost, so log as in production, to nowhere.
@@ -117,6 +119,7 @@ serve<DaemonCommands>(
       const parsed = configSchema.parse(config);
       // Loaded only for a fleet with the sensor on: the CloudTrail SDK would add to every other figure's RSS.
       const trailClients = !accessKey && parsed.cloudtrail.enabled ? { cloudTrailClientFactory: (await import("./fleet-trail-client.js")).createCloudTrailClient } : {};
+      reader = parsed.aws.reader;
       app = accessKey
         ? new App({ config: parsed, logger, env: {}, credentials: { accessKeyId: accessKey, secretAccessKey: "bench" } })
         : new App({ config: parsed, logger, env: {}, clientFactory: fleetClient, fetchClientModule: new URL("./fleet-client.js", import.meta.url).href, ...trailClients });
@@ -170,7 +173,7 @@ serve<DaemonCommands>(
       const a = need();
       const client = createEc2Client({ region, endpoint, maxAttempts: 5, timeoutMs: 60_000, credentials: { accessKeyId, secretAccessKey: "bench" } });
       const t0 = performance.now();
-      const collected = await collectSecurityGroups(client, { maxPages: 1000 });
+      const collected = await collectSecurityGroups(client, { reader, maxPages: 1000 });
       const t1 = performance.now();
       client.destroy();
       const observed = normalizeGroups(collected.groups);

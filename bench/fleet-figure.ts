@@ -84,7 +84,7 @@ export async function runFleet(o: BenchOptions, sim: ChildLink<SimCommands>, wor
       config: {
         database: path.join(workDir, "fleet.db"),
         concurrency: o.concurrency,
-        aws: { fetchThreads: o.fetchThreads },
+        aws: { fetchThreads: o.fetchThreads, reader: o.reader },
         // One role per account, as a real estate is configured; the benchmark's
         // client factory turns the role's account into the simulator's access key.
         targets: layout.map((l) => ({ account: l.account, roleArn: `arn:aws:iam::${l.account}:role/sgwatch`, regions: l.regions, endpoint })),

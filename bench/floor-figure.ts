@@ -60,6 +60,7 @@ export async function runFloor(o: BenchOptions, sim: ChildLink<SimCommands>, wor
     const config = (db: string): unknown => ({
       database: db,
       concurrency: 1,
+      aws: { reader: o.reader },
       targets: [{ account: ACCOUNT, regions: [REGION], endpoint }],
       approvals: { dir: approvalsDir },
     });

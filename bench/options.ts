@@ -24,6 +24,8 @@ export interface BenchOptions {
   concurrency: number;
   /** aws.fetchThreads of the fleet's daemon. */
   fetchThreads: number;
+  /** aws.reader of every daemon: sgwatch's streaming reader or the SDK's deserialiser. */
+  reader: "stream" | "sdk";
   throttle: number;
   /** Figure 3b: the simulated year's account, days and churn. */
   yearGroups: number;
@@ -56,7 +58,7 @@ const QUICK = { groups: 500, rules: 5000, reps: 3, growthCycles: 20, targets: 20
 const FULL = { groups: 10_000, rules: 100_000, reps: 5, growthCycles: 50, targets: 1000, fleetGroups: 20, fleetRules: 100, yearGroups: 10_000, yearRules: 100_000, yearDays: 365, yearBudgetS: 2400, fleetYearTargets: 1000, fleetYearDays: 365, fleetYearBudgetS: 1200, queryReps: 25, trailTargets: 1000, trailBacklog: 10_000 };
 
 export const USAGE = `usage: npm run bench -- [--full] [--groups N] [--rules N] [--reps N] [--growth-cycles N]
-  [--targets N] [--fleet-groups N] [--fleet-rules N] [--latency MS] [--concurrency N] [--fetch-threads N] [--throttle P]
+  [--targets N] [--fleet-groups N] [--fleet-rules N] [--latency MS] [--concurrency N] [--fetch-threads N] [--reader stream|sdk] [--throttle P]
   [--year-groups N] [--year-rules N] [--year-days N] [--year-churn F] [--year-budget S] [--profile]
   [--fleet-year-targets N] [--fleet-year-days N] [--fleet-year-budget S]
   [--query-reps N] [--trail-targets N] [--trail-backlog N]
@@ -70,6 +72,12 @@ function positive(name: string, text: string | undefined, fallback: number, opts
     throw new Error(`--${name} expects a ${integer ? "whole " : ""}number${opts.allowZero ? " >= 0" : " > 0"}, got "${text}"`);
   }
   return n;
+}
+
+function readerOption(text: string | undefined): "stream" | "sdk" {
+  if (text === undefined) return "stream";
+  if (text === "stream" || text === "sdk") return text;
+  throw new Error(`--reader expects stream or sdk, got "${text}"`);
 }
 
 export function parseOptions(argv: string[]): BenchOptions {
@@ -88,6 +96,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       latency: { type: "string" },
       concurrency: { type: "string" },
       "fetch-threads": { type: "string" },
+      reader: { type: "string" },
       throttle: { type: "string" },
       "year-groups": { type: "string" },
       "year-rules": { type: "string" },
@@ -124,6 +133,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     latencyMs: positive("latency", values.latency, 50, { allowZero: true }),
     concurrency: positive("concurrency", values.concurrency, 16),
     fetchThreads: positive("fetch-threads", values["fetch-threads"], 2, { allowZero: true }),
+    reader: readerOption(values.reader),
     throttle: positive("throttle", values.throttle, 0.1, { integer: false, allowZero: true }),
     yearGroups: positive("year-groups", values["year-groups"], base.yearGroups),
     yearRules: positive("year-rules", values["year-rules"], base.yearRules),

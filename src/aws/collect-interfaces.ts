@@ -1,12 +1,19 @@
 // Fetches every page of DescribeNetworkInterfaces for one account × region,
-// or throws: the same rule as security groups (collect.ts). A half-read list
-// of interfaces would make exposed groups look attached to nothing, which
-// lowers severities, so a partial read fails the poll.
-import { type EC2Client, type NetworkInterface, paginateDescribeNetworkInterfaces } from "@aws-sdk/client-ec2";
+// or throws: the same rule as security groups (every-page.ts). A half-read
+// list of interfaces would make exposed groups look attached to nothing,
+// which lowers severities, so a partial read fails the poll. The same two
+// readers as collect.ts (aws.reader).
+import { DescribeNetworkInterfacesCommand, type EC2Client, type NetworkInterface } from "@aws-sdk/client-ec2";
+import type { ResponseReader } from "./collect.js";
+import { everyPage, type PageFetcher } from "./every-page.js";
 import { CollectError } from "./poll-error.js";
+import { DESCRIBE_NETWORK_INTERFACES } from "./response-shapes.js";
+import { sendReading } from "./stream-send.js";
 
 /** Limits of one read. */
 export interface InterfaceCollectOptions {
+  /** Which reader parses the responses (aws.reader). */
+  reader: ResponseReader;
   /** A paginator that goes on longer than this is broken; stop and fail. */
   maxPages: number;
   /** Page size (the API allows 5..1000). */
@@ -23,25 +30,28 @@ export interface CollectedInterfaces {
   pages: number;
 }
 
+/** One page of DescribeNetworkInterfaces through `reader`. */
+export function networkInterfacePages(client: EC2Client, reader: ResponseReader, pageSize: number, signal?: AbortSignal): PageFetcher<NetworkInterface> {
+  const options = signal ? { abortSignal: signal } : {};
+  return async (token) => {
+    const command = new DescribeNetworkInterfacesCommand({ MaxResults: pageSize, ...(token ? { NextToken: token } : {}) });
+    if (reader === "stream") return sendReading<NetworkInterface>(client, command, DESCRIBE_NETWORK_INTERFACES, signal);
+    const out = await client.send(command, options);
+    return { items: out.NetworkInterfaces ?? [], nextToken: out.NextToken };
+  };
+}
+
 export async function collectNetworkInterfaces(client: EC2Client, opts: InterfaceCollectOptions): Promise<CollectedInterfaces> {
   const interfaces: NetworkInterface[] = [];
-  const seenTokens = new Set<string>();
-  let pages = 0;
-  const paginator = paginateDescribeNetworkInterfaces({ client, pageSize: opts.pageSize ?? 1000 }, {}, ...(opts.signal ? [{ abortSignal: opts.signal }] : []));
   try {
-    for await (const page of paginator) {
-      if (opts.signal?.aborted) throw new CollectError("Aborted", "poll aborted by shutdown");
-      pages++;
-      for (const ni of page.NetworkInterfaces ?? []) interfaces.push(ni);
-      const token = page.NextToken;
-      if (token) {
-        if (seenTokens.has(token)) throw new CollectError("PaginationLoop", `DescribeNetworkInterfaces returned NextToken it had already returned (page ${pages}); the result is incomplete`);
-        seenTokens.add(token);
-        if (pages >= opts.maxPages) throw new CollectError("TooManyPages", `DescribeNetworkInterfaces returned more than ${opts.maxPages} pages (aws.maxPages); the result is incomplete`);
-      }
-    }
+    const { pages } = await everyPage(networkInterfacePages(client, opts.reader, opts.pageSize ?? 1000, opts.signal), {
+      api: "DescribeNetworkInterfaces",
+      maxPages: opts.maxPages,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      sink: (got) => void interfaces.push(...got),
+    });
+    return { interfaces, pages };
   } catch (err) {
-    if (opts.signal?.aborted) throw new CollectError("Aborted", "poll aborted by shutdown");
     // The generic hint names ec2:DescribeSecurityGroups; this call needs its own permission.
     const name = (err as { name?: unknown } | null)?.name;
     if (name === "UnauthorizedOperation") {
@@ -49,5 +59,4 @@ export async function collectNetworkInterfaces(client: EC2Client, opts: Interfac
     }
     throw err;
   }
-  return { interfaces, pages };
 }

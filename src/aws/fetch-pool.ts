@@ -9,6 +9,7 @@
 import { Worker } from "node:worker_threads";
 import type { Attachment } from "../model/attachment.js";
 import type { ReadGroup } from "../model/normalize.js";
+import type { ResponseReader } from "./collect.js";
 import { CollectError } from "./poll-error.js";
 import type { FetchWorkerData, FromWorker, PortableClientSpec, ToWorker } from "./fetch-protocol.js";
 
@@ -21,6 +22,8 @@ export interface FetchRequest {
   known: Map<string, string>;
   /** Also read the network interfaces (blast radius). */
   interfaces?: boolean;
+  /** Who reads the response bodies (aws.reader). */
+  reader: ResponseReader;
 }
 
 /** Every page of a target, read. */
@@ -87,7 +90,7 @@ export class FetchPool {
         slot,
       });
       const progress = opts.onPage !== undefined;
-      worker.postMessage({ type: "fetch", id, clientKey: req.clientKey, spec: req.spec, maxPages: req.maxPages, known: req.known, interfaces: req.interfaces ?? false, progress } satisfies ToWorker);
+      worker.postMessage({ type: "fetch", id, clientKey: req.clientKey, spec: req.spec, maxPages: req.maxPages, known: req.known, interfaces: req.interfaces ?? false, reader: req.reader, progress } satisfies ToWorker);
     });
   }
 

@@ -2,6 +2,7 @@
 // here crosses a thread by structured clone: plain data only.
 import type { Attachment } from "../model/attachment.js";
 import type { ReadGroup } from "../model/normalize.js";
+import type { ResponseReader } from "./collect.js";
 import type { ClientSpec } from "./ec2-client.js";
 import type { PollError } from "./poll-error.js";
 
@@ -32,6 +33,8 @@ export type ToWorker =
       known: Map<string, string>;
       /** Also read every page of DescribeNetworkInterfaces (blast radius). */
       interfaces: boolean;
+      /** Who reads the response bodies (aws.reader). */
+      reader: ResponseReader;
       /** Send a "page" message after each page (a terminal shows progress); a daemon does not ask. */
       progress: boolean;
     }

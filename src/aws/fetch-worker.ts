@@ -1,5 +1,6 @@
 // A fetch worker: DescribeSecurityGroups for the targets the pool gives it,
-// parsed by the SDK and read by readGroups on this thread, so one core is no
+// parsed (by sgwatch's streaming reader or the SDK, as aws.reader says) and
+// read by readGroups on this thread, so one core is no
 // longer the limit on how many targets a cycle can parse. Only the result
 // crosses back: the canonical form of new or changed groups, and a
 // fingerprint alone for the rest. The database stays on the main thread.
@@ -37,10 +38,11 @@ async function fetch(m: Extract<ToWorker, { type: "fetch" }>): Promise<void> {
     const known = m.known;
     const groups: ReadGroup[] = [];
     // Interfaces are read alongside the groups, on the same client (their requests overlap); either failing fails the poll.
-    const reading = m.interfaces ? collectNetworkInterfaces(client, { maxPages: m.maxPages, signal: abort.signal }).then((c) => readAttachments(c.interfaces)) : null;
+    const reading = m.interfaces ? collectNetworkInterfaces(client, { reader: m.reader, maxPages: m.maxPages, signal: abort.signal }).then((c) => readAttachments(c.interfaces)) : null;
     // Handled below by the await; this keeps a failure while the groups are still read from being "unhandled".
     reading?.catch(() => undefined);
     const collected = await collectSecurityGroups(client, {
+      reader: m.reader,
       maxPages: m.maxPages,
       signal: abort.signal,
       ...(m.progress ? { onPage: (pages: number, count: number) => send({ type: "page", id: m.id, pages, groups: count }) } : {}),

@@ -4,6 +4,7 @@
 // it (a proxy's error page, an endpoint with user:pass@) is cut to its origin.
 import { errorMessage } from "../util/errors.js";
 import { redact } from "../util/redact.js";
+import { XmlReadError } from "./xml-shape-reader.js";
 
 /** A classified poll failure. */
 export interface PollError {
@@ -35,6 +36,8 @@ const PERMISSION_HINT: Record<string, string> = {
 
 export function classifyPollError(err: unknown): PollError {
   if (err instanceof CollectError) return { code: err.code, message: redact(err.message) };
+  // sgwatch's own reader (aws.reader: stream) met a body that is not the expected document.
+  if (err instanceof XmlReadError) return { code: "MalformedResponse", message: `the API returned a response that could not be read: ${redact(errorMessage(err))}` };
   const e = err as { name?: unknown; code?: unknown; $metadata?: { httpStatusCode?: number } } | null;
   const name = typeof e?.name === "string" ? e.name : "Error";
   const code = typeof e?.code === "string" ? e.code : "";

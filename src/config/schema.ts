@@ -165,6 +165,13 @@ export const configSchema = z
          * core lets large fleets reach the concurrency they ask for.
          */
         fetchThreads: z.number().int().min(0).max(32).default(0),
+        /**
+         * Who reads DescribeSecurityGroups and DescribeNetworkInterfaces
+         * responses: "stream", sgwatch's streaming reader (the SDK still signs,
+         * sends, retries and reads errors), or "sdk", the SDK's deserialiser.
+         * Both give the same groups (docs/performance.md, "The reader").
+         */
+        reader: z.enum(["stream", "sdk"]).default("stream"),
       })
       .prefault({}),
     attribution: z

@@ -237,12 +237,13 @@ async function fetchHere(
     // Interfaces are read alongside the groups (their requests overlap); either failing fails the poll.
     const [collected, attachments] = await Promise.all([
       collectSecurityGroups(client, {
+        reader: deps.config.aws.reader,
         maxPages: deps.config.aws.maxPages,
         ...(signal ? { signal } : {}),
         onPage,
         sink: (page) => normalizer.add(page),
       }),
-      interfaces ? collectNetworkInterfaces(client, { maxPages: deps.config.aws.maxPages, ...(signal ? { signal } : {}) }).then((c) => readAttachments(c.interfaces)) : null,
+      interfaces ? collectNetworkInterfaces(client, { reader: deps.config.aws.reader, maxPages: deps.config.aws.maxPages, ...(signal ? { signal } : {}) }).then((c) => readAttachments(c.interfaces)) : null,
     ]);
     return { pages: collected.pages, attachments };
   } finally {
@@ -326,7 +327,7 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
       const known = new Map<string, string>();
       for (const [id, f] of previous) known.set(id, f.fingerprint);
       const fetched = await pool.fetch(
-        { clientKey: key, spec, maxPages: config.aws.maxPages, known, interfaces: readInterfaces },
+        { clientKey: key, spec, maxPages: config.aws.maxPages, known, interfaces: readInterfaces, reader: config.aws.reader },
         { ...(signal ? { signal } : {}), ...(progress.onPage ? { onPage } : {}) },
       );
       for (const g of fetched.groups) normalizer.addRead(g);

@@ -28,7 +28,8 @@ const GROUPS = 2500;
 /** Bounds only a failing run: a passing one never waits this long. */
 const NEVER_MS = 10_000;
 
-describe("collectSecurityGroups pipelines pages through the sink", { timeout: 60_000 }, () => {
+// Both readers (aws.reader) share the page loop (every-page.ts); both are held to it.
+describe.each(["stream", "sdk"] as const)("collectSecurityGroups pipelines pages through the sink (aws.reader %s)", { timeout: 60_000 }, (reader) => {
   let sim: Simulator;
   let proxy: ArrivalProxy;
   let client: EC2Client;
@@ -52,6 +53,7 @@ describe("collectSecurityGroups pipelines pages through the sink", { timeout: 60
     /** For each page, whether the next page's request had arrived before its sink returned. */
     const nextArrivedDuringSink: boolean[] = [];
     const r = await collectSecurityGroups(client, {
+      reader,
       maxPages: 10,
       sink: (groups) => {
         seen.push(groups.length);
@@ -73,6 +75,7 @@ describe("collectSecurityGroups pipelines pages through the sink", { timeout: 60
   ])("fails with the sink's error when it throws on %s", async (_, failOn) => {
     let calls = 0;
     const run = collectSecurityGroups(client, {
+      reader,
       maxPages: 10,
       sink: () => {
         calls++;

@@ -72,9 +72,12 @@ const MATRIX: FaultCase[] = [
   { name: "NextToken repeating forever", fault: { kind: "repeat-next-token", action: DSG }, outcome: "PaginationLoop", message: /NextToken/, calls: 2 },
 ];
 
-// The whole matrix runs twice: polls fetched and parsed on the main thread, and
-// in fetch workers (aws.fetchThreads), which must fail and recover the same way.
-describe.each([{ threads: 0 }, { threads: 2 }])("fault matrix: one App cycle per simulator fault (aws.fetchThreads $threads)", { timeout: 60_000 }, ({ threads }) => {
+// The whole matrix runs four times: polls fetched and parsed on the main thread,
+// and in fetch workers (aws.fetchThreads), which must fail and recover the same
+// way; each with sgwatch's streaming reader and with the SDK's deserialiser
+// (aws.reader), which must meet every fault with the same outcome, code and calls.
+const MODES = [0, 2].flatMap((threads) => (["stream", "sdk"] as const).map((reader) => ({ threads, reader })));
+describe.each(MODES)("fault matrix: one App cycle per simulator fault (aws.fetchThreads $threads, aws.reader $reader)", { timeout: 60_000 }, ({ threads, reader }) => {
   let tmp: TempDir;
   let harness: SimHarness;
   let region: RegionState;
@@ -95,7 +98,7 @@ describe.each([{ threads: 0 }, { threads: 2 }])("fault matrix: one App cycle per
     });
     lateGroup = [...region.groups.keys()].sort()[EXTRA_GROUPS] as string;
     clock = fakeClock();
-    const files = writeTestConfig({ dir: tmp.path, endpoint: harness.endpoint, extra: { aws: { maxAttempts: MAX_ATTEMPTS, timeout: "1s", fetchThreads: threads } } });
+    const files = writeTestConfig({ dir: tmp.path, endpoint: harness.endpoint, extra: { aws: { maxAttempts: MAX_ATTEMPTS, timeout: "1s", fetchThreads: threads, reader } } });
     app = new App({ config: loadTestConfig(files), logger: captureLog("warn").logger, env: {}, clock: clock.clock, credentials: MONITOR });
     db = new BetterSqlite3(files.databasePath, { readonly: true });
     const r = await app.cycle();

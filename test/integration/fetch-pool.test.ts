@@ -46,6 +46,7 @@ describe("fetch pool", { timeout: 60_000 }, () => {
     spec: { region, endpoint: harness.endpoint, maxAttempts: 1, timeoutMs: 10_000, credentials: MONITOR },
     maxPages: 10,
     known,
+    reader: "stream",
   });
 
   beforeAll(async () => {

@@ -1,0 +1,70 @@
+// Sends one EC2 command through the SDK's own request path (credentials,
+// signing, endpoints, retries with adaptive throttling, timeouts, and the
+// SDK's own parsing of error responses) and reads a successful response's
+// body itself, as it streams in, with a ResponseShape. A middleware at the
+// end of the deserialize step takes the raw body of a 2xx response before
+// the SDK's deserialiser sees it, and hands that deserialiser an empty body
+// instead, whose parse costs nothing; error responses pass through untouched.
+import type { EC2Client } from "@aws-sdk/client-ec2";
+import type { ResponseShape } from "./response-shapes.js";
+import { XmlReadError, XmlShapeReader } from "./xml-shape-reader.js";
+
+/** One page as the reader read it. */
+export interface ReadPage<T> {
+  items: T[];
+  nextToken: string | undefined;
+}
+
+/** A command whose stack we can add to (every SDK command). */
+interface StackedCommand {
+  middlewareStack: {
+    add(mw: (next: (args: unknown) => Promise<{ response: unknown }>) => (args: unknown) => Promise<{ response: unknown }>, opts: { step: "deserialize"; priority: "low"; name: string }): void;
+  };
+}
+
+/** The raw body of a 2xx response, read into `shape`'s root. */
+export async function readBody(body: unknown, shape: ResponseShape, status: number): Promise<Record<string, unknown>> {
+  const reader = new XmlShapeReader(shape.root, shape.shape);
+  const decoder = new TextDecoder("utf-8");
+  try {
+    if (typeof body === "string") reader.write(body);
+    else if (body instanceof Uint8Array) reader.write(decoder.decode(body));
+    else if (body !== null && typeof body === "object" && Symbol.asyncIterator in body) {
+      for await (const chunk of body as AsyncIterable<Uint8Array | string>) reader.write(typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true }));
+      reader.write(decoder.decode());
+    } else throw new XmlReadError("the response has no readable body", status);
+    return reader.end();
+  } catch (err) {
+    if (err instanceof XmlReadError && err.$metadata.httpStatusCode === undefined) throw new XmlReadError(err.message.replace(/^XML parse error: /, ""), status);
+    throw err;
+  }
+}
+
+/**
+ * Sends `command` with `client` and returns the page read by `shape`.
+ * Throws what the SDK throws (service errors, timeouts, network errors), or
+ * XmlReadError when a successful response's body is not the expected document.
+ */
+export async function sendReading<T>(client: EC2Client, command: object, shape: ResponseShape, signal?: AbortSignal): Promise<ReadPage<T>> {
+  let read: Record<string, unknown> | null = null;
+  // "low" priority places it after the SDK's deserializer in the deserialize
+  // step: it sees the response first, on every attempt the retry makes.
+  (command as StackedCommand).middlewareStack.add(
+    (next) => async (args) => {
+      const out = await next(args);
+      const response = out.response as { statusCode?: number; body?: unknown };
+      const status = response.statusCode ?? 0;
+      if (status >= 200 && status < 300) {
+        read = await readBody(response.body, shape, status);
+        response.body = new Uint8Array(0);
+      }
+      return out;
+    },
+    { step: "deserialize", priority: "low", name: "sgwatchStreamReader" },
+  );
+  await client.send(command as Parameters<EC2Client["send"]>[0], signal ? { abortSignal: signal } : {});
+  const root = read as Record<string, unknown> | null;
+  if (root === null) throw new Error("internal: the SDK returned a response the stream reader never saw");
+  const token = root.NextToken;
+  return { items: (root[shape.items] as T[] | undefined) ?? [], nextToken: typeof token === "string" ? token : undefined };
+}
