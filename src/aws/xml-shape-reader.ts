@@ -83,12 +83,22 @@ function leaf(shape: XmlShape, raw: string): string | number | boolean {
   return text.length < 13 ? text : (" " + text).slice(1);
 }
 
+// Control characters XML 1.0 forbids raw (C0 but tab, LF and CR) can still
+// reach a response in names, descriptions and tags, and the SDK's own parser
+// takes them; one of them must not fail a poll (it would blind the monitor).
+// They are read as XML 1.1 character references, which 1.1 allows. DEL, the
+// C1 controls and U+2028 become references too: 1.1 forbids them raw, or
+// reads NEL and LSEP as line ends; a reference keeps each character as sent.
+const RAW_CONTROL = /[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028]/;
+const RAW_CONTROLS = new RegExp(RAW_CONTROL.source, "g");
+const asReference = (c: string): string => `&#x${c.charCodeAt(0).toString(16)};`;
+
 /**
  * Reads one document whose root element is `rootName`, chunk by chunk.
  * `write` the decoded text as it arrives, then `end()` for the root's value.
  */
 export class XmlShapeReader {
-  private readonly parser = new SaxesParser();
+  private readonly parser = new SaxesParser({ defaultXMLVersion: "1.1", forceXMLVersion: true });
   private readonly stack: Frame[] = [];
   private result: Record<string, unknown> | null = null;
   private failure: Error | null = null;
@@ -108,7 +118,7 @@ export class XmlShapeReader {
   }
 
   write(chunk: string): void {
-    this.parser.write(chunk);
+    this.parser.write(RAW_CONTROL.test(chunk) ? chunk.replace(RAW_CONTROLS, asReference) : chunk);
     if (this.failure) throw this.failure;
   }
 

@@ -91,6 +91,8 @@ interface PollRow {
   id: number;
   started_at: string;
   finished_at: string;
+  /** More than 1: a run of unchanged polls (src/store/poll-runs.ts). */
+  poll_count: number;
 }
 
 function toRuleEvent(r: EventRow): RuleEvent {
@@ -134,10 +136,10 @@ function pollsFor(db: Database, targetId: number, o: Opening, skewMs: number): P
   const add = (list: PollRow[]): void => {
     for (const r of list) rows.set(r.id, r);
   };
-  add(db.prepare("SELECT id, started_at, finished_at FROM polls WHERE target_id = ? AND status = 'ok' AND finished_at >= ? AND started_at <= ? ORDER BY id").all(targetId, from, until) as PollRow[]);
-  add(db.prepare("SELECT id, started_at, finished_at FROM polls WHERE target_id = ? AND status = 'ok' AND finished_at < ? ORDER BY id DESC LIMIT 1").all(targetId, from) as PollRow[]);
-  add(db.prepare("SELECT id, started_at, finished_at FROM polls WHERE target_id = ? AND status = 'ok' AND started_at > ? ORDER BY id LIMIT 1").all(targetId, until) as PollRow[]);
-  add(db.prepare("SELECT id, started_at, finished_at FROM polls WHERE target_id = ? AND status = 'ok' ORDER BY id LIMIT 1").all(targetId) as PollRow[]);
+  add(db.prepare("SELECT id, started_at, finished_at, poll_count FROM polls WHERE target_id = ? AND status = 'ok' AND finished_at >= ? AND started_at <= ? ORDER BY id").all(targetId, from, until) as PollRow[]);
+  add(db.prepare("SELECT id, started_at, finished_at, poll_count FROM polls WHERE target_id = ? AND status = 'ok' AND finished_at < ? ORDER BY id DESC LIMIT 1").all(targetId, from) as PollRow[]);
+  add(db.prepare("SELECT id, started_at, finished_at, poll_count FROM polls WHERE target_id = ? AND status = 'ok' AND started_at > ? ORDER BY id LIMIT 1").all(targetId, until) as PollRow[]);
+  add(db.prepare("SELECT id, started_at, finished_at, poll_count FROM polls WHERE target_id = ? AND status = 'ok' ORDER BY id LIMIT 1").all(targetId) as PollRow[]);
   const keys = JSON.stringify(openingKeys(o));
   const saw = db.prepare(
     `SELECT 1 FROM rule_versions WHERE target_id = ? AND group_id = ? AND rule_key IN (SELECT value FROM json_each(?))
@@ -145,7 +147,7 @@ function pollsFor(db: Database, targetId: number, o: Opening, skewMs: number): P
   );
   return [...rows.values()]
     .sort((a, b) => a.id - b.id)
-    .map((p) => ({ id: p.id, startedMs: Date.parse(p.started_at), finishedMs: Date.parse(p.finished_at), saw: saw.get(targetId, o.groupId, keys, p.id, p.id) !== undefined }));
+    .map((p) => ({ id: p.id, startedMs: Date.parse(p.started_at), finishedMs: Date.parse(p.finished_at), count: p.poll_count, saw: saw.get(targetId, o.groupId, keys, p.id, p.id) !== undefined }));
 }
 
 interface GroupInfo {

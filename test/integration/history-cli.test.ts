@@ -112,7 +112,8 @@ describe.each(launchers)("%s", (_name, cli, enabled) => {
     expect(out.group).toMatchObject({ groupId: WEB, name: "frontend", firstSeenAt: T0, firstSeenAtBaseline: true, deletedAt: null });
     expect(out.changes.map((c) => [c.time, c.kind, c.status])).toEqual([
       [T1, "rule-added", "acknowledged"],
-      [T2, "rule-removed", "unapproved"],
+      // The removal undid the (acknowledged) unapproved addition: it closed that incident.
+      [T2, "rule-removed", "revert"],
       [T2, "rule-description-changed", "approved"],
       [T3, "group-changed", "unapproved"],
     ]);

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import path from "node:path";
 import BetterSqlite3, { type Database } from "better-sqlite3";
 import { migrate, readMigrations } from "../../src/store/migrate.js";
+import { addPollRunColumns } from "../support/poll-run-columns.js";
 import { ensureTarget } from "../../src/store/targets-repo.js";
 import { recordSuccessfulPoll, type RecordDeps } from "../../src/store/record-poll.js";
 import { packageRoot } from "../../src/util/package-root.js";
@@ -40,6 +41,7 @@ describe("migration 0011 (transient openings, CloudTrail times)", () => {
     try {
       const all = readMigrations(path.join(packageRoot(), "migrations"));
       migrate(db, all.filter((m) => m.version <= 10), () => T0);
+      addPollRunColumns(db);
       const target = ensureTarget(db, "111111111111", "eu-west-1", "prod", T0).id;
       const poll = (at: string, groups: GroupState[]): void => void recordSuccessfulPoll(db, target, { groups, pages: 1, startedAt: at, finishedAt: at }, deps);
       poll(T0, [group({ groupId: "sg-0a01", rules: [HTTPS] })]);

@@ -2,7 +2,8 @@
 // before it: test/fixtures/release-db/release-0010.db, made by that release's
 // App polling the simulator (make.mjs beside it says how). Opened the way the
 // daemon opens it (openDatabase: foreign keys on, pending migrations applied),
-// it proves:
+// after the migrations between that release and this one that come before
+// coalescing (so the README's newer queries have their columns), it proves:
 // - every query of the README's "Querying history with sqlite3" block
 //   returns the same rows, byte for byte as JSON, before and after;
 // - the questions asked of `polls` keep their answers: each target's last
@@ -18,6 +19,7 @@ import path from "node:path";
 import BetterSqlite3, { type Database } from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openDatabase } from "../../src/store/open.js";
+import { migrate, readMigrations } from "../../src/store/migrate.js";
 import { lastInterfacesRead } from "../../src/store/attachments-repo.js";
 import { loadCurrentState } from "../../src/store/state-repo.js";
 import { recordSuccessfulPoll } from "../../src/store/record-poll.js";
@@ -66,6 +68,10 @@ describe("migration 0014: coalesced polls, on a database the previous release wr
 
   it("answers the README's queries and the polls questions the same, keeps every referenced poll, and coalesces the runs", () => {
     const old = new BetterSqlite3(file);
+    // Up to the migration before coalescing: the README's queries read columns later migrations added.
+    const all = readMigrations(path.join(REPO_ROOT, "migrations"));
+    const coalescing = all.find((m) => m.name.endsWith("_coalesced_polls.sql"));
+    migrate(old, all.filter((m) => m.version < (coalescing?.version ?? 0)), () => "2026-12-06T00:00:00.000Z");
     const readmeBefore = readmeAnswers(old);
     const pollsBefore = pollAnswers(old, "count(*)");
     // The release had no notion of runs: its own reading of the last interface read and the polls since.

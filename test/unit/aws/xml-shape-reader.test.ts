@@ -46,6 +46,15 @@ describe("xml shape reader", () => {
     for (const size of [1, 2, 3, 5, 7, 64]) expect(await read(chunks(bytes, size))).toEqual(EXPECTED);
   });
 
+  it("keeps control characters XML 1.0 forbids raw (C0, DEL, C1, U+2028) as sent, raw or as references: one must not fail a poll", async () => {
+    const hostile = "k\x1b[31m\x07\x7f\u009b\u0085\u2028\u202e";
+    const doc = DOC.replace("caf\u00e9 \u{1F525}", hostile).replace("&#x263A;", "&#x1b;&#x9b;");
+    const expected = { SecurityGroups: [{ ...EXPECTED.SecurityGroups[0], GroupName: hostile, Description: "a & b <c> \x1b\u009b \r" }], NextToken: "t&2" };
+    const bytes = new TextEncoder().encode(doc);
+    expect(await read(bytes)).toEqual(expected);
+    for (const size of [1, 3, 64]) expect(await read(chunks(bytes, size))).toEqual(expected);
+  });
+
   it.each([
     ["a truncated body", DOC.slice(0, DOC.length / 2), /XML parse error/],
     ["mismatched tags", DOC.replace("</groupName>", "</groupNam>"), /XML parse error/],
