@@ -21,7 +21,8 @@ import type { Change, ChangeKind, GroupAttributes } from "../model/types.js";
 import { columnsToRule, type RuleColumns } from "../store/rule-columns.js";
 import type { Clock } from "../util/time.js";
 import { matchChange, parseCandidates, type Match } from "./match.js";
-import { checkActors, factsOfEvent } from "./actor-check.js";
+import { checkActors } from "./actor-check.js";
+import { factsOfEvent } from "../trail/actor-facts.js";
 
 export { toAttribution, type Attribution } from "./trail-event.js";
 

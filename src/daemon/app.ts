@@ -285,7 +285,8 @@ export class App {
   /**
    * Joins every CloudTrail-enabled target's stored events with its poll
    * history (src/trail/transient-store.ts): transient openings, judged with
-   * this cycle's approval records like the polls' changes, and CloudTrail
+   * this cycle's approval records and the target's actor policy like the
+   * polls' changes, and CloudTrail
    * times for the changes polls saw.
    */
   join(records: readonly ApprovalRecord[]): Array<JoinResult & { account: string; region: string }> {
@@ -302,6 +303,7 @@ export class App {
           judge: (changes, ctx) => judgeChanges(changes, { ...ctx, account: t.account, region: t.region }, c.severity, records, c.guardrails),
           route: (p) => routeAlert(this.channels.routes, p),
           ignored: (ch, at) => ignoredReason(ignore, { account: t.account, region: t.region, groupId: ch.groupId, groupName: ch.groupName, groupTags: ch.groupTags }, at),
+          actors: t.actors,
           skewMs: c.cloudtrail.clockSkew,
           horizonMs: c.cloudtrail.joinHorizon,
         },

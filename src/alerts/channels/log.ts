@@ -73,9 +73,12 @@ export class LogChannel implements AlertChannel {
             nextPollAt: i.nextPollAt,
             guardrailId: c.guardrail?.id ?? null,
             approvalNote: c.approvalNote,
+            actorVerdict: i.actor?.verdict ?? null,
+            actorProblems: i.actor ? i.actor.problems.map((x) => oneLine(x, 400)) : null,
             console: consoleUrl(p.target.region, c.groupId),
           },
-          oneLine(`${c.severity} ${c.groupId}: transient: ${transientLine(i)}`, 300),
+          // The actor verdict before the line the sanitiser may shorten.
+          oneLine(`${c.severity} ${c.groupId}: transient${i.actor?.verdict === "unexpected" ? ", unexpected actor" : i.actor ? ", not made by whom the approval names" : ""}: ${transientLine(i)}`, 300),
         );
       }
       return;
