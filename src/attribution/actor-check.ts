@@ -9,7 +9,7 @@
 // unapproved whatever record covered it (an approved change made with someone
 // else's key is the stolen-key case); then the approving record's `by:`.
 import type { Database } from "better-sqlite3";
-import type { AlertPayload, UnexpectedActorAlert } from "../alerts/payload.js";
+import type { AlertPayload, UnexpectedActorAlert } from "../model/alert-payload.js";
 import type { RoutedAlert } from "../store/record-poll.js";
 import { CHANGE_ROW_COLUMNS, rowToAlertChange, type OpenChangeRow } from "../store/change-rows.js";
 import { enqueueRouted } from "../store/threads-repo.js";

@@ -13,7 +13,7 @@
 import type { Database } from "better-sqlite3";
 import type { Logger } from "pino";
 import type { Event } from "@aws-sdk/client-cloudtrail";
-import type { AlertPayload } from "../alerts/payload.js";
+import type { AlertPayload } from "../model/alert-payload.js";
 import type { RoutedAlert } from "../store/record-poll.js";
 import type { ActorFacts, ActorPolicyConfig } from "../policy/actor.js";
 import { getCursor } from "../trail/store.js";

@@ -24,7 +24,7 @@ import { cycleFailure } from "../store/db-failure.js";
 import { realSleep } from "../util/sleep.js";
 import { listTargets } from "../store/targets-repo.js";
 import { losePoll, type CycleDeps } from "./cycle.js";
-import type { AlertPayload, ReportAlert } from "../alerts/payload.js";
+import type { AlertPayload, ReportAlert } from "../model/alert-payload.js";
 import { errorMessage } from "../util/errors.js";
 import { RateBudget } from "../trail/budget.js";
 import { sweepTargets, type TargetSweep } from "../trail/sweep.js";

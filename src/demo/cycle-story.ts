@@ -7,10 +7,10 @@
 import type { Database } from "better-sqlite3";
 import { oneLine } from "../alerts/render/sanitize.js";
 import { exposureText, guardrailText } from "../alerts/render/words.js";
-import type { AlertChange } from "../alerts/payload.js";
+import type { AlertChange } from "../model/alert-payload.js";
 import type { ChangeViewRow } from "../store/view-rows.js";
 import { humanDuration } from "../util/time.js";
-import type { TransientAlert } from "../alerts/payload.js";
+import type { TransientAlert } from "../model/alert-payload.js";
 import { spanText } from "../alerts/render/transient.js";
 import { portsShort } from "../alerts/render/words.js";
 
@@ -64,7 +64,7 @@ export interface CycleFacts {
   groupNames: Record<string, string>;
 }
 
-/** The parts of a failed-attempts payload the story tells (src/alerts/payload.ts has all of it). */
+/** The parts of a failed-attempts payload the story tells (src/model/alert-payload.ts has all of it). */
 interface AttemptsStory {
   /** The worst the tried changes would have been. */
   severity: string;

@@ -13,7 +13,7 @@
 // filled in where missing. Running it after every sweep, whatever arrived
 // late, converges on the same answer.
 import type { Database } from "better-sqlite3";
-import type { AlertPayload, AlertTarget, TransientCall, TransientItem } from "../alerts/payload.js";
+import type { AlertPayload, AlertTarget, TransientCall, TransientItem } from "../model/alert-payload.js";
 import type { Change, Rule } from "../model/types.js";
 import { severityRank } from "../model/types.js";
 import type { JudgedChange } from "../model/judged.js";

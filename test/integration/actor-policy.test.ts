@@ -28,7 +28,7 @@ import { App } from "../../src/daemon/app.js";
 import { startSimulator, type Simulator } from "../../src/sim/server.js";
 import { seedDemoAccount, type DemoAccount } from "../../src/sim/seed-demo.js";
 import { startMailSink, type MailSink } from "../../src/demo/mail-sink.js";
-import type { TransientAlert, UnexpectedActorAlert } from "../../src/alerts/payload.js";
+import type { TransientAlert, UnexpectedActorAlert } from "../../src/model/alert-payload.js";
 import type { ChangeViewRow } from "../../src/store/view-rows.js";
 import { ec2As } from "../support/ec2-as.js";
 import { MONITOR, type Credentials } from "../support/sim-harness.js";

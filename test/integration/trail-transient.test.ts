@@ -18,7 +18,7 @@ import { App } from "../../src/daemon/app.js";
 import { startSimulator, type Simulator } from "../../src/sim/server.js";
 import { seedDemoAccount, type DemoAccount } from "../../src/sim/seed-demo.js";
 import { startMailSink, type MailSink } from "../../src/demo/mail-sink.js";
-import type { TransientAlert } from "../../src/alerts/payload.js";
+import type { TransientAlert } from "../../src/model/alert-payload.js";
 import type { ChangeViewRow } from "../../src/store/view-rows.js";
 import type { Config } from "../../src/config/schema.js";
 import { ec2As } from "../support/ec2-as.js";

@@ -2,7 +2,7 @@
 // "drift"), carrying every field a person needs to act on it.
 import type { Logger } from "pino";
 import type { AlertChannel } from "./channel.js";
-import type { OutboxAlert } from "../payload.js";
+import type { OutboxAlert } from "../../model/alert-payload.js";
 import { describeRule } from "../../model/describe-rule.js";
 import { changeText, consoleUrl, exposureText } from "../render/words.js";
 import { oneLine } from "../render/sanitize.js";

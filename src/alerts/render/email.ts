@@ -1,6 +1,6 @@
 // The email for an alert: subject, plain text and HTML. Every value from the
 // API is escaped in HTML and stripped of line breaks in the subject.
-import type { AlertPayload, AlertChange, ClosedAlert, DigestAlert, DriftAlert, ReportAlert, UnexpectedActorAlert } from "../payload.js";
+import type { AlertPayload, AlertChange, ClosedAlert, DigestAlert, DriftAlert, ReportAlert, UnexpectedActorAlert } from "../../model/alert-payload.js";
 import { renderReport, reportSubject } from "./report.js";
 import { ackCommand, actorFindingLines, approvalSnippet, changeText, consoleUrl, exposureText, groupLabel, guardrailText, revertText, shortChangeText, snippetChange, targetName, whoText } from "./words.js";
 import { revokeHint } from "../../policy/revoke-command.js";

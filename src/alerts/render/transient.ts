@@ -2,7 +2,7 @@
 // open to 0.0.0.0/0 for 20 s, 11:32:19–11:32:39 UTC, by … from …; no poll saw
 // it". Every CloudTrail field (ARNs, addresses, user agents, event names) is
 // untrusted text and goes through oneLine.
-import type { TransientAlert, TransientCall, TransientItem } from "../payload.js";
+import type { TransientAlert, TransientCall, TransientItem } from "../../model/alert-payload.js";
 import { humanDuration } from "../../util/time.js";
 import { oneLine } from "./sanitize.js";
 import { ackCommand, actorFindingLines, consoleUrl, exposureText, groupLabel, guardrailText, portsShort, targetName } from "./words.js";

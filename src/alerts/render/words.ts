@@ -1,5 +1,5 @@
 // Shared wording for every channel: one change, one target, one line each.
-import type { ActorFinding, AlertChange, AlertTarget } from "../payload.js";
+import type { ActorFinding, AlertChange, AlertTarget } from "../../model/alert-payload.js";
 import { describeRule } from "../../model/describe-rule.js";
 import { isWorldCidr } from "../../model/cidr.js";
 import type { GroupAttributes } from "../../model/types.js";

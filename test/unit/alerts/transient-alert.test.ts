@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { renderEmail } from "../../../src/alerts/render/email.js";
 import { transientLine } from "../../../src/alerts/render/transient.js";
 import { routeAlert, type ChannelRoute } from "../../../src/alerts/route.js";
-import type { AlertChange, TransientAlert, TransientItem } from "../../../src/alerts/payload.js";
+import type { AlertChange, TransientAlert, TransientItem } from "../../../src/model/alert-payload.js";
 import type { Severity } from "../../../src/model/types.js";
 
 const target = { account: "123456789012", region: "eu-west-1", label: "prod" };

@@ -1,9 +1,9 @@
 // What an alert carries. The payload is stored as JSON in the outbox when the
 // alert is created, so delivery never needs the rest of the database and a
 // resend after a crash says exactly what the first attempt said.
-import type { ChangeKind, ExposedInterface, GroupAttributes, Rule, Severity } from "../model/types.js";
-import type { GroupExposure } from "../model/attachment.js";
-import type { PostureReport } from "./render/report.js";
+import type { ChangeKind, ExposedInterface, GroupAttributes, Rule, Severity } from "./types.js";
+import type { GroupExposure } from "./attachment.js";
+import type { PostureReport } from "./posture-report.js";
 
 /** The account × region an alert is about. */
 export interface AlertTarget {
