@@ -292,6 +292,9 @@ describe("actor policy and approval by:", () => {
     expect(text).toContain("unapproved (CHG-7); made by someone else than by:");
     const rows = JSON.parse((await cli("--json")).stdout) as Array<{ ports: string; actor_verdict: string | null; actor_problem: string | null }>;
     expect(rows.find((r) => r.ports === "9200")).toMatchObject({ actor_verdict: "unexpected", actor_problem: "VPC endpoint vpce-0bad0bad0bad is not allowed (allowed: vpce-0aaa1111)" });
+    // A short-lived opening's verdict reads the same way, beside its transient status.
+    expect(text).toMatch(new RegExp(`transient \\(CHG-7, unapproved[^)]*\\)[^)]*\\); unexpected actor: source address ${THIEF_IP.replace(/\./g, "\\.")} is not in the allowed networks`));
+    expect(rows.find((r) => r.ports === "8085")).toMatchObject({ actor_verdict: "unexpected" });
   });
 
   it("a restart on the same database alerts nothing twice", async () => {
