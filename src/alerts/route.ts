@@ -6,7 +6,7 @@
 // every matching one (routing: all), and to the default route (alerts.email,
 // alerts.webhook) when none matches. The log channel is the daemon's record:
 // it gets everything, whatever the routes say.
-import type { AlertChange, AlertPayload, AlertTarget } from "./payload.js";
+import type { AlertChange, AlertPayload, AlertTarget } from "../model/alert-payload.js";
 import type { RoutedAlert } from "../store/record-poll.js";
 import { severityRank, type Severity } from "../model/types.js";
 import { driftAlertSubject } from "./render/email.js";

@@ -1,6 +1,6 @@
 // A sample alert for `sgwatch test-email`: what a real drift email looks like,
 // clearly marked as a test.
-import type { DriftAlert } from "./payload.js";
+import type { DriftAlert } from "../model/alert-payload.js";
 
 export function sampleDriftAlert(now: Date, target: { account: string; region: string; label: string | null }): DriftAlert {
   const base = { vpcId: "vpc-0d3e40a1b2c3d4e5f", oldDescription: null, before: null, after: null, reverts: null };

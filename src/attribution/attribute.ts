@@ -13,7 +13,7 @@
 import type { Database } from "better-sqlite3";
 import type { Logger } from "pino";
 import type { Event } from "@aws-sdk/client-cloudtrail";
-import type { AlertPayload } from "../alerts/payload.js";
+import type { AlertPayload } from "../model/alert-payload.js";
 import type { RoutedAlert } from "../store/record-poll.js";
 import type { ActorFacts, ActorPolicyConfig } from "../policy/actor.js";
 import { getCursor } from "../trail/store.js";
@@ -21,7 +21,8 @@ import type { Change, ChangeKind, GroupAttributes } from "../model/types.js";
 import { columnsToRule, type RuleColumns } from "../store/rule-columns.js";
 import type { Clock } from "../util/time.js";
 import { matchChange, parseCandidates, type Match } from "./match.js";
-import { checkActors, factsOfEvent } from "./actor-check.js";
+import { checkActors } from "./actor-check.js";
+import { factsOfEvent } from "../trail/actor-facts.js";
 
 export { toAttribution, type Attribution } from "./trail-event.js";
 

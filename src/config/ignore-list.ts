@@ -4,6 +4,7 @@
 // change, and listed (active or expired) for check-config and, later, report
 // and status.
 import type { Config, IgnoreConfig } from "./schema.js";
+import type { IgnoreSummary } from "../model/posture-report.js";
 import { compileNamePattern, tagConditionsText, tagsMatch, type NamePattern } from "../model/group-pattern.js";
 
 /** One compiled entry. */
@@ -59,19 +60,6 @@ export function ignoredReason(rules: readonly IgnoreRule[], s: IgnoreSubject, at
   return null;
 }
 
-/** One entry of the ignore list as people and JSON see it. */
-export interface IgnoreSummary {
-  /** Position in the config's list. */
-  index: number;
-  /** What it selects, in words. */
-  selects: string;
-  /** Why. */
-  reason: string;
-  /** When it stops applying. */
-  until: string;
-  /** Whether it still applies now. */
-  active: boolean;
-}
 
 export function ignoreList(config: Config, now: Date): IgnoreSummary[] {
   return config.ignore.map((e, index) => ({

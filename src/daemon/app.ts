@@ -23,8 +23,9 @@ import { CycleHealth } from "./cycle-health.js";
 import { cycleFailure } from "../store/db-failure.js";
 import { realSleep } from "../util/sleep.js";
 import { listTargets } from "../store/targets-repo.js";
-import { losePoll, type CycleDeps } from "./cycle.js";
-import type { AlertPayload, ReportAlert } from "../alerts/payload.js";
+import type { CycleDeps } from "./cycle.js";
+import { losePoll } from "./lost-polls.js";
+import type { AlertPayload, ReportAlert } from "../model/alert-payload.js";
 import { errorMessage } from "../util/errors.js";
 import { RateBudget } from "../trail/budget.js";
 import { sweepTargets, type TargetSweep } from "../trail/sweep.js";
@@ -285,7 +286,8 @@ export class App {
   /**
    * Joins every CloudTrail-enabled target's stored events with its poll
    * history (src/trail/transient-store.ts): transient openings, judged with
-   * this cycle's approval records like the polls' changes, and CloudTrail
+   * this cycle's approval records and the target's actor policy like the
+   * polls' changes, and CloudTrail
    * times for the changes polls saw.
    */
   join(records: readonly ApprovalRecord[]): Array<JoinResult & { account: string; region: string }> {
@@ -302,6 +304,7 @@ export class App {
           judge: (changes, ctx) => judgeChanges(changes, { ...ctx, account: t.account, region: t.region }, c.severity, records, c.guardrails),
           route: (p) => routeAlert(this.channels.routes, p),
           ignored: (ch, at) => ignoredReason(ignore, { account: t.account, region: t.region, groupId: ch.groupId, groupName: ch.groupName, groupTags: ch.groupTags }, at),
+          actors: t.actors,
           skewMs: c.cloudtrail.clockSkew,
           horizonMs: c.cloudtrail.joinHorizon,
         },

@@ -22,13 +22,14 @@ import { loadApprovalsDir, type ApprovalProblem } from "../approvals/load.js";
 import type { ApprovalRecord } from "../approvals/schema.js";
 import { routeAlert, type ChannelRoute } from "../alerts/route.js";
 import { ignoreRules, ignoredReason } from "../config/ignore-list.js";
-import { recordFailedPoll, recordLostPolls, recordSuccessfulPoll, type RecordDeps } from "../store/record-poll.js";
+import { recordFailedPoll, recordSuccessfulPoll, type RecordDeps } from "../store/record-poll.js";
 import { ensureTarget, listTargets, type TargetRow } from "../store/targets-repo.js";
 import { lastPoll, lastSuccessfulPoll } from "../store/polls-repo.js";
 import { ZERO_GROUPS_UNCONFIRMED, zeroGroupsVerdict } from "../model/zero-groups.js";
-import { withLockWait, type LockWait } from "../store/lock-wait.js";
+import type { LockWait } from "../store/lock-wait.js";
 import { cycleFailure, type CycleFailureReason } from "../store/db-failure.js";
-import type { CycleHealth, UnrecordedRun } from "./cycle-health.js";
+import type { CycleHealth } from "./cycle-health.js";
+import { losePoll, recordUnrecorded, writeWaiting, type LostPoll } from "./lost-polls.js";
 import { noteApprovalProblems } from "../store/approval-problems-repo.js";
 import { activeCliApprovals, mirrorFileApprovals, revokedIds } from "../store/approvals-repo.js";
 import { followUp } from "../store/follow-up.js";
@@ -113,16 +114,6 @@ export interface TargetResult {
   lost?: LostPoll | null;
 }
 
-/** A poll that could not be recorded. */
-export interface LostPoll extends UnrecordedRun {
-  /** True when this poll made the target blind: the caller sends monitoring-blind directly. */
-  becameBlind: boolean;
-  /** The target's label, for the alert. */
-  label: string | null;
-  /** The last successful poll, if known. */
-  lastSuccessAt: string | null;
-}
-
 /** The outcome of a cycle. */
 export interface CycleResult {
   startedAt: string;
@@ -138,44 +129,6 @@ export interface CycleResult {
   failure?: { reason: CycleFailureReason; message: string } | null;
 }
 
-/** Run a write transaction, waiting for another writer's lock when deps say how. */
-function write<T>(deps: CycleDeps, fn: () => T): Promise<T> {
-  return deps.lockWait ? withLockWait(fn, deps.lockWait) : Promise.resolve().then(fn);
-}
-
-/**
- * Count a poll that could not be recorded: in memory (deps.health), against
- * the stored failure count, exactly like a failed poll for blindness. One log
- * line with the reason code; no stack, it is not a bug.
- */
-export function losePoll(deps: CycleDeps, t: ResolvedTarget, row: TargetRow | null, err: unknown, startedAt: string): LostPoll {
-  const { reason, message } = cycleFailure(err);
-  const run = deps.health?.noteUnrecorded(t, reason, message, startedAt) ?? { failures: 1, since: startedAt, reason, message, blind: false };
-  let lastSuccessAt: string | null = null;
-  try {
-    lastSuccessAt = row ? (lastSuccessfulPoll(deps.db, row.id)?.finished_at ?? null) : null;
-  } catch {
-    // A database that cannot be read leaves this unknown; the count still stands.
-  }
-  let becameBlind = false;
-  if (row?.blind_since) {
-    run.blind = true;
-  } else if (!run.blind) {
-    const failures = (row?.consecutive_failures ?? 0) + run.failures;
-    const quietSince = Date.parse(lastSuccessAt ?? row?.created_at ?? run.since);
-    const blindAfterMs = deps.config.monitoring.blindAfter;
-    if (failures >= deps.config.monitoring.blindAfterFailures || deps.clock().getTime() - quietSince >= blindAfterMs) {
-      run.blind = true;
-      becameBlind = true;
-    }
-  }
-  deps.logger.error(
-    { event: "poll-unrecorded", account: t.account, region: t.region, reason, error: message, failures: run.failures, blind: run.blind },
-    `poll of ${t.account}/${t.region} could not be recorded (${reason}): ${message}`,
-  );
-  return { ...run, becameBlind, label: t.label, lastSuccessAt };
-}
-
 /**
  * The records to match this cycle: valid file records (mirrored into the
  * database with file and line; a vanished file withdraws its records for
@@ -184,7 +137,7 @@ export function losePoll(deps: CycleDeps, t: ResolvedTarget, row: TargetRow | nu
  */
 async function loadApprovals(deps: CycleDeps, now: string): Promise<{ records: ApprovalRecord[]; problems: ApprovalProblem[] }> {
   const loaded = loadApprovalsDir(deps.config.approvals.dir, { maxWindowMs: deps.config.approvals.maxWindow });
-  const { records, problems } = await write(deps, deps.db.transaction(() => {
+  const { records, problems } = await writeWaiting(deps, deps.db.transaction(() => {
     const conflicts = mirrorFileApprovals(deps.db, loaded.records, now);
     const problems = [...loaded.problems];
     for (const c of conflicts) {
@@ -265,7 +218,7 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
     return r;
   };
   try {
-    row = await write(deps, () => ensureTarget(db, t.account, t.region, t.label, startedAt.toISOString()));
+    row = await writeWaiting(deps, () => ensureTarget(db, t.account, t.region, t.label, startedAt.toISOString()));
   } catch (err) {
     return lost(err, 0);
   }
@@ -273,11 +226,7 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
   // Polls lost while the database took no writes are written down first, so
   // the failure count and blind_since are right before this poll is judged.
   const catchUp = async (): Promise<void> => {
-    const run = deps.health?.unrecorded(t);
-    if (!run) return;
-    await write(deps, () => recordLostPolls(db, target.id, { ...run, finishedAt: clock().toISOString() }));
-    deps.health?.noteRecorded(t);
-    row = { ...target, consecutive_failures: target.consecutive_failures + run.failures, blind_since: target.blind_since ?? (run.blind ? run.since : null) };
+    row = await recordUnrecorded(deps, t, target);
   };
   const ignore = ignoreRules(config);
   const recordDeps: RecordDeps = {
@@ -362,7 +311,7 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
     let outcome;
     try {
       await catchUp();
-      outcome = await write(deps, () => recordFailedPoll(db, target.id, { startedAt: startedAt.toISOString(), finishedAt, errorCode: error.code, error: error.message }, recordDeps));
+      outcome = await writeWaiting(deps, () => recordFailedPoll(db, target.id, { startedAt: startedAt.toISOString(), finishedAt, errorCode: error.code, error: error.message }, recordDeps));
     } catch (dbErr) {
       log.error({ event: "poll-failed", code: error.code }, `poll failed: ${error.message}`);
       return lost(dbErr, pages);
@@ -378,7 +327,7 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
   let outcome;
   try {
     await catchUp();
-    outcome = await write(deps, () => recordSuccessfulPoll(db, target.id, { groups, ...(attachments === undefined ? {} : { attachments }), pages, startedAt: startedAt.toISOString(), finishedAt }, recordDeps));
+    outcome = await writeWaiting(deps, () => recordSuccessfulPoll(db, target.id, { groups, ...(attachments === undefined ? {} : { attachments }), pages, startedAt: startedAt.toISOString(), finishedAt }, recordDeps));
   } catch (err) {
     // The transaction rolled back: the cache may be ahead of the database.
     deps.stateCache?.delete(target.id);
@@ -406,7 +355,7 @@ export async function runCycle(deps: CycleDeps, opts: { signal?: AbortSignal; pr
   const firstLost = results.find((r) => r.lost)?.lost;
   let failure = firstLost ? { reason: firstLost.reason, message: firstLost.message } : null;
   try {
-    const follow = await write(deps, () => followUp(deps.db, deps.clock(), deps.config.alerts.remindEvery, (p) => routeAlert(deps.routes, p), deps.config.alerts.keepSent));
+    const follow = await writeWaiting(deps, () => followUp(deps.db, deps.clock(), deps.config.alerts.remindEvery, (p) => routeAlert(deps.routes, p), deps.config.alerts.keepSent));
     if (follow.reminded > 0 || follow.unusedApprovals > 0) deps.logger.info({ event: "follow-up", ...follow }, "reminders and unused approvals queued");
   } catch (err) {
     // The polls are recorded; reminders wait for the next cycle.

@@ -6,7 +6,7 @@
 // target and poll.
 import type { Change, GroupState } from "../model/types.js";
 import type { GroupExposure } from "../model/attachment.js";
-import type { PostureItem } from "../alerts/payload.js";
+import type { PostureItem } from "../model/alert-payload.js";
 import { postureFindings } from "../policy/posture.js";
 import { revokeCommand } from "../policy/revoke-command.js";
 import type { JudgedChange } from "../model/judged.js";

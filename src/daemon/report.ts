@@ -6,7 +6,7 @@
 // Reads only. `sgwatch report` prints it; the daemon mails it on
 // report.schedule (report-schedule.ts).
 import type { Database } from "better-sqlite3";
-import type { PostureReport, ReportApproval, ReportOpenChange, ReportTarget } from "../alerts/render/report.js";
+import type { PostureReport, ReportApproval, ReportOpenChange, ReportTarget } from "../model/posture-report.js";
 import { listTargets } from "../store/targets-repo.js";
 import { loadCurrentState } from "../store/state-repo.js";
 import { lastInterfacesRead, loadCurrentAttachments } from "../store/attachments-repo.js";

@@ -7,10 +7,10 @@
 import type { Database } from "better-sqlite3";
 import { oneLine } from "../alerts/render/sanitize.js";
 import { exposureText, guardrailText } from "../alerts/render/words.js";
-import type { AlertChange } from "../alerts/payload.js";
+import type { AlertChange } from "../model/alert-payload.js";
 import type { ChangeViewRow } from "../store/view-rows.js";
 import { humanDuration } from "../util/time.js";
-import type { TransientAlert } from "../alerts/payload.js";
+import type { TransientAlert } from "../model/alert-payload.js";
 import { spanText } from "../alerts/render/transient.js";
 import { portsShort } from "../alerts/render/words.js";
 
@@ -64,7 +64,7 @@ export interface CycleFacts {
   groupNames: Record<string, string>;
 }
 
-/** The parts of a failed-attempts payload the story tells (src/alerts/payload.ts has all of it). */
+/** The parts of a failed-attempts payload the story tells (src/model/alert-payload.ts has all of it). */
 interface AttemptsStory {
   /** The worst the tried changes would have been. */
   severity: string;
@@ -204,7 +204,8 @@ function attemptsLines(payload: string, channels: readonly string[], groupNames:
 
 /**
  * Two lines per short-lived opening: what was open, how long and when (from
- * CloudTrail), then who from where and that no poll saw it. Told from the
+ * CloudTrail), then who from where and that no poll saw it; a third when its
+ * caller is not who may make it. Told from the
  * alert, not the changes view: the poll that decided it may be an earlier
  * cycle's, when CloudTrail delivered late.
  */
@@ -216,10 +217,13 @@ function transientLines(payload: string, channels: readonly string[]): string[] 
     const what = r ? `${portsShort(r)} was open to ${oneLine(r.source, 80)}` : "a rule was open";
     const who = oneLine((i.openedBy.arn ?? i.openedBy.accessKeyId ?? "an unknown caller").replace(/^arn:aws:[a-z]+::\d+:/, ""), 80);
     const from = i.openedBy.sourceIp ? ` from ${oneLine(i.openedBy.sourceIp, 64)}` : "";
-    return [
+    const lines = [
       `   ${c.severity.toUpperCase().padEnd(SEVERITY_WIDTH)}#${c.changeId} ${groupHeadline(c.groupName, c.groupId)}: ${what} for ${humanDuration(i.seconds * 1000)}, ${spanText(i.openedAt, i.closedAt).slice(11)}`,
       `   ${" ".repeat(SEVERITY_WIDTH)}by ${who}${from}; no poll saw it: CloudTrail joined with poll history → transient-opening alert (${channels.join(", ")})`,
     ];
+    // Its caller held against the actor policy and by:, worded as for a change a poll saw.
+    if (i.actor) lines.push(`   ${" ".repeat(SEVERITY_WIDTH)}${i.actor.verdict === "unexpected" ? "UNEXPECTED ACTOR" : "not approved after all"}: ${oneLine(i.actor.problems.join("; "), 300)}`);
+    return lines;
   });
 }
 

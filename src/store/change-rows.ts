@@ -1,6 +1,6 @@
 // A stored change as alerts show it: the columns follow-ups select, and the
 // conversion to the alert payload's change.
-import type { AlertChange } from "../alerts/payload.js";
+import type { AlertChange } from "../model/alert-payload.js";
 import type { GroupAttributes, Severity, ChangeKind } from "../model/types.js";
 import { columnsToRule, type RuleColumns } from "./rule-columns.js";
 import { revokeCommand } from "../policy/revoke-command.js";

@@ -3,7 +3,7 @@
 // approvals that were never used. Follow-ups about changes are one alert per
 // drift alert they follow (its thread), so each is a reply in its conversation.
 import type { Database } from "better-sqlite3";
-import type { AlertPayload } from "../alerts/payload.js";
+import type { AlertPayload } from "../model/alert-payload.js";
 import { CHANGE_ROW_COLUMNS, rowToAlertChange, type OpenChangeRow } from "./change-rows.js";
 import { enqueueRouted } from "./threads-repo.js";
 import { takeUnfulfilled } from "./approvals-repo.js";

@@ -1,6 +1,6 @@
 // The outbox: alerts waiting for delivery, one row per alert and channel.
 import type { Database } from "better-sqlite3";
-import type { AlertPayload, OutboxAlert } from "../alerts/payload.js";
+import type { AlertPayload, OutboxAlert } from "../model/alert-payload.js";
 import type { Severity } from "../model/types.js";
 import { sql } from "./statements.js";
 

@@ -5,7 +5,7 @@ import type { Database } from "better-sqlite3";
 import type { Change, GroupState } from "../model/types.js";
 import type { JudgedChange } from "../model/judged.js";
 import { diffGroups } from "../model/diff.js";
-import type { AlertPayload, AlertTarget, AlertChange, PostureItem } from "../alerts/payload.js";
+import type { AlertPayload, AlertTarget, AlertChange, PostureItem } from "../model/alert-payload.js";
 import type { Severity } from "../model/types.js";
 import { severityRank } from "../model/types.js";
 import { applyChangesToIntervals, loadCurrentState, openBaselineIntervals } from "./state-repo.js";

@@ -5,7 +5,7 @@
 // (due when the window ends); the polls it holds remember the digest's
 // Message-ID key, so their follow-ups reply in the digest's thread.
 import type { Database } from "better-sqlite3";
-import type { AlertPayload, AlertThread, DigestAlert, DriftAlert } from "../alerts/payload.js";
+import type { AlertPayload, AlertThread, DigestAlert, DriftAlert } from "../model/alert-payload.js";
 import type { RoutedAlert } from "./record-poll.js";
 import { enqueueAlert } from "./outbox-repo.js";
 import { sql } from "./statements.js";

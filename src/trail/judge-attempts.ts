@@ -5,7 +5,7 @@
 // its events are stored. Later attempts in a group's window (a burst spread
 // over sweeps, or a late event) join the group and its count, silently.
 import type { Database } from "better-sqlite3";
-import type { AlertPayload, AlertTarget, FailedAttemptsAlert } from "../alerts/payload.js";
+import type { AlertPayload, AlertTarget, FailedAttemptsAlert } from "../model/alert-payload.js";
 import type { SeveritySettings } from "../model/severity.js";
 import { severityRank, type Severity } from "../model/types.js";
 import type { RoutedAlert } from "../store/record-poll.js";

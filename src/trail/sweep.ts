@@ -22,7 +22,7 @@ import type { Database } from "better-sqlite3";
 import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import type { Logger } from "pino";
 import type { ResolvedTarget } from "../config/targets.js";
-import type { AlertPayload, AlertTarget } from "../alerts/payload.js";
+import type { AlertPayload, AlertTarget } from "../model/alert-payload.js";
 import type { RoutedAlert } from "../store/record-poll.js";
 import { enqueueAlert } from "../store/outbox-repo.js";
 import { ensureTarget } from "../store/targets-repo.js";

@@ -2,8 +2,10 @@
 // trail_events and poll history, writes what they say together, in one
 // transaction:
 // - transient openings (transient.ts decides): a change_events row of its
-//   own, judged like any addition, attributed from its adding call, alerted
-//   when unapproved and not ignored;
+//   own, judged like any addition, attributed from its adding call, its caller
+//   held against the actor policy and the covering record's by: like a
+//   change a poll saw (src/policy/actor-verdict.ts), alerted when unapproved
+//   and not ignored;
 // - CloudTrail times for the rule changes polls saw (finding 4): when each was
 //   made and undone, and the exposure between those times.
 // Idempotent and order-free: it reads only what is stored, a transient is
@@ -11,7 +13,7 @@
 // filled in where missing. Running it after every sweep, whatever arrived
 // late, converges on the same answer.
 import type { Database } from "better-sqlite3";
-import type { AlertPayload, AlertTarget, TransientCall, TransientItem } from "../alerts/payload.js";
+import type { AlertPayload, AlertTarget, TransientCall, TransientItem } from "../model/alert-payload.js";
 import type { Change, Rule } from "../model/types.js";
 import { severityRank } from "../model/types.js";
 import type { JudgedChange } from "../model/judged.js";
@@ -23,6 +25,10 @@ import { lastInterfacesRead, loadCurrentAttachments } from "../store/attachments
 import { ruleKey } from "../model/rule-key.js";
 import { revokeCommand } from "../policy/revoke-command.js";
 import { sql } from "../store/statements.js";
+import type { ActorPolicyConfig } from "../policy/actor.js";
+import { decideActor } from "../policy/actor-verdict.js";
+import { approvalBy, storeActorVerdict } from "../store/actor-verdict-repo.js";
+import { factsOfEvent } from "./actor-facts.js";
 import { classify, eventForChange, findOpenings, openingKeys, openingWindow, type Opening, type PollSight, type RuleEvent } from "./transient.js";
 import type { ModifiedRule } from "./event-record.js";
 
@@ -36,6 +42,8 @@ export interface TrailJoinDeps {
   route(payload: AlertPayload): RoutedAlert[];
   /** Why a change is recorded but not alerted (the ignore list), or null. */
   ignored?(change: Change, at: string): string | null;
+  /** The target's actor policy (cloudtrail.actors); null or absent: only a covering record's by: is checked. */
+  actors?: ActorPolicyConfig | null;
   /** Clock skew allowed between CloudTrail's eventTime and sgwatch's poll times (ms). */
   skewMs: number;
   /** Events and changes older than this (ms before now) are settled: not joined again. */
@@ -91,7 +99,8 @@ interface PollRow {
   id: number;
   started_at: string;
   finished_at: string;
-  /** More than 1: a run of unchanged polls (src/store/poll-runs.ts). */
+  /** 1: a run of unchanged polls (migration 0014), started_at its first poll's start, finished_at its last's finish. */
+  run: number;
   poll_count: number;
 }
 
@@ -136,10 +145,10 @@ function pollsFor(db: Database, targetId: number, o: Opening, skewMs: number): P
   const add = (list: PollRow[]): void => {
     for (const r of list) rows.set(r.id, r);
   };
-  add(db.prepare("SELECT id, started_at, finished_at, poll_count FROM polls WHERE target_id = ? AND status = 'ok' AND finished_at >= ? AND started_at <= ? ORDER BY id").all(targetId, from, until) as PollRow[]);
-  add(db.prepare("SELECT id, started_at, finished_at, poll_count FROM polls WHERE target_id = ? AND status = 'ok' AND finished_at < ? ORDER BY id DESC LIMIT 1").all(targetId, from) as PollRow[]);
-  add(db.prepare("SELECT id, started_at, finished_at, poll_count FROM polls WHERE target_id = ? AND status = 'ok' AND started_at > ? ORDER BY id LIMIT 1").all(targetId, until) as PollRow[]);
-  add(db.prepare("SELECT id, started_at, finished_at, poll_count FROM polls WHERE target_id = ? AND status = 'ok' ORDER BY id LIMIT 1").all(targetId) as PollRow[]);
+  add(db.prepare("SELECT id, started_at, finished_at, run, poll_count FROM polls WHERE target_id = ? AND status = 'ok' AND finished_at >= ? AND started_at <= ? ORDER BY id").all(targetId, from, until) as PollRow[]);
+  add(db.prepare("SELECT id, started_at, finished_at, run, poll_count FROM polls WHERE target_id = ? AND status = 'ok' AND finished_at < ? ORDER BY id DESC LIMIT 1").all(targetId, from) as PollRow[]);
+  add(db.prepare("SELECT id, started_at, finished_at, run, poll_count FROM polls WHERE target_id = ? AND status = 'ok' AND started_at > ? ORDER BY id LIMIT 1").all(targetId, until) as PollRow[]);
+  add(db.prepare("SELECT id, started_at, finished_at, run, poll_count FROM polls WHERE target_id = ? AND status = 'ok' ORDER BY id LIMIT 1").all(targetId) as PollRow[]);
   const keys = JSON.stringify(openingKeys(o));
   const saw = db.prepare(
     `SELECT 1 FROM rule_versions WHERE target_id = ? AND group_id = ? AND rule_key IN (SELECT value FROM json_each(?))
@@ -147,7 +156,24 @@ function pollsFor(db: Database, targetId: number, o: Opening, skewMs: number): P
   );
   return [...rows.values()]
     .sort((a, b) => a.id - b.id)
-    .map((p) => ({ id: p.id, startedMs: Date.parse(p.started_at), finishedMs: Date.parse(p.finished_at), count: p.poll_count, saw: saw.get(targetId, o.groupId, keys, p.id, p.id) !== undefined }));
+    .flatMap((p): PollSight[] => {
+      const startedMs = Date.parse(p.started_at);
+      const finishedMs = Date.parse(p.finished_at);
+      const seen = saw.get(targetId, o.groupId, keys, p.id, p.id) !== undefined;
+      if (seen || p.run !== 1 || p.poll_count < 2) return [{ id: p.id, startedMs, finishedMs, saw: seen }];
+      // A run row stands for polls that all recorded the same state, one after
+      // another: its first poll (started at started_at) and its last (finished
+      // at finished_at); one that saw the rule stays whole, so every window it
+      // overlaps is seen. The last one's start is not kept; it is taken as its
+      // finish. That can only call a later poll "after the window": sound,
+      // because a target's polls run one at a time, so once a poll that
+      // finished after the window is recorded, no poll that could have seen
+      // the rule is still to come, and none of the run's polls saw it.
+      return [
+        { id: p.id, startedMs, finishedMs: startedMs, saw: seen },
+        { id: p.id, startedMs: finishedMs, finishedMs, saw: seen },
+      ];
+    });
 }
 
 interface GroupInfo {
@@ -197,7 +223,20 @@ function recordTransient(
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'exact', ?)`,
     ).run(changeId, adder.event_id, adder.event_name, adder.event_time, adder.identity_arn, adder.identity_type, actorName(adder.record), adder.access_key_id, adder.source_ip, adder.user_agent, nowIso);
   }
-  const j = judged[0] as JudgedChange;
+  const first = judged[0] as JudgedChange;
+  // Then who opened it (judgement order: guardrails, actor policy, approvals, severity): its
+  // caller is known exactly, so the verdict is decided now, once, and stored like a polled change's.
+  const actor = decideActor(
+    { status: first.judgement.status, approvalId: first.judgement.approvalId, approvalNote: first.judgement.approvalNote },
+    factsOfEvent(db, o.addEventId),
+    deps.actors ?? null,
+    approvalBy(db, first.judgement.approvalId),
+  );
+  if (actor !== null) storeActorVerdict(db, changeId, actor);
+  const failed = actor !== null && actor.verdict !== "allowed" ? { verdict: actor.verdict, problems: actor.problems, note: actor.note } : null;
+  const j: JudgedChange = failed
+    ? { ...first, judgement: { ...first.judgement, status: "unapproved", approvalNote: failed.note, severity: failed.verdict === "unexpected" ? "critical" : first.judgement.severity } }
+    : first;
   const reason = deps.ignored?.(change, closedAt) ?? null;
   if (reason !== null) db.prepare("UPDATE change_events SET ignored_reason = ? WHERE id = ?").run(reason, changeId);
   if (reason !== null || j.judgement.status === "approved") return null;
@@ -230,6 +269,7 @@ function recordTransient(
     closedBy: callOf(byId.get(o.closeEventId), { eventId: o.closeEventId, eventName: o.closeEventName }),
     previousPollAt: verdict.previousPoll ? iso(verdict.previousPoll.finishedMs) : null,
     nextPollAt: iso(verdict.nextPoll.startedMs),
+    ...(failed ? { actor: { verdict: failed.verdict, problems: failed.problems, approvalId: first.judgement.approvalId } } : {}),
   };
 }
 

@@ -13,11 +13,7 @@
 // - a poll that overlaps the window and saw the rule: not transient (an
 //   ordinary change, or the baseline, that CloudTrail gives times to);
 // - no successful poll started after the window yet: wait (a poll in flight,
-//   or recorded late, might still have seen it); decide on a later join. A
-//   run of unchanged polls (one polls row, src/store/poll-runs.ts) that
-//   finished after the window counts: its last poll's start is not stored,
-//   but polls of a target never overlap, so the polls that could have seen
-//   the rule are all recorded by then;
+//   or recorded late, might still have seen it); decide on a later join;
 // - no successful poll started before the window ended: sgwatch was not
 //   watching yet (before the baseline); not reported, like the baseline;
 // - otherwise no poll saw it: transient.
@@ -141,8 +137,6 @@ export interface PollSight {
   finishedMs: number;
   /** Whether the rule was in the state this poll recorded. */
   saw: boolean;
-  /** polls.poll_count: more than 1 for a run of unchanged polls (one row; finishedMs is its last poll's). */
-  count?: number;
 }
 
 /** What the join decides about one opening. */
@@ -172,11 +166,7 @@ export function classify(o: Opening, polls: readonly PollSight[], skewMs: number
   const seen = polls.find((p) => p.saw && p.finishedMs >= w.from && p.startedMs <= w.until);
   if (seen) return { kind: "seen", pollId: seen.id };
   if (!polls.some((p) => p.startedMs <= w.until)) return { kind: "before-monitoring" };
-  // A poll that started after the window; or a run of unchanged polls whose
-  // last one finished after it: polls of a target never overlap, so every poll
-  // that could have seen the rule is recorded by then, and the run's state
-  // (which none of its polls changed) did not hold the rule.
-  const nextPoll = polls.find((p) => p.startedMs > w.until) ?? polls.find((p) => (p.count ?? 1) > 1 && p.finishedMs > w.until);
+  const nextPoll = polls.find((p) => p.startedMs > w.until);
   if (!nextPoll) return { kind: "wait", why: "no-poll-after" };
   const before = polls.filter((p) => p.finishedMs < w.from);
   return { kind: "transient", previousPoll: before[before.length - 1] ?? null, nextPoll };

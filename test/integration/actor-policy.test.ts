@@ -16,14 +16,19 @@
 // - `sgwatch changes` (the CLI, as a child process) shows verdict and condition.
 // - A restart on the same database alerts nothing twice.
 // - Attribution makes no LookupEvents call of its own: every call is the sweep's.
+// - A short-lived opening (opened and closed between two polls) is held
+//   against the same policy and by: from its adding call: a stolen key's
+//   approved opening is critical and unapproved, its transient alert (log and
+//   mail) says which condition failed; by: naming someone else unapproves it;
+//   an allowed caller's stays approved and unalerted.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import BetterSqlite3, { type Database } from "better-sqlite3";
-import { AuthorizeSecurityGroupIngressCommand, type EC2Client } from "@aws-sdk/client-ec2";
+import { AuthorizeSecurityGroupIngressCommand, RevokeSecurityGroupIngressCommand, type EC2Client } from "@aws-sdk/client-ec2";
 import { App } from "../../src/daemon/app.js";
 import { startSimulator, type Simulator } from "../../src/sim/server.js";
 import { seedDemoAccount, type DemoAccount } from "../../src/sim/seed-demo.js";
 import { startMailSink, type MailSink } from "../../src/demo/mail-sink.js";
-import type { UnexpectedActorAlert } from "../../src/alerts/payload.js";
+import type { TransientAlert, UnexpectedActorAlert } from "../../src/model/alert-payload.js";
 import type { ChangeViewRow } from "../../src/store/view-rows.js";
 import { ec2As } from "../support/ec2-as.js";
 import { MONITOR, type Credentials } from "../support/sim-harness.js";
@@ -127,6 +132,15 @@ describe("actor policy and approval by:", () => {
     (reader.prepare("SELECT payload FROM outbox WHERE kind = 'unexpected-actor' AND channel = 'log' ORDER BY id").all() as Array<{ payload: string }>).map(
       (r) => JSON.parse(r.payload) as UnexpectedActorAlert,
     );
+  const transientAlerts = (): TransientAlert[] =>
+    (reader.prepare("SELECT payload FROM outbox WHERE kind = 'transient' AND channel = 'log' ORDER BY id").all() as Array<{ payload: string }>).map((r) => JSON.parse(r.payload) as TransientAlert);
+  /** Opens tcp/`port` a minute after the last poll (clear of the clock-skew allowance) and closes it 10 s later: no poll sees it. */
+  const openBriefly = async (who: Credentials, port: number) => {
+    clock.advance(MIN);
+    await open(who, port);
+    clock.advance(10_000);
+    await as(who).send(new RevokeSecurityGroupIngressCommand({ GroupId: demo.groups.app, IpPermissions: tcp(port) }));
+  };
   const lookups = (): number => sim.requests.filter((r) => r.action === "LookupEvents").length;
   /** One cycle five minutes on; checks every LookupEvents call in it was the sweep's. */
   const cycle = async () => {
@@ -226,6 +240,50 @@ describe("actor policy and approval by:", () => {
     sim.cloudtrail.delayMs = 0;
   });
 
+  it("a short-lived opening by a stolen key from outside the allowed networks is critical and unapproved, approved or not; its transient alert says why", async () => {
+    const mailsBefore = sink.messages.length;
+    const actorBefore = actorAlerts().length;
+    await openBriefly(STOLEN, 8085);
+    await cycle();
+    const row = change(8085);
+    expect(row).toMatchObject({ status: "transient", detected_status: "unapproved", approval_id: "CHG-7", actor_verdict: "unexpected", severity: "critical", who: ALICE_ARN, who_ip: THIEF_IP });
+    expect(row.actor_problem).toBe(`source address ${THIEF_IP} is not in the allowed networks (10.0.0.0/8)`);
+    expect(row.approval_note).toContain("CHG-7 would cover it, but it was made by an unexpected actor");
+    const alert = transientAlerts().at(-1);
+    expect(alert?.items).toEqual([
+      expect.objectContaining({
+        change: expect.objectContaining({ changeId: row.id, severity: "critical" }),
+        actor: { verdict: "unexpected", problems: [row.actor_problem], approvalId: "CHG-7" },
+      }),
+    ]);
+    expect(actorAlerts(), "the transient alert is the one alert: nothing else repeats it").toHaveLength(actorBefore);
+
+    const mails = await waitForMessages(sink, mailsBefore + 1);
+    const mail = mails.slice(mailsBefore).find((m) => /no poll saw it/.test(m.subject ?? ""));
+    expect(mail?.subject).toMatch(/^\[sgwatch\] CRITICAL app: tcp\/8085 was open to 10\.0\.0\.0\/8 for 10 s between two polls; no poll saw it; unexpected actor$/);
+    expect(mail?.text).toContain("UNEXPECTED ACTOR: made from outside the actor policy (cloudtrail.actors), so no approval covers it; covering record: CHG-7");
+    expect(mail?.text).toContain(`- source address ${THIEF_IP} is not in the allowed networks (10.0.0.0/8)`);
+  });
+
+  it("a short-lived opening CHG-7 covers, made by an allowed deploy session that is not its by:, is not approved and is alerted", async () => {
+    const before = transientAlerts().length;
+    await openBriefly(DEPLOY, 8086);
+    await cycle();
+    const row = change(8086);
+    expect(row).toMatchObject({ status: "transient", detected_status: "unapproved", approval_id: "CHG-7", actor_verdict: "not-by", severity: "medium" });
+    expect(row.actor_problem).toBe(`made by arn:aws:sts::${TEST_ACCOUNT}:assumed-role/deploy-web/pipeline-42, but record CHG-7 approves it only when made by ${ALICE_ARN}`);
+    expect(transientAlerts()).toHaveLength(before + 1);
+    expect(transientAlerts().at(-1)?.items).toEqual([expect.objectContaining({ actor: { verdict: "not-by", problems: [row.actor_problem], approvalId: "CHG-7" } })]);
+  });
+
+  it("a short-lived opening by an allowed caller stays as before: approved by CHG-7, verdict allowed, no alert", async () => {
+    const before = transientAlerts().length;
+    await openBriefly(ALICE, 8087);
+    await cycle();
+    expect(change(8087)).toMatchObject({ status: "transient", detected_status: "approved", approval_id: "CHG-7", actor_verdict: "allowed", actor_problem: null, severity: "medium" });
+    expect(transientAlerts()).toHaveLength(before);
+  });
+
   it("sgwatch changes shows the verdict and the failed condition in the status, and in JSON", async () => {
     assertBuilt();
     const cli = (...args: string[]) => runCli(["--db", files.databasePath, "changes", "--since", "2026-03-02T00:00Z", ...args]);
@@ -234,6 +292,9 @@ describe("actor policy and approval by:", () => {
     expect(text).toContain("unapproved (CHG-7); made by someone else than by:");
     const rows = JSON.parse((await cli("--json")).stdout) as Array<{ ports: string; actor_verdict: string | null; actor_problem: string | null }>;
     expect(rows.find((r) => r.ports === "9200")).toMatchObject({ actor_verdict: "unexpected", actor_problem: "VPC endpoint vpce-0bad0bad0bad is not allowed (allowed: vpce-0aaa1111)" });
+    // A short-lived opening's verdict reads the same way, beside its transient status.
+    expect(text).toMatch(new RegExp(`transient \\(CHG-7, unapproved[^)]*\\)[^)]*\\); unexpected actor: source address ${THIEF_IP.replace(/\./g, "\\.")} is not in the allowed networks`));
+    expect(rows.find((r) => r.ports === "8085")).toMatchObject({ actor_verdict: "unexpected" });
   });
 
   it("a restart on the same database alerts nothing twice", async () => {

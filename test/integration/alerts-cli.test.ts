@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import BetterSqlite3 from "better-sqlite3";
 import { openDatabase } from "../../src/store/open.js";
 import { enqueueAlert, markDead, markRetry, markSent, type OutboxRow } from "../../src/store/outbox-repo.js";
-import type { AlertPayload } from "../../src/alerts/payload.js";
+import type { AlertPayload } from "../../src/model/alert-payload.js";
 import { App } from "../../src/daemon/app.js";
 import { startMailSink, type MailSink } from "../../src/demo/mail-sink.js";
 import { makeTempDir, type TempDir } from "../support/temp-dir.js";

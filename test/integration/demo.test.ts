@@ -21,7 +21,9 @@
 //   CloudTrail with poll history makes it a transient change (status
 //   transient, 10 s from CloudTrail's times), told in the story, written to
 //   the log and mailed (db's data-team route), once; the scene waits out the
-//   join's time rule after the removal, so cycle 3's poll decides it.
+//   join's time rule after the removal, so cycle 3's poll decides it. Made
+//   by the stolen key from outside the allowed networks, it is held against
+//   the actor policy too: unexpected actor, in the story, log and mail.
 // - The unexpected actor (issue #11): the stolen key opens the bastion's tcp/22
 //   from outside the demo's allowed networks; the change's verdict is stored,
 //   told in cycle 2, logged once (error) and mailed once in the critical
@@ -281,27 +283,32 @@ describe("sgwatch demo", () => {
       const cycle3 = cycleSection(run.stdout.split("\n"), 3).join("\n");
       expect(cycle3).toMatch(/CRITICAL\s+#\d+ db \(sg-[0-9a-f]+\): tcp\/3306 was open to 0\.0\.0\.0\/0 for 10 s, \d\d:\d\d:\d\d–\d\d:\d\d:\d\d UTC/);
       expect(cycle3).toContain(`by user/deploy-bot from ${STOLEN_KEY_ADDRESS}; no poll saw it: CloudTrail joined with poll history → transient-opening alert (log, email:data-team)`);
+      // Made by the stolen key from outside the allowed networks: held against the actor policy like any change.
+      expect(cycle3).toContain(`UNEXPECTED ACTOR: source address ${STOLEN_KEY_ADDRESS} is not in the allowed networks (10.0.0.0/8)`);
     });
 
     it("is written to data/demo.log once and mailed once, with its 10 s", async () => {
       const logged = logLines().filter((l) => l.event === "transient");
       expect(logged).toHaveLength(1);
-      expect(logged[0]).toMatchObject({ seconds: 10, timesFrom: "cloudtrail", accessKeyId: STOLEN_KEY, sourceIp: STOLEN_KEY_ADDRESS });
-      expect(String(logged[0]?.msg)).toMatch(/tcp\/3306 was open to 0\.0\.0\.0\/0 for 10 s, .*; no poll saw it/);
+      expect(logged[0]).toMatchObject({ seconds: 10, timesFrom: "cloudtrail", accessKeyId: STOLEN_KEY, sourceIp: STOLEN_KEY_ADDRESS, actorVerdict: "unexpected", actorProblems: [`source address ${STOLEN_KEY_ADDRESS} is not in the allowed networks (10.0.0.0/8)`] });
+      expect(String(logged[0]?.msg)).toMatch(/transient, unexpected actor: tcp\/3306 was open to 0\.0\.0\.0\/0 for 10 s, .*; no poll saw it/);
       const dir = cwd.join("data", "demo-mail");
       const mails = await Promise.all(readdirSync(dir).filter((f) => f.endsWith(".eml")).map((f) => simpleParser(readFileSync(path.join(dir, f)))));
       const transient = mails.filter((m) => /no poll saw it/.test(m.subject ?? ""));
-      expect(transient.map((m) => m.subject)).toEqual(["[sgwatch] CRITICAL db: tcp/3306 was open to 0.0.0.0/0 for 10 s between two polls; no poll saw it"]);
+      expect(transient.map((m) => m.subject)).toEqual(["[sgwatch] CRITICAL db: tcp/3306 was open to 0.0.0.0/0 for 10 s between two polls; no poll saw it; unexpected actor"]);
       expect(transient[0]?.text).toContain(`by arn:aws:iam::123456789012:user/deploy-bot (key ${STOLEN_KEY}) from ${STOLEN_KEY_ADDRESS}; no poll saw it`);
+      expect(transient[0]?.text).toContain("UNEXPECTED ACTOR: made from outside the actor policy (cloudtrail.actors), so no approval covers it");
+      expect(transient[0]?.text).toContain(`- source address ${STOLEN_KEY_ADDRESS} is not in the allowed networks (10.0.0.0/8)`);
     });
   });
 
   describe("the stolen key's port-22 opening: an unexpected actor (issue #11 finding 3)", () => {
     const problem = `source address ${STOLEN_KEY_ADDRESS} is not in the allowed networks (10.0.0.0/8)`;
 
-    it("is stored as the bastion change's actor verdict, beside its guardrail; alice's changes are allowed", () => {
-      expect(db.prepare("SELECT group_name, severity, detected_status, guardrail, actor_verdict, actor_problem FROM changes WHERE actor_verdict = 'unexpected'").all()).toEqual([
-        { group_name: "bastion", severity: "critical", detected_status: "unapproved", guardrail: "no-world-admin", actor_verdict: "unexpected", actor_problem: problem },
+    it("is stored as the bastion change's actor verdict, beside its guardrail, and the short-lived tcp/3306's too; alice's changes are allowed", () => {
+      expect(db.prepare("SELECT group_name, status, severity, detected_status, guardrail, actor_verdict, actor_problem FROM changes WHERE actor_verdict = 'unexpected' ORDER BY id").all()).toEqual([
+        { group_name: "bastion", status: "reverted", severity: "critical", detected_status: "unapproved", guardrail: "no-world-admin", actor_verdict: "unexpected", actor_problem: problem },
+        { group_name: "db", status: "transient", severity: "critical", detected_status: "unapproved", guardrail: "no-world-admin", actor_verdict: "unexpected", actor_problem: problem },
       ]);
       expect(db.prepare("SELECT DISTINCT actor_verdict FROM changes WHERE who LIKE '%user/alice'").pluck().all()).toEqual(["allowed"]);
     });
@@ -320,7 +327,8 @@ describe("sgwatch demo", () => {
     it("is one email in the critical alert's thread giving both reasons: the guardrail and the address", async () => {
       const dir = cwd.join("data", "demo-mail");
       const mails = await Promise.all(readdirSync(dir).filter((f) => f.endsWith(".eml")).map((f) => simpleParser(readFileSync(path.join(dir, f)))));
-      const actor = mails.filter((m) => (m.text ?? "").includes("UNEXPECTED ACTOR"));
+      // The short-lived tcp/3306's own mail says it too (above); this is the bastion change's.
+      const actor = mails.filter((m) => (m.text ?? "").includes("UNEXPECTED ACTOR") && !/no poll saw it/.test(m.subject ?? ""));
       expect(actor).toHaveLength(1);
       const mail = actor[0] as (typeof mails)[number];
       const critical = mails.find((m) => /^\[sgwatch\] CRITICAL: .*unapproved/.test(m.subject ?? ""));

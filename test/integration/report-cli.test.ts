@@ -12,7 +12,7 @@ import { startAppWorld, type AppWorld } from "../support/app-world.js";
 import { ENGINEER, INTRUDER } from "../support/sim-harness.js";
 import { writeApproval } from "../support/approval-file.js";
 import { assertBuilt, runCli, type CliResult } from "../support/cli.js";
-import type { PostureReport } from "../../src/alerts/render/report.js";
+import type { PostureReport } from "../../src/model/posture-report.js";
 
 const SLOW = 120_000;
 const GUARDRAILS = [{ id: "no-world-ssh", reason: "SSH is never open to the internet", forbid: [{ protocol: "tcp", ports: 22, source: "world" }] }];

@@ -15,7 +15,7 @@ import { App } from "../../src/daemon/app.js";
 import { startSimulator, type Simulator } from "../../src/sim/server.js";
 import { seedDemoAccount, type DemoAccount } from "../../src/sim/seed-demo.js";
 import { startMailSink, type MailSink } from "../../src/demo/mail-sink.js";
-import type { FailedAttemptsAlert } from "../../src/alerts/payload.js";
+import type { FailedAttemptsAlert } from "../../src/model/alert-payload.js";
 import { ec2As } from "../support/ec2-as.js";
 import { ENGINEER, INTRUDER, MONITOR } from "../support/sim-harness.js";
 import { makeTempDir, type TempDir } from "../support/temp-dir.js";

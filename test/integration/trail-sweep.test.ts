@@ -23,7 +23,7 @@ import { App } from "../../src/daemon/app.js";
 import { healthReport } from "../../src/daemon/health.js";
 import { createMetrics } from "../../src/daemon/metrics.js";
 import { renderEmail } from "../../src/alerts/render/email.js";
-import type { AlertPayload } from "../../src/alerts/payload.js";
+import type { AlertPayload } from "../../src/model/alert-payload.js";
 import { startSimulator, type Simulator } from "../../src/sim/server.js";
 import { seedDemoAccount, type DemoAccount } from "../../src/sim/seed-demo.js";
 import { ec2As } from "../support/ec2-as.js";

@@ -9,7 +9,8 @@
 // events arriving after the next poll are still classified right; an opening
 // whose deciding poll has not run yet waits; nothing is reported twice across
 // re-runs and a restart; an approved one is recorded with its record, not
-// alerted.
+// alerted; one opened and closed inside a run of unchanged polls (one polls
+// row extended in place, migration 0014) on a quiet target is still decided.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import BetterSqlite3, { type Database } from "better-sqlite3";
 import { AuthorizeSecurityGroupIngressCommand, RevokeSecurityGroupIngressCommand, type EC2Client } from "@aws-sdk/client-ec2";
@@ -17,7 +18,7 @@ import { App } from "../../src/daemon/app.js";
 import { startSimulator, type Simulator } from "../../src/sim/server.js";
 import { seedDemoAccount, type DemoAccount } from "../../src/sim/seed-demo.js";
 import { startMailSink, type MailSink } from "../../src/demo/mail-sink.js";
-import type { TransientAlert } from "../../src/alerts/payload.js";
+import type { TransientAlert } from "../../src/model/alert-payload.js";
 import type { ChangeViewRow } from "../../src/store/view-rows.js";
 import type { Config } from "../../src/config/schema.js";
 import { ec2As } from "../support/ec2-as.js";
@@ -274,5 +275,25 @@ describe("transient openings and CloudTrail times", () => {
     expect(result.join?.[0]).toMatchObject({ transients: 1, alerted: 0 });
     expect(rows("ports = '8080'")).toEqual([expect.objectContaining({ status: "transient", detected_status: "approved", approval_id: "CHG-7001", exposure: "15 s", who: `arn:aws:iam::${TEST_ACCOUNT}:user/alice` })]);
     expect(transientAlerts()).toHaveLength(alertsBefore);
+  });
+
+  it("an opening between two polls of a run of unchanged polls (one polls row, extended in place) is still decided, on the next poll", async () => {
+    // A quiet target: its unchanged polls coalesce into one run row, whose start is before the opening.
+    for (let i = 0; i < 2; i++) {
+      clock.advance(5 * MIN);
+      await app.cycle();
+    }
+    const run = reader.prepare("SELECT id, run, poll_count FROM polls ORDER BY id DESC LIMIT 1").get() as { id: number; run: number; poll_count: number };
+    expect(run).toMatchObject({ run: 1 });
+    clock.advance(MIN);
+    await intruder.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: demo.groups.db, IpPermissions: world(27017) }));
+    clock.advance(10_000);
+    await intruder.send(new RevokeSecurityGroupIngressCommand({ GroupId: demo.groups.db, IpPermissions: world(27017) }));
+    clock.advance(4 * MIN);
+    const result = await app.cycle();
+    // The deciding poll extended the same run row: it is the poll after the opening.
+    expect(reader.prepare("SELECT id, poll_count FROM polls ORDER BY id DESC LIMIT 1").get()).toEqual({ id: run.id, poll_count: run.poll_count + 1 });
+    expect(result.join?.[0]).toMatchObject({ transients: 1, alerted: 1, waiting: 0 });
+    expect(rows("ports = '27017'")).toEqual([expect.objectContaining({ status: "transient", exposure: "10 s" })]);
   });
 });

@@ -17,7 +17,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { Database } from "better-sqlite3";
 import { WebhookChannel, webhookOptionsFromConfig, type GenericWebhookBody, type SlackBody } from "../../src/alerts/channels/webhook.js";
-import type { DriftAlert, OutboxAlert } from "../../src/alerts/payload.js";
+import type { DriftAlert, OutboxAlert } from "../../src/model/alert-payload.js";
 import { dispatchDue } from "../../src/alerts/dispatch.js";
 import { enqueueAlert, listOutbox } from "../../src/store/outbox-repo.js";
 import { openDatabase } from "../../src/store/open.js";

@@ -1,4 +1,4 @@
-import type { OutboxAlert } from "../payload.js";
+import type { OutboxAlert } from "../../model/alert-payload.js";
 
 /**
  * An alert channel. Adding a channel is adding one file that implements this

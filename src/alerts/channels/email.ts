@@ -10,7 +10,7 @@
 // they are thrown, so neither the log nor outbox.last_error can hold them.
 import type { Transporter } from "nodemailer";
 import type { AlertChannel } from "./channel.js";
-import type { AlertThread, OutboxAlert } from "../payload.js";
+import type { AlertThread, OutboxAlert } from "../../model/alert-payload.js";
 import { renderEmail } from "../render/email.js";
 import type { EmailConfig } from "../../config/schema.js";
 import { errorMessage } from "../../util/errors.js";

@@ -2,7 +2,7 @@
 // "drift"), carrying every field a person needs to act on it.
 import type { Logger } from "pino";
 import type { AlertChannel } from "./channel.js";
-import type { OutboxAlert } from "../payload.js";
+import type { OutboxAlert } from "../../model/alert-payload.js";
 import { describeRule } from "../../model/describe-rule.js";
 import { changeText, consoleUrl, exposureText } from "../render/words.js";
 import { oneLine } from "../render/sanitize.js";
@@ -73,9 +73,12 @@ export class LogChannel implements AlertChannel {
             nextPollAt: i.nextPollAt,
             guardrailId: c.guardrail?.id ?? null,
             approvalNote: c.approvalNote,
+            actorVerdict: i.actor?.verdict ?? null,
+            actorProblems: i.actor ? i.actor.problems.map((x) => oneLine(x, 400)) : null,
             console: consoleUrl(p.target.region, c.groupId),
           },
-          oneLine(`${c.severity} ${c.groupId}: transient: ${transientLine(i)}`, 300),
+          // The actor verdict before the line the sanitiser may shorten.
+          oneLine(`${c.severity} ${c.groupId}: transient${i.actor?.verdict === "unexpected" ? ", unexpected actor" : i.actor ? ", not made by whom the approval names" : ""}: ${transientLine(i)}`, 300),
         );
       }
       return;

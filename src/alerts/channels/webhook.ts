@@ -6,7 +6,7 @@
 // - generic (stable; documented in docs/webhook.md):
 //     { "alertId": 42, "type": "drift", "severity": "critical",
 //       "createdAt": "2026-03-02T10:05:00.000Z", "payload": { …AlertPayload… } }
-//   `payload` is exactly what the outbox stored (src/alerts/payload.ts), so a
+//   `payload` is exactly what the outbox stored (src/model/alert-payload.ts), so a
 //   retry carries the same body; receivers deduplicate on alertId (also sent
 //   as the X-Sgwatch-Alert-Id header).
 // - slack: a Slack incoming-webhook message, `text` (the notification line)
@@ -21,7 +21,7 @@
 // values replaced. The original error is not attached as `cause`: it quotes
 // the full URL, and a logger would print it.
 import type { AlertChannel } from "./channel.js";
-import type { AlertPayload, DriftAlert, OutboxAlert } from "../payload.js";
+import type { AlertPayload, DriftAlert, OutboxAlert } from "../../model/alert-payload.js";
 import { ackCommand, changeText, consoleUrl, exposureText, groupLabel, guardrailText, revertText, snippetChange, targetName } from "../render/words.js";
 import { renderEmail } from "../render/email.js";
 import { oneLine } from "../render/sanitize.js";
@@ -68,7 +68,7 @@ export interface GenericWebhookBody {
   severity: Severity;
   /** When the alert was created (ISO-8601 UTC). */
   createdAt: string;
-  /** The alert as stored (src/alerts/payload.ts). */
+  /** The alert as stored (src/model/alert-payload.ts). */
   payload: AlertPayload;
 }
 

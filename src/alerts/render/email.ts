@@ -1,8 +1,8 @@
 // The email for an alert: subject, plain text and HTML. Every value from the
 // API is escaped in HTML and stripped of line breaks in the subject.
-import type { AlertPayload, AlertChange, ClosedAlert, DigestAlert, DriftAlert, ReportAlert, UnexpectedActorAlert } from "../payload.js";
+import type { AlertPayload, AlertChange, ClosedAlert, DigestAlert, DriftAlert, ReportAlert, UnexpectedActorAlert } from "../../model/alert-payload.js";
 import { renderReport, reportSubject } from "./report.js";
-import { ackCommand, approvalSnippet, changeText, consoleUrl, exposureText, groupLabel, guardrailText, revertText, shortChangeText, snippetChange, targetName, whoText } from "./words.js";
+import { ackCommand, actorFindingLines, approvalSnippet, changeText, consoleUrl, exposureText, groupLabel, guardrailText, revertText, shortChangeText, snippetChange, targetName, whoText } from "./words.js";
 import { revokeHint } from "../../policy/revoke-command.js";
 import { humanDuration } from "../../util/time.js";
 import { digestSubject } from "../../store/threads-repo.js";
@@ -200,20 +200,13 @@ function guardrailLines(c: AlertChange, place: { account: string; region: string
   return `\n          ${guard}` + (c.revokeCommand ? `\n          revoke it now (${revokeHint(place)}):\n            ${c.revokeCommand}` : "");
 }
 
-const VERDICT_WORDS: Record<UnexpectedActorAlert["items"][number]["verdict"], string> = {
-  unexpected: "UNEXPECTED ACTOR: made from outside the actor policy (cloudtrail.actors), so no approval covers it",
-  "not-by": "NOT APPROVED: made by someone other than the approving record names (by:)",
-  unverified: "NOT APPROVED: the approving record names who makes it (by:), but CloudTrail named no one",
-};
-
 /** One paragraph per change: what it is, each failed condition, who made it, and the guardrail it broke too. */
 function unexpectedActorText(p: UnexpectedActorAlert): string {
   const blocks = p.items.map((i) => {
     const c = i.change;
     const lines = [
       `${c.severity.toUpperCase().padEnd(8)} #${c.changeId}  ${targetName(i.target)} ${i.target.region}  ${groupLabel(c)}: ${changeText(c)} (seen ${i.detectedAt})`,
-      `          ${VERDICT_WORDS[i.verdict]}${i.approvalId !== null ? `; covering record: ${oneLine(i.approvalId, 80)}` : ""}`,
-      ...i.problems.map((x) => `          - ${oneLine(x, 400)}`),
+      ...actorFindingLines(i, "          "),
     ];
     const who = whoText(c);
     if (who) lines.push(`          ${who}`);

@@ -2,7 +2,7 @@
 // poll): subject and plain text. Email, Slack and the log all use these, so
 // every channel says the same thing. Group names and guardrail reasons are
 // untrusted text: they go through oneLine.
-import type { PostureAlert, PostureItem, PostureReasonName } from "../payload.js";
+import type { PostureAlert, PostureItem, PostureReasonName } from "../../model/alert-payload.js";
 import { exposureText, groupLabel, ruleInWords, targetName } from "./words.js";
 import { oneLine } from "./sanitize.js";
 import { revokeHint } from "../../policy/revoke-command.js";

@@ -4,85 +4,11 @@
 // this file only writes it. Every value that came from AWS, an approval
 // record or the config (group names, guardrail reasons, selectors) is
 // untrusted text: oneLine for text and Markdown, htmlText for HTML.
-import type { PostureItem } from "../payload.js";
-import type { IgnoreSummary } from "../../config/ignore-list.js";
+import type { PostureItem } from "../../model/alert-payload.js";
+import type { PostureReport, ReportApproval, ReportTarget } from "../../model/posture-report.js";
 import { describeRule } from "../../model/describe-rule.js";
 import { severityRank, type Severity } from "../../model/types.js";
 import { htmlText, oneLine } from "../../util/printable.js";
-
-/** One target's posture now. */
-export interface ReportTarget {
-  /** AWS account id. */
-  account: string;
-  /** AWS region. */
-  region: string;
-  /** The config's label, or null. */
-  label: string | null;
-  /** When polling went blind, or null while it sees. */
-  blindSince: string | null;
-  /** When the CloudTrail sweep went blind, or null. */
-  trailBlindSince: string | null;
-  /** The last successful poll, or null when there was none (nothing known). */
-  lastPollAt: string | null;
-  /** Current rules that need attention, worst first. */
-  findings: PostureItem[];
-}
-
-/** An unapproved change nobody acknowledged and that was not reverted. */
-export interface ReportOpenChange {
-  /** change_events id, for `sgwatch ack`. */
-  id: number;
-  /** When it was detected. */
-  time: string;
-  /** Target account. */
-  account: string;
-  /** Target region. */
-  region: string;
-  /** sg-… id. */
-  groupId: string;
-  /** Group name (untrusted). */
-  groupName: string;
-  /** critical / high / medium / low. */
-  severity: Severity;
-  /** What changed, in words. */
-  what: string;
-  /** The guardrail it breaks, or null. */
-  guardrail: string | null;
-}
-
-/** An approval record worth a look: ending soon, or never used. */
-export interface ReportApproval {
-  /** The record's id. */
-  id: string;
-  /** active / expired / … */
-  state: string;
-  /** Window end. */
-  until: string;
-  /** Which groups, in words. */
-  selector: string;
-  /** Which changes, in words. */
-  allows: string;
-  /** Who approved it. */
-  approvedBy: string;
-  /** Changes it covered so far. */
-  changesCovered: number;
-}
-
-/** The posture report: what an auditor or a weekly mail needs. */
-export interface PostureReport {
-  /** When it was made. */
-  generatedAt: string;
-  /** Every known target. */
-  targets: ReportTarget[];
-  /** Unapproved changes not yet acknowledged or reverted, worst first. */
-  openChanges: ReportOpenChange[];
-  /** Approvals whose window ends within 7 days. */
-  approvalsExpiring: ReportApproval[];
-  /** Approvals (active or ended) that never covered a change. */
-  approvalsUnused: ReportApproval[];
-  /** The ignore list (groups recorded, not alerted). */
-  ignore: IgnoreSummary[];
-}
 
 /** Output formats besides JSON. */
 export type ReportFormat = "text" | "md" | "html";

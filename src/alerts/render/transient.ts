@@ -2,10 +2,10 @@
 // open to 0.0.0.0/0 for 20 s, 11:32:19–11:32:39 UTC, by … from …; no poll saw
 // it". Every CloudTrail field (ARNs, addresses, user agents, event names) is
 // untrusted text and goes through oneLine.
-import type { TransientAlert, TransientCall, TransientItem } from "../payload.js";
+import type { TransientAlert, TransientCall, TransientItem } from "../../model/alert-payload.js";
 import { humanDuration } from "../../util/time.js";
 import { oneLine } from "./sanitize.js";
-import { ackCommand, consoleUrl, exposureText, groupLabel, guardrailText, portsShort, targetName } from "./words.js";
+import { ackCommand, actorFindingLines, consoleUrl, exposureText, groupLabel, guardrailText, portsShort, targetName } from "./words.js";
 
 /** "2026-03-02 11:32:19–11:32:39 UTC" (the date once when both times share it). */
 export function spanText(fromIso: string, untilIso: string): string {
@@ -38,8 +38,9 @@ export function transientSubject(p: TransientAlert): string {
   const first = p.items[0];
   const worst = (first?.change.severity ?? "low").toUpperCase();
   // Short enough for a phone's list of mails; who and when are the first lines of the body.
-  if (p.items.length === 1 && first) return `[sgwatch] ${worst} ${oneLine(first.change.groupName || first.change.groupId, 80)}: ${openedFor(first)} between two polls; no poll saw it`;
-  return `[sgwatch] ${worst}: ${p.items.length} short-lived openings no poll saw in ${targetName(p.target)} ${p.target.region}`;
+  const actor = p.items.some((i) => i.actor?.verdict === "unexpected") ? "; unexpected actor" : p.items.some((i) => i.actor !== undefined) ? "; not made by whom the approval names" : "";
+  if (p.items.length === 1 && first) return `[sgwatch] ${worst} ${oneLine(first.change.groupName || first.change.groupId, 80)}: ${openedFor(first)} between two polls; no poll saw it${actor}`;
+  return `[sgwatch] ${worst}: ${p.items.length} short-lived openings no poll saw in ${targetName(p.target)} ${p.target.region}${actor}`;
 }
 
 export function transientText(p: TransientAlert): string {
@@ -54,11 +55,13 @@ export function transientText(p: TransientAlert): string {
     lines.push(`          opened by ${oneLine(i.openedBy.eventName, 64)} (event ${oneLine(i.openedBy.eventId, 80)})${i.openedBy.userAgent ? ` with ${oneLine(i.openedBy.userAgent, 120)}` : ""}`);
     lines.push(`          closed by ${callerText(i.closedBy)}, ${oneLine(i.closedBy.eventName, 64)} (event ${oneLine(i.closedBy.eventId, 80)})`);
     lines.push(`          times from CloudTrail; polls at ${i.previousPollAt ?? "(none before)"} and ${i.nextPollAt} saw neither`);
+    // Who opened it is not who may (src/policy/actor-verdict.ts): the failed condition, as the unexpected-actor alert words it.
+    if (i.actor) lines.push(...actorFindingLines(i.actor, "          "));
     const guard = guardrailText(c);
     if (guard) lines.push(`          ${guard}`);
     const exposure = exposureText(c);
     if (exposure) lines.push(`          ${exposure}`);
-    if (c.approvalNote) lines.push(`          nearest approval: ${oneLine(c.approvalNote)}`);
+    if (c.approvalNote && !i.actor) lines.push(`          nearest approval: ${oneLine(c.approvalNote)}`);
     lines.push(`          ${consoleUrl(p.target.region, c.groupId)}`, "");
   }
   lines.push("A rule open for seconds is how a stolen key tests a door. If this was expected, acknowledge it:", `  ${ackCommand(p.items.map((i) => i.change.changeId))}`);

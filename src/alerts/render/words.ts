@@ -1,5 +1,5 @@
 // Shared wording for every channel: one change, one target, one line each.
-import type { AlertChange, AlertTarget } from "../payload.js";
+import type { ActorFinding, AlertChange, AlertTarget } from "../../model/alert-payload.js";
 import { describeRule } from "../../model/describe-rule.js";
 import { isWorldCidr } from "../../model/cidr.js";
 import type { GroupAttributes } from "../../model/types.js";
@@ -189,4 +189,19 @@ export function whoText(c: Pick<AlertChange, "attribution">): string | null {
   text += ` — ${oneLine(a.eventName, 64)} at ${oneLine(a.eventTime, 40)}`;
   if (a.accessKeyId) text += `, key ${oneLine(a.accessKeyId, 40)}`;
   return `${text}, event ${oneLine(a.eventId, 80)}`;
+}
+
+/** What each failed actor verdict means, the same for a change a poll saw and a short-lived opening. */
+export const ACTOR_VERDICT_WORDS: Record<ActorFinding["verdict"], string> = {
+  unexpected: "UNEXPECTED ACTOR: made from outside the actor policy (cloudtrail.actors), so no approval covers it",
+  "not-by": "NOT APPROVED: made by someone other than the approving record names (by:)",
+  unverified: "NOT APPROVED: the approving record names who makes it (by:), but CloudTrail named no one",
+};
+
+/** The verdict line, then one line per failed condition, each indented by `indent`; sanitised. */
+export function actorFindingLines(f: ActorFinding, indent: string): string[] {
+  return [
+    `${indent}${ACTOR_VERDICT_WORDS[f.verdict]}${f.approvalId !== null ? `; covering record: ${oneLine(f.approvalId, 80)}` : ""}`,
+    ...f.problems.map((x) => `${indent}- ${oneLine(x, 400)}`),
+  ];
 }

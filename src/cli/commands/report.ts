@@ -3,7 +3,8 @@
 // or --json with the same data; --email mails it now to report.to. Reads only.
 import type { Command } from "commander";
 import { openForRead, printJson, readConfig, type CliContext } from "../context.js";
-import { renderReport, reportSubject, type PostureReport, type ReportFormat } from "../../alerts/render/report.js";
+import { renderReport, reportSubject, type ReportFormat } from "../../alerts/render/report.js";
+import type { PostureReport } from "../../model/posture-report.js";
 import type { Config } from "../../config/schema.js";
 import { gatherReport } from "../../daemon/report.js";
 import { EXIT, UserError, errorMessage } from "../../util/errors.js";

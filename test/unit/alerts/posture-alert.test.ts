@@ -5,7 +5,7 @@
 // the reasons and the revoke command.
 import { describe, expect, it } from "vitest";
 import { routeAlert, DEFAULT_ROUTE, type ChannelRoute } from "../../../src/alerts/route.js";
-import type { OutboxAlert, PostureAlert, PostureItem } from "../../../src/alerts/payload.js";
+import type { OutboxAlert, PostureAlert, PostureItem } from "../../../src/model/alert-payload.js";
 import { renderEmail } from "../../../src/alerts/render/email.js";
 import { genericBody, slackBody } from "../../../src/alerts/channels/webhook.js";
 import type { Severity } from "../../../src/model/types.js";

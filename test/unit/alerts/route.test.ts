@@ -3,7 +3,7 @@
 // first-match and all-match modes, and the default for what no route takes.
 import { describe, expect, it } from "vitest";
 import { routeAlert, DEFAULT_ROUTE, type ChannelRoute, type RouteRule } from "../../../src/alerts/route.js";
-import type { AlertChange, AlertPayload, DriftAlert } from "../../../src/alerts/payload.js";
+import type { AlertChange, AlertPayload, DriftAlert } from "../../../src/model/alert-payload.js";
 import { compileNamePattern, namePatternProblem } from "../../../src/model/group-pattern.js";
 import type { Severity } from "../../../src/model/types.js";
 

@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { renderEmail } from "../../../src/alerts/render/email.js";
 import { transientLine } from "../../../src/alerts/render/transient.js";
 import { routeAlert, type ChannelRoute } from "../../../src/alerts/route.js";
-import type { AlertChange, TransientAlert, TransientItem } from "../../../src/alerts/payload.js";
+import type { AlertChange, TransientAlert, TransientItem } from "../../../src/model/alert-payload.js";
 import type { Severity } from "../../../src/model/types.js";
 
 const target = { account: "123456789012", region: "eu-west-1", label: "prod" };
@@ -57,6 +57,18 @@ describe("transient alert", () => {
     expect(mail.text).toContain("user/a\\u202eb");
     expect(mail.text).toContain("AKIA\\r\\nBcc: x@evil");
     expect(mail.html).not.toContain("\u001b");
+  });
+
+  it("says which actor condition failed, as the unexpected-actor alert words it, with the problem one-lined", () => {
+    const problem = "source address 203.0.113.9\u001b[2J is not in the allowed networks (10.0.0.0/8)";
+    const mail = renderEmail({ type: "transient", target, items: [item(3, "critical", { actor: { verdict: "unexpected", problems: [problem], approvalId: "CHG-7" } })] });
+    expect(mail.subject).toBe("[sgwatch] CRITICAL db: tcp/3306 was open to 0.0.0.0/0 for 20 s between two polls; no poll saw it; unexpected actor");
+    expect(mail.text).toContain("UNEXPECTED ACTOR: made from outside the actor policy (cloudtrail.actors), so no approval covers it; covering record: CHG-7");
+    expect(mail.text).toContain("- source address 203.0.113.9\\x1b[2J is not in the allowed networks (10.0.0.0/8)");
+    expect(mail.text).not.toContain("\u001b");
+    const notBy = renderEmail({ type: "transient", target, items: [item(4, "medium", { actor: { verdict: "not-by", problems: ["made by x, but record CHG-7 approves it only when made by y"], approvalId: "CHG-7" } })] });
+    expect(notBy.subject).toMatch(/; not made by whom the approval names$/);
+    expect(notBy.text).toContain("NOT APPROVED: made by someone other than the approving record names (by:)");
   });
 
   it("is routed like drift: each item where its change would go, filtered by minSeverity", () => {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { renderEmail } from "../../../src/alerts/render/email.js";
 import { routeAlert } from "../../../src/alerts/route.js";
-import type { AlertChange, UnexpectedActorAlert } from "../../../src/alerts/payload.js";
+import type { AlertChange, UnexpectedActorAlert } from "../../../src/model/alert-payload.js";
 
 const HOSTILE = "arn:aws:iam::111111111111:user/x\u001b[2J\r\nFAKE: all clear";
 const change: AlertChange = {

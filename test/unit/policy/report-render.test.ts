@@ -2,7 +2,8 @@
 // from AWS or the config: no line break, no Markdown column, no HTML tag or
 // terminal control sequence gets through.
 import { describe, expect, it } from "vitest";
-import { renderReport, type PostureReport } from "../../../src/alerts/render/report.js";
+import { renderReport } from "../../../src/alerts/render/report.js";
+import type { PostureReport } from "../../../src/model/posture-report.js";
 
 const HOSTILE = "evil|name\n<script>x</script>\u001b[31m`";
 

@@ -6,7 +6,7 @@ import type { Database } from "better-sqlite3";
 import { openDatabase } from "../../../src/store/open.js";
 import { ensureTarget } from "../../../src/store/targets-repo.js";
 import { recordSuccessfulPoll, POSTURE_ALERT_MAX, type RecordDeps } from "../../../src/store/record-poll.js";
-import type { PostureAlert, PostureItem } from "../../../src/alerts/payload.js";
+import type { PostureAlert, PostureItem } from "../../../src/model/alert-payload.js";
 import type { GroupState } from "../../../src/model/types.js";
 import { makeTempDir, type TempDir } from "../../support/temp-dir.js";
 

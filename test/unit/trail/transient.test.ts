@@ -14,7 +14,7 @@ import { storeEvents } from "../../../src/trail/store.js";
 import { joinTarget } from "../../../src/trail/transient-store.js";
 import { routeAlert } from "../../../src/alerts/route.js";
 import type { TrailEventRow } from "../../../src/trail/event-row.js";
-import type { TransientAlert } from "../../../src/alerts/payload.js";
+import type { TransientAlert } from "../../../src/model/alert-payload.js";
 import type { Rule } from "../../../src/model/types.js";
 import { group, rule } from "../model/build.js";
 import { makeTempDir } from "../../support/temp-dir.js";

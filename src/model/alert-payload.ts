@@ -1,9 +1,9 @@
 // What an alert carries. The payload is stored as JSON in the outbox when the
 // alert is created, so delivery never needs the rest of the database and a
 // resend after a crash says exactly what the first attempt said.
-import type { ChangeKind, ExposedInterface, GroupAttributes, Rule, Severity } from "../model/types.js";
-import type { GroupExposure } from "../model/attachment.js";
-import type { PostureReport } from "./render/report.js";
+import type { ChangeKind, ExposedInterface, GroupAttributes, Rule, Severity } from "./types.js";
+import type { GroupExposure } from "./attachment.js";
+import type { PostureReport } from "./posture-report.js";
 
 /** The account × region an alert is about. */
 export interface AlertTarget {
@@ -232,6 +232,8 @@ export interface TransientItem {
   previousPollAt: string | null;
   /** The first poll after it was closed (the poll that showed it gone). */
   nextPollAt: string;
+  /** Present when the adding call's caller is not who may make it (the actor policy, or the covering record's by:): why it is unapproved. */
+  actor?: ActorFinding;
 }
 
 /** Short-lived openings found by joining CloudTrail with poll history (src/trail/transient.ts): unapproved ones only. */
@@ -273,6 +275,16 @@ export interface AttributedAlert {
   items: Array<{ target: AlertTarget; detectedAt: string; change: AlertChange }>;
 }
 
+/** The caller CloudTrail named is not who may make a change (src/policy/actor-verdict.ts); the change is unapproved. */
+export interface ActorFinding {
+  /** Which check failed. */
+  verdict: "unexpected" | "not-by" | "unverified";
+  /** Each failed condition in words (untrusted text inside: sanitise before showing). */
+  problems: string[];
+  /** The record that covered the change, when one did. */
+  approvalId: string | null;
+}
+
 /**
  * CloudTrail showed who made changes, and the caller was not the one allowed:
  * outside the actor policy (unexpected: critical, approved or not), or not
@@ -284,17 +296,7 @@ export interface UnexpectedActorAlert {
   /** The drift alert the changes were reported in; absent when they were approved and never alerted. */
   thread?: AlertThread;
   /** Each change with where and when it was found, who made it (attribution), and what failed. */
-  items: Array<{
-    target: AlertTarget;
-    detectedAt: string;
-    change: AlertChange;
-    /** Which check failed. */
-    verdict: "unexpected" | "not-by" | "unverified";
-    /** Each failed condition in words (untrusted text inside: sanitise before showing). */
-    problems: string[];
-    /** The record that covered the change, when one did. */
-    approvalId: string | null;
-  }>;
+  items: Array<ActorFinding & { target: AlertTarget; detectedAt: string; change: AlertChange }>;
 }
 
 /** Unapproved changes that were undone: their incident is closed, nothing to acknowledge. */
