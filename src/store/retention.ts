@@ -3,9 +3,9 @@
 // are what the next step's foreign keys point at):
 //   changes        detected before the cutoff, except those a person still
 //                  needs: acknowledged ones (the ack row is the audit, and it
-//                  stays with the change it refers to), unapproved ones not
-//                  reverted (still open, still reminded), and those a kept
-//                  change names as what reverted it. Their approval links are
+//                  stays with the change it refers to), open incidents
+//                  (unapproved critical/high, not reverted: still reminded),
+//                  and those a kept change names as what reverted it. Their approval links are
 //                  tallied per record in approval_uses_compacted first, so
 //                  the `approvals` view still counts what each record covered.
 //   intervals      rule, group and interface versions CLOSED before the
@@ -124,9 +124,9 @@ export function cutoffFor(now: Date, keepMs: number): string {
   return new Date(now.getTime() - keepMs).toISOString();
 }
 
-// Old changes kept whatever their age: acknowledged, or unapproved and still
-// open (not reverted, not on the ignore list: the follow-up still reminds of
-// them), and, transitively, the change a kept one names as its revert (a
+// Old changes kept whatever their age: acknowledged, or an open incident
+// (unapproved, critical or high, not reverted, not ignored, not itself a
+// revert: what the follow-up still reminds of), and, transitively, the change a kept one names as its revert (a
 // foreign key). Materialised once per run in a temp table (this connection only).
 function markKept(db: Database, cutoff: string): void {
   db.exec("CREATE TEMP TABLE IF NOT EXISTS retention_kept_changes (id INTEGER PRIMARY KEY); DELETE FROM temp.retention_kept_changes;");
@@ -136,7 +136,9 @@ function markKept(db: Database, cutoff: string): void {
        SELECT c.id FROM change_events c
         WHERE c.detected_at < ?
           AND (EXISTS (SELECT 1 FROM acknowledgements a WHERE a.change_id = c.id)
-               OR (c.status = 'unapproved' AND c.reverted_at IS NULL AND c.ignored_reason IS NULL))
+               -- An open incident, as the follow-up reads it (store/follow-up.ts): it still reminds of it.
+               OR (c.status = 'unapproved' AND c.severity IN ('critical', 'high') AND c.reverted_at IS NULL AND c.ignored_reason IS NULL
+                   AND NOT EXISTS (SELECT 1 FROM change_events u WHERE u.reverted_by_change_id = c.id)))
        UNION
        SELECT c.reverted_by_change_id FROM change_events c JOIN kept k ON k.id = c.id WHERE c.reverted_by_change_id IS NOT NULL
      )

@@ -5,9 +5,10 @@
 // - closed rule, group-less and interface intervals, changes, polls and
 //   CloudTrail events older than the cutoff are dropped; current state (open
 //   intervals, whatever their age) and everything younger are kept;
-// - an acknowledged change keeps its row and its ack; an unapproved change
-//   nobody resolved is kept; an approved change goes, and its record still
-//   counts it (approvals.changes_covered, approval_uses_compacted);
+// - an acknowledged change keeps its row and its ack; an open incident
+//   (unapproved critical, not reverted) is kept; a reverted one and its
+//   revert go; an approved change goes, and its record still counts it
+//   (approvals.changes_covered, approval_uses_compacted);
 // - nothing goes silently: retention_runs and the info log line say what was
 //   dropped; the dry run counts exactly that and changes nothing;
 // - a poll is recorded between two batches of a running compaction;
@@ -27,6 +28,7 @@ import { assertBuilt, runCli } from "../support/cli.js";
 import { REFERENCE_INSTANT } from "../support/fake-clock.js";
 import { acknowledge } from "../../src/store/acks-repo.js";
 import { RetentionSchedule } from "../../src/daemon/retention-schedule.js";
+import { createMetrics } from "../../src/daemon/metrics.js";
 import { previewCompaction, cutoffFor, lastRetentionRun, runCounts, type RetentionCounts } from "../../src/store/retention.js";
 
 const FIVE_MIN = 5 * 60_000;
@@ -34,13 +36,16 @@ const DAY = 86_400_000;
 const ssh = { IpProtocol: "tcp", FromPort: 22, ToPort: 22, IpRanges: [{ CidrIp: "0.0.0.0/0" }] };
 const alt = { IpProtocol: "tcp", FromPort: 8443, ToPort: 8443, IpRanges: [{ CidrIp: "10.0.0.0/8" }] };
 const rdp = { IpProtocol: "tcp", FromPort: 3389, ToPort: 3389, IpRanges: [{ CidrIp: "10.1.0.0/16" }] };
+const telnet = { IpProtocol: "tcp", FromPort: 23, ToPort: 23, IpRanges: [{ CidrIp: "0.0.0.0/0" }] };
 const late = { IpProtocol: "tcp", FromPort: 9000, ToPort: 9000, IpRanges: [{ CidrIp: "10.2.0.0/16" }] };
 
 interface Story {
   /** The unapproved ssh opening, revoked later: reverted, so it goes. */
   opened: number;
-  /** Its revoke: unapproved and never resolved, so it stays. */
+  /** Its revoke: a revert, not an incident of its own, so it goes. */
   closed: number;
+  /** An unapproved critical opening nobody resolved: an open incident, so it stays. */
+  incident: number;
   /** The approved 8443 opening and its approved removal: both go. */
   approved: number[];
   /** The unapproved rdp opening, acknowledged, then revoked: stays (ack). */
@@ -83,6 +88,9 @@ describe("retention (history.keep)", { timeout: 120_000 }, () => {
     expect(acknowledge(w.app.db, { changeId: acked, by: "carol", reason: "vendor test", ticket: "OPS-9", at: w.clock.iso() })).toBeNull();
     await w.harness.client(INTRUDER).send(new RevokeSecurityGroupIngressCommand({ GroupId: d.groups.app, IpPermissions: [rdp] }));
     await poll();
+    await w.harness.client(INTRUDER).send(new AuthorizeSecurityGroupIngressCommand({ GroupId: d.groups.db, IpPermissions: [telnet] }));
+    await poll();
+    const incident = newest();
     const del = await fetch(`${w.harness.endpoint}/__sim/network-interfaces/${d.interfaces.app}`, { method: "DELETE" });
     expect(del.status).toBe(200);
     await poll();
@@ -91,7 +99,8 @@ describe("retention (history.keep)", { timeout: 120_000 }, () => {
     const status = (id: number): string => w.reader.prepare("SELECT status FROM change_events WHERE id = ?").pluck().get(id) as string;
     expect([status(opened), status(closed), status(approvedAdd), status(approvedRemove), status(acked)]).toEqual(["unapproved", "unapproved", "approved", "approved", "unapproved"]);
     expect(w.reader.prepare("SELECT reverted_at IS NOT NULL FROM change_events WHERE id = ?").pluck().get(opened)).toBe(1);
-    return { opened, closed, approved: [approvedAdd, approvedRemove], acked };
+    expect(w.reader.prepare("SELECT severity FROM change_events WHERE id = ?").pluck().get(incident)).toBe("critical");
+    return { opened, closed, incident, approved: [approvedAdd, approvedRemove], acked };
   }
 
   const startWorld = (): Promise<AppWorld> =>
@@ -134,7 +143,7 @@ describe("retention (history.keep)", { timeout: 120_000 }, () => {
     const cutoff = cutoffFor(w.clock.now(), 10 * DAY);
     expect(cutoff > storyEnd).toBe(true);
     const preview = previewCompaction(w.app.db, cutoff);
-    expect(preview).toMatchObject({ changes: 3, approvalLinks: 2, attributions: 3, ruleIntervals: 3, interfaceIntervals: 1, alertThreads: expect.any(Number) });
+    expect(preview).toMatchObject({ changes: 4, approvalLinks: 2, attributions: 4, ruleIntervals: 3, interfaceIntervals: 1, alertThreads: expect.any(Number) });
     expect(preview.trailEvents).toBeGreaterThan(0);
     expect(preview.pollRows).toBeGreaterThan(0);
 
@@ -171,12 +180,16 @@ describe("retention (history.keep)", { timeout: 120_000 }, () => {
     const dropped: RetentionCounts = runCounts(row!);
     expect(dropped).toEqual(preview);
     expect(w.log.events("compacted")).toEqual([expect.objectContaining({ level: "info", dropped: preview })]);
-    expect(w.log.events("compacted")[0]?.msg).toContain(`dropped 3 changes (2 approval links, 3 attributions), 3 rule intervals`);
+    expect(w.log.events("compacted")[0]?.msg).toContain(`dropped 4 changes (2 approval links, 4 attributions), 3 rule intervals`);
 
-    // What stayed: the unresolved and the acknowledged changes with their ack, everything recent.
-    expect(changeIds()).toEqual([story.closed, story.acked, ...changeIds().filter((id) => id > story.acked)]);
-    expect(changeIds()).toEqual(expect.arrayContaining([story.acked + 1, recent, during]));
-    expect(changeIds()).not.toEqual(expect.arrayContaining([story.opened]));
+    // /metrics says it too (read at scrape from retention_runs).
+    const scraped = await createMetrics(w.app.db, { processMetrics: false }).render();
+    expect(scraped).toContain('sgwatch_retention_last_run_dropped{kind="changes"} 4');
+    expect(scraped).toContain(`sgwatch_retention_last_run_dropped{kind="trailEvents"} ${preview.trailEvents}`);
+
+    // What stayed: the acknowledged change with its ack (and its revert, which
+    // it names), the open incident, everything recent.
+    expect(changeIds()).toEqual([story.acked, story.acked + 1, story.incident, recent, during]);
     expect(w.reader.prepare("SELECT acked_by, ticket FROM acknowledgements WHERE change_id = ?").get(story.acked)).toEqual({ acked_by: "carol", ticket: "OPS-9" });
     // The approval record still counts the changes it covered.
     expect(w.approvals().find((a) => a.id === "CHG-8443")).toMatchObject({ changes_covered: 2 });
@@ -211,10 +224,10 @@ describe("retention (history.keep)", { timeout: 120_000 }, () => {
     expect(dry.stderr).toBe("");
     expect(dry.code).toBe(0);
     const would = JSON.parse(dry.stdout) as { wouldDrop: RetentionCounts };
-    expect(would.wouldDrop).toMatchObject({ changes: 3, approvalLinks: 2, attributions: 3, ruleIntervals: 3, interfaceIntervals: 1 });
+    expect(would.wouldDrop).toMatchObject({ changes: 4, approvalLinks: 2, attributions: 4, ruleIntervals: 3, interfaceIntervals: 1 });
     expect(tableCounts()).toEqual(before);
     const text = await runCli([...config, "compact", "--dry-run"]);
-    expect(text.stdout).toMatch(/^dry run, history kept for 10 d: would drop 3 changes \(2 approval links, 3 attributions\), 3 rule intervals, 0 group intervals, 1 interface interval, /);
+    expect(text.stdout).toMatch(/^dry run, history kept for 10 d: would drop 4 changes \(2 approval links, 4 attributions\), 3 rule intervals, 0 group intervals, 1 interface interval, /);
 
     const real = await runCli([...config, "compact", "--json"]);
     expect(real.code).toBe(0);
@@ -225,7 +238,7 @@ describe("retention (history.keep)", { timeout: 120_000 }, () => {
     expect(s.retention.lastRun.dropped).toEqual(would.wouldDrop);
     expect(s.retention.lastRun.finishedAt).not.toBeNull();
     const statusText = await runCli([...config, "status"]);
-    expect(statusText.stdout).toMatch(/history kept for 10 d; last compaction \S+: dropped 3 changes \(2 approval links, 3 attributions\), 3 rule intervals, .* older than \S+\n/);
+    expect(statusText.stdout).toMatch(/history kept for 10 d; last compaction \S+: dropped 4 changes \(2 approval links, 4 attributions\), 3 rule intervals, .* older than \S+\n/);
     integrity();
   });
 
