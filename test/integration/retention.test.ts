@@ -12,6 +12,8 @@
 // - nothing goes silently: retention_runs and the info log line say what was
 //   dropped; the dry run counts exactly that and changes nothing;
 // - a poll is recorded between two batches of a running compaction;
+// - the daemon (runDaemon, fake clock) compacts after a cycle, at most once a
+//   day by retention_runs;
 // - the database passes integrity_check and foreign_key_check, and the
 //   README's queries still run;
 // - `sgwatch compact` and `sgwatch status` (text and --json) say the same
@@ -21,11 +23,16 @@ import { AuthorizeSecurityGroupIngressCommand, RevokeSecurityGroupIngressCommand
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { startAppWorld, type AppWorld } from "../support/app-world.js";
-import { ENGINEER, INTRUDER } from "../support/sim-harness.js";
+import BetterSqlite3 from "better-sqlite3";
+import { ENGINEER, INTRUDER, MONITOR, startSimHarness } from "../support/sim-harness.js";
+import { writeTestConfig, loadTestConfig } from "../support/config-file.js";
+import { makeTempDir } from "../support/temp-dir.js";
+import { captureLog } from "../support/log-capture.js";
+import { runDaemon } from "../../src/daemon/daemon.js";
 import { writeApproval } from "../support/approval-file.js";
 import { readmeQueries } from "../support/readme-queries.js";
 import { assertBuilt, runCli } from "../support/cli.js";
-import { REFERENCE_INSTANT } from "../support/fake-clock.js";
+import { REFERENCE_INSTANT, fakeClock } from "../support/fake-clock.js";
 import { acknowledge } from "../../src/store/acks-repo.js";
 import { RetentionSchedule } from "../../src/daemon/retention-schedule.js";
 import { createMetrics } from "../../src/daemon/metrics.js";
@@ -240,6 +247,51 @@ describe("retention (history.keep)", { timeout: 120_000 }, () => {
     const statusText = await runCli([...config, "status"]);
     expect(statusText.stdout).toMatch(/history kept for 10 d; last compaction \S+: dropped 4 changes \(2 approval links, 4 attributions\), 3 rule intervals, .* older than \S+\n/);
     integrity();
+  });
+
+  it("the daemon compacts after a cycle, at most once a day, and logs what it dropped", async () => {
+    const harness = await startSimHarness();
+    const tmp = makeTempDir();
+    try {
+      const files = writeTestConfig({ dir: tmp.path, endpoint: harness.endpoint, extra: { schedule: "* * * * * *", history: { keep: "10d" } } });
+      const clock = fakeClock();
+      const log = captureLog();
+      const d = harness.demo;
+      // Each cycle's hook: open ssh, close it, then eleven days pass.
+      const steps: Array<() => Promise<unknown>> = [
+        () => harness.client(INTRUDER).send(new AuthorizeSecurityGroupIngressCommand({ GroupId: d.groups.default, IpPermissions: [ssh] })),
+        () => harness.client(INTRUDER).send(new RevokeSecurityGroupIngressCommand({ GroupId: d.groups.default, IpPermissions: [ssh] })),
+        async () => clock.advance(11 * DAY),
+      ];
+      const code = await runDaemon({
+        config: loadTestConfig(files),
+        logger: log.logger,
+        env: {},
+        configPath: files.configPath,
+        credentials: MONITOR,
+        clock: clock.clock,
+        maxCycles: 4,
+        afterCycle: async (n) => {
+          clock.advance(FIVE_MIN);
+          await steps[n - 1]?.();
+        },
+      });
+      expect(code).toBe(0);
+      // The first cycle's run found nothing old; the next was due only after a day: the fourth cycle's.
+      const runs = log.events("compacted");
+      expect(runs.map((r) => (r.dropped as RetentionCounts).ruleIntervals)).toEqual([0, 1]);
+      expect(runs[1]?.msg).toMatch(/^history compacted: dropped 2 changes \(0 approval links, 0 attributions\), 1 rule interval, /);
+      const db = new BetterSqlite3(files.databasePath, { readonly: true });
+      try {
+        expect(db.prepare("SELECT count(*) FROM retention_runs WHERE finished_at IS NOT NULL").pluck().get()).toBe(2);
+        expect(db.prepare("SELECT count(*) FROM change_events").pluck().get()).toBe(0);
+      } finally {
+        db.close();
+      }
+    } finally {
+      await harness.close();
+      tmp.remove();
+    }
   });
 
   it("refuses a bad or too short history.keep with its key and line, exit 2", async () => {
