@@ -12,6 +12,8 @@
 // - nothing goes silently: retention_runs and the info log line say what was
 //   dropped; the dry run counts exactly that and changes nothing;
 // - a poll is recorded between two batches of a running compaction;
+// - a run stopped between batches has said what it dropped (finished_at
+//   NULL, shown by status) and the database is consistent;
 // - the daemon (runDaemon, fake clock) compacts after a cycle, at most once a
 //   day by retention_runs;
 // - the database passes integrity_check and foreign_key_check, and the
@@ -36,7 +38,7 @@ import { REFERENCE_INSTANT, fakeClock } from "../support/fake-clock.js";
 import { acknowledge } from "../../src/store/acks-repo.js";
 import { RetentionSchedule } from "../../src/daemon/retention-schedule.js";
 import { createMetrics } from "../../src/daemon/metrics.js";
-import { previewCompaction, cutoffFor, lastRetentionRun, runCounts, type RetentionCounts } from "../../src/store/retention.js";
+import { compact, previewCompaction, cutoffFor, lastRetentionRun, runCounts, type RetentionCounts } from "../../src/store/retention.js";
 
 const FIVE_MIN = 5 * 60_000;
 const DAY = 86_400_000;
@@ -61,7 +63,12 @@ interface Story {
 
 describe("retention (history.keep)", { timeout: 120_000 }, () => {
   let w: AppWorld;
-  afterEach(async () => w?.close());
+  afterEach(async () => {
+    // Each test that starts a world closes it once; the daemon test starts none.
+    const open = w as AppWorld | undefined;
+    w = undefined as unknown as AppWorld;
+    await open?.close();
+  });
 
   beforeAll(() => assertBuilt());
 
@@ -247,6 +254,20 @@ describe("retention (history.keep)", { timeout: 120_000 }, () => {
     const statusText = await runCli([...config, "status"]);
     expect(statusText.stdout).toMatch(/history kept for 10 d; last compaction \S+: dropped 4 changes \(2 approval links, 4 attributions\), 3 rule intervals, .* older than \S+\n/);
     integrity();
+  });
+
+  it("a run stopped between batches (shutdown) has recorded what it dropped and leaves a consistent database", async () => {
+    w = await startWorld();
+    await tellStory();
+    w.clock.advance(11 * DAY);
+    let batches = 0;
+    const r = await compact(w.app.db, { clock: w.clock.clock, keepMs: 10 * DAY, keepText: "10 d", batchSize: 1, pause: async () => void batches++, stopRequested: () => batches >= 2 });
+    expect(r.finished).toBe(false);
+    expect(w.reader.prepare("SELECT finished_at, changes FROM retention_runs").get()).toEqual({ finished_at: null, changes: 2 });
+    expect(w.reader.prepare("SELECT count(*) FROM change_events WHERE detected_at < ?").pluck().get(r.cutoff)).toBe(5); // 7 old, 2 gone
+    integrity();
+    const status = await runCli(["--config", w.files.configPath, "status"]);
+    expect(status.stdout).toMatch(/last compaction \S+ \(stopped before the end\): dropped 2 changes/);
   });
 
   it("the daemon compacts after a cycle, at most once a day, and logs what it dropped", async () => {
