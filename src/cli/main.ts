@@ -14,6 +14,7 @@ import { registerRules } from "./commands/rules.js";
 import { registerDiff } from "./commands/diff.js";
 import { registerStatus } from "./commands/status.js";
 import { registerMigrate } from "./commands/migrate.js";
+import { registerCompact } from "./commands/compact.js";
 import { registerCheckConfig } from "./commands/check-config.js";
 import { registerSim } from "./commands/sim.js";
 import { registerDemo } from "./commands/demo.js";
@@ -65,6 +66,7 @@ export function buildProgram(ctx: Omit<CliContext, "globals">, setExit: (code: n
   registerDiff(program, full);
   registerStatus(program, full, setExit);
   registerMigrate(program, full);
+  registerCompact(program, full);
   registerCheckConfig(program, full, setExit);
   registerApprove(program, full);
   registerApprovals(program, full);

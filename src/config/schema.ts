@@ -2,6 +2,7 @@
 // config.example.yaml; keep the two in step. Shared pieces are in fields.ts,
 // the alerting sections in alerts-schema.ts.
 import { z } from "zod";
+import { humanDuration } from "../util/time.js";
 import cron from "node-cron";
 import { partitionOf, partitionOfArn, roleArnFor, type Partition } from "../model/partition.js";
 import { guardrailsSchema } from "../policy/guardrail-schema.js";
@@ -258,6 +259,13 @@ export const configSchema = z
         host: z.string().min(1).default("127.0.0.1"),
       })
       .optional(),
+    /** Retention (docs/retention.md): how long old detail is kept; absent or "forever": everything, always. */
+    history: z
+      .strictObject({
+        /** A duration like "400d", or "forever". Closed intervals, changes, polls and CloudTrail events older than this are compacted once a day. */
+        keep: z.union([z.literal("forever"), duration], { message: 'expected a duration like "400d", or "forever"' }).default("forever"),
+      })
+      .prefault({}),
     log: z
       .strictObject({
         level: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
@@ -266,6 +274,7 @@ export const configSchema = z
   })
   .superRefine((c, ctx) => {
     checkRoutes(c, ctx);
+    checkRetention(c, ctx);
     if (c.report !== undefined && c.alerts.email === undefined) {
       ctx.addIssue({ code: "custom", path: ["report", "to"], message: "the report is mailed through the SMTP server of alerts.email, which is not configured" });
     }
@@ -295,6 +304,23 @@ export const configSchema = z
       }
     });
   });
+
+/**
+ * history.keep shorter than a day, than monitoring.blindAfter or than
+ * cloudtrail.joinHorizon would drop what the daemon still reads: the last
+ * good poll that health looks back to, events a join still matches.
+ */
+function checkRetention(c: { history: { keep: number | "forever" }; monitoring: { blindAfter: number }; cloudtrail: { joinHorizon: number } }, ctx: z.RefinementCtx): void {
+  const keep = c.history?.keep;
+  if (typeof keep !== "number") return;
+  const floors: Array<[number, string]> = [
+    [86_400_000, "a day"],
+    [c.monitoring?.blindAfter ?? 0, `monitoring.blindAfter (${humanDuration(c.monitoring?.blindAfter ?? 0)})`],
+    [c.cloudtrail?.joinHorizon ?? 0, `cloudtrail.joinHorizon (${humanDuration(c.cloudtrail?.joinHorizon ?? 0)})`],
+  ];
+  const [floor, what] = floors.reduce((a, b) => (b[0] > a[0] ? b : a));
+  if (keep < floor) ctx.addIssue({ code: "custom", path: ["history", "keep"], message: `${humanDuration(keep)} is shorter than ${what}: history.keep must be at least that, or "forever"` });
+}
 
 /** Route names are unique, route mail needs the SMTP server of alerts.email, and target labels must exist. */
 function checkRoutes(

@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import { App, type AppOptions } from "./app.js";
 import { Scheduler } from "./scheduler.js";
 import { ReportSchedule } from "./report-schedule.js";
+import { RetentionSchedule } from "./retention-schedule.js";
 import { summarizeCycle, type CycleResult } from "./cycle.js";
 import { loadConfig } from "../config/load.js";
 import { createMetrics } from "./metrics.js";
@@ -73,6 +74,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     logger.error({ event: "dispatch-failed", reason: f.reason, error: f.message }, `alert dispatch failed (${f.reason}): ${f.message}`);
   };
 
+  // history.keep: at most a compaction a day, beside polling (retention-schedule.ts).
+  const retention = new RetentionSchedule({ db: app.db, clock: app.clock, keep: opts.config.history.keep, logger: logger.child({ module: "retention" }) });
+
   const scheduler = new Scheduler({
     schedule: opts.config.schedule,
     logger: logger.child({ module: "scheduler" }),
@@ -83,12 +87,14 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       logger.info({ event: "cycle", cycle: cycles, ...summarizeCycle(result) }, "cycle done");
       heartbeat?.afterCycle(fullySuccessful(result));
       app.checkpoint();
+      const compaction = retention.afterCycle();
       // Delivery runs beside polling: a silent SMTP server or a hanging
       // webhook must never make the next tick find this one still running.
       const delivered = app.dispatch().catch(logDispatchFailure);
       if (opts.afterCycle) {
         await delivered;
         await app.directAlertsSettled();
+        await compaction;
         await opts.afterCycle(cycles);
       }
       if (opts.maxCycles !== undefined && cycles >= opts.maxCycles) void shutdown("max-cycles");
@@ -135,6 +141,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
     hard.unref();
     clearInterval(dispatchTimer);
     await report?.stop();
+    await retention.stop();
     await scheduler.stop(SHUTDOWN_TIMES.graceMs, SHUTDOWN_TIMES.abortedMs);
     // /healthz said 503 while stopping; close before the database it reads.
     await http?.close();
@@ -154,6 +161,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<number> {
       const ignored = app.reconfigure(next);
       if (JSON.stringify(next.http) !== JSON.stringify(opts.config.http)) ignored.push("http");
       if (JSON.stringify(next.heartbeat) !== JSON.stringify(opts.config.heartbeat)) ignored.push("heartbeat");
+      retention.setKeep(next.history.keep);
       void scheduler.reschedule(next.schedule);
       logger.info({ event: "config-reloaded", needsRestart: ignored }, ignored.length ? `config reloaded; restart to apply ${ignored.join(", ")}` : "config reloaded");
     } catch (err) {

@@ -8,6 +8,7 @@
 import type { Database } from "better-sqlite3";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { registerTrailMetrics } from "../trail/health.js";
+import { lastRetentionRun, runCounts } from "../store/retention.js";
 import type { CycleResult } from "./cycle.js";
 import { SEVERITIES } from "../model/types.js";
 import type { TargetKey } from "./health.js";
@@ -161,6 +162,28 @@ export function createMetrics(db: Database, opts: MetricsOptions = {}): Metrics 
     },
   });
   registerTrailMetrics(db, registers, opts.targets);
+  // Retention: what the last compaction dropped, read at scrape like every state here.
+  new Gauge({
+    name: "sgwatch_retention_last_run_timestamp_seconds",
+    help: "When the last history compaction (history.keep) started, as a Unix time; absent until one ran.",
+    registers,
+    collect() {
+      this.reset();
+      const last = lastRetentionRun(db);
+      if (last) this.set(Date.parse(last.started_at) / 1000);
+    },
+  });
+  new Gauge({
+    name: "sgwatch_retention_last_run_dropped",
+    help: "Rows the last history compaction dropped, by kind (changes, ruleIntervals, pollRows, trailEvents, …).",
+    labelNames: ["kind"] as const,
+    registers,
+    collect() {
+      this.reset();
+      const last = lastRetentionRun(db);
+      if (last) for (const [kind, n] of Object.entries(runCounts(last))) this.labels(kind).set(n);
+    },
+  });
 
   return {
     registry,

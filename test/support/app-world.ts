@@ -53,14 +53,16 @@ export interface AppWorldOptions {
   label?: string;
   /** Seed of the simulator's ids, for output that must be the same on every run; random when unset. */
   simSeed?: number;
+  /** Run the simulator on the world's fake clock, so CloudTrail event times and poll times share one time line. */
+  simOnClock?: boolean;
 }
 
 export async function startAppWorld(opts: AppWorldOptions = {}): Promise<AppWorld> {
   const tmp = makeTempDir();
-  const harness = await startSimHarness(opts.simSeed === undefined ? {} : { seed: opts.simSeed });
+  const clock = fakeClock(REFERENCE_INSTANT); // 2026-03-02 10:00 UTC
+  const harness = await startSimHarness({ ...(opts.simSeed === undefined ? {} : { seed: opts.simSeed }), ...(opts.simOnClock ? { clock: clock.clock } : {}) });
   const sink = await startMailSink();
   const log = captureLog();
-  const clock = fakeClock(REFERENCE_INSTANT); // 2026-03-02 10:00 UTC
   const files = writeTestConfig({ dir: tmp.path, endpoint: harness.endpoint, smtpPort: sink.port, ...(opts.extra ? { extra: opts.extra } : {}), ...(opts.label === undefined ? {} : { label: opts.label }) });
   opts.beforeStart?.(files.approvalsDir);
   const app = new App({ config: loadTestConfig(files), logger: log.logger, env: {}, clock: clock.clock, credentials: MONITOR });

@@ -42,13 +42,15 @@ export interface SimHarnessOptions {
   seed?: number;
   /** How injected latency is waited out (the simulator's `sleep`): a test can hold a call until it releases it. */
   sleep?: (ms: number) => Promise<void>;
+  /** The simulator's clock (CloudTrail event times); default the wall clock. */
+  clock?: () => Date;
 }
 
 export async function startSimHarness(opts: SimHarnessOptions = {}): Promise<SimHarness> {
   // The SDK's notice that future releases need Node 22 is noise in test output.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const regions = opts.regions ?? ["us-east-1"];
-  const sim = await startSimulator({ port: 0, ...(opts.seed === undefined ? {} : { state: new SimState({ seed: opts.seed }) }), ...(opts.sleep ? { sleep: opts.sleep } : {}) });
+  const sim = await startSimulator({ port: 0, ...(opts.seed === undefined ? {} : { state: new SimState({ seed: opts.seed }) }), ...(opts.sleep ? { sleep: opts.sleep } : {}), ...(opts.clock ? { clock: opts.clock } : {}) });
   const demos = new Map<string, DemoAccount>();
   for (const region of regions) demos.set(region, seedDemoAccount(sim.state, { region }));
   const clients: EC2Client[] = [];

@@ -14,6 +14,9 @@ import { lastPoll, lastSuccessfulPoll } from "../../store/polls-repo.js";
 import { countOutbox } from "../../store/outbox-repo.js";
 import { standingApprovals } from "../../store/approvals-repo.js";
 import { oneLine } from "../../util/printable.js";
+import { lastRetentionRun, runCounts } from "../../store/retention.js";
+import { droppedInWords } from "../../store/retention-words.js";
+import { humanDuration } from "../../util/time.js";
 
 export function registerStatus(program: Command, ctx: CliContext, setExit: (code: number) => void): void {
   program
@@ -65,7 +68,8 @@ export function registerStatus(program: Command, ctx: CliContext, setExit: (code
           const verdict = storedHealth(targets, new Date(), config?.monitoring.blindAfter ?? null, trail.reasons);
           return reportHealth(ctx, verdict, opts.json === true, setExit);
         }
-        if (opts.json) return printJson(ctx, { targets, alerts: outbox, standingApprovals: standing });
+        const retention = retentionStatus(db, configForHealth(ctx));
+        if (opts.json) return printJson(ctx, { targets, alerts: outbox, standingApprovals: standing, retention });
         ctx.out.write(
           formatTable(
             ["account", "region", "label", "last poll (UTC)", "result", "last success", "groups", "rules", "failures", "error"],
@@ -84,6 +88,7 @@ export function registerStatus(program: Command, ctx: CliContext, setExit: (code
           ),
         );
         ctx.out.write(`alerts: ${outbox.pending} pending, ${outbox.sent} sent, ${outbox.dead} dead\n`);
+        ctx.out.write(`${retentionLine(retention)}\n`);
         // Standing approvals are listed every time so they are never forgotten.
         if (standing.length > 0) {
           ctx.out.write(`\nstanding approvals (${standing.length}):\n`);
@@ -93,6 +98,28 @@ export function registerStatus(program: Command, ctx: CliContext, setExit: (code
         db.close();
       }
     });
+}
+
+/** What status says of retention: how long history is kept and what the last compaction dropped. */
+interface RetentionStatus {
+  /** history.keep in words; "forever" when not set; null when no config was read (--db alone). */
+  keep: string | null;
+  /** The latest compaction run, or null when none ran. */
+  lastRun: { startedAt: string; finishedAt: string | null; cutoff: string; dropped: ReturnType<typeof runCounts> } | null;
+}
+
+function retentionStatus(db: Parameters<typeof lastRetentionRun>[0], config: Config | null): RetentionStatus {
+  const keep = config ? (config.history.keep === "forever" ? "forever" : humanDuration(config.history.keep)) : null;
+  const row = lastRetentionRun(db);
+  return { keep, lastRun: row ? { startedAt: row.started_at, finishedAt: row.finished_at, cutoff: row.cutoff, dropped: runCounts(row) } : null };
+}
+
+/** "history kept for 400 d; last compaction 2026-…: dropped 3 changes, … older than 2025-…". */
+function retentionLine(r: RetentionStatus): string {
+  const kept = r.keep === null ? "history.keep unknown (no config read)" : r.keep === "forever" ? "history kept forever (history.keep not set)" : `history kept for ${r.keep}`;
+  if (!r.lastRun) return `${kept}; no compaction has run`;
+  const how = r.lastRun.finishedAt ? "" : " (stopped before the end)";
+  return `${kept}; last compaction ${r.lastRun.startedAt}${how}: dropped ${droppedInWords(r.lastRun.dropped)} older than ${r.lastRun.cutoff}`;
 }
 
 /** The config when there is one to read; `--db` alone is enough for a stored verdict. */
