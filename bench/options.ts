@@ -54,7 +54,7 @@ export interface BenchOptions {
   keepWorkDir: boolean;
 }
 
-const QUICK = { groups: 500, rules: 5000, reps: 3, growthCycles: 20, targets: 200, fleetGroups: 20, fleetRules: 100, yearGroups: 300, yearRules: 3000, yearDays: 3, yearBudgetS: 25, fleetYearTargets: 20, fleetYearDays: 3, fleetYearBudgetS: 20, queryReps: 15, trailTargets: 100, trailBacklog: 10_000, readerPolls: 100, readerRounds: 5 };
+const QUICK = { groups: 500, rules: 5000, reps: 3, growthCycles: 20, targets: 200, fleetGroups: 20, fleetRules: 100, yearGroups: 300, yearRules: 3000, yearDays: 3, yearBudgetS: 25, fleetYearTargets: 20, fleetYearDays: 3, fleetYearBudgetS: 20, queryReps: 15, trailTargets: 100, trailBacklog: 10_000, readerPolls: 40, readerRounds: 3 };
 // Full: five pairs per ratio (the 100,000-rule ratios move by ±0.1 between runs
 // of three), and a budget that lets the year run to its end, so its size is
 // measured rather than projected (about 15 minutes on 2 cores).

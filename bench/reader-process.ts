@@ -36,7 +36,8 @@ export interface ReaderCommands {
 const ACCOUNT = "123456789012";
 const REGION = "us-east-1";
 const KEY = { accessKeyId: "AKIABENCHREADER00001", secretAccessKey: "bench" };
-const WARM_UP_POLLS = 50;
+// Enough for the JIT to settle on both paths before anything counts.
+const WARM_UP_POLLS = 30;
 
 /** Bodies by command, captured from the simulator. */
 async function capture(groups: number, rules: number): Promise<Map<string, Buffer>> {
