@@ -17,6 +17,7 @@ import { runFleet } from "./fleet-figure.js";
 import { runFleetYear, runYear } from "./year-figure.js";
 import { runQueries } from "./query-figure.js";
 import { runTrail } from "./trail-figure.js";
+import { runReader } from "./reader-figure.js";
 
 function log(s: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${s}\n`);
@@ -57,6 +58,11 @@ async function run(o: BenchOptions): Promise<number> {
       const t = await withSimulator((sim) => runTrail(o, sim, workDir, approvalsDir, log));
       rows.push(...t.rows);
       results.trail = t.result;
+    }
+    if (o.only.includes("reader")) {
+      const r = await runReader(o, workDir, log);
+      rows.push(...r.rows);
+      results.reader = r.result;
     }
     if (o.only.includes("year")) {
       const yearDb = path.join(workDir, "year.db");

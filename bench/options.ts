@@ -4,7 +4,7 @@
 import { parseArgs } from "node:util";
 
 /** Which figures to run. */
-export const FIGURES = ["floor", "fleet", "year", "fleetyear", "queries", "trail"] as const;
+export const FIGURES = ["floor", "fleet", "year", "fleetyear", "queries", "trail", "reader"] as const;
 export type Figure = (typeof FIGURES)[number];
 
 export interface BenchOptions {
@@ -44,6 +44,9 @@ export interface BenchOptions {
   /** Figure 6: targets of the sweep-on/off fleet, and events in the backlog (simulated time). */
   trailTargets: number;
   trailBacklog: number;
+  /** Figure 7: polls per round and rounds per reader of the reader-alone CPU figure. */
+  readerPolls: number;
+  readerRounds: number;
   only: Figure[];
   out: string;
   /** Where databases go; a fresh temporary directory by default. */
@@ -51,18 +54,18 @@ export interface BenchOptions {
   keepWorkDir: boolean;
 }
 
-const QUICK = { groups: 500, rules: 5000, reps: 3, growthCycles: 20, targets: 200, fleetGroups: 20, fleetRules: 100, yearGroups: 300, yearRules: 3000, yearDays: 3, yearBudgetS: 25, fleetYearTargets: 20, fleetYearDays: 3, fleetYearBudgetS: 20, queryReps: 15, trailTargets: 100, trailBacklog: 10_000 };
+const QUICK = { groups: 500, rules: 5000, reps: 3, growthCycles: 20, targets: 200, fleetGroups: 20, fleetRules: 100, yearGroups: 300, yearRules: 3000, yearDays: 3, yearBudgetS: 25, fleetYearTargets: 20, fleetYearDays: 3, fleetYearBudgetS: 20, queryReps: 15, trailTargets: 100, trailBacklog: 10_000, readerPolls: 40, readerRounds: 3 };
 // Full: five pairs per ratio (the 100,000-rule ratios move by ±0.1 between runs
 // of three), and a budget that lets the year run to its end, so its size is
 // measured rather than projected (about 15 minutes on 2 cores).
-const FULL = { groups: 10_000, rules: 100_000, reps: 5, growthCycles: 50, targets: 1000, fleetGroups: 20, fleetRules: 100, yearGroups: 10_000, yearRules: 100_000, yearDays: 365, yearBudgetS: 2400, fleetYearTargets: 1000, fleetYearDays: 365, fleetYearBudgetS: 1200, queryReps: 25, trailTargets: 1000, trailBacklog: 10_000 };
+const FULL = { groups: 10_000, rules: 100_000, reps: 5, growthCycles: 50, targets: 1000, fleetGroups: 20, fleetRules: 100, yearGroups: 10_000, yearRules: 100_000, yearDays: 365, yearBudgetS: 2400, fleetYearTargets: 1000, fleetYearDays: 365, fleetYearBudgetS: 1200, queryReps: 25, trailTargets: 1000, trailBacklog: 10_000, readerPolls: 400, readerRounds: 7 };
 
 export const USAGE = `usage: npm run bench -- [--full] [--groups N] [--rules N] [--reps N] [--growth-cycles N]
   [--targets N] [--fleet-groups N] [--fleet-rules N] [--latency MS] [--concurrency N] [--fetch-threads N] [--reader stream|sdk] [--throttle P]
   [--year-groups N] [--year-rules N] [--year-days N] [--year-churn F] [--year-budget S] [--profile]
   [--fleet-year-targets N] [--fleet-year-days N] [--fleet-year-budget S]
-  [--query-reps N] [--trail-targets N] [--trail-backlog N]
-  [--only floor,fleet,year,fleetyear,queries,trail] [--out FILE] [--work-dir DIR] [--keep]`;
+  [--query-reps N] [--trail-targets N] [--trail-backlog N] [--reader-polls N] [--reader-rounds N]
+  [--only floor,fleet,year,fleetyear,queries,trail,reader] [--out FILE] [--work-dir DIR] [--keep]`;
 
 function positive(name: string, text: string | undefined, fallback: number, opts: { integer?: boolean; allowZero?: boolean } = {}): number {
   if (text === undefined) return fallback;
@@ -110,6 +113,8 @@ export function parseOptions(argv: string[]): BenchOptions {
       "query-reps": { type: "string" },
       "trail-targets": { type: "string" },
       "trail-backlog": { type: "string" },
+      "reader-polls": { type: "string" },
+      "reader-rounds": { type: "string" },
       only: { type: "string" },
       out: { type: "string" },
       "work-dir": { type: "string" },
@@ -147,6 +152,8 @@ export function parseOptions(argv: string[]): BenchOptions {
     queryReps: positive("query-reps", values["query-reps"], base.queryReps),
     trailTargets: positive("trail-targets", values["trail-targets"], base.trailTargets),
     trailBacklog: positive("trail-backlog", values["trail-backlog"], base.trailBacklog),
+    readerPolls: positive("reader-polls", values["reader-polls"], base.readerPolls),
+    readerRounds: positive("reader-rounds", values["reader-rounds"], base.readerRounds),
     only: only as Figure[],
     out: values.out ?? "bench/results.json",
     workDir: values["work-dir"] ?? null,

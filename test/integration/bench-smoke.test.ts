@@ -1,5 +1,5 @@
-// Smoke check of the scale benchmark (bench/, issues 5 and 11): a small size runs end
-// to end — simulator, raw fetch, daemon, year and trail children, every figure — and
+// Smoke check of the scale benchmark (bench/, issues 5, 11 and 14): a small size runs end
+// to end — simulator, raw fetch, daemon, year, trail and reader children, every figure — and
 // writes results.json with a row per figure. Proves the benchmark still runs
 // against the current code; asserts nothing about timings (CI machines vary).
 // Runs the compiled benchmark, so `npm test` (which builds first) is the way in.
@@ -35,8 +35,8 @@ describe("npm run bench (quick size)", () => {
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^figure\s+measured\s+target\s+result/m);
     const results = JSON.parse(readFileSync(out, "utf8")) as Results;
-    expect(Object.keys(results.results).sort()).toEqual(["fleet", "fleetYear", "fleetYearQueries", "floor", "queries", "trail", "year"]);
-    for (const prefix of ["1. ", "2. ", "3. ", "4. ", "5. ", "6. "]) {
+    expect(Object.keys(results.results).sort()).toEqual(["fleet", "fleetYear", "fleetYearQueries", "floor", "queries", "reader", "trail", "year"]);
+    for (const prefix of ["1. ", "2. ", "3. ", "4. ", "5. ", "6. ", "7. "]) {
       expect(results.rows.some((r) => r.figure.startsWith(prefix)), `a row for figure ${prefix}`).toBe(true);
     }
     // Correctness, not speed: every fleet target was polled, throttled or not.
