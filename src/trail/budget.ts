@@ -1,7 +1,8 @@
 // LookupEvents allows 2 calls a second per account and region, for every
-// caller of that account-region together. The sweep and attribution both
-// call it, so they take their turns from one budget per account-region,
-// passed in to both. A call waits for its turn instead of being throttled:
+// caller of that account-region together. The sweep is the only caller
+// (attribution reads what it stored); its calls take their turns from one
+// budget per account-region, across a cycle's pages, backlog and recheck and
+// across cycles. A call waits for its turn instead of being throttled:
 // a ThrottlingException costs a retry and, past the SDK's budget, a sweep.
 
 /** What the budget needs from outside. */

@@ -31,6 +31,7 @@ import { approvalBy, storeActorVerdict } from "../store/actor-verdict-repo.js";
 import { factsOfEvent } from "./actor-facts.js";
 import { classify, eventForChange, findOpenings, openingKeys, openingWindow, type Opening, type PollSight, type RuleEvent } from "./transient.js";
 import type { ModifiedRule } from "./event-record.js";
+import type { TrailEventRow } from "./event-row.js";
 
 /** What the join needs, passed in. */
 export interface TrailJoinDeps {
@@ -81,19 +82,11 @@ const RULE_EVENT_NAMES = [
   "DeleteSecurityGroup",
 ];
 
-interface EventRow {
-  event_id: string;
-  event_time: string;
-  event_name: string;
-  group_id: string | null;
-  rules: string;
-  identity_arn: string | null;
-  access_key_id: string | null;
-  source_ip: string | null;
-  user_agent: string | null;
-  identity_type: string | null;
-  record: string;
-}
+/** The columns of a stored call (trail_events) the join reads. */
+type EventRow = Pick<
+  TrailEventRow,
+  "event_id" | "event_time" | "event_name" | "group_id" | "rules" | "identity_arn" | "access_key_id" | "source_ip" | "user_agent" | "identity_type" | "record"
+>;
 
 interface PollRow {
   id: number;
