@@ -69,8 +69,10 @@ describe("an hour-long SMTP outage", { timeout: 120_000 }, () => {
     expect(pending.n).toBe(opened.length);
 
     sink.failing = false;
-    // The longest backoff is alerts.retry.maxDelay (1 h): within it every alert goes out.
-    for (let s = 0; s < 65 * 60; s += 15) {
+    // The longest backoff is alerts.retry.maxDelay (1 h) plus its +20 % jitter
+    // (backoffDelay): within 72 min and one dispatch tick every alert goes out.
+    const longestBackoffMs = app.config.alerts.retry.maxDelay * 1.2;
+    for (let ms = 0; ms <= longestBackoffMs + 15_000; ms += 15_000) {
       await app.dispatch();
       clock.advance(15_000);
       if (sink.messages.length === opened.length) break;
