@@ -73,7 +73,10 @@ export function resolveRuleIds(events: readonly RuleEvent[]): RuleEvent[] {
       if (e.modified.length > 0) {
         const replaced = e.modified.flatMap((m) => {
           const before = m.ruleId === null ? undefined : content.get(m.ruleId);
-          return before === undefined || before.groupId !== e.groupId ? [] : [{ rule: before.rule, anyDirection: before.anyDirection }];
+          if (before === undefined || before.groupId !== e.groupId) return [];
+          // A description set by modify replaces no rule.
+          const newKeys = openingKeys({ rule: m.rule, anyDirection: true });
+          return openingKeys(before).some((k) => newKeys.includes(k)) ? [] : [{ rule: before.rule, anyDirection: before.anyDirection }];
         });
         for (const m of e.modified) if (m.ruleId !== null) content.set(m.ruleId, { groupId: e.groupId, rule: m.rule, anyDirection: true });
         out.set(e.eventId, replaced.length > 0 ? { ...e, replaced } : e);
@@ -88,14 +91,14 @@ export function resolveRuleIds(events: readonly RuleEvent[]): RuleEvent[] {
         continue;
       }
       // The revoke's own Ingress/Egress says the direction, which a modified rule's content does not.
-      const direction = e.eventName.endsWith("Egress") ? "egress" : "ingress";
+      const direction: Rule["direction"] = e.eventName.endsWith("Egress") ? "egress" : "ingress";
       const known = new Set(e.removed.map(ruleKey));
       const removed = [...e.removed];
       for (const id of ids) {
         const c = content.get(id);
         content.delete(id);
         if (c === undefined || c.groupId !== e.groupId) continue;
-        const rule = { ...c.rule, direction } as Rule;
+        const rule: Rule = { ...c.rule, direction };
         if (!known.has(ruleKey(rule))) removed.push(rule);
       }
       out.set(e.eventId, { ...e, removed });
@@ -169,7 +172,11 @@ export function findOpenings(events: readonly RuleEvent[]): Opening[] {
       for (const r of e.added) start(e, r, false, e.addedIds?.find((a) => ruleKey(a.rule) === ruleKey(r))?.ruleId ?? null);
       for (const m of e.modified) {
         // A rule id given new content: its previous content (if opened here) ends now.
-        for (const o of open.filter((x) => x.ruleId !== null && x.ruleId === m.ruleId && x.opening.groupId === e.groupId)) close(o, e);
+        const held = open.filter((x) => x.ruleId !== null && x.ruleId === m.ruleId && x.opening.groupId === e.groupId);
+        // Only its description set (the same rule): it stays open as it was, not closed and opened again.
+        const newKeys = openingKeys({ rule: m.rule, anyDirection: true });
+        if (held.length > 0 && held.every((x) => newKeys.some((k) => x.keys.has(k)))) continue;
+        for (const o of held) close(o, e);
         start(e, m.rule, true, m.ruleId);
       }
     }

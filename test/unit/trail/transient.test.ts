@@ -147,6 +147,13 @@ describe("resolveRuleIds: rules named by sgr- id", () => {
       ["a1", "m1"],
       ["m1", "r1"],
     ]);
+    // A modify that only sets the description of what an Authorize opened: still the same opening.
+    const described = resolveRuleIds([
+      raw[0] as RuleEvent,
+      byId({ eventId: "m0", s: 12, eventName: "ModifySecurityGroupRules", modified: [{ ruleId: "sgr-1", rule: { ...INTERNAL, description: "db clients" } }] }),
+    ]);
+    expect(described[1]?.replaced).toBeUndefined();
+    expect(findOpenings(described).map((o) => [o.addEventId, o.closeEventId])).toEqual([["a1", null]]);
     const internalKey = "ingress|tcp|3306|3306|ipv4|10.0.0.0/8||";
     expect(eventForChange({ kind: "rule-removed", groupId: "sg-1", key: internalKey, intervalStartMs: at(15), detectedMs: at(25) }, events, S)).toEqual({ eventId: "m1", timeMs: at(20) });
     // Without the id's earlier content, the modify says nothing of what it replaced.
