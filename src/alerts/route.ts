@@ -150,9 +150,11 @@ export function routeAlert(routes: readonly ChannelRoute[], payload: AlertPayloa
       }
       continue;
     }
-    if (payload.type === "failed-attempts") {
+    if (payload.type === "failed-attempts" || payload.type === "failed-attempts-more") {
       // Judged like the change it tried to make, and filtered like drift; routed
-      // by target (the attempt may name no group a route selects on).
+      // by target (the attempt may name no group a route selects on). A reply
+      // about later calls carries the burst's worst severity, so it goes where
+      // the first alert went (and further, if the burst got worse).
       if (!meets(payload.severity) || !wants(r, chooseRoutes(rules, (x) => routeTakesSystem(x.match, payload.target)))) continue;
       out.push({ channel: r.channel, severity: payload.severity, payload });
       continue;

@@ -194,7 +194,7 @@ export const configSchema = z
         maxPagesPerCycle: z.number().int().min(1).max(1000).default(20),
         /** LookupEvents calls per second per account and region (AWS allows 2); the sweep makes them all (attribution reads what it stored). */
         callsPerSecond: z.number().int().min(1).max(2).default(2),
-        /** Calls one identity made on one target that failed for authorisation within this long of the first are one failed-attempts alert. */
+        /** Calls one identity made on one target that failed for authorisation within this long of the first are one failed-attempts alert (later ones: replies in its thread). */
         attemptWindow: duration.prefault("1h"),
         /** How far CloudTrail's eventTime and sgwatch's clock may disagree, for deciding whether a poll ran while a rule was open (src/trail/transient.ts). */
         clockSkew: duration.prefault("1s"),

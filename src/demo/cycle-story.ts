@@ -249,6 +249,8 @@ function otherAlertWords(kind: string, payload: string): string {
       return `reminder: ${ids} still neither acknowledged nor reverted`;
     case "approval-unused":
       return `approval ${(p.records ?? []).map((r) => oneLine(r.id, 64)).join(", ")} ended without covering any change`;
+    case "failed-attempts-more":
+      return "more denied calls of a burst already alerted, told in its thread";
     case "monitoring-blind":
       return `monitoring blind after ${p.failures ?? "several"} failed polls`;
     case "monitoring-restored":

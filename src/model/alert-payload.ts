@@ -182,20 +182,67 @@ export interface FailedAttemptsAlert {
   /** From where: each distinct source address, user agent and VPC endpoint. */
   sources: Array<{ sourceIp: string | null; userAgent: string | null; vpcEndpointId: string | null }>;
   /** What they tried, oldest first (the first 20). */
-  attempts: Array<{
-    /** When. */
-    time: string;
-    /** The API call. */
-    eventName: string;
-    /** CloudTrail's errorCode, e.g. Client.UnauthorizedOperation. */
-    errorCode: string;
-    /** The group named. */
-    groupId: string | null;
-    /** The rules asked for, in words. */
-    rules: string;
-    /** The severity the change would have had. */
-    severity: Severity;
-  }>;
+  attempts: FailedAttempt[];
+  /** trail_attempt_groups.id: with windowStart, the Message-ID later attempts reply to (absent in alerts queued before follow-ups). */
+  attemptGroupId?: number;
+  /** The group's window_start. */
+  windowStart?: string;
+}
+
+/** One call that failed for authorisation, as the alerts list it. */
+export interface FailedAttempt {
+  /** When. */
+  time: string;
+  /** The API call. */
+  eventName: string;
+  /** CloudTrail's errorCode, e.g. Client.UnauthorizedOperation. */
+  errorCode: string;
+  /** The group named. */
+  groupId: string | null;
+  /** The rules asked for, in words. */
+  rules: string;
+  /** The severity the change would have had. */
+  severity: Severity;
+}
+
+/** The failed-attempts alert a follow-up replies to: its attempt group, and what its subject said. */
+export interface AttemptThread {
+  /** trail_attempt_groups.id. */
+  attemptGroupId: number;
+  /** The group's window_start (part of the Message-ID). */
+  windowStart: string;
+  /** How many attempts the first alert counted (its subject says so). */
+  firstCount: number;
+  /** The severity the first alert had. */
+  firstSeverity: Severity;
+}
+
+/**
+ * More calls of an already alerted burst (same identity, target and window)
+ * that CloudTrail delivered after the alert went out: one reply per sweep in
+ * the first alert's thread, never a second alert.
+ */
+export interface FailedAttemptsMoreAlert {
+  type: "failed-attempts-more";
+  target: AlertTarget;
+  /** The worst severity of the whole burst so far. */
+  severity: Severity;
+  /** Who: the burst's identity, and every key the new calls were signed with. */
+  identity: FailedAttemptsAlert["identity"];
+  /** Calls told for the first time here. */
+  newCount: number;
+  /** Calls in the burst in all, these included. */
+  count: number;
+  /** The burst's first call. */
+  firstAt: string;
+  /** The burst's last call. */
+  lastAt: string;
+  /** From where the new calls came. */
+  sources: FailedAttemptsAlert["sources"];
+  /** The new calls, oldest first (the first 20). */
+  attempts: FailedAttempt[];
+  /** The alert this follows. */
+  thread: AttemptThread;
 }
 
 /** The call that added or removed a short-lived rule, from CloudTrail (untrusted text: through the sanitiser before shown). */
@@ -390,6 +437,7 @@ export type AlertPayload =
   | TrailBlindAlert
   | TrailRestoredAlert
   | FailedAttemptsAlert
+  | FailedAttemptsMoreAlert
   | TransientAlert
   | ApprovalsInvalidAlert
   | ReminderAlert

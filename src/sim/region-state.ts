@@ -301,7 +301,7 @@ export class RegionState {
     const action = isEgress ? "RevokeSecurityGroupEgress" : "RevokeSecurityGroupIngress";
     const group = this.getGroup(groupId);
     const targets = ruleIds.map((id) => this.ruleOfGroup(group, id, isEgress));
-    return this.removeRules(group, [...new Set(targets)], withAction(caller, action));
+    return this.removeRules(group, [...new Set(targets)], withAction(caller, action), true);
   }
 
   private ruleOfGroup(group: SimGroup, ruleId: string, isEgress?: boolean): SimRule {
@@ -311,11 +311,11 @@ export class RegionState {
     return rule;
   }
 
-  private removeRules(group: SimGroup, targets: readonly SimRule[], caller: Caller): SimRule[] {
+  private removeRules(group: SimGroup, targets: readonly SimRule[], caller: Caller, byRuleId = false): SimRule[] {
     const gone = new Set(targets);
     group.rules = group.rules.filter((r) => !gone.has(r));
     for (const r of targets) this.ruleOwner.delete(r.ruleId);
-    this.log(group, caller, () => ({ kind: "rules-removed", rules: targets.map((r) => toRuleEffect(r, group.ownerId)) }));
+    this.log(group, caller, () => ({ kind: "rules-removed", rules: targets.map((r) => toRuleEffect(r, group.ownerId)), ...(byRuleId ? { byRuleId } : {}) }));
     return [...targets];
   }
 

@@ -144,7 +144,8 @@ export type MutationEffect =
   | { kind: "group-created"; groupName: string; description: string; vpcId: string; tags: Record<string, string> }
   | { kind: "group-deleted"; groupName: string; vpcId: string; tags: Record<string, string>; rules: RuleEffect[] }
   | { kind: "rules-added"; rules: RuleEffect[] }
-  | { kind: "rules-removed"; rules: RuleEffect[] }
+  /** byRuleId: the request named sgr- ids (SecurityGroupRuleIds), not the rules' content; CloudTrail records the ids. */
+  | { kind: "rules-removed"; rules: RuleEffect[]; byRuleId?: boolean }
   | { kind: "rules-modified"; changes: { before: RuleEffect; after: RuleEffect }[] }
   | { kind: "rule-descriptions-changed"; changes: { rule: RuleEffect; oldDescription: string | null }[] }
   | { kind: "tags-set"; resourceId: string; tags: Record<string, string>; previous: Record<string, string | null> }

@@ -39,6 +39,14 @@ export interface ModifiedRule {
   rule: Rule;
 }
 
+/** A rule and the sgr- id AWS gave it. */
+export interface RuleWithId {
+  /** The sgr- id. */
+  ruleId: string;
+  /** The rule. */
+  rule: Rule;
+}
+
 /** What one event did, in canonical terms. */
 export interface TrailEvent {
   /** The LookupEvents result it was read from. */
@@ -61,6 +69,10 @@ export interface TrailEvent {
   removed: Rule[];
   /** It revoked rules named only by sgr- id: which rules is not in the event. */
   removedByIdOnly: boolean;
+  /** Authorize*: the sgr- id AWS gave each added rule (responseElements.securityGroupRuleSet), when recorded. */
+  addedIds: RuleWithId[];
+  /** Revoke*: the sgr- ids the request named (requestParameters.securityGroupRuleIds). */
+  removedIds: string[];
   /** Rules whose descriptions it set, with the new descriptions. */
   described: Rule[];
   /** It set descriptions of rules named only by sgr- id. */
@@ -187,30 +199,51 @@ function requestRules(rp: unknown, direction: Direction, ownerId: string | null)
 
 /** Rules of a response rule set (securityGroupRuleSet, revokedSecurityGroupRuleSet): direction from isEgress. */
 function ruleSetRules(set: unknown, fallback: Direction): Rule[] {
-  const rules: Rule[] = [];
+  return ruleSetItems(set, fallback).map((x) => x.rule);
+}
+
+/** The sgr- ids of a response rule set, each with its rule. */
+function ruleSetIds(set: unknown, fallback: Direction): RuleWithId[] {
+  return ruleSetItems(set, fallback).flatMap((x) => (x.ruleId === null ? [] : [{ ruleId: x.ruleId, rule: x.rule }]));
+}
+
+/** The rule ids a request named (securityGroupRuleIds: {items: [{securityGroupRuleId}]}, or bare strings). */
+function requestRuleIds(rp: unknown): string[] {
+  return list(field(rp, "securityGroupRuleIds")).flatMap((x) => {
+    const id = str(x) ?? str(field(x, "securityGroupRuleId"));
+    return id === null ? [] : [id];
+  });
+}
+
+function ruleSetItems(set: unknown, fallback: Direction): Array<{ ruleId: string | null; rule: Rule }> {
+  const rules: Array<{ ruleId: string | null; rule: Rule }> = [];
   for (const x of list(set)) {
     const t = traffic(x);
     if (t === null) continue;
     const egress = bool(field(x, "isEgress"));
     const owner = str(field(x, "groupOwnerId"));
+    const ruleId = str(field(x, "securityGroupRuleId"));
     const base = { direction: egress === null ? fallback : egress ? ("egress" as const) : ("ingress" as const), ...t, sourceAccount: null, peeringId: null, description: description(x) };
     const v4 = str(field(x, "cidrIpv4"));
     const v6 = str(field(x, "cidrIpv6"));
     const pl = str(field(x, "prefixListId"));
     const ref = field(x, "referencedGroupInfo");
-    if (v4 !== null) rules.push({ ...base, sourceKind: "ipv4", source: canonicalCidr(v4) });
-    else if (v6 !== null) rules.push({ ...base, sourceKind: "ipv6", source: canonicalCidr(v6) });
-    else if (pl !== null) rules.push({ ...base, sourceKind: "prefix-list", source: pl });
+    if (v4 !== null) rules.push({ ruleId, rule: { ...base, sourceKind: "ipv4", source: canonicalCidr(v4) } });
+    else if (v6 !== null) rules.push({ ruleId, rule: { ...base, sourceKind: "ipv6", source: canonicalCidr(v6) } });
+    else if (pl !== null) rules.push({ ruleId, rule: { ...base, sourceKind: "prefix-list", source: pl } });
     else {
       const id = str(field(ref, "groupId"));
       if (id === null) continue;
       const userId = str(field(ref, "userId"));
       rules.push({
-        ...base,
-        sourceKind: "security-group",
-        source: id,
-        sourceAccount: userId !== null && userId !== owner ? userId : null,
-        peeringId: str(field(ref, "vpcPeeringConnectionId")),
+        ruleId,
+        rule: {
+          ...base,
+          sourceKind: "security-group",
+          source: id,
+          sourceAccount: userId !== null && userId !== owner ? userId : null,
+          peeringId: str(field(ref, "vpcPeeringConnectionId")),
+        },
       });
     }
   }
@@ -310,6 +343,8 @@ export function parseTrailEvent(event: Event): TrailEvent | null {
     added: [],
     removed: [],
     removedByIdOnly: false,
+    addedIds: [],
+    removedIds: [],
     described: [],
     describedByIdOnly: false,
     modified: [],
@@ -325,13 +360,15 @@ export function parseTrailEvent(event: Event): TrailEvent | null {
       const set = field(re, "securityGroupRuleSet");
       for (const x of list(set)) addGroup(field(x, "groupId"));
       parsed.added = dedupe([...requestRules(rp, dir, ownerId), ...ruleSetRules(set, dir)]);
+      parsed.addedIds = ruleSetIds(set, dir);
       break;
     }
     case "RevokeSecurityGroupIngress":
     case "RevokeSecurityGroupEgress": {
       const set = field(re, "revokedSecurityGroupRuleSet");
       parsed.removed = dedupe([...requestRules(rp, dir, ownerId), ...ruleSetRules(set, dir)]);
-      parsed.removedByIdOnly = parsed.removed.length === 0 && list(field(rp, "securityGroupRuleIds")).length > 0;
+      parsed.removedIds = requestRuleIds(rp);
+      parsed.removedByIdOnly = parsed.removed.length === 0 && parsed.removedIds.length > 0;
       break;
     }
     case "UpdateSecurityGroupRuleDescriptionsIngress":

@@ -21,7 +21,7 @@ export interface TrailEventRow {
   group_id: string | null;
   /** JSON array of every sg- the call named. */
   group_ids: string;
-  /** JSON {added, removed, described, modified}: canonical rules the request named. */
+  /** JSON {added, removed, described, modified, addedIds, removedIds}: canonical rules the request named, and the sgr- ids of added and revoked rules. */
   rules: string;
   /** The same rules in words, "; "-separated. */
   rules_text: string;
@@ -87,7 +87,7 @@ export function toTrailEventRow(e: Event, target: { account: string; region: str
     event_name: t.eventName,
     group_id: groups[0] ?? null,
     group_ids: JSON.stringify(groups),
-    rules: JSON.stringify({ added: t.added, removed: t.removed, described: t.described, modified: t.modified }),
+    rules: JSON.stringify({ added: t.added, removed: t.removed, described: t.described, modified: t.modified, addedIds: t.addedIds, removedIds: t.removedIds }),
     rules_text: words(t),
     error_code: text(record.errorCode),
     error_message: text(record.errorMessage),

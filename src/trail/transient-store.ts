@@ -29,8 +29,8 @@ import type { ActorPolicyConfig } from "../policy/actor.js";
 import { decideActor } from "../policy/actor-verdict.js";
 import { approvalBy, storeActorVerdict } from "../store/actor-verdict-repo.js";
 import { factsOfEvent } from "./actor-facts.js";
-import { classify, eventForChange, findOpenings, openingKeys, openingWindow, type Opening, type PollSight, type RuleEvent } from "./transient.js";
-import type { ModifiedRule } from "./event-record.js";
+import { classify, eventForChange, findOpenings, openingKeys, openingWindow, resolveRuleIds, type Opening, type PollSight, type RuleEvent } from "./transient.js";
+import { parseTrailEvent, type ModifiedRule, type RuleWithId } from "./event-record.js";
 import type { TrailEventRow } from "./event-row.js";
 
 /** What the join needs, passed in. */
@@ -98,8 +98,20 @@ interface PollRow {
 }
 
 function toRuleEvent(r: EventRow): RuleEvent {
-  const rules = JSON.parse(r.rules) as { added?: Rule[]; removed?: Rule[]; modified?: ModifiedRule[] };
-  return { eventId: r.event_id, timeMs: Date.parse(r.event_time), eventName: r.event_name, groupId: r.group_id, added: rules.added ?? [], removed: rules.removed ?? [], modified: rules.modified ?? [] };
+  const rules = JSON.parse(r.rules) as { added?: Rule[]; removed?: Rule[]; modified?: ModifiedRule[]; addedIds?: RuleWithId[]; removedIds?: string[] };
+  // Rows stored before rule ids were kept: read them from the record as delivered.
+  const ids = rules.addedIds === undefined || rules.removedIds === undefined ? parseTrailEvent({ CloudTrailEvent: r.record }) : null;
+  return {
+    eventId: r.event_id,
+    timeMs: Date.parse(r.event_time),
+    eventName: r.event_name,
+    groupId: r.group_id,
+    added: rules.added ?? [],
+    removed: rules.removed ?? [],
+    modified: rules.modified ?? [],
+    addedIds: rules.addedIds ?? ids?.addedIds ?? [],
+    removedIds: rules.removedIds ?? ids?.removedIds ?? [],
+  };
 }
 
 function callOf(r: EventRow | undefined, fallback: { eventId: string | null; eventName: string | null }): TransientCall {
@@ -339,7 +351,7 @@ export function joinTarget(deps: TrailJoinDeps, target: JoinTarget, now: Date): 
       ).all(target.id, since, JSON.stringify(RULE_EVENT_NAMES)) as EventRow[];
     if (rows.length === 0) return result;
     const byId = new Map(rows.map((r) => [r.event_id, r]));
-    const events = rows.map(toRuleEvent);
+    const events = resolveRuleIds(rows.map(toRuleEvent));
     const reported = db.prepare(
       "SELECT 1 FROM change_events WHERE target_id = ? AND transient = 1 AND changed_event_id = ? AND group_id = ? AND rule_key IN (SELECT value FROM json_each(?)) LIMIT 1",
     );

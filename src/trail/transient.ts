@@ -22,7 +22,7 @@
 // sgwatch wait a little longer; it never turns a seen rule into a transient.
 import type { Rule } from "../model/types.js";
 import { ruleKey } from "../model/rule-key.js";
-import type { ModifiedRule } from "./event-record.js";
+import type { ModifiedRule, RuleWithId } from "./event-record.js";
 
 /** A successful security-group call as the join reads it from trail_events. */
 export interface RuleEvent {
@@ -40,6 +40,72 @@ export interface RuleEvent {
   removed: readonly Rule[];
   /** ModifySecurityGroupRules: rule ids and their new content. */
   modified: readonly ModifiedRule[];
+  /** Authorize*: the sgr- id of each added rule, when the record's response names it. */
+  addedIds?: readonly RuleWithId[];
+  /** Revoke*: the sgr- ids the request named; resolveRuleIds turns them into `removed` content. */
+  removedIds?: readonly string[];
+  /** ModifySecurityGroupRules: the content each named rule held before (resolveRuleIds), for finding 4's removed side. */
+  replaced?: ReadonlyArray<{ rule: Rule; anyDirection: boolean }>;
+}
+
+/**
+ * Rules named by sgr- id only, given their content from the calls read: a
+ * revoke by id (a record without revokedSecurityGroupRuleSet: older records,
+ * or responseElements null) removes what the id held, and a
+ * ModifySecurityGroupRules replaces it. An id's content is known from the
+ * Authorize response (securityGroupRuleSet) that created it or the last
+ * Modify that named it, among these events; poll history has no rule ids
+ * (DescribeSecurityGroups does not return them), so an id first seen in a
+ * revoke or modify stays unknown. Events in time order; within one second
+ * adds and modifies come before revokes, as in findOpenings. Pure.
+ */
+export function resolveRuleIds(events: readonly RuleEvent[]): RuleEvent[] {
+  const order = [...events].sort((a, b) => a.timeMs - b.timeMs || a.eventId.localeCompare(b.eventId));
+  const isRemove = (e: RuleEvent): boolean => e.eventName.startsWith("Revoke") || e.eventName === "DeleteSecurityGroup";
+  const content = new Map<string, { groupId: string | null; rule: Rule; anyDirection: boolean }>();
+  const out = new Map<string, RuleEvent>();
+  for (let i = 0; i < order.length; ) {
+    let j = i;
+    while (j < order.length && (order[j] as RuleEvent).timeMs === (order[i] as RuleEvent).timeMs) j++;
+    const second = order.slice(i, j);
+    for (const e of [...second.filter((x) => !isRemove(x)), ...second.filter(isRemove)]) {
+      const ids = e.removedIds ?? [];
+      if (e.modified.length > 0) {
+        const replaced = e.modified.flatMap((m) => {
+          const before = m.ruleId === null ? undefined : content.get(m.ruleId);
+          if (before === undefined || before.groupId !== e.groupId) return [];
+          // A description set by modify replaces no rule.
+          const newKeys = openingKeys({ rule: m.rule, anyDirection: true });
+          return openingKeys(before).some((k) => newKeys.includes(k)) ? [] : [{ rule: before.rule, anyDirection: before.anyDirection }];
+        });
+        for (const m of e.modified) if (m.ruleId !== null) content.set(m.ruleId, { groupId: e.groupId, rule: m.rule, anyDirection: true });
+        out.set(e.eventId, replaced.length > 0 ? { ...e, replaced } : e);
+        continue;
+      }
+      for (const a of e.addedIds ?? []) content.set(a.ruleId, { groupId: e.groupId, rule: a.rule, anyDirection: false });
+      if (e.eventName === "DeleteSecurityGroup") {
+        for (const [id, c] of content) if (c.groupId === e.groupId) content.delete(id);
+      }
+      if (ids.length === 0) {
+        out.set(e.eventId, e);
+        continue;
+      }
+      // The revoke's own Ingress/Egress says the direction, which a modified rule's content does not.
+      const direction: Rule["direction"] = e.eventName.endsWith("Egress") ? "egress" : "ingress";
+      const known = new Set(e.removed.map(ruleKey));
+      const removed = [...e.removed];
+      for (const id of ids) {
+        const c = content.get(id);
+        content.delete(id);
+        if (c === undefined || c.groupId !== e.groupId) continue;
+        const rule: Rule = { ...c.rule, direction };
+        if (!known.has(ruleKey(rule))) removed.push(rule);
+      }
+      out.set(e.eventId, { ...e, removed });
+    }
+    i = j;
+  }
+  return events.map((e) => out.get(e.eventId) ?? e);
 }
 
 /** A rule that went live by one call, and the call that ended it (if known yet). */
@@ -102,10 +168,15 @@ export function findOpenings(events: readonly RuleEvent[]): Opening[] {
     while (j < sorted.length && (sorted[j] as RuleEvent).timeMs === (sorted[i] as RuleEvent).timeMs) j++;
     const second = sorted.slice(i, j);
     for (const e of second) {
-      for (const r of e.added) start(e, r, false, null);
+      // The id AWS gave the rule: a later Modify of that id ends this content.
+      for (const r of e.added) start(e, r, false, e.addedIds?.find((a) => ruleKey(a.rule) === ruleKey(r))?.ruleId ?? null);
       for (const m of e.modified) {
         // A rule id given new content: its previous content (if opened here) ends now.
-        for (const o of open.filter((x) => x.ruleId !== null && x.ruleId === m.ruleId && x.opening.groupId === e.groupId)) close(o, e);
+        const held = open.filter((x) => x.ruleId !== null && x.ruleId === m.ruleId && x.opening.groupId === e.groupId);
+        // Only its description set (the same rule): it stays open as it was, not closed and opened again.
+        const newKeys = openingKeys({ rule: m.rule, anyDirection: true });
+        if (held.length > 0 && held.every((x) => newKeys.some((k) => x.keys.has(k)))) continue;
+        for (const o of held) close(o, e);
         start(e, m.rule, true, m.ruleId);
       }
     }
@@ -178,7 +249,8 @@ export function classify(o: Opening, polls: readonly PollSight[], skewMs: number
  * exposure can be measured from CloudTrail's times instead of the polls'.
  * For an added rule, the last call that added it (earlier short-lived
  * openings of the same rule are their own); for a removed rule, the last call
- * that removed it (by content, or by deleting its group).
+ * that removed it (by content, by an sgr- id whose content resolveRuleIds
+ * knew, by a Modify that replaced it, or by deleting its group).
  */
 export function eventForChange(
   change: { kind: "rule-added" | "rule-removed"; groupId: string; key: string; intervalStartMs: number | null; detectedMs: number },
@@ -194,7 +266,7 @@ export function eventForChange(
     const made =
       change.kind === "rule-added"
         ? matches(e.added, false) || matches(e.modified.map((m) => m.rule), true)
-        : e.eventName === "DeleteSecurityGroup" || matches(e.removed, false);
+        : e.eventName === "DeleteSecurityGroup" || matches(e.removed, false) || (e.replaced ?? []).some((x) => openingKeys(x).includes(change.key));
     if (made && (best === null || e.timeMs >= best.timeMs)) best = { eventId: e.eventId, timeMs: e.timeMs };
   }
   return best;

@@ -13,7 +13,7 @@
 // row extended in place, migration 0014) on a quiet target is still decided.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import BetterSqlite3, { type Database } from "better-sqlite3";
-import { AuthorizeSecurityGroupIngressCommand, RevokeSecurityGroupIngressCommand, type EC2Client } from "@aws-sdk/client-ec2";
+import { AuthorizeSecurityGroupIngressCommand, ModifySecurityGroupRulesCommand, RevokeSecurityGroupIngressCommand, type EC2Client } from "@aws-sdk/client-ec2";
 import { App } from "../../src/daemon/app.js";
 import { startSimulator, type Simulator } from "../../src/sim/server.js";
 import { seedDemoAccount, type DemoAccount } from "../../src/sim/seed-demo.js";
@@ -295,5 +295,126 @@ describe("transient openings and CloudTrail times", () => {
     expect(reader.prepare("SELECT id, poll_count FROM polls ORDER BY id DESC LIMIT 1").get()).toEqual({ id: run.id, poll_count: run.poll_count + 1 });
     expect(result.join?.[0]).toMatchObject({ transients: 1, alerted: 1, waiting: 0 });
     expect(rows("ports = '27017'")).toEqual([expect.objectContaining({ status: "transient", exposure: "10 s" })]);
+  });
+  // --- Rules named by sgr- id (revoke by id, ModifySecurityGroupRules) --------
+
+  const region = () => sim.state.account(TEST_ACCOUNT).region("us-east-1");
+  const secondIso = (): string => clock.iso().replace(/\.\d+Z$/, "Z");
+  /** A revoke by rule id as an older CloudTrail record has it: the ids, and no responseElements. */
+  const revokeByIdRecord = (eventID: string, groupId: string, ruleId: string, who: { key: string; user: string; ip: string }) => ({
+    eventID,
+    eventTime: secondIso(),
+    eventName: "RevokeSecurityGroupIngress",
+    eventSource: "ec2.amazonaws.com",
+    awsRegion: "us-east-1",
+    recipientAccountId: TEST_ACCOUNT,
+    userIdentity: { type: "IAMUser", arn: `arn:aws:iam::${TEST_ACCOUNT}:user/${who.user}`, accountId: TEST_ACCOUNT, accessKeyId: who.key, userName: who.user },
+    sourceIPAddress: who.ip,
+    userAgent: "aws-cli/2.15.0",
+    requestParameters: { groupId, securityGroupRuleIds: { items: [{ securityGroupRuleId: ruleId }] } },
+    responseElements: null,
+    readOnly: false,
+  });
+
+  it("tcp/3306 opened and revoked by its rule id between two polls is transient once; the simulator records the ids the revoke named", async () => {
+    clock.advance(MIN);
+    const out = await intruder.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: demo.groups.db, IpPermissions: world(3306) }));
+    const ruleId = out.SecurityGroupRules?.[0]?.SecurityGroupRuleId as string;
+    expect(ruleId).toMatch(/^sgr-/);
+    clock.advance(4_000);
+    await intruder.send(new RevokeSecurityGroupIngressCommand({ GroupId: demo.groups.db, SecurityGroupRuleIds: [ruleId] }));
+    clock.advance(MIN);
+    const result = await app.cycle();
+    expect(result.join?.[0]).toMatchObject({ transients: 1 });
+    const record = JSON.parse(
+      (reader.prepare("SELECT record FROM trail_events WHERE event_name = 'RevokeSecurityGroupIngress' ORDER BY event_time DESC LIMIT 1").get() as { record: string }).record,
+    ) as { requestParameters: unknown; responseElements: { revokedSecurityGroupRuleSet: { items: Array<{ securityGroupRuleId: string }> } } };
+    expect(record.requestParameters).toEqual({ groupId: demo.groups.db, securityGroupRuleIds: { items: [{ securityGroupRuleId: ruleId }] } });
+    expect(record.responseElements.revokedSecurityGroupRuleSet.items.map((i) => i.securityGroupRuleId)).toEqual([ruleId]);
+    expect(rows("status = 'transient' AND ports = '3306' AND exposure = '4 s'")).toHaveLength(1);
+    clock.advance(MIN);
+    expect((await app.cycle()).join?.[0]).toMatchObject({ transients: 0 });
+  });
+
+  it("a revoke by rule id recorded without responseElements still closes the opening its Authorize gave that id: transient exactly once", async () => {
+    clock.advance(MIN);
+    const openedAt = clock.iso();
+    const out = await intruder.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: demo.groups.db, IpPermissions: world(3306) }));
+    const ruleId = out.SecurityGroupRules?.[0]?.SecurityGroupRuleId as string;
+    clock.advance(20_000);
+    const closedAt = clock.iso();
+    // The rule goes, and CloudTrail's record of it names only the id.
+    sim.state.withoutMutationLog(() => region().revokeRuleIds(demo.groups.db, false, [ruleId]));
+    sim.cloudtrail.seed({ Records: [revokeByIdRecord("5eed0000-0000-4000-a000-000000000011", demo.groups.db, ruleId, { key: INTRUDER.accessKeyId, user: "deploy-bot", ip: STOLEN_FROM })] });
+    clock.advance(MIN);
+    const result = await app.cycle();
+    expect(result.join?.[0]).toMatchObject({ transients: 1, alerted: 1 });
+    expect(rows(`status = 'transient' AND ports = '3306' AND changed_at = '${openedAt}'`)).toEqual([
+      expect.objectContaining({ exposure: "20 s", undone_at: closedAt, undone_from: "cloudtrail", who: INTRUDER_ARN }),
+    ]);
+    const [alert] = transientAlerts().slice(-1);
+    expect(alert?.items[0]).toMatchObject({ seconds: 20, closedBy: { eventName: "RevokeSecurityGroupIngress", eventId: "5eed0000-0000-4000-a000-000000000011" } });
+    for (let i = 0; i < 2; i++) {
+      clock.advance(MIN);
+      expect((await app.cycle()).join?.[0]).toMatchObject({ transients: 0 });
+    }
+    expect(rows(`status = 'transient' AND changed_at = '${openedAt}'`)).toHaveLength(1);
+  });
+
+  it("a rule a poll saw, revoked by its rule id without responseElements: the removal and the exposure take CloudTrail's times", async () => {
+    clock.advance(MIN);
+    const addedAt = clock.iso();
+    const out = await engineer.send(new AuthorizeSecurityGroupIngressCommand({ GroupId: demo.groups.app, IpPermissions: world(5433) }));
+    const ruleId = out.SecurityGroupRules?.[0]?.SecurityGroupRuleId as string;
+    clock.advance(20_000);
+    await app.cycle(); // the poll sees it
+    clock.advance(10_000);
+    const removedAt = clock.iso();
+    sim.state.withoutMutationLog(() => region().revokeRuleIds(demo.groups.app, false, [ruleId]));
+    sim.cloudtrail.seed({ Records: [revokeByIdRecord("5eed0000-0000-4000-a000-000000000012", demo.groups.app, ruleId, { key: ENGINEER.accessKeyId, user: "alice", ip: "10.1.2.3" })] });
+    clock.advance(25_000);
+    await app.cycle(); // the poll sees it gone
+    const changes = rows("ports = '5433'");
+    expect(changes.map((r) => [r.kind, r.status])).toEqual([
+      ["rule-added", "reverted"],
+      ["rule-removed", "revert"],
+    ]);
+    // Between the polls it was 35 s; CloudTrail says 30 s.
+    expect(changes[0]).toMatchObject({ changed_at: addedAt, changed_from: "cloudtrail", undone_at: removedAt, undone_from: "cloudtrail", exposure: "30 s" });
+    expect(changes[1]).toMatchObject({ changed_at: removedAt, changed_from: "cloudtrail" });
+  });
+
+  it("a rule changed by ModifySecurityGroupRules and changed back: both sides take the modify calls' times, so the exposure is CloudTrail's", async () => {
+    clock.advance(MIN);
+    const out = await engineer.send(
+      new AuthorizeSecurityGroupIngressCommand({ GroupId: demo.groups.app, IpPermissions: [{ IpProtocol: "tcp", FromPort: 9200, ToPort: 9200, IpRanges: [{ CidrIp: "10.0.0.0/8" }] }] }),
+    );
+    const ruleId = out.SecurityGroupRules?.[0]?.SecurityGroupRuleId as string;
+    clock.advance(MIN);
+    await app.cycle(); // the poll sees tcp/9200 from 10.0.0.0/8
+    clock.advance(10_000);
+    const openedAt = clock.iso();
+    const modify = (cidr: string) =>
+      engineer.send(new ModifySecurityGroupRulesCommand({ GroupId: demo.groups.app, SecurityGroupRules: [{ SecurityGroupRuleId: ruleId, SecurityGroupRule: { IpProtocol: "tcp", FromPort: 9200, ToPort: 9200, CidrIpv4: cidr } }] }));
+    await modify("0.0.0.0/0");
+    clock.advance(20_000);
+    await app.cycle(); // the poll sees 10.0.0.0/8 removed and 0.0.0.0/0 added
+    clock.advance(10_000);
+    const closedAt = clock.iso();
+    await modify("10.0.0.0/8");
+    clock.advance(15_000);
+    await app.cycle(); // the poll sees it back
+    const changes = rows("ports = '9200'");
+    // Each poll's changes (sorted: the differ's order within a poll is not the point); the removed side is the old content the modify's rule id held.
+    const seen = changes.map((r) => [r.kind, r.source, r.changed_at, r.changed_from]);
+    expect([seen[0], ...seen.slice(1).sort((a, b) => String(a[2]).localeCompare(String(b[2])) || String(a[0]).localeCompare(String(b[0])))]).toEqual([
+      ["rule-added", "10.0.0.0/8", expect.any(String), "cloudtrail"],
+      ["rule-added", "0.0.0.0/0", openedAt, "cloudtrail"],
+      ["rule-removed", "10.0.0.0/8", openedAt, "cloudtrail"],
+      ["rule-added", "10.0.0.0/8", closedAt, "cloudtrail"],
+      ["rule-removed", "0.0.0.0/0", closedAt, "cloudtrail"],
+    ]);
+    // Open to the world 30 s by CloudTrail (45 s between the polls), each end from CloudTrail.
+    expect(changes.find((r) => r.kind === "rule-added" && r.source === "0.0.0.0/0")).toMatchObject({ status: "reverted", undone_at: closedAt, undone_from: "cloudtrail", exposure: "30 s" });
   });
 });

@@ -3,14 +3,16 @@
 // about (the detecting poll for drift, the outbox row otherwise), so a resend
 // after a crash is recognisably the same message, and every follow-up of a
 // drift alert (reminder, who made it, closed) can name it in In-Reply-To and
-// References: a mail app shows one conversation per incident.
+// References: a mail app shows one conversation per incident. A burst of
+// failed attempts is an incident too: its first alert's Message-ID comes from
+// its attempt group, and the replies telling later calls name it.
 // nodemailer is loaded on the first send: a daemon that never alerts need not hold it.
 // Its errors quote the server's answer, which may echo what was sent (the
 // password, or its base64 from AUTH PLAIN/LOGIN): they are redacted before
 // they are thrown, so neither the log nor outbox.last_error can hold them.
 import type { Transporter } from "nodemailer";
 import type { AlertChannel } from "./channel.js";
-import type { AlertThread, OutboxAlert } from "../../model/alert-payload.js";
+import type { AlertThread, AttemptThread, OutboxAlert } from "../../model/alert-payload.js";
 import { renderEmail } from "../render/email.js";
 import type { EmailConfig } from "../../config/schema.js";
 import { errorMessage } from "../../util/errors.js";
@@ -25,11 +27,19 @@ export function threadMessageId(thread: Pick<AlertThread, "pollId" | "detectedAt
   return `<sgwatch.drift.${thread.pollId}.${digits(thread.detectedAt)}.${idPart(channel)}@${host}>`;
 }
 
+/** Message-ID of the first failed-attempts alert of a burst (attempt group), as the channel `channel` sent it: later calls reply to it. */
+export function attemptsMessageId(thread: Pick<AttemptThread, "attemptGroupId" | "windowStart">, channel: string, host: string): string {
+  return `<sgwatch.attempts.${thread.attemptGroupId}.${digits(thread.windowStart)}.${idPart(channel)}@${host}>`;
+}
+
 /** Stable Message-ID for an alert: a drift alert's is its thread's; a digest's its row's (store/threads-repo digestMessageKey). */
 export function messageIdFor(alert: OutboxAlert, host: string, channel = "email"): string {
   const p = alert.payload;
   if (p.type === "drift" && p.pollId > 0) return threadMessageId(p, channel, host);
   if (p.type === "digest") return `<sgwatch.digest.${alert.id}.${digits(alert.createdAt)}@${host}>`;
+  if (p.type === "failed-attempts" && p.attemptGroupId !== undefined && p.windowStart !== undefined) {
+    return attemptsMessageId({ attemptGroupId: p.attemptGroupId, windowStart: p.windowStart }, channel, host);
+  }
   return `<sgwatch.alert.${alert.id}.${digits(alert.createdAt)}@${host}>`;
 }
 
@@ -38,6 +48,10 @@ function replyHeaders(alert: OutboxAlert, host: string, channel: string): { inRe
   const p = alert.payload;
   if ((p.type === "reminder" || p.type === "attributed" || p.type === "unexpected-actor" || p.type === "closed" || p.type === "acknowledged") && p.thread) {
     const id = p.thread.messageKey ? `<sgwatch.${p.thread.messageKey}@${host}>` : threadMessageId(p.thread, channel, host);
+    return { inReplyTo: id, references: id };
+  }
+  if (p.type === "failed-attempts-more") {
+    const id = attemptsMessageId(p.thread, channel, host);
     return { inReplyTo: id, references: id };
   }
   return {};

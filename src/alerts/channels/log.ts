@@ -87,7 +87,10 @@ export class LogChannel implements AlertChannel {
       const level =
         p.type === "monitoring-restored" || p.type === "trail-restored" || p.type === "approval-unused" || p.type === "attributed" || p.type === "closed" || p.type === "acknowledged"
           ? "info"
-          : p.type === "monitoring-blind" || p.type === "trail-blind" || p.type === "unexpected-actor" || (p.type === "failed-attempts" && (p.severity === "critical" || p.severity === "high"))
+          : p.type === "monitoring-blind" ||
+              p.type === "trail-blind" ||
+              p.type === "unexpected-actor" ||
+              ((p.type === "failed-attempts" || p.type === "failed-attempts-more") && (p.severity === "critical" || p.severity === "high"))
             ? "error"
             : "warn";
       this.logger[level]({ event: p.type, alertId: alert.id, ...p }, p.type);

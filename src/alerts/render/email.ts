@@ -11,6 +11,7 @@ import type { Severity } from "../../model/types.js";
 import { postureSubject, postureText } from "./posture.js";
 import { problemLines } from "../../approvals/problem-lines.js";
 import { transientSubject, transientText } from "./transient.js";
+import { attemptsSubject, attemptsText, moreAttemptsSubject, moreAttemptsText } from "./attempts.js";
 
 /** A rendered message. */
 export interface RenderedEmail {
@@ -66,7 +67,9 @@ function subjectOf(p: AlertPayload): string {
     case "transient":
       return transientSubject(p);
     case "failed-attempts":
-      return `[sgwatch] ${p.severity.toUpperCase()}: ${p.count} denied security-group call${p.count === 1 ? "" : "s"} by ${oneLine(p.identity.arn ?? p.identity.accessKeyIds[0] ?? "an unknown caller", 120)} in ${targetName(p.target)} ${p.target.region}`;
+      return attemptsSubject(p);
+    case "failed-attempts-more":
+      return moreAttemptsSubject(p);
     case "approvals-invalid":
       return `[sgwatch] MEDIUM: ${p.problems.length} problem${p.problems.length === 1 ? "" : "s"} in approval records`;
     case "reminder": {
@@ -263,23 +266,10 @@ function otherText(p: Exclude<AlertPayload, DriftAlert | DigestAlert | ReportAle
       );
     case "transient":
       return transientText(p);
-    case "failed-attempts": {
-      const when = p.count === 1 ? `at ${p.firstAt}` : `${p.count} times between ${p.firstAt} and ${p.lastAt}`;
-      const from = p.sources
-        .map((s) => `  ${oneLine(s.sourceIp ?? "unknown address", 80)}${s.vpcEndpointId ? ` via ${oneLine(s.vpcEndpointId, 60)}` : ""}, user agent ${oneLine(s.userAgent ?? "unknown", 200)}`)
-        .join("\n");
-      const tried = p.attempts
-        .map((a) => `  ${a.time}  ${a.severity.toUpperCase().padEnd(8)} ${oneLine(a.eventName, 60)} on ${oneLine(a.groupId ?? "?", 40)}: ${oneLine(a.rules || "(no rules named)", 300)} — ${oneLine(a.errorCode, 80)}`)
-        .join("\n");
-      return (
-        `${oneLine(p.identity.arn ?? "An unknown caller", 200)}${p.identity.type ? ` (${oneLine(p.identity.type, 40)})` : ""} tried to change security groups in ${targetName(p.target)} ${p.target.region} and was refused, ${when}.\n` +
-        `Access key${p.identity.accessKeyIds.length === 1 ? "" : "s"}: ${p.identity.accessKeyIds.map((k) => oneLine(k, 40)).join(", ") || "unknown"}\n` +
-        `From:\n${from}\n` +
-        `What they tried (the severity each change would have had):\n${tried}\n` +
-        (p.count > p.attempts.length ? `… and ${p.count - p.attempts.length} more: sgwatch events --failed --who ${p.identity.accessKeyIds[0] ?? ""}\n` : "") +
-        `A key trying what it may not is how a stolen key looks. If this is not expected, disable the key.\n`
-      );
-    }
+    case "failed-attempts":
+      return attemptsText(p);
+    case "failed-attempts-more":
+      return moreAttemptsText(p);
     case "trail-restored":
       return `sgwatch reads CloudTrail for ${targetName(p.target)} ${p.target.region} again (blind since ${p.blindSince}, restored ${p.restoredAt}).\nEvents of the blind time are read from where the last good sweep ended.\n`;
     case "monitoring-restored":

@@ -246,9 +246,14 @@ function callShape(action: string, call: MutationRecord[], opts: BuildOptions, r
     }
     case "RevokeSecurityGroupIngress":
     case "RevokeSecurityGroupEgress": {
-      const rules = effectsOf(call, "rules-removed").flatMap((e) => e.rules);
+      const removed = effectsOf(call, "rules-removed");
+      const rules = removed.flatMap((e) => e.rules);
+      // A revoke by SecurityGroupRuleIds is recorded with the ids it named; the response still lists the rules' content.
+      const byRuleId = removed.some((e) => e.byRuleId === true);
       return {
-        requestParameters: { groupId, ipPermissions: items(rules.map((r) => permission(r, false))) },
+        requestParameters: byRuleId
+          ? { groupId, securityGroupRuleIds: items(rules.map((r) => ({ securityGroupRuleId: r.ruleId }))) }
+          : { groupId, ipPermissions: items(rules.map((r) => permission(r, false))) },
         responseElements: { ...ok, revokedSecurityGroupRuleSet: items(rules.map((r) => ruleItem(r, groupId, opts.account))) },
       };
     }

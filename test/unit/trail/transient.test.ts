@@ -6,7 +6,7 @@
 // either seen by a poll or reported transient, exactly once.
 import { afterAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { classify, eventForChange, findOpenings, type Opening, type PollSight, type RuleEvent } from "../../../src/trail/transient.js";
+import { classify, eventForChange, findOpenings, resolveRuleIds, type Opening, type PollSight, type RuleEvent } from "../../../src/trail/transient.js";
 import { openDatabase } from "../../../src/store/open.js";
 import { ensureTarget } from "../../../src/store/targets-repo.js";
 import { recordSuccessfulPoll } from "../../../src/store/record-poll.js";
@@ -109,6 +109,56 @@ describe("eventForChange", () => {
     expect(eventForChange({ kind: "rule-added", groupId: "sg-1", key, intervalStartMs: at(10), detectedMs: at(60) }, events, S)).toEqual({ eventId: "a2", timeMs: at(40) });
     expect(eventForChange({ kind: "rule-removed", groupId: "sg-1", key, intervalStartMs: at(10), detectedMs: at(60) }, events, S)).toEqual({ eventId: "r1", timeMs: at(25) });
     expect(eventForChange({ kind: "rule-added", groupId: "sg-2", key, intervalStartMs: at(10), detectedMs: at(60) }, events, S)).toBeNull();
+  });
+});
+
+describe("resolveRuleIds: rules named by sgr- id", () => {
+  const MYSQL_KEY = "ingress|tcp|3306|3306|ipv4|0.0.0.0/0||";
+  const INTERNAL = rule({ fromPort: 3306, toPort: 3306, source: "10.0.0.0/8" });
+  const byId = (over: Partial<RuleEvent> & { eventId: string; s: number; eventName: string }): RuleEvent => ev(over.eventId, over.s, over.eventName, over);
+
+  it("a revoke by id removes the content the Authorize response gave that id (adds first within a second); an id known nowhere, or of another group, removes nothing", () => {
+    const events = resolveRuleIds([
+      byId({ eventId: "r1", s: 10, eventName: "RevokeSecurityGroupIngress", removedIds: ["sgr-1"] }),
+      byId({ eventId: "a1", s: 10, eventName: "AuthorizeSecurityGroupIngress", added: [MYSQL], addedIds: [{ ruleId: "sgr-1", rule: MYSQL }] }),
+      byId({ eventId: "r2", s: 20, eventName: "RevokeSecurityGroupIngress", removedIds: ["sgr-404"] }),
+      { ...byId({ eventId: "r3", s: 30, eventName: "RevokeSecurityGroupIngress", removedIds: ["sgr-1"] }), groupId: "sg-2" },
+    ]);
+    expect(events.map((e) => [e.eventId, e.removed])).toEqual([
+      ["r1", [MYSQL]],
+      ["a1", []],
+      ["r2", []],
+      ["r3", []],
+    ]);
+    expect(findOpenings(events)).toEqual([expect.objectContaining({ addEventId: "a1", closeEventId: "r1", closedMs: at(10) })]);
+  });
+
+  it("a modify replaces what the id held (finding 4's removed side); a later revoke by id removes the new content, its direction from the revoke", () => {
+    const raw = [
+      byId({ eventId: "a1", s: 10, eventName: "AuthorizeSecurityGroupIngress", added: [INTERNAL], addedIds: [{ ruleId: "sgr-1", rule: INTERNAL }] }),
+      byId({ eventId: "m1", s: 20, eventName: "ModifySecurityGroupRules", modified: [{ ruleId: "sgr-1", rule: MYSQL }] }),
+      byId({ eventId: "r1", s: 30, eventName: "RevokeSecurityGroupEgress", removedIds: ["sgr-1"] }),
+    ];
+    const events = resolveRuleIds(raw);
+    expect(events[1]?.replaced).toEqual([{ rule: INTERNAL, anyDirection: false }]);
+    expect(events[2]?.removed).toEqual([{ ...MYSQL, direction: "egress" }]);
+    // The Authorize's opening ends at the modify that changed its content; the modified content at the revoke.
+    expect(findOpenings(events).map((o) => [o.addEventId, o.closeEventId])).toEqual([
+      ["a1", "m1"],
+      ["m1", "r1"],
+    ]);
+    // A modify that only sets the description of what an Authorize opened: still the same opening.
+    const described = resolveRuleIds([
+      raw[0] as RuleEvent,
+      byId({ eventId: "m0", s: 12, eventName: "ModifySecurityGroupRules", modified: [{ ruleId: "sgr-1", rule: { ...INTERNAL, description: "db clients" } }] }),
+    ]);
+    expect(described[1]?.replaced).toBeUndefined();
+    expect(findOpenings(described).map((o) => [o.addEventId, o.closeEventId])).toEqual([["a1", null]]);
+    const internalKey = "ingress|tcp|3306|3306|ipv4|10.0.0.0/8||";
+    expect(eventForChange({ kind: "rule-removed", groupId: "sg-1", key: internalKey, intervalStartMs: at(15), detectedMs: at(25) }, events, S)).toEqual({ eventId: "m1", timeMs: at(20) });
+    // Without the id's earlier content, the modify says nothing of what it replaced.
+    expect(eventForChange({ kind: "rule-removed", groupId: "sg-1", key: internalKey, intervalStartMs: at(15), detectedMs: at(25) }, resolveRuleIds(raw.slice(1)), S)).toBeNull();
+    expect(eventForChange({ kind: "rule-removed", groupId: "sg-1", key: MYSQL_KEY, intervalStartMs: at(15), detectedMs: at(25) }, events, S)).toBeNull();
   });
 });
 
