@@ -123,9 +123,16 @@ function storeAndJudge(deps: SweepDeps, t: ResolvedTarget, targetId: number, row
   }
 }
 
-/** Sweeps one target; never throws for CloudTrail's failures. */
-export async function sweepTarget(deps: SweepDeps, t: ResolvedTarget): Promise<TargetSweep> {
-  const log = deps.logger.child({ module: "trail", account: t.account, region: t.region });
+/**
+ * Sweeps one target; never throws for CloudTrail's failures. With `quiet`, a
+ * sweep that read no event and changed nothing but its times leaves its
+ * cursor there for the caller to write with the others (sweepTargets: one
+ * transaction a cycle, not one a target); without it, it writes it itself.
+ */
+export async function sweepTarget(deps: SweepDeps, t: ResolvedTarget, quiet?: CursorRow[]): Promise<TargetSweep> {
+  // Made only when there is something to say: a child logger per target and
+  // cycle costs more than a quiet sweep's own bookkeeping.
+  const log = (): Logger => deps.logger.child({ module: "trail", account: t.account, region: t.region });
   const now = deps.clock();
   const nowIso = now.toISOString();
   const row = ensureTarget(deps.db, t.account, t.region, t.label, nowIso);
@@ -227,43 +234,61 @@ export async function sweepTarget(deps: SweepDeps, t: ResolvedTarget): Promise<T
     })();
     result.read = rows.length;
     result.becameBlind = failed.becameBlind;
-    log.warn({ event: "trail-sweep-failed", code, failures: failed.cursor.consecutive_failures, blind: failed.cursor.blind_since !== null }, `CloudTrail sweep failed: ${message}`);
+    log().warn({ event: "trail-sweep-failed", code, failures: failed.cursor.consecutive_failures, blind: failed.cursor.blind_since !== null }, `CloudTrail sweep failed: ${message}`);
     return result;
   }
 
   const ok = afterSuccess(next, nowIso);
-  deps.db.transaction(() => {
-    storeAndJudge(deps, t, row.id, rows, nowIso, result);
-    saveCursor(deps.db, ok.cursor);
-    if (ok.restoredFrom !== null) enqueue(deps, { type: "trail-restored", target: alertTarget(t), blindSince: ok.restoredFrom, restoredAt: nowIso }, nowIso);
-  })();
+  if (quiet !== undefined && rows.length === 0 && ok.restoredFrom === null) {
+    // Nothing read, nothing to alert: only the cursor's times move. Written
+    // later with the others; lost in a crash, it only makes the next sweep
+    // read a longer range, whose events are stored once (nothing missed).
+    quiet.push(ok.cursor);
+  } else {
+    deps.db.transaction(() => {
+      storeAndJudge(deps, t, row.id, rows, nowIso, result);
+      saveCursor(deps.db, ok.cursor);
+      if (ok.restoredFrom !== null) enqueue(deps, { type: "trail-restored", target: alertTarget(t), blindSince: ok.restoredFrom, restoredAt: nowIso }, nowIso);
+    })();
+  }
   result.ok = true;
   result.read = rows.length;
   result.restored = ok.restoredFrom !== null;
   if (ok.cursor.backlog_from !== null && ok.cursor.backlog_until !== null) {
     result.backlog = { from: ok.cursor.backlog_from, until: ok.cursor.backlog_until };
     const span = Date.parse(ok.cursor.backlog_until) - Date.parse(ok.cursor.backlog_from);
-    log.warn(
+    log().warn(
       { event: "trail-behind", backlogFrom: ok.cursor.backlog_from, backlogUntil: ok.cursor.backlog_until, recheckFrom: ok.cursor.recheck_from, recheckUntil: ok.cursor.recheck_until, calls: result.calls, stored: result.stored },
       `CloudTrail sweep is behind: events from ${ok.cursor.backlog_from} to ${ok.cursor.backlog_until} (${humanDuration(span)} of events) not read yet; ${result.calls} calls this cycle, caught up over the next cycles`,
     );
   } else if (ok.cursor.recheck_from !== null) {
-    log.info(
+    log().info(
       { event: "trail-recheck-pending", recheckFrom: ok.cursor.recheck_from, recheckUntil: ok.cursor.recheck_until, calls: result.calls },
       `CloudTrail sweep caught up; re-reading ${ok.cursor.recheck_from} to ${ok.cursor.recheck_until} for late events next cycle`,
     );
   }
-  log.debug({ event: "trail-sweep-ok", calls: result.calls, read: result.read, stored: result.stored }, "CloudTrail sweep done");
+  if (deps.logger.isLevelEnabled("debug")) log().debug({ event: "trail-sweep-ok", calls: result.calls, read: result.read, stored: result.stored }, "CloudTrail sweep done");
   return result;
 }
 
 /** Sweeps every target with the sensor on; account-regions in parallel (each has its own budget). */
 export async function sweepTargets(deps: SweepDeps, targets: readonly ResolvedTarget[], concurrency: number): Promise<TargetSweep[]> {
   const on = targets.filter((t) => t.cloudtrail);
-  return mapPool(on, concurrency, async (t) => {
-    if (deps.signal?.aborted) {
-      return { account: t.account, region: t.region, ok: false, read: 0, stored: 0, attemptAlerts: 0, calls: 0, backlog: null, error: "stopped", becameBlind: false, restored: false };
+  // Quiet sweeps' cursors, written in one transaction when all are done (a
+  // fleet's quiet cycle is a thousand of them), also after a shutdown.
+  const quiet: CursorRow[] = [];
+  try {
+    return await mapPool(on, concurrency, async (t) => {
+      if (deps.signal?.aborted) {
+        return { account: t.account, region: t.region, ok: false, read: 0, stored: 0, attemptAlerts: 0, calls: 0, backlog: null, error: "stopped", becameBlind: false, restored: false };
+      }
+      return sweepTarget(deps, t, quiet);
+    });
+  } finally {
+    if (quiet.length > 0) {
+      deps.db.transaction(() => {
+        for (const c of quiet) saveCursor(deps.db, c);
+      })();
     }
-    return sweepTarget(deps, t);
-  });
+  }
 }
