@@ -60,9 +60,9 @@ export class XmlReadError extends Error {
   }
 }
 
-/** One open element. `shape` null: an element the shape does not name, skipped with everything in it. */
+/** One open element the shape names. */
 interface Frame {
-  shape: XmlShape | null;
+  shape: XmlShape;
   /** Member name in the parent struct (structs only). */
   member: string;
   name: string;
@@ -98,8 +98,12 @@ const asReference = (c: string): string => `&#x${c.charCodeAt(0).toString(16)};`
  * `write` the decoded text as it arrives, then `end()` for the root's value.
  */
 export class XmlShapeReader {
-  private readonly parser = new SaxesParser({ defaultXMLVersion: "1.1", forceXMLVersion: true });
+  private readonly parser = new SaxesParser({ defaultXMLVersion: "1.1", forceXMLVersion: true, position: false });
   private readonly stack: Frame[] = [];
+  // Depth inside an element the shape does not name: it and everything in it
+  // are skipped by counting, with no frame per element (most of an interface's
+  // elements, for one).
+  private skipping = 0;
   private result: Record<string, unknown> | null = null;
   private failure: Error | null = null;
 
@@ -135,6 +139,10 @@ export class XmlShapeReader {
   }
 
   private open(name: string): void {
+    if (this.skipping > 0) {
+      this.skipping++;
+      return;
+    }
     const parent = this.stack[this.stack.length - 1];
     if (parent === undefined) {
       if (name !== this.rootName || this.result !== null) return this.fail(`expected one <${this.rootName}> root element, found <${name}>`);
@@ -144,8 +152,7 @@ export class XmlShapeReader {
     const ps = parent.shape;
     let shape: XmlShape | null = null;
     let member = "";
-    if (ps === null) shape = null;
-    else if (ps.kind === "struct") {
+    if (ps.kind === "struct") {
       const m = ps.members.get(name);
       if (m !== undefined) [member, shape] = m;
     } else if (ps.kind === "list") {
@@ -154,18 +161,27 @@ export class XmlShapeReader {
       // The SDK cannot read a scalar that holds elements either.
       return this.fail(`<${parent.name}> holds an element <${name}> where text was expected`);
     }
-    const value = shape === null ? null : shape.kind === "struct" ? { ...shape.template } : shape.kind === "list" ? [] : null;
+    if (shape === null) {
+      this.skipping = 1;
+      return;
+    }
+    const value = shape.kind === "struct" ? { ...shape.template } : shape.kind === "list" ? [] : null;
     this.stack.push({ shape, member, name, text: "", value });
   }
 
   private addText(t: string): void {
+    if (this.skipping > 0) return;
     const top = this.stack[this.stack.length - 1];
-    if (top !== undefined && top.shape !== null && top.value === null) top.text += t;
+    if (top !== undefined && top.value === null) top.text += t;
   }
 
   private close(): void {
+    if (this.skipping > 0) {
+      this.skipping--;
+      return;
+    }
     const f = this.stack.pop();
-    if (f === undefined || f.shape === null) return;
+    if (f === undefined) return;
     const value = f.value ?? leaf(f.shape, f.text);
     const parent = this.stack[this.stack.length - 1];
     if (parent === undefined) {

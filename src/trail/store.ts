@@ -57,6 +57,11 @@ export function getCursor(db: Database, targetId: number): CursorRow {
   );
 }
 
+/** Every stored cursor (the sweep reads them once a cycle). */
+export function listCursors(db: Database): CursorRow[] {
+  return sql(db, "SELECT * FROM trail_cursors").all() as CursorRow[];
+}
+
 /** Writes the whole cursor row. */
 export function saveCursor(db: Database, c: CursorRow): void {
   sql(db, 

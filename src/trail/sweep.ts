@@ -25,14 +25,14 @@ import type { ResolvedTarget } from "../config/targets.js";
 import type { AlertPayload, AlertTarget } from "../model/alert-payload.js";
 import type { RoutedAlert } from "../store/record-poll.js";
 import { enqueueAlert } from "../store/outbox-repo.js";
-import { ensureTarget } from "../store/targets-repo.js";
+import { ensureTarget, listTargets, type TargetRow } from "../store/targets-repo.js";
 import { errorMessage } from "../util/errors.js";
 import { humanDuration, type Clock } from "../util/time.js";
 import { mapPool } from "../util/pool.js";
 import { afterFailure, afterSuccess, type BlindThresholds } from "./blind.js";
 import { readRange, type LookupStrategy, type RangeRead } from "./collect.js";
 import { toTrailEventRow, type TrailEventRow } from "./event-row.js";
-import { getCursor, saveCursor, storeEvents, type CursorRow } from "./store.js";
+import { getCursor, listCursors, saveCursor, storeEvents, type CursorRow } from "./store.js";
 import { judgeAttempts } from "./judge-attempts.js";
 import type { SeveritySettings } from "../model/severity.js";
 
@@ -123,13 +123,31 @@ function storeAndJudge(deps: SweepDeps, t: ResolvedTarget, targetId: number, row
   }
 }
 
-/** Sweeps one target; never throws for CloudTrail's failures. */
-export async function sweepTarget(deps: SweepDeps, t: ResolvedTarget): Promise<TargetSweep> {
-  const log = deps.logger.child({ module: "trail", account: t.account, region: t.region });
+/**
+ * What sweepTargets shares with each target's sweep, so a quiet fleet costs
+ * three statements a cycle rather than three a target: the target rows and
+ * cursors read at once before, and the quiet sweeps' cursors, written at once
+ * after.
+ */
+export interface SweepBatch {
+  /** targets rows by "account/region". */
+  targets: ReadonlyMap<string, TargetRow>;
+  /** trail_cursors rows by target id. */
+  cursors: ReadonlyMap<number, CursorRow>;
+  /** Cursors of sweeps that read no event and changed nothing but their times: the caller writes them. */
+  quiet: CursorRow[];
+}
+
+/** Sweeps one target; never throws for CloudTrail's failures. Without `batch` it reads and writes its own rows. */
+export async function sweepTarget(deps: SweepDeps, t: ResolvedTarget, batch?: SweepBatch): Promise<TargetSweep> {
+  // Made only when there is something to say: a child logger per target and
+  // cycle costs more than a quiet sweep's own bookkeeping.
+  const log = (): Logger => deps.logger.child({ module: "trail", account: t.account, region: t.region });
   const now = deps.clock();
   const nowIso = now.toISOString();
-  const row = ensureTarget(deps.db, t.account, t.region, t.label, nowIso);
-  const cursor = getCursor(deps.db, row.id);
+  const known = batch?.targets.get(`${t.account}/${t.region}`);
+  const row = known !== undefined && known.label === t.label ? known : ensureTarget(deps.db, t.account, t.region, t.label, nowIso);
+  const cursor = batch?.cursors.get(row.id) ?? getCursor(deps.db, row.id);
   const rows: TrailEventRow[] = [];
   const result: TargetSweep = { account: t.account, region: t.region, ok: false, read: 0, stored: 0, attemptAlerts: 0, calls: 0, backlog: null, error: null, becameBlind: false, restored: false };
   const next: CursorRow = { ...cursor };
@@ -227,43 +245,66 @@ export async function sweepTarget(deps: SweepDeps, t: ResolvedTarget): Promise<T
     })();
     result.read = rows.length;
     result.becameBlind = failed.becameBlind;
-    log.warn({ event: "trail-sweep-failed", code, failures: failed.cursor.consecutive_failures, blind: failed.cursor.blind_since !== null }, `CloudTrail sweep failed: ${message}`);
+    log().warn({ event: "trail-sweep-failed", code, failures: failed.cursor.consecutive_failures, blind: failed.cursor.blind_since !== null }, `CloudTrail sweep failed: ${message}`);
     return result;
   }
 
   const ok = afterSuccess(next, nowIso);
-  deps.db.transaction(() => {
-    storeAndJudge(deps, t, row.id, rows, nowIso, result);
-    saveCursor(deps.db, ok.cursor);
-    if (ok.restoredFrom !== null) enqueue(deps, { type: "trail-restored", target: alertTarget(t), blindSince: ok.restoredFrom, restoredAt: nowIso }, nowIso);
-  })();
+  if (batch !== undefined && rows.length === 0 && ok.restoredFrom === null) {
+    // Nothing read, nothing to alert: only the cursor's times move. Written
+    // later with the others; lost in a crash, it only makes the next sweep
+    // read a longer range, whose events are stored once (nothing missed).
+    batch.quiet.push(ok.cursor);
+  } else {
+    deps.db.transaction(() => {
+      storeAndJudge(deps, t, row.id, rows, nowIso, result);
+      saveCursor(deps.db, ok.cursor);
+      if (ok.restoredFrom !== null) enqueue(deps, { type: "trail-restored", target: alertTarget(t), blindSince: ok.restoredFrom, restoredAt: nowIso }, nowIso);
+    })();
+  }
   result.ok = true;
   result.read = rows.length;
   result.restored = ok.restoredFrom !== null;
   if (ok.cursor.backlog_from !== null && ok.cursor.backlog_until !== null) {
     result.backlog = { from: ok.cursor.backlog_from, until: ok.cursor.backlog_until };
     const span = Date.parse(ok.cursor.backlog_until) - Date.parse(ok.cursor.backlog_from);
-    log.warn(
+    log().warn(
       { event: "trail-behind", backlogFrom: ok.cursor.backlog_from, backlogUntil: ok.cursor.backlog_until, recheckFrom: ok.cursor.recheck_from, recheckUntil: ok.cursor.recheck_until, calls: result.calls, stored: result.stored },
       `CloudTrail sweep is behind: events from ${ok.cursor.backlog_from} to ${ok.cursor.backlog_until} (${humanDuration(span)} of events) not read yet; ${result.calls} calls this cycle, caught up over the next cycles`,
     );
   } else if (ok.cursor.recheck_from !== null) {
-    log.info(
+    log().info(
       { event: "trail-recheck-pending", recheckFrom: ok.cursor.recheck_from, recheckUntil: ok.cursor.recheck_until, calls: result.calls },
       `CloudTrail sweep caught up; re-reading ${ok.cursor.recheck_from} to ${ok.cursor.recheck_until} for late events next cycle`,
     );
   }
-  log.debug({ event: "trail-sweep-ok", calls: result.calls, read: result.read, stored: result.stored }, "CloudTrail sweep done");
+  if (deps.logger.isLevelEnabled("debug")) log().debug({ event: "trail-sweep-ok", calls: result.calls, read: result.read, stored: result.stored }, "CloudTrail sweep done");
   return result;
 }
 
 /** Sweeps every target with the sensor on; account-regions in parallel (each has its own budget). */
 export async function sweepTargets(deps: SweepDeps, targets: readonly ResolvedTarget[], concurrency: number): Promise<TargetSweep[]> {
   const on = targets.filter((t) => t.cloudtrail);
-  return mapPool(on, concurrency, async (t) => {
-    if (deps.signal?.aborted) {
-      return { account: t.account, region: t.region, ok: false, read: 0, stored: 0, attemptAlerts: 0, calls: 0, backlog: null, error: "stopped", becameBlind: false, restored: false };
+  // Quiet sweeps' cursors, written in one transaction when all are done (a
+  // fleet's quiet cycle is a thousand of them), also after a shutdown.
+  const batch: SweepBatch = {
+    targets: new Map(listTargets(deps.db).map((r) => [`${r.account}/${r.region}`, r])),
+    cursors: new Map(listCursors(deps.db).map((c) => [c.target_id, c])),
+    quiet: [],
+  };
+  const quiet = batch.quiet;
+  try {
+    return await mapPool(on, concurrency, async (t) => {
+      if (deps.signal?.aborted) {
+        return { account: t.account, region: t.region, ok: false, read: 0, stored: 0, attemptAlerts: 0, calls: 0, backlog: null, error: "stopped", becameBlind: false, restored: false };
+      }
+      return sweepTarget(deps, t, batch);
+    });
+  } finally {
+    if (quiet.length > 0) {
+      deps.db.transaction(() => {
+        for (const c of quiet) saveCursor(deps.db, c);
+      })();
     }
-    return sweepTarget(deps, t);
-  });
+  }
 }
