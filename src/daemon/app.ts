@@ -321,7 +321,6 @@ export class App {
 
   private makeTrail(config: Config): ReturnType<typeof cloudTrailClients> {
     return cloudTrailClients({
-      targets: () => this.targets(),
       maxAttempts: config.aws.maxAttempts,
       timeoutMs: config.aws.timeout,
       ...(this.opts.credentials ? { credentials: this.opts.credentials } : {}),

@@ -18,18 +18,11 @@ export async function cloudTrailClientFactory(): Promise<CloudTrailClientFactory
   return (spec) => new CloudTrailClient(awsClientConfig(spec));
 }
 
-/** The account × region a client reads. */
-export interface TrailTarget {
-  /** AWS account id. */
-  account: string;
-  /** AWS region (CloudTrail's event history is per region). */
-  region: string;
-}
+/** The account × region a client reads, with the endpoint and role its config gives it. */
+export type TrailTarget = Pick<ResolvedTarget, "account" | "region" | "endpoint" | "roleArn" | "externalId">;
 
 /** Options of cloudTrailClients. */
 export interface CloudTrailClientsOptions {
-  /** The configured targets (endpoint, role) to find each account × region's settings. */
-  targets: () => readonly ResolvedTarget[];
   /** Retry budget per call. */
   maxAttempts: number;
   /** Per-request timeout in ms. */
@@ -50,12 +43,13 @@ export function cloudTrailClients(opts: CloudTrailClientsOptions): { clientFor(t
       const key = `${t.account}/${t.region}`;
       let c = clients.get(key);
       if (c === undefined) {
-        const conf = opts.targets().find((x) => x.account === t.account && x.region === t.region);
+        // The target as the caller resolved it: looking it up again in the
+        // whole config made a fleet's first sweep quadratic in its targets.
         c = factory({
           region: t.region,
-          ...(conf?.endpoint ? { endpoint: conf.endpoint } : {}),
-          ...(conf?.roleArn ? { roleArn: conf.roleArn } : {}),
-          ...(conf?.externalId ? { externalId: conf.externalId } : {}),
+          ...(t.endpoint ? { endpoint: t.endpoint } : {}),
+          ...(t.roleArn ? { roleArn: t.roleArn } : {}),
+          ...(t.externalId ? { externalId: t.externalId } : {}),
           maxAttempts: opts.maxAttempts,
           timeoutMs: opts.timeoutMs,
           ...(opts.credentials ? { credentials: opts.credentials } : {}),
