@@ -7,7 +7,7 @@
 // old-generation garbage, so the heap climbed to ~200 MB of mostly garbage
 // before V8 collected it: that, not live data, was the peak RSS.
 // `--heap-growing-percent` fixes the multiple at 1 + N/100, so garbage is
-// collected at about 1.5× the live heap. Figure 2 measured 1.55× → 1.07× the
+// collected at about 1.5× the live heap. Figure 2 measured 1.55× → 0.88–1.07× the
 // raw SDK fetch's peak RSS with it, and figure 1's CPU per cycle did not rise
 // (full collections of a small heap are cheap; docs/performance.md, "What
 // moved the peak"). Unlike --max-old-space-size it is no ceiling: a larger
