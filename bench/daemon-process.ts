@@ -14,6 +14,7 @@ import { loadCurrentState } from "../src/store/state-repo.js";
 import type { GroupState } from "../src/model/types.js";
 import type { TargetSweep } from "../src/trail/sweep.js";
 import { serve } from "./ipc.js";
+import { limitHeapGrowth } from "../src/daemon/heap.js";
 
 /** One cycle's outcome, as the benchmark needs it. */
 export interface CycleFigures {
@@ -89,6 +90,9 @@ export interface DaemonCommands {
   /** Peak RSS of this process, bytes. */
   maxRss: { args: Record<string, never>; result: number };
 }
+
+// As `sgwatch run` does at start (src/cli/commands/run.ts), so figure 2 measures the daemon as deployed.
+limitHeapGrowth();
 
 let app: App | null = null;
 // The configured reader (aws.reader), which `phases` times too.

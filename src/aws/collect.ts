@@ -36,6 +36,9 @@ export interface CollectOptions {
   sink?: (groups: SecurityGroup[]) => void;
 }
 
+/** Reads one raw group into what the caller keeps; `index` is its place in the whole read (for messages). */
+export type GroupReader<T> = (group: SecurityGroup, index: number) => T;
+
 /** Every group of the account × region. */
 export interface Collected {
   groups: SecurityGroup[];
@@ -52,6 +55,45 @@ export function securityGroupPages(client: EC2Client, reader: ResponseReader, pa
     const out = await client.send(command, options);
     return { items: out.SecurityGroups ?? [], nextToken: out.NextToken };
   };
+}
+
+/**
+ * Pages of DescribeSecurityGroups read by the stream reader with each group
+ * through `read` as soon as its element closes. Pages come one after another,
+ * so the groups of earlier pages are counted when the next is asked for.
+ */
+function streamReadPages<T>(client: EC2Client, pageSize: number, read: GroupReader<T>, signal?: AbortSignal): PageFetcher<T> {
+  let before = 0;
+  return async (token) => {
+    const command = new DescribeSecurityGroupsCommand({ MaxResults: pageSize, ...(token ? { NextToken: token } : {}) });
+    const first = before;
+    const page = await sendReading<T>(client, command, DESCRIBE_SECURITY_GROUPS, signal, (g, i) => read(g as SecurityGroup, first + i));
+    before += page.items.length;
+    return page;
+  };
+}
+
+/**
+ * Every group of the account × region through `read`, handed to `sink` page
+ * by page (at most one page behind, overlapping the next request: every-page.ts).
+ * What `read` or `sink` throws fails the collection.
+ *
+ * Where `read` runs is the point. The stream reader reads each group as soon
+ * as its element closes, so a raw group is garbage while still young instead
+ * of living until its page is complete: a page of 1,000 groups is read over
+ * dozens of young-generation collections, which promoted every raw page to
+ * the old generation, to die there (the daemon's peak RSS; docs/performance.md,
+ * "What moved the peak"). The SDK's deserialiser builds the whole page
+ * first; its groups are read in the sink, where that work overlaps the next
+ * request as before.
+ */
+export async function collectReadGroups<T>(client: EC2Client, opts: Omit<CollectOptions, "sink"> & { read: GroupReader<T>; sink: (items: T[]) => void }): Promise<{ pages: number }> {
+  const pageSize = opts.pageSize ?? 1000;
+  const { read, sink } = opts;
+  const limits = { api: "DescribeSecurityGroups", maxPages: opts.maxPages, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onPage ? { onPage: opts.onPage } : {}) };
+  if (opts.reader === "stream") return everyPage(streamReadPages(client, pageSize, read, opts.signal), { ...limits, sink });
+  let next = 0;
+  return everyPage(securityGroupPages(client, "sdk", pageSize, opts.signal), { ...limits, sink: (page) => sink(page.map((g) => read(g, next++))) });
 }
 
 export async function collectSecurityGroups(client: EC2Client, opts: CollectOptions): Promise<Collected> {

@@ -6,12 +6,12 @@
 // fingerprint alone for the rest. The database stays on the main thread.
 import { parentPort, workerData } from "node:worker_threads";
 import type { EC2Client } from "@aws-sdk/client-ec2";
-import { collectSecurityGroups } from "./collect.js";
+import { collectReadGroups } from "./collect.js";
 import { collectNetworkInterfaces } from "./collect-interfaces.js";
 import { readAttachments } from "../model/attachment.js";
 import { createEc2Client, type Ec2ClientFactory } from "./ec2-client.js";
 import { classifyPollError } from "./poll-error.js";
-import { readGroups, type ReadGroup } from "../model/normalize.js";
+import { readGroup, type ReadGroup } from "../model/normalize.js";
 import type { FetchWorkerData, FromWorker, ToWorker } from "./fetch-protocol.js";
 
 const port = parentPort;
@@ -41,13 +41,16 @@ async function fetch(m: Extract<ToWorker, { type: "fetch" }>): Promise<void> {
     const reading = m.interfaces ? collectNetworkInterfaces(client, { reader: m.reader, maxPages: m.maxPages, signal: abort.signal }).then((c) => readAttachments(c.interfaces)) : null;
     // Handled below by the await; this keeps a failure while the groups are still read from being "unhandled".
     reading?.catch(() => undefined);
-    const collected = await collectSecurityGroups(client, {
+    const isKnown = (id: string): string | undefined => known.get(id);
+    // Each group is read as it arrives, so its raw form dies young (collectReadGroups).
+    const collected = await collectReadGroups(client, {
       reader: m.reader,
       maxPages: m.maxPages,
       signal: abort.signal,
       ...(m.progress ? { onPage: (pages: number, count: number) => send({ type: "page", id: m.id, pages, groups: count }) } : {}),
+      read: (g, index) => readGroup(g, isKnown, index),
       sink: (page) => {
-        for (const g of readGroups(page, (id) => known.get(id), groups.length)) groups.push(g);
+        for (const g of page) groups.push(g);
       },
     });
     const attachments = reading ? await reading : null;

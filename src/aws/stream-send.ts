@@ -7,7 +7,7 @@
 // instead, whose parse costs nothing; error responses pass through untouched.
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ResponseShape } from "./response-shapes.js";
-import { XmlReadError, XmlShapeReader } from "./xml-shape-reader.js";
+import { XmlReadError, XmlShapeReader, type ItemMap } from "./xml-shape-reader.js";
 
 /** One page as the reader read it. */
 export interface ReadPage<T> {
@@ -22,9 +22,12 @@ interface StackedCommand {
   };
 }
 
-/** The raw body of a 2xx response, read into `shape`'s root. */
-export async function readBody(body: unknown, shape: ResponseShape, status: number): Promise<Record<string, unknown>> {
-  const reader = new XmlShapeReader(shape.root, shape.shape);
+/**
+ * The raw body of a 2xx response, read into `shape`'s root; with `mapItem`,
+ * each of the root's items is mapped as soon as it is read (XmlShapeReader).
+ */
+export async function readBody(body: unknown, shape: ResponseShape, status: number, mapItem?: ItemMap["map"]): Promise<Record<string, unknown>> {
+  const reader = new XmlShapeReader(shape.root, shape.shape, mapItem ? { member: shape.items, map: mapItem } : undefined);
   const decoder = new TextDecoder("utf-8");
   try {
     if (typeof body === "string") reader.write(body);
@@ -41,12 +44,14 @@ export async function readBody(body: unknown, shape: ResponseShape, status: numb
 }
 
 /**
- * Sends `command` with `client` and returns the page read by `shape`.
- * Throws what the SDK throws (service errors, timeouts, network errors), or
- * XmlReadError when a successful response's body is not the expected document.
+ * Sends `command` with `client` and returns the page read by `shape`, each
+ * item turned by `mapItem` as soon as it is read (index: its place in the
+ * page). Throws what the SDK throws (service errors, timeouts, network
+ * errors), XmlReadError when a successful response's body is not the
+ * expected document, or what `mapItem` threw once the response is read.
  */
-export async function sendReading<T>(client: EC2Client, command: object, shape: ResponseShape, signal?: AbortSignal): Promise<ReadPage<T>> {
-  let read: Record<string, unknown> | null = null;
+export async function sendReading<T>(client: EC2Client, command: object, shape: ResponseShape, signal?: AbortSignal, mapItem?: (item: unknown, index: number) => T): Promise<ReadPage<T>> {
+  let read: { root: Record<string, unknown>; failed: { error: unknown } | null } | null = null;
   // "low" priority places it after the SDK's deserializer in the deserialize
   // step: it sees the response first, on every attempt the retry makes.
   (command as StackedCommand).middlewareStack.add(
@@ -55,7 +60,20 @@ export async function sendReading<T>(client: EC2Client, command: object, shape: 
       const response = out.response as { statusCode?: number; body?: unknown };
       const status = response.statusCode ?? 0;
       if (status >= 200 && status < 300) {
-        read = await readBody(response.body, shape, status);
+        // Per attempt: a retried response is read again from its first item.
+        // What mapItem throws is kept out of the SDK's stack (whose retry
+        // logic would see it) and thrown once the send is over.
+        let failed: { error: unknown } | null = null;
+        const map = mapItem && ((item: unknown, index: number): unknown => {
+          if (failed) return null;
+          try {
+            return mapItem(item, index);
+          } catch (error) {
+            failed = { error };
+            return null;
+          }
+        });
+        read = { root: await readBody(response.body, shape, status, map), failed };
         response.body = new Uint8Array(0);
       }
       return out;
@@ -63,8 +81,10 @@ export async function sendReading<T>(client: EC2Client, command: object, shape: 
     { step: "deserialize", priority: "low", name: "sgwatchStreamReader" },
   );
   await client.send(command as Parameters<EC2Client["send"]>[0], signal ? { abortSignal: signal } : {});
-  const root = read as Record<string, unknown> | null;
-  if (root === null) throw new Error("internal: the SDK returned a response the stream reader never saw");
+  const got = read as { root: Record<string, unknown>; failed: { error: unknown } | null } | null;
+  if (got === null) throw new Error("internal: the SDK returned a response the stream reader never saw");
+  if (got.failed) throw got.failed.error;
+  const root = got.root;
   const token = root.NextToken;
   return { items: (root[shape.items] as T[] | undefined) ?? [], nextToken: typeof token === "string" ? token : undefined };
 }

@@ -94,8 +94,24 @@ const RAW_CONTROLS = new RegExp(RAW_CONTROL.source, "g");
 const asReference = (c: string): string => `&#x${c.charCodeAt(0).toString(16)};`;
 
 /**
+ * Turns each item of the root's item list into what the caller keeps, as
+ * soon as the item's element closes (index: its position in the list).
+ */
+export interface ItemMap {
+  /** The root's member holding the items (ResponseShape.items). */
+  member: string;
+  map: (item: unknown, index: number) => unknown;
+}
+
+/**
  * Reads one document whose root element is `rootName`, chunk by chunk.
  * `write` the decoded text as it arrives, then `end()` for the root's value.
+ * With `items`, the root's item list holds what `items.map` made of each
+ * item instead of the item: the raw item is garbage as soon as it is read,
+ * rather than living until the whole page is in (a page of 1,000 groups is
+ * read over many young-generation collections, so its raw items would be
+ * promoted to the old generation and die there, which is what made the
+ * daemon's peak RSS; docs/performance.md, "What moved the peak").
  */
 export class XmlShapeReader {
   private readonly parser = new SaxesParser({ defaultXMLVersion: "1.1", forceXMLVersion: true, position: false });
@@ -110,6 +126,7 @@ export class XmlShapeReader {
   constructor(
     private readonly rootName: string,
     private readonly root: XmlShape & { kind: "struct" },
+    private readonly items?: ItemMap,
   ) {
     const p = this.parser;
     p.on("error", (e) => {
@@ -188,8 +205,11 @@ export class XmlShapeReader {
       this.result = value as Record<string, unknown>;
       return;
     }
-    if (Array.isArray(parent.value)) parent.value.push(value);
-    else if (parent.value !== null) {
+    if (Array.isArray(parent.value)) {
+      // The root's item list is the second frame: [root, list].
+      const mapped = this.items !== undefined && this.stack.length === 2 && parent.member === this.items.member;
+      parent.value.push(mapped ? (this.items as ItemMap).map(value, parent.value.length) : value);
+    } else if (parent.value !== null) {
       if (parent.value[f.member] !== undefined) return this.fail(`<${parent.name}> repeats <${f.name}>`);
       parent.value[f.member] = value;
     }

@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
 import { accountsToDiscover, resolveTargets, type ResolvedTarget } from "../config/targets.js";
 import { enabledRegions } from "../aws/regions.js";
-import { collectSecurityGroups } from "../aws/collect.js";
+import { collectReadGroups } from "../aws/collect.js";
 import { collectNetworkInterfaces } from "../aws/collect-interfaces.js";
 import { readAttachments, type Attachment, type GroupExposure } from "../model/attachment.js";
 import { shouldReadInterfaces } from "../store/attachments-repo.js";
@@ -189,12 +189,16 @@ async function fetchHere(
   try {
     // Interfaces are read alongside the groups (their requests overlap); either failing fails the poll.
     const [collected, attachments] = await Promise.all([
-      collectSecurityGroups(client, {
+      // Each group is read (fingerprint, canonical form) as it arrives, so its raw form dies young (collectReadGroups).
+      collectReadGroups(client, {
         reader: deps.config.aws.reader,
         maxPages: deps.config.aws.maxPages,
         ...(signal ? { signal } : {}),
         onPage,
-        sink: (page) => normalizer.add(page),
+        read: (g, index) => normalizer.read(g, index),
+        sink: (page) => {
+          for (const r of page) normalizer.addRead(r);
+        },
       }),
       interfaces ? collectNetworkInterfaces(client, { reader: deps.config.aws.reader, maxPages: deps.config.aws.maxPages, ...(signal ? { signal } : {}) }).then((c) => readAttachments(c.interfaces)) : null,
     ]);

@@ -278,17 +278,26 @@ export class GroupNormalizer {
   private readonly byId = new Map<string, Fingerprinted>();
   private seen = 0;
 
-  constructor(private readonly previous?: ReadonlyMap<string, Fingerprinted>) {}
-
   /** What readGroups needs: the fingerprint already known for an id (none without previous fingerprints). */
-  private knownFingerprint(): ((groupId: string) => string | undefined) | null {
-    const previous = this.previous;
-    return previous ? (id) => previous.get(id)?.fingerprint : null;
+  private readonly known: ((groupId: string) => string | undefined) | null;
+
+  constructor(private readonly previous?: ReadonlyMap<string, Fingerprinted>) {
+    this.known = previous ? (id) => previous.get(id)?.fingerprint : null;
   }
 
   /** Add one page's groups. Throws NormalizeError. */
   add(raw: readonly SecurityGroup[]): void {
-    for (const r of readGroups(raw, this.knownFingerprint(), this.seen)) this.addRead(r);
+    for (const r of readGroups(raw, this.known, this.seen)) this.addRead(r);
+  }
+
+  /**
+   * Reads one raw group against the previous poll's fingerprints, without
+   * adding it: for a collector that reads each group as it arrives
+   * (collectReadGroups) and adds the page later with addRead. `index` is its
+   * place in the poll, for messages. Throws NormalizeError.
+   */
+  read(raw: SecurityGroup, index: number): ReadGroup {
+    return readGroup(raw, this.known, index);
   }
 
   /**
@@ -335,20 +344,17 @@ export interface ReadGroup {
  * NormalizeError. Pure, so a fetch worker can run it next to the SDK.
  */
 export function readGroups(raw: readonly SecurityGroup[], known: ((groupId: string) => string | undefined) | null, firstIndex: number): ReadGroup[] {
-  const out: ReadGroup[] = [];
-  let i = firstIndex;
-  for (const g of raw) {
-    const where = `SecurityGroups[${i++}]`;
-    // One-shot hash: no Hash object per group (Node >= 20.12).
-    const fingerprint = known ? hash("sha1", JSON.stringify(g), "base64") : "";
-    const id = typeof g.GroupId === "string" ? g.GroupId : undefined;
-    if (known && id !== undefined && known(id) === fingerprint) out.push({ groupId: id, fingerprint, state: null });
-    else {
-      const state = normalizeOne(g, where);
-      out.push({ groupId: state.groupId, fingerprint, state });
-    }
-  }
-  return out;
+  return raw.map((g, i) => readGroup(g, known, firstIndex + i));
+}
+
+/** readGroups for one group; `index` is its place in the poll, for messages. */
+export function readGroup(g: SecurityGroup, known: ((groupId: string) => string | undefined) | null, index: number): ReadGroup {
+  // One-shot hash: no Hash object per group (Node >= 20.12).
+  const fingerprint = known ? hash("sha1", JSON.stringify(g), "base64") : "";
+  const id = typeof g.GroupId === "string" ? g.GroupId : undefined;
+  if (known && id !== undefined && known(id) === fingerprint) return { groupId: id, fingerprint, state: null };
+  const state = normalizeOne(g, `SecurityGroups[${index}]`);
+  return { groupId: state.groupId, fingerprint, state };
 }
 
 export function normalizeGroups(raw: SecurityGroup[]): GroupState[] {

@@ -40,8 +40,12 @@ export function loadCurrentState(db: Database, targetId: number): Map<string, Gr
        FROM rule_versions WHERE target_id = ? AND removed_poll_id IS NULL
        ORDER BY group_id, rule_key`,
     )
-    .all(targetId) as RuleRow[];
+    .iterate(targetId) as IterableIterator<RuleRow>;
   // rule_key is ruleKey() (ASCII), so SQLite's byte order is the canonical order.
+  // Row by row, not .all(): each row object dies young, where an array of
+  // every row (100,000 at the benchmark's size) lived through the whole load
+  // and was promoted to the old generation, raising the peak RSS of the
+  // first cycle after a start (docs/performance.md, "What moved the peak").
   for (const r of ruleRows) groups.get(r.group_id)?.rules.push(columnsToRule(r));
   return groups;
 }

@@ -10,6 +10,8 @@ export function registerRun(program: Command, ctx: CliContext, setExit: (code: n
     .action(async () => {
       // Loaded when needed: the AWS SDK and friends cost a second at start-up for every other command.
       const { runDaemon } = await import("../../daemon/daemon.js");
+      // Garbage is collected at ~1.5× the live heap, not 4× (daemon/heap.ts).
+      (await import("../../daemon/heap.js")).limitHeapGrowth();
       const config = readConfig(ctx);
       const logger = makeLogger(ctx, config);
       // Once at start, where the operator looks first (check-config prints the same list).

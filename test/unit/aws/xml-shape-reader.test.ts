@@ -74,4 +74,21 @@ describe("xml shape reader", () => {
     expect((err as XmlReadError).$metadata.httpStatusCode).toBe(200);
     expect(classifyPollError(err)).toMatchObject({ code: "MalformedResponse", message: expect.stringMatching(/could not be read/) });
   });
+
+  it("maps each item of the root's list as it closes, with its index, and leaves nested lists alone", async () => {
+    // Two groups: the second a copy of the first under another id.
+    const second = DOC.slice(DOC.indexOf("    <item>\n      <ownerId>"), DOC.indexOf("  </securityGroupInfo>")).replace("sg-1", "sg-2");
+    const doc = DOC.replace("  </securityGroupInfo>", `${second}  </securityGroupInfo>`);
+    const bytes = new TextEncoder().encode(doc);
+    for (const size of [1, 7, bytes.length]) {
+      const seen: unknown[] = [];
+      const root = await readBody(chunks(bytes, size), DESCRIBE_SECURITY_GROUPS, 200, (item, index) => {
+        seen.push(item);
+        return { index, id: (item as { GroupId: string }).GroupId };
+      });
+      // The list holds what the map made; each raw item went to the map whole (its rules' list unmapped).
+      expect(root).toEqual({ SecurityGroups: [{ index: 0, id: "sg-1" }, { index: 1, id: "sg-2" }], NextToken: "t&2" });
+      expect(seen).toEqual([EXPECTED.SecurityGroups[0], { ...EXPECTED.SecurityGroups[0], GroupId: "sg-2" }]);
+    }
+  });
 });
