@@ -122,11 +122,7 @@ serve<DaemonCommands>(
     open: async ({ config, accessKey }) => {
       const parsed = configSchema.parse(config);
       // Loaded only for a fleet with the sensor on: the CloudTrail SDK would add to every other figure's RSS.
-      // The fetch workers load the same module by URL, so the sweep's calls run there as in production (App.lookupFor).
-      const trailClients =
-        !accessKey && parsed.cloudtrail.enabled
-          ? { cloudTrailClientFactory: (await import("./fleet-trail-client.js")).createCloudTrailClient, trailClientModule: new URL("./fleet-trail-client.js", import.meta.url).href }
-          : {};
+      const trailClients = !accessKey && parsed.cloudtrail.enabled ? { cloudTrailClientFactory: (await import("./fleet-trail-client.js")).createCloudTrailClient } : {};
       reader = parsed.aws.reader;
       app = accessKey
         ? new App({ config: parsed, logger, env: {}, credentials: { accessKeyId: accessKey, secretAccessKey: "bench" } })

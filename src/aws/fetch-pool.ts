@@ -6,14 +6,10 @@
 // Each target sticks to one worker, which keeps its EC2 client between
 // polls (connections, the adaptive retry's rate limiter). A worker that dies
 // fails only the polls it had in hand, and is replaced at the next poll.
-// The CloudTrail sweep's LookupEvents calls go to the workers too
-// (lookupEvents): on a quiet fleet they are one SDK call a target and cycle,
-// which on the main thread competed with the polls' results.
 import { Worker } from "node:worker_threads";
 import type { Attachment } from "../model/attachment.js";
 import type { ReadGroup } from "../model/normalize.js";
 import type { ResponseReader } from "./collect.js";
-import type { LookupPageInput, LookupPageResult } from "../trail/collect.js";
 import { CollectError } from "./poll-error.js";
 import type { FetchWorkerData, FromWorker, PortableClientSpec, ToWorker } from "./fetch-protocol.js";
 
@@ -45,28 +41,10 @@ export interface FetchPoolOptions {
   workerUrl?: URL;
   /** See FetchWorkerData.clientModule. */
   clientModule?: string;
-  /** See FetchWorkerData.trailClientModule. */
-  trailClientModule?: string;
-}
-
-/** One LookupEvents call as the pool is asked for it. */
-export interface LookupRequest {
-  clientKey: string;
-  spec: PortableClientSpec;
-  input: LookupPageInput;
-}
-
-/** The sweep reads a failed call's error code from its name, as the SDK's errors carry it. */
-export class LookupError extends Error {
-  constructor(name: string, message: string) {
-    super(message);
-    this.name = name;
-  }
 }
 
 interface Pending {
-  /** Takes the worker's final message for this request (never a "page"). */
-  settle(m: Exclude<FromWorker, { type: "page" }>): void;
+  resolve(f: Fetched): void;
   reject(e: Error): void;
   onPage?: (pages: number, groups: number) => void;
   slot: number;
@@ -98,63 +76,21 @@ export class FetchPool {
   fetch(req: FetchRequest, opts: { signal?: AbortSignal; onPage?: (pages: number, groups: number) => void } = {}): Promise<Fetched> {
     if (this.closed) return Promise.reject(new CollectError("Aborted", "the fetch pool is closed (shutdown)"));
     if (opts.signal?.aborted) return Promise.reject(new CollectError("Aborted", "poll aborted by shutdown"));
-    const progress = opts.onPage !== undefined;
-    return this.ask<Fetched>(
-      req.clientKey,
-      (id) => ({ type: "fetch", id, clientKey: req.clientKey, spec: req.spec, maxPages: req.maxPages, known: req.known, interfaces: req.interfaces ?? false, reader: req.reader, progress }),
-      (m) => {
-        if (m.type === "done") return { pages: m.pages, groups: m.groups, attachments: m.attachments };
-        if (m.type === "failed") throw new CollectError(m.error.code, m.error.message);
-        throw new Error(`internal: a fetch was answered with "${m.type}"`);
-      },
-      opts,
-    );
-  }
-
-  /** One LookupEvents call, made by the worker that holds the account-region's CloudTrail client; throws its error by name. */
-  lookupEvents(req: LookupRequest, signal?: AbortSignal): Promise<LookupPageResult> {
-    if (this.closed) return Promise.reject(new LookupError("Aborted", "the fetch pool is closed (shutdown)"));
-    if (signal?.aborted) return Promise.reject(new LookupError("Aborted", "sweep aborted by shutdown"));
-    return this.ask<LookupPageResult>(
-      req.clientKey,
-      (id) => ({ type: "lookup", id, clientKey: req.clientKey, spec: req.spec, input: req.input }),
-      (m) => {
-        if (m.type === "lookup-done") return { events: m.events, ...(m.nextToken !== undefined ? { nextToken: m.nextToken } : {}) };
-        if (m.type === "lookup-failed") throw new LookupError(m.name, m.message);
-        throw new Error(`internal: a lookup was answered with "${m.type}"`);
-      },
-      signal ? { signal } : {},
-    );
-  }
-
-  /** Sends a request to the worker that holds `clientKey`'s client; `answer` reads its final message. */
-  private ask<T>(
-    clientKey: string,
-    message: (id: number) => ToWorker,
-    answer: (m: Exclude<FromWorker, { type: "page" }>) => T,
-    opts: { signal?: AbortSignal; onPage?: (pages: number, groups: number) => void },
-  ): Promise<T> {
-    const slot = this.slotFor(clientKey);
+    const slot = this.slotFor(req.clientKey);
     const worker = this.worker(slot);
     const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<Fetched>((resolve, reject) => {
       const onAbort = (): void => worker.postMessage({ type: "abort", id } satisfies ToWorker);
       opts.signal?.addEventListener("abort", onAbort, { once: true });
       const done = (): void => opts.signal?.removeEventListener("abort", onAbort);
       this.pending.set(id, {
-        settle: (m) => {
-          done();
-          try {
-            resolve(answer(m));
-          } catch (err) {
-            reject(err as Error);
-          }
-        },
+        resolve: (f) => (done(), resolve(f)),
         reject: (e) => (done(), reject(e)),
         ...(opts.onPage ? { onPage: opts.onPage } : {}),
         slot,
       });
-      worker.postMessage(message(id));
+      const progress = opts.onPage !== undefined;
+      worker.postMessage({ type: "fetch", id, clientKey: req.clientKey, spec: req.spec, maxPages: req.maxPages, known: req.known, interfaces: req.interfaces ?? false, reader: req.reader, progress } satisfies ToWorker);
     });
   }
 
@@ -181,17 +117,15 @@ export class FetchPool {
   private worker(slot: number): Worker {
     const existing = this.workers[slot];
     if (existing) return existing;
-    const data: FetchWorkerData = {
-      ...(this.opts.clientModule ? { clientModule: this.opts.clientModule } : {}),
-      ...(this.opts.trailClientModule ? { trailClientModule: this.opts.trailClientModule } : {}),
-    };
+    const data: FetchWorkerData = this.opts.clientModule ? { clientModule: this.opts.clientModule } : {};
     const w = new Worker(this.opts.workerUrl ?? defaultWorkerUrl(), { workerData: data });
     w.on("message", (m: FromWorker) => {
       const p = this.pending.get(m.id);
       if (!p) return;
       if (m.type === "page") return p.onPage?.(m.pages, m.groups);
       this.pending.delete(m.id);
-      p.settle(m);
+      if (m.type === "done") p.resolve({ pages: m.pages, groups: m.groups, attachments: m.attachments });
+      else p.reject(new CollectError(m.error.code, m.error.message));
     });
     const lost = (why: string): void => {
       if (this.workers[slot] !== w) return;

@@ -5,7 +5,6 @@ import type { ReadGroup } from "../model/normalize.js";
 import type { ResponseReader } from "./collect.js";
 import type { ClientSpec } from "./ec2-client.js";
 import type { PollError } from "./poll-error.js";
-import type { LookupPageInput, LookupPageResult } from "../trail/collect.js";
 
 /** A ClientSpec that can cross a thread: explicit credentials, if any, are static keys. */
 export type PortableClientSpec = Omit<ClientSpec, "credentials"> & {
@@ -19,8 +18,6 @@ export interface FetchWorkerData {
    * benchmark's per-account keys); absent in production.
    */
   clientModule?: string;
-  /** The same for CloudTrail clients: a module whose `createCloudTrailClient` export replaces the real factory. */
-  trailClientModule?: string;
 }
 
 /** Main → worker. */
@@ -41,22 +38,10 @@ export type ToWorker =
       /** Send a "page" message after each page (a terminal shows progress); a daemon does not ask. */
       progress: boolean;
     }
-  | {
-      /** One LookupEvents call of the CloudTrail sweep (the sweep keeps its budget and its store on the main thread). */
-      type: "lookup";
-      id: number;
-      /** Which cached CloudTrail client to use: one per account × region. */
-      clientKey: string;
-      spec: PortableClientSpec;
-      input: LookupPageInput;
-    }
   | { type: "abort"; id: number };
 
 /** Worker → main. */
 export type FromWorker =
   | { type: "page"; id: number; pages: number; groups: number }
   | { type: "done"; id: number; pages: number; groups: ReadGroup[]; attachments: Attachment[] | null }
-  | { type: "failed"; id: number; error: PollError }
-  | ({ type: "lookup-done"; id: number } & LookupPageResult)
-  /** The SDK's error as the sweep reads it: its name (the error code) and its message. */
-  | { type: "lookup-failed"; id: number; name: string; message: string };
+  | { type: "failed"; id: number; error: PollError };

@@ -4,14 +4,8 @@
 // longer the limit on how many targets a cycle can parse. Only the result
 // crosses back: the canonical form of new or changed groups, and a
 // fingerprint alone for the rest. The database stays on the main thread.
-// It also makes the CloudTrail sweep's LookupEvents calls, one page per
-// request: the sweep's budget, cursor and store stay on the main thread.
 import { parentPort, workerData } from "node:worker_threads";
 import type { EC2Client } from "@aws-sdk/client-ec2";
-import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
-import { clientLookup } from "../trail/collect.js";
-import { cloudTrailClientFactory, type CloudTrailClientFactory } from "../trail/clients.js";
-import { errorMessage } from "../util/errors.js";
 import { collectReadGroups } from "./collect.js";
 import { collectNetworkInterfaces } from "./collect-interfaces.js";
 import { readAttachments } from "../model/attachment.js";
@@ -25,16 +19,8 @@ if (!port) throw new Error("fetch-worker.js runs as a worker thread of the fetch
 const data = (workerData ?? {}) as FetchWorkerData;
 const factory: Ec2ClientFactory = data.clientModule ? ((await import(data.clientModule)) as { createEc2Client: Ec2ClientFactory }).createEc2Client : createEc2Client;
 
-// The CloudTrail SDK is loaded with the first lookup: a worker of a fleet without the sweep never loads it.
-let trailFactory: Promise<CloudTrailClientFactory> | undefined;
-const loadTrailFactory = (): Promise<CloudTrailClientFactory> =>
-  (trailFactory ??= data.trailClientModule
-    ? import(data.trailClientModule).then((m: { createCloudTrailClient: CloudTrailClientFactory }) => m.createCloudTrailClient)
-    : cloudTrailClientFactory());
-
 const clients = new Map<string, EC2Client>();
-const trailClients = new Map<string, CloudTrailClient>();
-const running = new Map<number, { clientKey: string; abort: AbortController; trail: boolean }>();
+const running = new Map<number, { clientKey: string; abort: AbortController }>();
 
 function send(m: FromWorker): void {
   port?.postMessage(m);
@@ -42,7 +28,7 @@ function send(m: FromWorker): void {
 
 async function fetch(m: Extract<ToWorker, { type: "fetch" }>): Promise<void> {
   const abort = new AbortController();
-  running.set(m.id, { clientKey: m.clientKey, abort, trail: false });
+  running.set(m.id, { clientKey: m.clientKey, abort });
   try {
     let client = clients.get(m.clientKey);
     if (!client) {
@@ -76,34 +62,12 @@ async function fetch(m: Extract<ToWorker, { type: "fetch" }>): Promise<void> {
   }
 }
 
-async function lookup(m: Extract<ToWorker, { type: "lookup" }>): Promise<void> {
-  const abort = new AbortController();
-  running.set(m.id, { clientKey: m.clientKey, abort, trail: true });
-  try {
-    let client = trailClients.get(m.clientKey);
-    if (!client) {
-      client = (await loadTrailFactory())(m.spec);
-      trailClients.set(m.clientKey, client);
-    }
-    const page = await clientLookup(client)(m.input, abort.signal);
-    send({ type: "lookup-done", id: m.id, ...page });
-  } catch (err) {
-    // The sweep reads the error code from the name, and takes the message as the SDK gave it, as on the main thread.
-    send({ type: "lookup-failed", id: m.id, name: err instanceof Error ? err.name : "Error", message: errorMessage(err) });
-  } finally {
-    running.delete(m.id);
-  }
-}
-
 port.on("message", (m: ToWorker) => {
   if (m.type === "fetch") void fetch(m);
-  else if (m.type === "lookup") void lookup(m);
   else {
     const r = running.get(m.id);
     if (!r) return;
     r.abort.abort();
-    // A lookup's abort signal ends its request; its client (and its connections) is kept.
-    if (r.trail) return;
     // Destroying the client ends its requests in flight, as on the main thread.
     clients.get(r.clientKey)?.destroy();
     clients.delete(r.clientKey);

@@ -14,9 +14,7 @@ import type { GroupState } from "../model/types.js";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import { FetchPool } from "../aws/fetch-pool.js";
 import { attributePending, type AttributionResult } from "../attribution/attribute.js";
-import { cloudTrailClients, trailClientSpec, type CloudTrailClientFactory } from "../trail/clients.js";
-import { clientLookup, type LookupPage } from "../trail/collect.js";
-import type { PortableClientSpec } from "../aws/fetch-protocol.js";
+import { cloudTrailClients, type CloudTrailClientFactory } from "../trail/clients.js";
 import { resolveTargets, type ResolvedTarget } from "../config/targets.js";
 import { enqueueAttributed } from "../store/follow-up.js";
 import { routeAlert } from "../alerts/route.js";
@@ -51,8 +49,6 @@ export interface AppOptions {
   fetchClientModule?: string;
   /** Makes the CloudTrail clients (sweep and attribution); default the real one with the target's role and credentials. */
   cloudTrailClientFactory?: CloudTrailClientFactory;
-  /** For fetch workers, a module exporting `createCloudTrailClient` to use instead of the real one (as fetchClientModule for EC2). */
-  trailClientModule?: string;
   /**
    * How to wait: between attempts on a locked database, and while the
    * LookupEvents budget is spent (measured on `clock` then). Default a real
@@ -132,11 +128,7 @@ export class App {
     if (config.aws.fetchThreads === 0) return null;
     if (this.opts.clientFactory && !this.opts.fetchClientModule) return null;
     if (typeof this.opts.credentials === "function") return null;
-    return new FetchPool({
-      size: config.aws.fetchThreads,
-      ...(this.opts.fetchClientModule ? { clientModule: this.opts.fetchClientModule } : {}),
-      ...(this.opts.trailClientModule ? { trailClientModule: this.opts.trailClientModule } : {}),
-    });
+    return new FetchPool({ size: config.aws.fetchThreads, ...(this.opts.fetchClientModule ? { clientModule: this.opts.fetchClientModule } : {}) });
   }
 
   private cycleDeps(): CycleDeps {
@@ -270,22 +262,6 @@ export class App {
     await Promise.all([...this.direct]);
   }
 
-  /**
-   * How the sweep makes a target's LookupEvents calls: on the fetch workers
-   * when there are any and they can make its client (as the polls' calls),
-   * else with the target's CloudTrail client on this thread.
-   */
-  private async lookupFor(t: ResolvedTarget): Promise<LookupPage> {
-    const pool = this.fetchPool;
-    const credentials = this.opts.credentials;
-    if (pool && typeof credentials !== "function" && (!this.opts.cloudTrailClientFactory || this.opts.trailClientModule)) {
-      const spec = trailClientSpec(t, { maxAttempts: this.config.aws.maxAttempts, timeoutMs: this.config.aws.timeout, ...(credentials ? { credentials } : {}) }) as PortableClientSpec;
-      const clientKey = `cloudtrail/${t.account}/${t.region}`;
-      return (input, signal) => pool.lookupEvents({ clientKey, spec, input }, signal);
-    }
-    return clientLookup(await this.trail.clientFor(t));
-  }
-
   /** Reads every CloudTrail-enabled target's security-group events since its last sweep (src/trail/). */
   sweep(signal?: AbortSignal): Promise<TargetSweep[]> {
     const c = this.config;
@@ -294,7 +270,7 @@ export class App {
         db: this.db,
         clock: this.clock,
         logger: this.opts.logger,
-        lookupFor: (t) => this.lookupFor(t),
+        clientFor: (t) => this.trail.clientFor(t),
         pace: (t, s) => this.lookupBudget.take(`${t.account}/${t.region}`, s),
         route: (p) => routeAlert(this.channels.routes, p),
         settings: { overlapMs: c.cloudtrail.overlap, firstLookbackMs: c.cloudtrail.firstLookback, maxPagesPerCycle: c.cloudtrail.maxPagesPerCycle },

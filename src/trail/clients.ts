@@ -14,7 +14,8 @@ export type CloudTrailClientFactory = (spec: ClientSpec) => CloudTrailClient;
 
 /** The real client factory (loads the SDK). */
 export async function cloudTrailClientFactory(): Promise<CloudTrailClientFactory> {
-  return (await import("./cloudtrail-client.js")).createCloudTrailClient;
+  const { CloudTrailClient } = await import("@aws-sdk/client-cloudtrail");
+  return (spec) => new CloudTrailClient(awsClientConfig(spec));
 }
 
 /** The account × region a client reads, with the endpoint and role its config gives it. */
@@ -32,19 +33,6 @@ export interface CloudTrailClientsOptions {
   clientFactory?: CloudTrailClientFactory;
 }
 
-/** What a target's CloudTrail client is made from (here, or by a fetch worker). */
-export function trailClientSpec(t: TrailTarget, opts: Pick<CloudTrailClientsOptions, "maxAttempts" | "timeoutMs" | "credentials">): ClientSpec {
-  return {
-    region: t.region,
-    ...(t.endpoint ? { endpoint: t.endpoint } : {}),
-    ...(t.roleArn ? { roleArn: t.roleArn } : {}),
-    ...(t.externalId ? { externalId: t.externalId } : {}),
-    maxAttempts: opts.maxAttempts,
-    timeoutMs: opts.timeoutMs,
-    ...(opts.credentials ? { credentials: opts.credentials } : {}),
-  };
-}
-
 /** One CloudTrail client per account × region, kept until close(). */
 export function cloudTrailClients(opts: CloudTrailClientsOptions): { clientFor(t: TrailTarget): Promise<CloudTrailClient>; close(): void } {
   const clients = new Map<string, CloudTrailClient>();
@@ -57,7 +45,15 @@ export function cloudTrailClients(opts: CloudTrailClientsOptions): { clientFor(t
       if (c === undefined) {
         // The target as the caller resolved it: looking it up again in the
         // whole config made a fleet's first sweep quadratic in its targets.
-        c = factory(trailClientSpec(t, opts));
+        c = factory({
+          region: t.region,
+          ...(t.endpoint ? { endpoint: t.endpoint } : {}),
+          ...(t.roleArn ? { roleArn: t.roleArn } : {}),
+          ...(t.externalId ? { externalId: t.externalId } : {}),
+          maxAttempts: opts.maxAttempts,
+          timeoutMs: opts.timeoutMs,
+          ...(opts.credentials ? { credentials: opts.credentials } : {}),
+        });
         clients.set(key, c);
       }
       return c;

@@ -42,47 +42,9 @@ export interface RangeRead {
   oldestSeen: Date | null;
 }
 
-/** One LookupEvents call: what it asks. Plain data, so a fetch worker can make it (fetch-protocol.ts). */
-export interface LookupPageInput {
-  attribute: { AttributeKey: string; AttributeValue: string };
-  from: Date;
-  to: Date;
-  token?: string;
-}
-
-/** One LookupEvents page: its events and the token of the next, if any. */
-export interface LookupPageResult {
-  events: Event[];
-  nextToken?: string;
-}
-
-/**
- * Makes one LookupEvents call: with a client here (clientLookup), or on a
- * fetch worker (FetchPool.lookupEvents). Throws what the SDK throws.
- */
-export type LookupPage = (input: LookupPageInput, signal?: AbortSignal) => Promise<LookupPageResult>;
-
 type CloudTrailSdk = typeof import("@aws-sdk/client-cloudtrail");
 let sdk: Promise<CloudTrailSdk> | undefined;
 const loadSdk = (): Promise<CloudTrailSdk> => (sdk ??= import("@aws-sdk/client-cloudtrail"));
-
-/** LookupEvents calls made with `client`, on this thread. */
-export function clientLookup(client: CloudTrailClient): LookupPage {
-  return async (input, signal) => {
-    const { LookupEventsCommand } = await loadSdk();
-    const page = await client.send(
-      new LookupEventsCommand({
-        LookupAttributes: [input.attribute as LookupAttribute],
-        StartTime: input.from,
-        EndTime: input.to,
-        MaxResults: 50,
-        ...(input.token !== undefined ? { NextToken: input.token } : {}),
-      }),
-      signal ? { abortSignal: signal } : {},
-    );
-    return { events: page.Events ?? [], ...(page.NextToken !== undefined ? { nextToken: page.NextToken } : {}) };
-  };
-}
 
 /** True for an EC2 call that changes security groups (CreateTags/DeleteTags only on sg- resources). */
 export function isSecurityGroupEvent(e: Event): boolean {
@@ -95,7 +57,8 @@ export function isSecurityGroupEvent(e: Event): boolean {
   return true;
 }
 
-async function readSeries(lookup: LookupPage, attribute: LookupPageInput["attribute"], from: Date, to: Date, budgetPages: number, opts: ReadRangeOptions): Promise<RangeRead> {
+async function readSeries(client: CloudTrailClient, attribute: LookupAttribute, from: Date, to: Date, budgetPages: number, opts: ReadRangeOptions): Promise<RangeRead> {
+  const { LookupEventsCommand } = await loadSdk();
   const out: RangeRead = { events: [], pages: 0, scanned: 0, truncated: false, oldestSeen: null };
   let token: string | undefined;
   // Events carry whole seconds, and a range is resumed by time: stopping inside
@@ -110,26 +73,29 @@ async function readSeries(lookup: LookupPage, attribute: LookupPageInput["attrib
       break;
     }
     await opts.pace(opts.signal);
-    const page = await lookup({ attribute, from, to, ...(token !== undefined ? { token } : {}) }, opts.signal);
+    const page = await client.send(
+      new LookupEventsCommand({ LookupAttributes: [attribute], StartTime: from, EndTime: to, MaxResults: 50, ...(token !== undefined ? { NextToken: token } : {}) }),
+      opts.signal ? { abortSignal: opts.signal } : {},
+    );
     out.pages++;
-    for (const e of page.events) {
+    for (const e of page.Events ?? []) {
       out.scanned++;
       if (e.EventTime !== undefined && (out.oldestSeen === null || e.EventTime < out.oldestSeen)) out.oldestSeen = e.EventTime;
       if (isSecurityGroupEvent(e)) out.events.push(e);
     }
-    token = page.nextToken;
+    token = page.NextToken;
   } while (token !== undefined);
   return out;
 }
 
 /** The security-group events between `from` and `to` (inclusive), bounded by maxPages. */
-export async function readRange(lookup: LookupPage, from: Date, to: Date, opts: ReadRangeOptions): Promise<RangeRead> {
+export async function readRange(client: CloudTrailClient, from: Date, to: Date, opts: ReadRangeOptions): Promise<RangeRead> {
   if ((opts.strategy ?? "writes") === "writes") {
-    return readSeries(lookup, { AttributeKey: "ReadOnly", AttributeValue: "false" }, from, to, opts.maxPages, opts);
+    return readSeries(client, { AttributeKey: "ReadOnly", AttributeValue: "false" }, from, to, opts.maxPages, opts);
   }
   const total: RangeRead = { events: [], pages: 0, scanned: 0, truncated: false, oldestSeen: null };
   for (const name of SECURITY_GROUP_EVENT_NAMES) {
-    const r = await readSeries(lookup, { AttributeKey: "EventName", AttributeValue: name }, from, to, opts.maxPages - total.pages, opts);
+    const r = await readSeries(client, { AttributeKey: "EventName", AttributeValue: name }, from, to, opts.maxPages - total.pages, opts);
     total.events.push(...r.events);
     total.pages += r.pages;
     total.scanned += r.scanned;

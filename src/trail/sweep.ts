@@ -19,6 +19,7 @@
 // doubled. A failed sweep writes its failure and nothing else; it never
 // touches poll history.
 import type { Database } from "better-sqlite3";
+import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import type { Logger } from "pino";
 import type { ResolvedTarget } from "../config/targets.js";
 import type { AlertPayload, AlertTarget } from "../model/alert-payload.js";
@@ -29,7 +30,7 @@ import { errorMessage } from "../util/errors.js";
 import { humanDuration, type Clock } from "../util/time.js";
 import { mapPool } from "../util/pool.js";
 import { afterFailure, afterSuccess, type BlindThresholds } from "./blind.js";
-import { readRange, type LookupPage, type LookupStrategy, type RangeRead } from "./collect.js";
+import { readRange, type LookupStrategy, type RangeRead } from "./collect.js";
 import { toTrailEventRow, type TrailEventRow } from "./event-row.js";
 import { getCursor, listCursors, saveCursor, storeEvents, type CursorRow } from "./store.js";
 import { judgeAttempts } from "./judge-attempts.js";
@@ -55,8 +56,8 @@ export interface SweepDeps {
   clock: Clock;
   /** Narrowed to module "trail" here. */
   logger: Logger;
-  /** How a target's LookupEvents calls are made: with its CloudTrail client (kept across sweeps by the caller) here, or on a fetch worker. */
-  lookupFor: (t: ResolvedTarget) => Promise<LookupPage>;
+  /** The CloudTrail client of a target (kept across sweeps by the caller). */
+  clientFor: (t: ResolvedTarget) => Promise<CloudTrailClient>;
   /** Waits for a turn in the account-region's LookupEvents budget (src/trail/budget.ts). */
   pace: (t: ResolvedTarget, signal?: AbortSignal) => Promise<void>;
   /** Where trail-blind / trail-restored alerts go. */
@@ -157,12 +158,12 @@ export async function sweepTarget(deps: SweepDeps, t: ResolvedTarget, batch?: Sw
     }
   };
   try {
-    const lookup = await deps.lookupFor(t);
+    const client = await deps.clientFor(t);
     const pace = (signal?: AbortSignal): Promise<void> => deps.pace(t, signal);
     const common = { pace, ...(deps.settings.strategy ? { strategy: deps.settings.strategy } : {}), ...(deps.signal ? { signal: deps.signal } : {}) };
     let pagesLeft = deps.settings.maxPagesPerCycle;
     const read = async (from: Date, to: Date): Promise<RangeRead> => {
-      const r = await readRange(lookup, from, to, { ...common, maxPages: pagesLeft });
+      const r = await readRange(client, from, to, { ...common, maxPages: pagesLeft });
       pagesLeft -= r.pages;
       result.calls += r.pages;
       collect(r.events);

@@ -13,7 +13,7 @@ import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrai
 import { startSimulator, type Simulator } from "../../src/sim/server.js";
 import { seedDemoAccount, type DemoAccount } from "../../src/sim/seed-demo.js";
 import { loadSeedFile } from "../../src/sim/cloudtrail/seed.js";
-import { clientLookup, readRange, type LookupStrategy } from "../../src/trail/collect.js";
+import { readRange, type LookupStrategy } from "../../src/trail/collect.js";
 import { App } from "../../src/daemon/app.js";
 import { ec2As } from "../support/ec2-as.js";
 import { INTRUDER, MONITOR } from "../support/sim-harness.js";
@@ -135,7 +135,7 @@ describe("the simulator's CloudTrail over HTTP", () => {
   it("measures the lookup strategies in LookupEvents calls: quiet, and with 120 security-group events", async () => {
     const calls = async (strategy: LookupStrategy, from: Date, to: Date): Promise<{ calls: number; events: number }> => {
       let n = 0;
-      const r = await readRange(clientLookup(ct), from, to, { pace: async () => void n++, maxPages: 100, strategy });
+      const r = await readRange(ct, from, to, { pace: async () => void n++, maxPages: 100, strategy });
       expect(n).toBe(r.pages);
       return { calls: n, events: r.events.length };
     };
