@@ -11,5 +11,6 @@ export const createCloudTrailClient: CloudTrailClientFactory = (spec) => {
   const account = spec.roleArn?.split(":")[4];
   if (!account) throw new Error(`fleet CloudTrail client: target in ${spec.region} has no role ARN to take its account from`);
   const { roleArn: _role, ...rest } = spec;
-  return new CloudTrailClient(awsClientConfig({ ...rest, credentials: { accessKeyId: `${FLEET_ACCESS_KEY_PREFIX}${account}`, secretAccessKey: "bench" } }));
+  // cacheMiddleware as the real factory has it (src/trail/clients.ts).
+  return new CloudTrailClient({ ...awsClientConfig({ ...rest, credentials: { accessKeyId: `${FLEET_ACCESS_KEY_PREFIX}${account}`, secretAccessKey: "bench" } }), cacheMiddleware: true });
 };

@@ -15,7 +15,8 @@ export type CloudTrailClientFactory = (spec: ClientSpec) => CloudTrailClient;
 /** The real client factory (loads the SDK). */
 export async function cloudTrailClientFactory(): Promise<CloudTrailClientFactory> {
   const { CloudTrailClient } = await import("@aws-sdk/client-cloudtrail");
-  return (spec) => new CloudTrailClient(awsClientConfig(spec));
+  // cacheMiddleware: the stack is resolved once per command class, not per call (cached-send.ts).
+  return (spec) => new CloudTrailClient({ ...awsClientConfig(spec), cacheMiddleware: true });
 }
 
 /** The account × region a client reads, with the endpoint and role its config gives it. */

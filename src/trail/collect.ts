@@ -12,6 +12,7 @@
 // counts (test/integration/trail-sweep.test.ts measures them).
 import type { CloudTrailClient, Event, LookupAttribute } from "@aws-sdk/client-cloudtrail";
 import { SECURITY_GROUP_EVENT_NAMES } from "./event-record.js";
+import { sendLookup } from "./cached-send.js";
 
 /** How the range is asked for (see the file's header). */
 export type LookupStrategy = "writes" | "by-name";
@@ -73,9 +74,10 @@ async function readSeries(client: CloudTrailClient, attribute: LookupAttribute, 
       break;
     }
     await opts.pace(opts.signal);
-    const page = await client.send(
+    const page = await sendLookup(
+      client,
       new LookupEventsCommand({ LookupAttributes: [attribute], StartTime: from, EndTime: to, MaxResults: 50, ...(token !== undefined ? { NextToken: token } : {}) }),
-      opts.signal ? { abortSignal: opts.signal } : {},
+      opts.signal,
     );
     out.pages++;
     for (const e of page.Events ?? []) {
