@@ -4,6 +4,7 @@
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { fromTemporaryCredentials } from "@aws-sdk/credential-providers";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@aws-sdk/types";
+import type { SharedAgents } from "./shared-agents.js";
 
 /** What a client needs to know. */
 export interface ClientSpec {
@@ -28,6 +29,8 @@ export interface ClientSpec {
    * would be.
    */
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  /** Connection pools shared with other clients (shared-agents.ts); otherwise the client makes its own. */
+  agents?: Pick<SharedAgents, "httpAgent" | "httpsAgent">;
 }
 
 export type Ec2ClientFactory = (spec: ClientSpec) => EC2Client;
@@ -56,7 +59,12 @@ export function awsClientConfig(spec: ClientSpec) {
     maxAttempts: spec.maxAttempts,
     retryMode: "adaptive",
     // throwOnRequestTimeout: without it the SDK only logs a warning and waits on.
-    requestHandler: { requestTimeout: spec.timeoutMs, connectionTimeout: Math.min(spec.timeoutMs, 10_000), throwOnRequestTimeout: true },
+    requestHandler: {
+      requestTimeout: spec.timeoutMs,
+      connectionTimeout: Math.min(spec.timeoutMs, 10_000),
+      throwOnRequestTimeout: true,
+      ...(spec.agents ? { httpAgent: spec.agents.httpAgent, httpsAgent: spec.agents.httpsAgent } : {}),
+    },
   } as const;
 }
 

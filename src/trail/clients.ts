@@ -8,6 +8,7 @@
 import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import { awsClientConfig, type ClientSpec } from "../aws/ec2-client.js";
 import type { ResolvedTarget } from "../config/targets.js";
+import { sharedAgents } from "../aws/shared-agents.js";
 
 /** Makes CloudTrail clients (the real factory, or one with test settings). */
 export type CloudTrailClientFactory = (spec: ClientSpec) => CloudTrailClient;
@@ -37,6 +38,9 @@ export interface CloudTrailClientsOptions {
 /** One CloudTrail client per account × region, kept until close(). */
 export function cloudTrailClients(opts: CloudTrailClientsOptions): { clientFor(t: TrailTarget): Promise<CloudTrailClient>; close(): void } {
   const clients = new Map<string, CloudTrailClient>();
+  // One connection pool for all of them: a quiet sweep is one call a target,
+  // and targets in one region call one CloudTrail host (shared-agents.ts).
+  const agents = sharedAgents();
   let factory: CloudTrailClientFactory | undefined = opts.clientFactory;
   return {
     clientFor: async (t) => {
@@ -54,6 +58,7 @@ export function cloudTrailClients(opts: CloudTrailClientsOptions): { clientFor(t
           maxAttempts: opts.maxAttempts,
           timeoutMs: opts.timeoutMs,
           ...(opts.credentials ? { credentials: opts.credentials } : {}),
+          agents,
         });
         clients.set(key, c);
       }
@@ -62,6 +67,7 @@ export function cloudTrailClients(opts: CloudTrailClientsOptions): { clientFor(t
     close: () => {
       for (const c of clients.values()) c.destroy();
       clients.clear();
+      agents.close();
     },
   };
 }
