@@ -6,15 +6,13 @@
 
 import { errors, simError } from "./errors.js";
 import { groupInUse, type SimInterface } from "./network-interfaces.js";
+import { descriptionAction, modifyRules, updateRuleDescriptions, updateRuleDescriptionsById } from "./region-rule-edits.js";
+import { checkTags, createTags, deleteTags, tagRecord } from "./region-tags.js";
 import {
   checkDescription,
-  checkIpv4Cidr,
-  checkIpv6Cidr,
   describeRule,
   expandPermissions,
   ruleIdentity,
-  storedPorts,
-  storedProtocol,
   toRuleEffect,
   type PeerResolver,
   type RuleSpec,
@@ -23,7 +21,6 @@ import type {
   Caller,
   MutationEffect,
   PermissionInput,
-  RulePeer,
   RuleUpdateInput,
   SimGroup,
   SimRule,
@@ -304,7 +301,8 @@ export class RegionState {
     return this.removeRules(group, [...new Set(targets)], withAction(caller, action), true);
   }
 
-  private ruleOfGroup(group: SimGroup, ruleId: string, isEgress?: boolean): SimRule {
+  /** The rule `ruleId` of `group` (of that direction when given); InvalidSecurityGroupRuleId.* otherwise. */
+  ruleOfGroup(group: SimGroup, ruleId: string, isEgress?: boolean): SimRule {
     if (!RULE_ID.test(ruleId)) throw errors.ruleIdMalformed(ruleId);
     const rule = group.rules.find((r) => r.ruleId === ruleId);
     if (rule === undefined || (isEgress !== undefined && rule.isEgress !== isEgress)) throw errors.ruleNotFound(ruleId);
@@ -319,161 +317,29 @@ export class RegionState {
     return [...targets];
   }
 
-  /** Replaces rules in place, keeping their ids (ModifySecurityGroupRules). */
+  /** Replaces rules in place, keeping their ids (ModifySecurityGroupRules; region-rule-edits.ts). */
   modifyRules(groupId: string, updates: readonly { ruleId: string; rule: RuleUpdateInput }[], caller?: Caller): void {
-    const group = this.getGroup(groupId);
-    if (updates.length === 0) throw errors.missingParameter("SecurityGroupRule");
-    const planned = updates.map((u) => {
-      const rule = this.ruleOfGroup(group, u.ruleId);
-      return { rule, spec: this.specFromUpdate(u.rule, rule.isEgress) };
-    });
-    const changing = new Set(planned.map((p) => p.rule));
-    const keys = new Set(group.rules.filter((r) => !changing.has(r)).map(ruleIdentity));
-    for (const p of planned) {
-      const key = ruleIdentity(p.spec);
-      if (keys.has(key)) {
-        throw simError("InvalidPermission.Duplicate", `the specified rule "${describeRule(p.spec)}" already exists`);
-      }
-      keys.add(key);
-    }
-    const changes = planned.map((p) => {
-      const before = toRuleEffect(p.rule, group.ownerId);
-      p.rule.protocol = p.spec.protocol;
-      p.rule.fromPort = p.spec.fromPort;
-      p.rule.toPort = p.spec.toPort;
-      p.rule.peer = p.spec.peer;
-      if (p.spec.description === undefined) delete p.rule.description;
-      else p.rule.description = p.spec.description;
-      return { before, after: toRuleEffect(p.rule, group.ownerId) };
-    });
-    this.log(group, withAction(caller, "ModifySecurityGroupRules"), { kind: "rules-modified", changes });
-  }
-
-  private specFromUpdate(u: RuleUpdateInput, isEgress: boolean): RuleSpec {
-    const protocol = storedProtocol(u.ipProtocol ?? "");
-    const { fromPort, toPort } = storedPorts(protocol, u.fromPort, u.toPort);
-    const peers: RulePeer[] = [];
-    if (u.cidrIpv4 !== undefined) peers.push({ kind: "ipv4", cidr: checkIpv4Cidr(u.cidrIpv4) });
-    if (u.cidrIpv6 !== undefined) peers.push({ kind: "ipv6", cidr: checkIpv6Cidr(u.cidrIpv6) });
-    if (u.prefixListId !== undefined) peers.push({ kind: "prefix-list", prefixListId: u.prefixListId });
-    if (u.referencedGroupId !== undefined) {
-      this.getGroup(u.referencedGroupId);
-      peers.push({ kind: "security-group", groupId: u.referencedGroupId, userId: this.account });
-    }
-    const [peer, ...more] = peers;
-    if (peer === undefined || more.length > 0) {
-      throw errors.invalidParameterValue(
-        "Exactly one of CidrIpv4, CidrIpv6, PrefixListId or ReferencedGroupId must be specified.",
-      );
-    }
-    const description = checkDescription(u.description);
-    const spec: RuleSpec = { isEgress, protocol, fromPort, toPort, peer };
-    if (description !== undefined && description !== "") spec.description = description;
-    return spec;
+    modifyRules(this, groupId, updates, withAction(caller, "ModifySecurityGroupRules"));
   }
 
   /** Sets descriptions of rules named by content; absent descriptions clear them. */
   updateRuleDescriptions(groupId: string, isEgress: boolean, perms: readonly PermissionInput[], caller?: Caller): void {
-    const group = this.getGroup(groupId);
-    const specs = expandPermissions(perms, isEgress, this.lenientResolver());
-    const byKey = new Map(group.rules.map((r) => [ruleIdentity(r), r] as const));
-    const planned = specs.map((s) => {
-      const rule = byKey.get(ruleIdentity(s));
-      if (rule === undefined) {
-        throw simError("InvalidPermission.NotFound", `The specified rule does not exist in this security group: "${describeRule(s)}"`);
-      }
-      return { rule, description: s.description };
-    });
-    this.applyDescriptions(group, planned, withAction(caller, descriptionAction(isEgress)));
+    updateRuleDescriptions(this, groupId, isEgress, perms, withAction(caller, descriptionAction(isEgress)));
   }
 
   /** Sets descriptions of rules named by sgr- id. */
-  updateRuleDescriptionsById(
-    groupId: string,
-    isEgress: boolean,
-    items: readonly { ruleId: string; description?: string }[],
-    caller?: Caller,
-  ): void {
-    const group = this.getGroup(groupId);
-    const planned = items.map((i) => ({
-      rule: this.ruleOfGroup(group, i.ruleId, isEgress),
-      description: checkDescription(i.description),
-    }));
-    this.applyDescriptions(group, planned, withAction(caller, descriptionAction(isEgress)));
+  updateRuleDescriptionsById(groupId: string, isEgress: boolean, items: readonly { ruleId: string; description?: string }[], caller?: Caller): void {
+    updateRuleDescriptionsById(this, groupId, isEgress, items, withAction(caller, descriptionAction(isEgress)));
   }
 
-  private applyDescriptions(
-    group: SimGroup,
-    planned: readonly { rule: SimRule; description: string | undefined }[],
-    caller: Caller,
-  ): void {
-    const changes = [];
-    for (const p of planned) {
-      const old = p.rule.description ?? null;
-      const next = p.description === undefined || p.description === "" ? null : p.description;
-      if (old === next) continue;
-      if (next === null) delete p.rule.description;
-      else p.rule.description = next;
-      changes.push({ rule: toRuleEffect(p.rule, group.ownerId), oldDescription: old });
-    }
-    if (changes.length > 0) this.log(group, caller, { kind: "rule-descriptions-changed", changes });
-  }
-
-  /** Adds or overwrites tags on groups (sg-) and rules (sgr-). */
+  /** Adds or overwrites tags on groups (sg-) and rules (sgr-) (region-tags.ts). */
   createTags(resourceIds: readonly string[], tags: readonly SimTag[], caller?: Caller): void {
-    if (resourceIds.length === 0) throw errors.missingParameter("ResourceId");
-    if (tags.length === 0) throw errors.missingParameter("Tag");
-    const checked = checkTags(tags);
-    const targets = resourceIds.map((id) => this.taggable(id));
-    for (const t of targets) {
-      const merged = new Map(t.holder.tags.map((x) => [x.key, x.value] as const));
-      for (const x of checked) merged.set(x.key, x.value);
-      if (merged.size > 50) throw simError("TagLimitExceeded", `The maximum number of tags for resource ${t.id} is 50`);
-    }
-    for (const t of targets) {
-      const previous: Record<string, string | null> = {};
-      for (const x of checked) {
-        const i = t.holder.tags.findIndex((y) => y.key === x.key);
-        previous[x.key] = i >= 0 ? (t.holder.tags[i]?.value ?? null) : null;
-        if (i >= 0) t.holder.tags[i] = { ...x };
-        else t.holder.tags.push({ ...x });
-      }
-      this.log(t.group, withAction(caller, "CreateTags"), {
-        kind: "tags-set",
-        resourceId: t.id,
-        tags: tagRecord(checked),
-        previous,
-      });
-    }
+    createTags(this, resourceIds, tags, withAction(caller, "CreateTags"));
   }
 
   /** Removes tags; a tag given with a value is removed only when the value matches; none given removes all. */
   deleteTags(resourceIds: readonly string[], tags: readonly { key: string; value?: string }[] | undefined, caller?: Caller): void {
-    if (resourceIds.length === 0) throw errors.missingParameter("ResourceId");
-    const targets = resourceIds.map((id) => this.taggable(id));
-    for (const t of targets) {
-      const removed = t.holder.tags.filter((x) =>
-        tags === undefined || tags.length === 0
-          ? true
-          : tags.some((d) => d.key === x.key && (d.value === undefined || d.value === x.value)),
-      );
-      if (removed.length === 0) continue;
-      t.holder.tags = t.holder.tags.filter((x) => !removed.includes(x));
-      this.log(t.group, withAction(caller, "DeleteTags"), { kind: "tags-removed", resourceId: t.id, tags: tagRecord(removed) });
-    }
-  }
-
-  private taggable(id: string): { id: string; group: SimGroup; holder: { tags: SimTag[] } } {
-    if (id.startsWith("sg-")) {
-      const group = this.getGroup(id);
-      return { id, group, holder: group };
-    }
-    if (id.startsWith("sgr-")) {
-      const found = this.findRule(id);
-      if (!found) throw errors.ruleNotFound(id);
-      return { id, group: found.group, holder: found.rule };
-    }
-    throw simError("InvalidID", `The ID '${id}' is not valid`);
+    deleteTags(this, resourceIds, tags, withAction(caller, "DeleteTags"));
   }
 
   /** True when any rule of a group other than `groupId` itself names it. */
@@ -493,9 +359,14 @@ export class RegionState {
     };
   }
 
-  // Revoking or re-describing a rule must work even after the group it names was deleted elsewhere.
-  private lenientResolver(): PeerResolver {
+  /** Peers resolved without requiring a named group to exist: revoking or re-describing a rule must work after the group it names was deleted elsewhere. */
+  lenientResolver(): PeerResolver {
     return { ...this.peerResolver(), assertGroupExists: () => undefined };
+  }
+
+  /** Records an applied mutation of `group` (for the rule-edit and tag actions in their own files). */
+  logMutation(group: SimGroup, caller: Caller, effect: MutationEffect): void {
+    this.log(group, caller, effect);
   }
 
   // A thunk lets bulk generation skip building effects it will not log.
@@ -526,29 +397,4 @@ function nameKey(vpcId: string, name: string): string {
 function withAction(caller: Caller | undefined, action: string): Caller {
   const c = caller ?? IN_PROCESS_CALLER;
   return c.action === undefined ? { ...c, action } : c;
-}
-
-function descriptionAction(isEgress: boolean): string {
-  return isEgress ? "UpdateSecurityGroupRuleDescriptionsEgress" : "UpdateSecurityGroupRuleDescriptionsIngress";
-}
-
-function checkTags(tags: readonly SimTag[]): SimTag[] {
-  const out: SimTag[] = [];
-  for (const t of tags) {
-    if (t.key === undefined || t.key === "") throw errors.missingParameter("Tag.Key");
-    if (t.key.length > 128 || (t.value ?? "").length > 256) {
-      throw errors.invalidParameterValue(`Tag key may be at most 128 and value at most 256 characters: '${t.key}'`);
-    }
-    if (t.key.toLowerCase().startsWith("aws:")) {
-      throw errors.invalidParameterValue(`Tag keys starting with 'aws:' are reserved for internal use: '${t.key}'`);
-    }
-    out.push({ key: t.key, value: t.value ?? "" });
-  }
-  return out;
-}
-
-function tagRecord(tags: readonly SimTag[]): Record<string, string> {
-  const r: Record<string, string> = {};
-  for (const t of tags) r[t.key] = t.value;
-  return r;
 }
