@@ -13,8 +13,6 @@ import { createEc2Client, type ClientSpec, type Ec2ClientFactory } from "../aws/
 import type { GroupState } from "../model/types.js";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import { FetchPool } from "../aws/fetch-pool.js";
-import { attributePending, type AttributionResult } from "../attribution/attribute.js";
-import { cloudTrailClients, type CloudTrailClientFactory } from "../trail/clients.js";
 import { resolveTargets, type ResolvedTarget } from "../config/targets.js";
 import { enqueueAttributed } from "../store/follow-up.js";
 import { routeAlert } from "../alerts/route.js";
@@ -27,12 +25,11 @@ import type { CycleDeps } from "./cycle.js";
 import { losePoll } from "./lost-polls.js";
 import type { AlertPayload, ReportAlert } from "../model/alert-payload.js";
 import { errorMessage } from "../util/errors.js";
-import { RateBudget } from "../trail/budget.js";
-import { sweepTargets, type TargetSweep } from "../trail/sweep.js";
-import { joinTarget, type JoinResult } from "../trail/transient-store.js";
-import { judgeChanges } from "./judge.js";
-import { ignoredReason, ignoreRules } from "../config/ignore-list.js";
 import type { ApprovalRecord } from "../approvals/schema.js";
+import type { AttributionResult } from "../attribution/attribute.js";
+import type { CloudTrailClientFactory } from "../trail/clients.js";
+import type { TargetSweep } from "../trail/sweep.js";
+import { TrailSensor, type TargetJoin } from "./trail-sensor.js";
 
 /** What the app needs from outside. */
 export interface AppOptions {
@@ -62,7 +59,7 @@ export interface AppCycleResult extends CycleResult {
   /** What the CloudTrail sweep did, per target with the sensor on. */
   trail?: TargetSweep[];
   /** What joining trail_events with poll history found, per target with the sensor on. */
-  join?: Array<JoinResult & { account: string; region: string }>;
+  join?: TargetJoin[];
 }
 
 /**
@@ -82,9 +79,8 @@ export class App {
   private readonly dispatchStop = new AbortController();
   /** One EC2 client per target, kept across cycles: connections and the adaptive rate limiter persist. */
   private readonly clients = new Map<string, EC2Client>();
-  private trail: ReturnType<typeof cloudTrailClients>;
-  /** LookupEvents turns per account-region (2 calls/s on AWS): the sweep is the only caller; attribution reads what it stored. */
-  private readonly lookupBudget: RateBudget;
+  /** CloudTrail clients, their LookupEvents budget, and the sweep, attribution and join that use them. */
+  private readonly trail: TrailSensor;
   /** Fetch workers when aws.fetchThreads > 0. */
   private fetchPool: FetchPool | null;
   /** Pools replaced by a reload while a cycle was still using them; closed when it ends. */
@@ -111,12 +107,18 @@ export class App {
       throw err;
     }
     // Real waits are measured on the monotonic clock; a test's own sleep moves its own clock.
-    this.lookupBudget = new RateBudget({
-      perWindow: opts.config.cloudtrail.callsPerSecond,
-      now: opts.sleep ? () => this.clock().getTime() : () => performance.now(),
+    this.trail = new TrailSensor({
+      db: this.db,
+      clock: this.clock,
+      logger: opts.logger,
+      config: () => this.config,
+      targets: () => this.targets(),
+      routes: this.channels.routes,
+      ...(opts.credentials ? { credentials: opts.credentials } : {}),
+      ...(opts.cloudTrailClientFactory ? { clientFactory: opts.cloudTrailClientFactory } : {}),
       sleep: opts.sleep ?? realSleep,
+      fakeTime: opts.sleep !== undefined,
     });
-    this.trail = this.makeTrail(opts.config);
     this.fetchPool = this.makePool(opts.config);
   }
 
@@ -262,87 +264,19 @@ export class App {
     await Promise.all([...this.direct]);
   }
 
-  /** Reads every CloudTrail-enabled target's security-group events since its last sweep (src/trail/). */
+  /** Reads every CloudTrail-enabled target's security-group events since its last sweep (trail-sensor.ts). */
   sweep(signal?: AbortSignal): Promise<TargetSweep[]> {
-    const c = this.config;
-    return sweepTargets(
-      {
-        db: this.db,
-        clock: this.clock,
-        logger: this.opts.logger,
-        clientFor: (t) => this.trail.clientFor(t),
-        pace: (t, s) => this.lookupBudget.take(`${t.account}/${t.region}`, s),
-        route: (p) => routeAlert(this.channels.routes, p),
-        settings: { overlapMs: c.cloudtrail.overlap, firstLookbackMs: c.cloudtrail.firstLookback, maxPagesPerCycle: c.cloudtrail.maxPagesPerCycle },
-        blind: { afterFailures: c.monitoring.blindAfterFailures, afterMs: c.monitoring.blindAfter },
-        attempts: { severity: c.severity, windowMs: c.cloudtrail.attemptWindow },
-        ...(signal ? { signal } : {}),
-      },
-      this.targets(),
-      c.concurrency,
-    );
+    return this.trail.sweep(signal);
   }
 
-  /**
-   * Joins every CloudTrail-enabled target's stored events with its poll
-   * history (src/trail/transient-store.ts): transient openings, judged with
-   * this cycle's approval records and the target's actor policy like the
-   * polls' changes, and CloudTrail
-   * times for the changes polls saw.
-   */
-  join(records: readonly ApprovalRecord[]): Array<JoinResult & { account: string; region: string }> {
-    const c = this.config;
-    const ignore = ignoreRules(c);
-    const known = new Map(listTargets(this.db).map((r) => [`${r.account}/${r.region}`, r]));
-    const out: Array<JoinResult & { account: string; region: string }> = [];
-    for (const t of this.targets().filter((x) => x.cloudtrail)) {
-      const row = known.get(`${t.account}/${t.region}`);
-      if (!row) continue;
-      const r = joinTarget(
-        {
-          db: this.db,
-          judge: (changes, ctx) => judgeChanges(changes, { ...ctx, account: t.account, region: t.region }, c.severity, records, c.guardrails),
-          route: (p) => routeAlert(this.channels.routes, p),
-          ignored: (ch, at) => ignoredReason(ignore, { account: t.account, region: t.region, groupId: ch.groupId, groupName: ch.groupName, groupTags: ch.groupTags }, at),
-          actors: t.actors,
-          skewMs: c.cloudtrail.clockSkew,
-          horizonMs: c.cloudtrail.joinHorizon,
-        },
-        { id: row.id, account: t.account, region: t.region, label: t.label },
-        this.clock(),
-      );
-      if (r.transients > 0) {
-        this.opts.logger.info({ event: "trail-transient", account: t.account, region: t.region, ...r }, `${r.transients} short-lived opening${r.transients === 1 ? "" : "s"} no poll saw (${r.alerted} alerted)`);
-      }
-      out.push({ account: t.account, region: t.region, ...r });
-    }
-    return out;
+  /** Joins every CloudTrail-enabled target's stored events with its poll history (trail-sensor.ts). */
+  join(records: readonly ApprovalRecord[]): TargetJoin[] {
+    return this.trail.join(records);
   }
 
-  private makeTrail(config: Config): ReturnType<typeof cloudTrailClients> {
-    return cloudTrailClients({
-      maxAttempts: config.aws.maxAttempts,
-      timeoutMs: config.aws.timeout,
-      ...(this.opts.credentials ? { credentials: this.opts.credentials } : {}),
-      ...(this.opts.cloudTrailClientFactory ? { clientFactory: this.opts.cloudTrailClientFactory } : {}),
-    });
-  }
-
-  /** Who made changes not yet attributed, from the events the sweep stored; the caller held against the actor policy. */
+  /** Who made changes not yet attributed, from the events the sweep stored (trail-sensor.ts). */
   attribute(signal?: AbortSignal): Promise<AttributionResult> {
-    const targets = this.targets();
-    const on = new Set(targets.filter((t) => t.attribution).map((t) => `${t.account}/${t.region}`));
-    const actors = new Map(targets.map((t) => [`${t.account}/${t.region}`, t.actors]));
-    return attributePending({
-      db: this.db,
-      clock: this.clock,
-      logger: this.opts.logger,
-      actors: (t) => actors.get(`${t.account}/${t.region}`) ?? null,
-      route: (p) => routeAlert(this.channels.routes, p),
-      horizonMs: this.config.attribution.horizon,
-      enabled: (t) => on.has(`${t.account}/${t.region}`),
-      ...(signal ? { signal } : {}),
-    });
+    return this.trail.attribute(signal);
   }
 
   /** The account × region targets as of the last region discovery. */
@@ -413,8 +347,7 @@ export class App {
     this.fetchPool = this.makePool(this.config);
     if (old && this.cyclesRunning > 0) this.retiredPools.push(old);
     else void old?.close();
-    this.trail.close();
-    this.trail = this.makeTrail(this.config);
+    this.trail.reconnect();
     return ignored;
   }
 
