@@ -10,6 +10,7 @@ import type { AlertChange, AlertPayload, AlertTarget } from "../model/alert-payl
 import type { RoutedAlert } from "../store/record-poll.js";
 import { severityRank, type Severity } from "../model/types.js";
 import { driftAlertSubject } from "./render/email.js";
+import { transientSubject } from "./render/transient.js";
 import { tagsMatch, type NamePattern, type TagConditions } from "../model/group-pattern.js";
 
 /** A route's conditions, compiled; every one given must hold. */
@@ -163,7 +164,8 @@ export function routeAlert(routes: readonly ChannelRoute[], payload: AlertPayloa
       // Short-lived openings are changes: each goes where its change would go, as drift does.
       const items = payload.items.filter((i) => meets(i.change.severity) && wants(r, chooseRoutes(rules, (x) => routeTakesChange(x.match, payload.target, i.change))));
       if (items.length === 0) continue;
-      out.push({ channel: r.channel, severity: worstOf(items.map((i) => i.change.severity)), payload: { ...payload, items } });
+      const routed = { ...payload, items };
+      out.push({ channel: r.channel, severity: worstOf(items.map((i) => i.change.severity)), payload: routed, threadSubject: transientSubject(routed) });
       continue;
     }
     if (payload.type === "posture") {

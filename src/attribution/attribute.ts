@@ -191,10 +191,23 @@ export async function attributePending(deps: AttributionDeps): Promise<Attributi
       result.notApplicable += targetRows.length;
       continue;
     }
+    // An exposure-added change is made by interface calls (RunInstances,
+    // AttachNetworkInterface, ModifyNetworkInterfaceAttribute, AssociateAddress),
+    // which the sweep does not read: nothing to look up, so n/a now rather than
+    // "unattributed" after the horizon, which would say CloudTrail had no event.
+    const exposures = targetRows.filter((r) => r.kind === "exposure-added");
+    if (exposures.length > 0) {
+      db.transaction(() => {
+        exposures.forEach((r) => markNa.run(r.id));
+        result.actorAlertedChangeIds.push(...checkActors(db, check, exposures.map((r) => ({ changeId: r.id, facts: null })), nowIsoTarget));
+      })();
+      result.notApplicable += exposures.length;
+    }
+    const byGroupCalls = targetRows.filter((r) => r.kind !== "exposure-added");
     // Where the sweep has read up to: a change after that cannot have its event stored yet.
     const sweptUntil = getCursor(db, target.targetId).swept_until;
     let behindLogged = false;
-    for (const [groupId, groupRows] of groupBy(targetRows, (r) => r.group_id)) {
+    for (const [groupId, groupRows] of groupBy(byGroupCalls, (r) => r.group_id)) {
       if (deps.signal?.aborted) return result;
       const now = deps.clock();
       const nowIso = now.toISOString();

@@ -5,6 +5,7 @@
 // as its origin in text and not at all in JSON.
 import type { Config, RouteConfig, WebhookConfig } from "./schema.js";
 import { tagConditionsText } from "../model/group-pattern.js";
+import { humanDuration } from "../util/time.js";
 import type { ActorPolicyConfig } from "../policy/actor.js";
 import type { ResolvedTarget } from "./targets.js";
 
@@ -73,8 +74,10 @@ export interface RouteSummary {
   name: string;
   /** What it takes, in words ("tag team=payments, severity high or worse"); "everything no route takes" for the default. */
   match: string;
-  /** Where it sends, in words (recipients, webhook origin); no secret. */
+  /** Where it sends, in words (recipients, webhook origin, batch window); no secret. */
   to: string;
+  /** The route's batch window (alerts.routes[].batch) in ms; absent = each alert sent at once. */
+  batchMs?: number;
 }
 
 /** The routing table as check-config shows it. */
@@ -108,8 +111,10 @@ export function routingTable(config: Config, env: NodeJS.ProcessEnv): RoutingTab
     const to = [
       r.email ? `email ${r.email.join(", ")}${email?.enabled ? "" : " (NOT sent: alerts.email is off)"}` : "",
       r.webhook ? `${r.webhook.enabled ? "" : "off: "}${webhookWhere(r.webhook, env)} (min ${r.webhook.minSeverity})` : "",
+      // A batch window changes when the mail comes: say it beside where it goes.
+      r.batch !== undefined ? `batched: drift alerts of ${humanDuration(r.batch)} in one message` : "",
     ].filter(Boolean);
-    return { name: r.name, match: matchText(r), to: to.join("; ") };
+    return { name: r.name, match: matchText(r), to: to.join("; "), ...(r.batch !== undefined ? { batchMs: r.batch } : {}) };
   });
   const defaults = [
     email?.enabled ? `email ${email.to.join(", ")} (min ${email.minSeverity})` : "",

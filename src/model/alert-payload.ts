@@ -98,6 +98,13 @@ export interface AlertThread {
   subject?: string | null;
   /** The Message-ID key when the drift alert went out in a batch (digest), else derived from the poll. */
   messageKey?: string | null;
+  /**
+   * The changes were reported by an alert of their own (a transient opening's,
+   * sent when the CloudTrail join decided it), not by the poll's drift alert:
+   * the thread is found by change (change_threads), and a follow-up whose
+   * channel never got that alert is no reply at all.
+   */
+  byChange?: boolean;
 }
 
 /** Unapproved changes found by one poll of one target. */

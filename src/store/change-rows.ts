@@ -54,6 +54,10 @@ export interface OpenChangeRow extends RuleColumns {
   group_tags: string | null;
   /** Set when the ignore list covered the change (recorded, not alerted). */
   ignored_reason: string | null;
+  /** 1 for a transient opening (migration 0011): reported by its own alert, not by its poll's drift alert. */
+  transient: number;
+  /** The target (targets.id). */
+  target_id: number;
 }
 
 export function rowToAlertChange(r: OpenChangeRow): AlertChange {

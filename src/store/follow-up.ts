@@ -17,6 +17,21 @@ function byPoll<R extends OpenChangeRow>(rows: readonly R[]): R[][] {
   return [...groups.values()];
 }
 
+/**
+ * Rows grouped by the alert that reported them: a polled change by its poll's
+ * drift alert; transient openings by the join that decided them (one
+ * transient alert per target and join, all its changes stamped with the
+ * join's time), whatever poll they were filed under.
+ */
+function byThread<R extends OpenChangeRow>(rows: readonly R[]): R[][] {
+  const groups = new Map<string, R[]>();
+  for (const r of rows) {
+    const key = r.transient === 1 ? `transient ${r.target_id} ${r.detected_at}` : `poll ${r.poll_id}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.values()];
+}
+
 interface AckRow extends OpenChangeRow {
   acked_at: string;
   acked_by: string;
@@ -41,12 +56,12 @@ function announceAcknowledgements(db: Database, nowIso: string, enqueue: (p: Ale
     )
     .all() as AckRow[];
   if (rows.length === 0) return;
-  for (const list of byPoll(rows.filter((r) => r.ignored_reason === null))) {
+  for (const list of byThread(rows.filter((r) => r.ignored_reason === null))) {
     const first = list[0] as AckRow;
     enqueue({
       type: "acknowledged",
       target: { account: first.account, region: first.region, label: first.label },
-      thread: { pollId: first.poll_id, detectedAt: first.detected_at },
+      thread: { pollId: first.poll_id, detectedAt: first.detected_at, ...(first.transient === 1 ? { byChange: true } : {}) },
       items: list.map((r) => ({ change: rowToAlertChange(r), detectedAt: r.detected_at, ackedAt: r.acked_at, ackedBy: r.acked_by, reason: r.reason, ticket: r.ticket })),
     });
   }

@@ -54,7 +54,7 @@ export interface TimelineEntry {
   ackedBy: string | null;
   /** When it was undone, for reverted changes. */
   revertedAt: string | null;
-  /** Where looking up who made it stands: pending, attributed, unattributed or n/a (attribution off). */
+  /** Where looking up who made it stands: pending, attributed, unattributed or n/a (attribution off, or an exposure-added change). */
   attributionStatus: string;
   /** Who made the change, from CloudTrail; null until (unless) a call is matched to it. */
   attribution: TimelineAttribution | null;

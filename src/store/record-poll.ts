@@ -60,7 +60,7 @@ export interface RoutedAlert {
   severity: Severity;
   /** What it says (for this channel). */
   payload: AlertPayload;
-  /** For drift alerts: the subject follow-ups in its thread reply to. */
+  /** For drift and transient alerts: the subject follow-ups in its thread reply to. */
   threadSubject?: string;
   /** For drift alerts on a route with a batch window: collect into that route's open digest. */
   batch?: { ms: number; route: string };

@@ -187,7 +187,9 @@ export function previewCompaction(db: Database, cutoff: string): RetentionCounts
     pollRows: polls.rows,
     polls: polls.polls,
     failedPolls: polls.failed,
-    alertThreads: one(`SELECT count(*) FROM alert_threads t JOIN polls p ON p.id = t.poll_id WHERE ${POLL_GOES}`),
+    alertThreads:
+      one(`SELECT count(*) FROM alert_threads t JOIN polls p ON p.id = t.poll_id WHERE ${POLL_GOES}`) +
+      one(`SELECT count(*) FROM change_threads ct JOIN change_events c ON c.id = ct.change_id WHERE ${CHANGE_GOES}`),
     trailEvents: one("SELECT count(*) FROM trail_events WHERE event_time < :cutoff"),
     trailAttemptGroups: one(`SELECT count(*) FROM trail_attempt_groups g WHERE ${GROUP_GOES}`),
   };
@@ -229,8 +231,10 @@ export async function compact(db: Database, opts: CompactOptions): Promise<Compa
       ).run({ runId, list });
       const approvalLinks = db.prepare(`DELETE FROM change_approvals WHERE change_id IN ${inList}`).run({ list }).changes;
       const attributions = db.prepare(`DELETE FROM change_attributions WHERE change_id IN ${inList}`).run({ list }).changes;
+      // Mail thread subjects of transient alerts (migration 0016) go with their changes; counted with the polls' ones.
+      const alertThreads = db.prepare(`DELETE FROM change_threads WHERE change_id IN ${inList}`).run({ list }).changes;
       const changes = db.prepare(`DELETE FROM change_events WHERE id IN ${inList}`).run({ list }).changes;
-      return { rows: ids.length, changes, approvalLinks, attributions };
+      return { rows: ids.length, changes, approvalLinks, attributions, alertThreads };
     },
     (limit) => closed("rule_versions", "ruleIntervals", limit),
     (limit) => closed("group_versions", "groupIntervals", limit),

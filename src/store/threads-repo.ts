@@ -67,6 +67,24 @@ function enqueueBatched(db: Database, routed: RoutedAlert & { payload: DriftAler
   return id;
 }
 
+/**
+ * The Message-ID key of an alert whose Message-ID comes from its outbox row
+ * (the email channel's `<sgwatch.alert.ID.TIME@…>`, alerts/channels/email.ts).
+ */
+export function outboxMessageKey(outboxId: number, createdAt: string): string {
+  return `alert.${outboxId}.${createdAt.replace(/[^0-9]/g, "")}`;
+}
+
+/** The thread a channel gave the first of these changes that was reported by an alert of its own (change_threads). */
+function changeThreadOf(db: Database, changeIds: readonly number[], channel: string): { subject: string; messageKey: string } | null {
+  const get = sql(db, "SELECT subject, message_key FROM change_threads WHERE change_id = ? AND channel = ?");
+  for (const id of changeIds) {
+    const row = get.get(id, channel) as { subject: string; message_key: string } | undefined;
+    if (row) return { subject: row.subject, messageKey: row.message_key };
+  }
+  return null;
+}
+
 /** Queue a routed alert: a drift alert starts a thread (or joins its route's digest), a follow-up joins its thread. */
 export function enqueueRouted(db: Database, routed: RoutedAlert, now: string): number {
   let payload: AlertPayload = routed.payload;
@@ -75,9 +93,22 @@ export function enqueueRouted(db: Database, routed: RoutedAlert, now: string): n
     sql(db, "INSERT OR IGNORE INTO alert_threads (poll_id, channel, subject) VALUES (?, ?, ?)").run(payload.pollId, routed.channel, routed.threadSubject);
   }
   if ((payload.type === "reminder" || payload.type === "attributed" || payload.type === "unexpected-actor" || payload.type === "closed" || payload.type === "acknowledged") && payload.thread) {
-    const thread = threadOf(db, payload.thread.pollId, routed.channel);
-    const joined: AlertThread = { ...payload.thread, subject: thread?.subject ?? null, messageKey: thread?.messageKey ?? null };
+    let joined: AlertThread;
+    if (payload.thread.byChange) {
+      // Reported by their own alert (a transient opening's): reply to what this channel got, or to nothing.
+      const thread = changeThreadOf(db, payload.items.map((i) => i.change.changeId), routed.channel);
+      joined = { ...payload.thread, subject: thread?.subject ?? null, messageKey: thread?.messageKey ?? null };
+    } else {
+      const thread = threadOf(db, payload.thread.pollId, routed.channel);
+      joined = { ...payload.thread, subject: thread?.subject ?? null, messageKey: thread?.messageKey ?? null };
+    }
     payload = { ...payload, thread: joined };
   }
-  return enqueueAlert(db, routed.channel, routed.severity, payload, now);
+  const id = enqueueAlert(db, routed.channel, routed.severity, payload, now);
+  if (payload.type === "transient" && routed.threadSubject) {
+    // Its changes' follow-ups reply to this alert: remember its subject and Message-ID key per change.
+    const remember = sql(db, "INSERT OR IGNORE INTO change_threads (change_id, channel, subject, message_key) VALUES (?, ?, ?, ?)");
+    for (const i of payload.items) remember.run(i.change.changeId, routed.channel, routed.threadSubject, outboxMessageKey(id, now));
+  }
+  return id;
 }

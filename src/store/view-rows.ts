@@ -39,7 +39,7 @@ export interface ChangeViewRow {
   who: string | null;
   who_ip: string | null;
   who_key: string | null;
-  /** pending / attributed / unattributed / n/a. */
+  /** pending / attributed / unattributed / n/a (attribution off, or an exposure-added change: made by interface calls the sweep does not read). */
   attribution: string;
   /** How sure the CloudTrail match behind `who` is: exact / likely / possible; null without one. */
   who_match: string | null;

@@ -215,6 +215,9 @@ describe("reverts and their exposure time", () => {
     expect(opened).toMatchObject({ kind: "rule-added", ports: "22", source: "0.0.0.0/0", severity: "critical", status: "unapproved", time: openedAt, exposure: null });
     const [alert] = await w.newMails();
     expect(alert?.subject).toBe("[sgwatch] CRITICAL bastion: tcp/22 opened to the internet");
+    // Critical with no guardrail configured: still no invitation to pre-approve SSH from the world (issue #12 section 1).
+    expect(alert?.text).not.toMatch(/pre-approve/i);
+    expect(typeof alert?.html === "string" ? alert.html : "").not.toMatch(/pre-approve/i);
 
     await revoke(w, bastion, tcpFrom(22, "0.0.0.0/0"), INTRUDER);
     w.clock.advance(2 * HOUR + 13 * MIN); // 12:18

@@ -8,7 +8,8 @@
 //   rows on the database the demo leaves, as the README says.
 // - The queries the demo prints return rows, and its world-open hint lists no
 //   egress rule (every group's default egress is "to the world").
-// - Issue #12's scenes: the bastion's tcp/22 breaks guardrail no-world-admin
+// - Issue #12's scenes: the baseline's one posture mail (web open to the
+//   world on its public load balancer); the bastion's tcp/22 breaks guardrail no-world-admin
 //   (story and email give the revoke command and the blast radius: its public
 //   instance); the revert is a reply in the critical alert's thread; the db
 //   change (tag team=data) goes to the data-team route's address only.
@@ -134,6 +135,19 @@ describe("sgwatch demo", () => {
       return (Array.isArray(t) ? t : t ? [t] : []).flatMap((a) => a.value.map((v) => v.address ?? "")).join(",");
     };
     const bastionId = (): string => (db.prepare("SELECT group_id FROM current_groups WHERE name = 'bastion'").pluck().get() as string);
+
+    it("the baseline sends one posture mail: what is already wrong (web open to the world on its public load balancer), told in cycle 1", async () => {
+      const cycle1 = cycleSection(run.stdout.split("\n"), 1).join("\n");
+      expect(cycle1).toMatch(/also alerted \(log, email\): posture at the baseline: \d+ current rule\(s\) need attention/);
+      const posture = (await savedMails()).filter(({ mail }) => /^\[sgwatch\] \w+ posture: /.test(mail.subject ?? ""));
+      expect(posture.map(({ mail }) => [to(mail), mail.subject])).toEqual([["ops@demo.example", expect.stringMatching(/^\[sgwatch\] HIGH posture: \d+ rules need attention in demo-prod \(123456789012\) us-east-1$/)]]);
+      const text = (posture[0]?.mail.text ?? "").replace(/\s+/g, " ");
+      const web = db.prepare("SELECT group_id FROM current_groups WHERE name = 'web'").pluck().get() as string;
+      expect(text).toContain(`${web} (web) TCP 443 from 0.0.0.0/0 — anyone on the internet open to the internet on a group with a public interface`);
+      expect(text).toMatch(new RegExp(`web \\(${web}\\) is attached to 1 network interface, 1 with a public IP \\(eni-[0-9a-f]+ \\(load-balancer\\), `));
+      // History, not news: the baseline poll stored no change.
+      expect(db.prepare("SELECT count(*) FROM change_events WHERE poll_id = (SELECT min(id) FROM polls)").pluck().get()).toBe(0);
+    });
 
     it("the bastion's tcp/22 to the world breaks guardrail no-world-admin: stored so, told with the revoke command in cycle 2", () => {
       // The short-lived tcp/3306 opening on db is judged like any addition: the guardrail holds it too.

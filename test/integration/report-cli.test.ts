@@ -4,7 +4,8 @@
 // Markdown and HTML.
 // - the posture now: the guardrail violation with its revoke command, the
 //   world-open rules by severity, the unapproved change nobody acknowledged,
-//   an approval ending within 7 days and unused, the ignore list;
+//   an approval ending within 7 days and unused, the ignore list; a target
+//   gone blind (the EC2 API failing), with the findings it last saw;
 // - a bad --format is a user error (exit 2) naming the flag and the value.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AuthorizeSecurityGroupIngressCommand } from "@aws-sdk/client-ec2";
@@ -98,6 +99,25 @@ describe("sgwatch report", { timeout: SLOW }, () => {
     expect(html.stdout).toMatch(/^<!doctype html>/);
     expect(html.stdout).toContain("<h2 style=\"font-size:16px\">Guardrail violations</h2>");
     expect(html.stdout).toContain(`${bastion} (bastion)`);
+  });
+
+  it("names a blind target: since when in JSON, BLIND in the table, counted in the headline", async () => {
+    // The EC2 API fails from now on: after monitoring.blindAfterFailures (3) failed polls the target is blind.
+    w.harness.sim.faults.add({ kind: "internal-error", action: "DescribeSecurityGroups" });
+    for (let i = 0; i < 3; i++) {
+      w.clock.advance(5 * 60_000);
+      await w.poll();
+    }
+    w.harness.sim.faults.clear();
+    const json = await report(["--json"]);
+    expect(json.code, explain(json)).toBe(0);
+    const rep = JSON.parse(json.stdout) as PostureReport;
+    expect(rep.targets[0]?.blindSince).toEqual(expect.any(String));
+    // What was last seen is still reported: the guardrail violation did not vanish with the API.
+    expect(rep.targets[0]?.findings[0]).toMatchObject({ groupId: bastion, guardrail: { id: "no-world-ssh" } });
+    const md = await report(["--format", "md"]);
+    expect(md.stdout).toMatch(/^# sgwatch posture report, .*, 1 blind target\(s\)$/m);
+    expect(md.stdout).toContain(`| BLIND since ${rep.targets[0]?.blindSince} |`);
   });
 
   it("refuses an unknown --format with exit 2, naming it", async () => {

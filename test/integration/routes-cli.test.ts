@@ -37,7 +37,7 @@ describe("routes in the CLI", { timeout: 60_000 }, () => {
         alerts: {
           routing: "first",
           routes: [
-            { name: "payments", match: { tags: { team: "payments" }, minSeverity: "high" }, email: ["payments@test.example"] },
+            { name: "payments", match: { tags: { team: "payments" }, minSeverity: "high" }, email: ["payments@test.example"], batch: "2m" },
             { name: "eks", match: { targets: ["prod"], groupName: ["eks-*", "/^k8s-elb-/"] }, webhook: { url: `https://hooks.example.com${SECRET_PATH}`, format: "slack" } },
           ],
         },
@@ -61,7 +61,8 @@ describe("routes in the CLI", { timeout: 60_000 }, () => {
     const start = lines.findIndex((l) => l.startsWith("routing ("));
     expect(lines.slice(start, start + 4)).toEqual([
       "routing (each change goes to the first route that takes it; the log gets everything):",
-      "  1. payments: tag team=payments, severity high or worse → email payments@test.example",
+      // A batch window changes when mail comes: the table says so.
+      "  1. payments: tag team=payments, severity high or worse → email payments@test.example; batched: drift alerts of 2 min in one message",
       "  2. eks: target prod, group name eks-* or /^k8s-elb-/ → slack webhook https://hooks.example.com (rest of the URL redacted) (min low)",
       "  default: what no route takes → email ops@test.example (min low)",
     ]);
@@ -75,9 +76,10 @@ describe("routes in the CLI", { timeout: 60_000 }, () => {
     const r = await cli(["check-config", "--offline", "--json"]);
     expect(r.code, explain(r)).toBe(0);
     expect(r.stdout).not.toContain(SECRET_PATH);
-    const out = JSON.parse(r.stdout) as { routing: { mode: string; routes: Array<{ name: string }> }; ignore: Array<{ active: boolean }> };
+    const out = JSON.parse(r.stdout) as { routing: { mode: string; routes: Array<{ name: string; batchMs?: number }> }; ignore: Array<{ active: boolean }> };
     expect(out.routing.mode).toBe("first");
     expect(out.routing.routes.map((x) => x.name)).toEqual(["payments", "eks", "default"]);
+    expect(out.routing.routes.map((x) => x.batchMs)).toEqual([120_000, undefined, undefined]);
     expect(out.ignore.map((e) => e.active)).toEqual([true, false]);
   });
 

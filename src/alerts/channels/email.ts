@@ -40,6 +40,7 @@ export function messageIdFor(alert: OutboxAlert, host: string, channel = "email"
   if (p.type === "failed-attempts" && p.attemptGroupId !== undefined && p.windowStart !== undefined) {
     return attemptsMessageId({ attemptGroupId: p.attemptGroupId, windowStart: p.windowStart }, channel, host);
   }
+  // store/threads-repo outboxMessageKey names this one for follow-ups of a transient alert: keep the two alike.
   return `<sgwatch.alert.${alert.id}.${digits(alert.createdAt)}@${host}>`;
 }
 
@@ -47,6 +48,8 @@ export function messageIdFor(alert: OutboxAlert, host: string, channel = "email"
 function replyHeaders(alert: OutboxAlert, host: string, channel: string): { inReplyTo?: string; references?: string } {
   const p = alert.payload;
   if ((p.type === "reminder" || p.type === "attributed" || p.type === "unexpected-actor" || p.type === "closed" || p.type === "acknowledged") && p.thread) {
+    // Changes reported by an alert of their own that this channel never sent: no thread to join.
+    if (p.thread.byChange && !p.thread.messageKey) return {};
     const id = p.thread.messageKey ? `<sgwatch.${p.thread.messageKey}@${host}>` : threadMessageId(p.thread, channel, host);
     return { inReplyTo: id, references: id };
   }
