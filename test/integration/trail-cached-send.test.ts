@@ -1,4 +1,4 @@
-// LookupEvents through a CloudTrail client with cacheMiddleware (src/trail/
+// LookupEvents through a CloudTrail client with cacheMiddleware (src/aws/
 // cached-send.ts), against a real HTTP server that answers or holds each
 // request: the middleware stack is resolved once, not per call; each call's
 // own AbortSignal still ends its own request (shown by event order: abort
@@ -7,8 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
-import { sendLookup } from "../../src/trail/cached-send.js";
+import { CloudTrailClient, LookupEventsCommand, type LookupEventsCommandOutput } from "@aws-sdk/client-cloudtrail";
+import { sendCached } from "../../src/aws/cached-send.js";
 
 interface Held {
   res: ServerResponse;
@@ -51,6 +51,7 @@ describe("LookupEvents with the middleware stack resolved once", () => {
   };
   const command = (): LookupEventsCommand =>
     new LookupEventsCommand({ LookupAttributes: [{ AttributeKey: "ReadOnly", AttributeValue: "false" }], StartTime: new Date(0), EndTime: new Date(1000), MaxResults: 50 });
+  const sendLookup = (client: CloudTrailClient, c: LookupEventsCommand, signal?: AbortSignal): Promise<LookupEventsCommandOutput> => sendCached(client, c, signal);
   const makeClient = (): { client: CloudTrailClient; resolves: () => number } => {
     const client = new CloudTrailClient({
       region: "us-east-1",
