@@ -9,12 +9,11 @@
 // signal ends the SDK's wait between two attempts (a fake setTimeout that
 // never fires, so only the signal can end it).
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import { createEc2Client } from "../../src/aws/ec2-client.js";
 import { securityGroupPages, type ResponseReader } from "../../src/aws/collect.js";
 import { networkInterfacePages } from "../../src/aws/collect-interfaces.js";
+import { countStackResolves, startHoldingServer, type HeldRequest, type HoldingServer } from "../support/holding-server.js";
 
 const NS = 'xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"';
 const GROUPS =
@@ -27,72 +26,40 @@ const INTERFACES =
   `<item><networkInterfaceId>eni-0cached00000001</networkInterfaceId><interfaceType>interface</interfaceType><groupSet><item><groupId>sg-0cached000000001</groupId></item></groupSet></item>` +
   `</networkInterfaceSet></DescribeNetworkInterfacesResponse>`;
 
-interface Held {
-  action: string;
-  res: ServerResponse;
-}
+const actionOf = (h: HeldRequest): string => /Action=(\w+)/.exec(h.body)?.[1] ?? "";
 
 describe("EC2 calls with the middleware stack resolved once", () => {
-  let server: Server;
-  let endpoint: string;
-  // Requests the server holds (hold = true) until the test answers them.
-  let hold = false;
-  // Requests answered with a retryable 500 instead (fail > 0 counts them down).
+  let srv: HoldingServer;
+  // Requests answered with a retryable 500 instead, held or not (fail > 0 counts them down).
   let fail = 0;
-  const held: Held[] = [];
-  const arrived: Array<() => void> = [];
-  const answer = (h: Held): void => {
+  const answer = (h: HeldRequest): void => {
     h.res.writeHead(200, { "content-type": "text/xml;charset=UTF-8" });
-    h.res.end(h.action === "DescribeNetworkInterfaces" ? INTERFACES : GROUPS);
+    h.res.end(actionOf(h) === "DescribeNetworkInterfaces" ? INTERFACES : GROUPS);
+  };
+  const failing = (h: HeldRequest): boolean => {
+    if (fail === 0) return false;
+    fail--;
+    h.res.writeHead(500, { "content-type": "text/xml;charset=UTF-8" });
+    h.res.end("<Response><Errors><Error><Code>InternalError</Code><Message>try again</Message></Error></Errors><RequestID>r-500</RequestID></Response>");
+    return true;
   };
 
   beforeAll(async () => {
-    server = createServer((req: IncomingMessage, res: ServerResponse) => {
-      let body = "";
-      req.setEncoding("utf8");
-      req.on("data", (c: string) => (body += c));
-      req.on("end", () => {
-        const h = { action: /Action=(\w+)/.exec(body)?.[1] ?? "", res };
-        if (fail > 0) {
-          fail--;
-          res.writeHead(500, { "content-type": "text/xml;charset=UTF-8" });
-          res.end("<Response><Errors><Error><Code>InternalError</Code><Message>try again</Message></Error></Errors><RequestID>r-500</RequestID></Response>");
-        } else if (hold) held.push(h);
-        else answer(h);
-        arrived.shift()?.();
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    srv = await startHoldingServer(answer, failing);
   });
 
   afterAll(async () => {
-    for (const h of held) h.res.destroy();
-    await new Promise<void>((r) => server.close(() => r()));
+    await srv.close();
   });
 
-  const nextArrival = (): Promise<void> => new Promise((r) => arrived.push(r));
-  // Requests held by an earlier step (aborted by their client) are dropped, so each step answers its own.
-  const dropHeld = (): void => {
-    for (const h of held.splice(0)) h.res.destroy();
-  };
-  const takeHeld = (action: string): Held => {
-    const i = held.findIndex((h) => h.action === action);
+  const takeHeld = (action: string): HeldRequest => {
+    const i = srv.held.findIndex((h) => actionOf(h) === action);
     if (i < 0) throw new Error(`no ${action} request is held`);
-    return held.splice(i, 1)[0] as Held;
+    return srv.held.splice(i, 1)[0] as HeldRequest;
   };
   const makeClient = (maxAttempts = 1): { client: EC2Client; resolves: () => number } => {
-    const client = createEc2Client({ region: "us-east-1", endpoint, maxAttempts, timeoutMs: 30_000, credentials: { accessKeyId: "AKIATESTEC2CACHED001", secretAccessKey: "test" } });
-    let resolved = 0;
-    // The outer function runs when the SDK resolves a stack; the inner one on every call.
-    client.middlewareStack.add(
-      (next) => {
-        resolved++;
-        return (args) => next(args);
-      },
-      { step: "initialize", name: "testCountResolves" },
-    );
-    return { client, resolves: () => resolved };
+    const client = createEc2Client({ region: "us-east-1", endpoint: srv.endpoint, maxAttempts, timeoutMs: 30_000, credentials: { accessKeyId: "AKIATESTEC2CACHED001", secretAccessKey: "test" } });
+    return { client, resolves: countStackResolves(client) };
   };
   const groups = (client: EC2Client, reader: ResponseReader, signal?: AbortSignal) => securityGroupPages(client, reader, 1000, signal)(undefined);
   const interfaces = (client: EC2Client, reader: ResponseReader, signal?: AbortSignal) => networkInterfacePages(client, reader, 1000, signal)(undefined);
@@ -115,15 +82,15 @@ describe("EC2 calls with the middleware stack resolved once", () => {
     it(`ends a held request when its own signal aborts, and the client goes on working (${reader} reader)`, async () => {
       const { client } = makeClient();
       await groups(client, reader); // the stack is cached from here on
-      dropHeld();
-      hold = true;
+      srv.dropHeld();
+      srv.hold = true;
       const abort = new AbortController();
-      const arrival = nextArrival();
+      const arrival = srv.nextArrival();
       const call = groups(client, reader, abort.signal);
       await arrival; // the server holds the request now
       abort.abort();
       await expect(call).rejects.toMatchObject({ name: "AbortError" });
-      hold = false;
+      srv.hold = false;
       expect(groupIds(await groups(client, reader))).toEqual(["sg-0cached000000001"]);
       client.destroy();
     });
@@ -167,15 +134,15 @@ describe("EC2 calls with the middleware stack resolved once", () => {
     const { client, resolves } = makeClient();
     await groups(client, "stream");
     await interfaces(client, "stream");
-    dropHeld();
-    hold = true;
+    srv.dropHeld();
+    srv.hold = true;
     for (const aborted of ["DescribeSecurityGroups", "DescribeNetworkInterfaces"]) {
       const g = new AbortController();
       const n = new AbortController();
-      let arrival = nextArrival();
+      let arrival = srv.nextArrival();
       const gs = groups(client, "stream", g.signal);
       await arrival;
-      arrival = nextArrival();
+      arrival = srv.nextArrival();
       const ns = interfaces(client, "stream", n.signal);
       await arrival;
       (aborted === "DescribeSecurityGroups" ? g : n).abort();
@@ -183,9 +150,9 @@ describe("EC2 calls with the middleware stack resolved once", () => {
       await expect(lost).rejects.toMatchObject({ name: "AbortError" });
       answer(takeHeld(aborted === "DescribeSecurityGroups" ? "DescribeNetworkInterfaces" : "DescribeSecurityGroups"));
       await expect(kept).resolves.toMatchObject({ items: [expect.anything()] });
-      dropHeld();
+      srv.dropHeld();
     }
-    hold = false;
+    srv.hold = false;
     // Both classes stayed on their cached stacks throughout.
     expect(resolves()).toBe(2);
     client.destroy();
@@ -194,26 +161,26 @@ describe("EC2 calls with the middleware stack resolved once", () => {
   it("gives two calls of one class in flight on one client each its own signal, both read by the stream reader", async () => {
     const { client } = makeClient();
     await groups(client, "stream");
-    dropHeld();
-    hold = true;
+    srv.dropHeld();
+    srv.hold = true;
     for (const abortFirst of [false, true]) {
       const first = new AbortController();
       const second = new AbortController();
-      let arrival = nextArrival();
+      let arrival = srv.nextArrival();
       const a = groups(client, "stream", first.signal);
       await arrival;
-      arrival = nextArrival();
+      arrival = srv.nextArrival();
       const b = groups(client, "stream", second.signal);
       await arrival;
       (abortFirst ? first : second).abort();
       await expect(abortFirst ? a : b).rejects.toMatchObject({ name: "AbortError" });
       // Held in the order sent: answer the call that was not aborted.
-      expect(held).toHaveLength(2);
-      answer(held[abortFirst ? 1 : 0] as Held);
+      expect(srv.held).toHaveLength(2);
+      answer(srv.held[abortFirst ? 1 : 0] as HeldRequest);
       expect(groupIds(await (abortFirst ? b : a))).toEqual(["sg-0cached000000001"]);
-      dropHeld();
+      srv.dropHeld();
     }
-    hold = false;
+    srv.hold = false;
     client.destroy();
   });
 });
