@@ -78,6 +78,8 @@ function memoryClient(dsg: Buffer, dni: Buffer): EC2Client {
     endpoint: "http://127.0.0.1:9",
     credentials: KEY,
     maxAttempts: 1,
+    // As the real factory makes them (src/aws/ec2-client.ts).
+    cacheMiddleware: true,
     requestHandler: {
       handle: async (req: { body?: unknown }) => {
         const body = String(req.body ?? "").includes("Action=DescribeNetworkInterfaces") ? dni : dsg;

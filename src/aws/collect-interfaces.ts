@@ -3,7 +3,8 @@
 // list of interfaces would make exposed groups look attached to nothing,
 // which lowers severities, so a partial read fails the poll. The same two
 // readers as collect.ts (aws.reader).
-import { DescribeNetworkInterfacesCommand, type EC2Client, type NetworkInterface } from "@aws-sdk/client-ec2";
+import { DescribeNetworkInterfacesCommand, type DescribeNetworkInterfacesCommandOutput, type EC2Client, type NetworkInterface } from "@aws-sdk/client-ec2";
+import { sendCached } from "./cached-send.js";
 import type { ResponseReader } from "./collect.js";
 import { everyPage, type PageFetcher } from "./every-page.js";
 import { CollectError } from "./poll-error.js";
@@ -32,11 +33,10 @@ export interface CollectedInterfaces {
 
 /** One page of DescribeNetworkInterfaces through `reader`. */
 export function networkInterfacePages(client: EC2Client, reader: ResponseReader, pageSize: number, signal?: AbortSignal): PageFetcher<NetworkInterface> {
-  const options = signal ? { abortSignal: signal } : {};
   return async (token) => {
     const command = new DescribeNetworkInterfacesCommand({ MaxResults: pageSize, ...(token ? { NextToken: token } : {}) });
     if (reader === "stream") return sendReading<NetworkInterface>(client, command, DESCRIBE_NETWORK_INTERFACES, signal);
-    const out = await client.send(command, options);
+    const out = await sendCached<DescribeNetworkInterfacesCommandOutput>(client, command, signal);
     return { items: out.NetworkInterfaces ?? [], nextToken: out.NextToken };
   };
 }

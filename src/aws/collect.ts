@@ -7,7 +7,8 @@
 // errors; sgwatch reads a successful body), and "sdk", the SDK's own
 // deserialiser. Both give the raw groups in the SDK's shape, the stream
 // reader with only the members normalize.ts reads.
-import { DescribeSecurityGroupsCommand, type EC2Client, type SecurityGroup } from "@aws-sdk/client-ec2";
+import { DescribeSecurityGroupsCommand, type DescribeSecurityGroupsCommandOutput, type EC2Client, type SecurityGroup } from "@aws-sdk/client-ec2";
+import { sendCached } from "./cached-send.js";
 import { everyPage, type PageFetcher } from "./every-page.js";
 import { DESCRIBE_SECURITY_GROUPS } from "./response-shapes.js";
 import { sendReading } from "./stream-send.js";
@@ -48,11 +49,10 @@ export interface Collected {
 /** One page of DescribeSecurityGroups through `reader`. */
 export function securityGroupPages(client: EC2Client, reader: ResponseReader, pageSize: number, signal?: AbortSignal): PageFetcher<SecurityGroup> {
   // The signal also goes to each call, so an abort ends a call in flight at once.
-  const options = signal ? { abortSignal: signal } : {};
   return async (token) => {
     const command = new DescribeSecurityGroupsCommand({ MaxResults: pageSize, ...(token ? { NextToken: token } : {}) });
     if (reader === "stream") return sendReading<SecurityGroup>(client, command, DESCRIBE_SECURITY_GROUPS, signal);
-    const out = await client.send(command, options);
+    const out = await sendCached<DescribeSecurityGroupsCommandOutput>(client, command, signal);
     return { items: out.SecurityGroups ?? [], nextToken: out.NextToken };
   };
 }

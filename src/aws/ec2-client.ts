@@ -68,4 +68,9 @@ export function awsClientConfig(spec: ClientSpec) {
   } as const;
 }
 
-export const createEc2Client: Ec2ClientFactory = (spec) => new EC2Client(awsClientConfig(spec));
+/**
+ * cacheMiddleware: the middleware stack is resolved once per command class,
+ * not on every call; the collectors send through cached-send.ts, which keeps
+ * each call's abort signal working on such a client.
+ */
+export const createEc2Client: Ec2ClientFactory = (spec) => new EC2Client({ ...awsClientConfig(spec), cacheMiddleware: true });

@@ -1,11 +1,13 @@
 // Sends one EC2 command through the SDK's own request path (credentials,
 // signing, endpoints, retries with adaptive throttling, timeouts, and the
 // SDK's own parsing of error responses) and reads a successful response's
-// body itself, as it streams in, with a ResponseShape. A middleware at the
-// end of the deserialize step takes the raw body of a 2xx response before
-// the SDK's deserialiser sees it, and hands that deserialiser an empty body
-// instead, whose parse costs nothing; error responses pass through untouched.
+// body itself, as it streams in, with a ResponseShape. The client's hook at
+// the end of the deserialize step (cached-send.ts) hands it the raw body of a
+// 2xx response before the SDK's deserialiser sees it, and it gives that
+// deserialiser an empty body instead, whose parse costs nothing; error
+// responses pass through untouched.
 import type { EC2Client } from "@aws-sdk/client-ec2";
+import { sendCached, type RawResponse, type SentCommand } from "./cached-send.js";
 import type { ResponseShape } from "./response-shapes.js";
 import { XmlReadError, XmlShapeReader, type ItemMap } from "./xml-shape-reader.js";
 
@@ -13,13 +15,6 @@ import { XmlReadError, XmlShapeReader, type ItemMap } from "./xml-shape-reader.j
 export interface ReadPage<T> {
   items: T[];
   nextToken: string | undefined;
-}
-
-/** A command whose stack we can add to (every SDK command). */
-interface StackedCommand {
-  middlewareStack: {
-    add(mw: (next: (args: unknown) => Promise<{ response: unknown }>) => (args: unknown) => Promise<{ response: unknown }>, opts: { step: "deserialize"; priority: "low"; name: string }): void;
-  };
 }
 
 /**
@@ -50,37 +45,29 @@ export async function readBody(body: unknown, shape: ResponseShape, status: numb
  * errors), XmlReadError when a successful response's body is not the
  * expected document, or what `mapItem` threw once the response is read.
  */
-export async function sendReading<T>(client: EC2Client, command: object, shape: ResponseShape, signal?: AbortSignal, mapItem?: (item: unknown, index: number) => T): Promise<ReadPage<T>> {
+export async function sendReading<T>(client: EC2Client, command: SentCommand, shape: ResponseShape, signal?: AbortSignal, mapItem?: (item: unknown, index: number) => T): Promise<ReadPage<T>> {
   let read: { root: Record<string, unknown>; failed: { error: unknown } | null } | null = null;
-  // "low" priority places it after the SDK's deserializer in the deserialize
-  // step: it sees the response first, on every attempt the retry makes.
-  (command as StackedCommand).middlewareStack.add(
-    (next) => async (args) => {
-      const out = await next(args);
-      const response = out.response as { statusCode?: number; body?: unknown };
-      const status = response.statusCode ?? 0;
-      if (status >= 200 && status < 300) {
-        // Per attempt: a retried response is read again from its first item.
-        // What mapItem throws is kept out of the SDK's stack (whose retry
-        // logic would see it) and thrown once the send is over.
-        let failed: { error: unknown } | null = null;
-        const map = mapItem && ((item: unknown, index: number): unknown => {
-          if (failed) return null;
-          try {
-            return mapItem(item, index);
-          } catch (error) {
-            failed = { error };
-            return null;
-          }
-        });
-        read = { root: await readBody(response.body, shape, status, map), failed };
-        response.body = new Uint8Array(0);
+  // Runs on every attempt the retry makes, before the SDK's deserialiser.
+  const onResponse = async (response: RawResponse): Promise<void> => {
+    const status = response.statusCode ?? 0;
+    if (status < 200 || status >= 300) return;
+    // Per attempt: a retried response is read again from its first item.
+    // What mapItem throws is kept out of the SDK's stack (whose retry
+    // logic would see it) and thrown once the send is over.
+    let failed: { error: unknown } | null = null;
+    const map = mapItem && ((item: unknown, index: number): unknown => {
+      if (failed) return null;
+      try {
+        return mapItem(item, index);
+      } catch (error) {
+        failed = { error };
+        return null;
       }
-      return out;
-    },
-    { step: "deserialize", priority: "low", name: "sgwatchStreamReader" },
-  );
-  await client.send(command as Parameters<EC2Client["send"]>[0], signal ? { abortSignal: signal } : {});
+    });
+    read = { root: await readBody(response.body, shape, status, map), failed };
+    response.body = new Uint8Array(0);
+  };
+  await sendCached(client, command, signal, onResponse);
   const got = read as { root: Record<string, unknown>; failed: { error: unknown } | null } | null;
   if (got === null) throw new Error("internal: the SDK returned a response the stream reader never saw");
   if (got.failed) throw got.failed.error;

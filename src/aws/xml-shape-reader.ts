@@ -30,6 +30,9 @@ export type XmlShape =
   | {
       kind: "struct";
       members: ReadonlyMap<string, readonly [string, XmlShape]>;
+      /** The members' XML names and [member name, shape], in one order: looked up by a scan (see memberOf). */
+      xmlNames: readonly string[];
+      defs: ReadonlyArray<readonly [string, XmlShape]>;
       /** Every member, undefined, in one order: each object is a copy of it, so all share one hidden class (normalize reads them monomorphically). */
       template: Record<string, undefined>;
     };
@@ -45,7 +48,19 @@ export function list(item: XmlShape): XmlShape {
 /** A struct from `{ xmlName: ["MemberName", shape] }`. */
 export function struct(members: Record<string, readonly [string, XmlShape]>): XmlShape {
   const map = new Map(Object.entries(members));
-  return { kind: "struct", members: map, template: Object.fromEntries([...map.values()].map(([m]) => [m, undefined])) };
+  return { kind: "struct", members: map, xmlNames: [...map.keys()], defs: [...map.values()], template: Object.fromEntries([...map.values()].map(([m]) => [m, undefined])) };
+}
+
+/**
+ * The member a struct reads from the element `name`, if any. A scan, not
+ * members.get: each name comes from the parser as a new string, so a map
+ * hashes it first, and a struct has a dozen members at most, most of which
+ * differ from the name in length alone (the profile of figure 7).
+ */
+function memberOf(shape: XmlShape & { kind: "struct" }, name: string): readonly [string, XmlShape] | undefined {
+  const names = shape.xmlNames;
+  for (let i = 0; i < names.length; i++) if (names[i] === name) return shape.defs[i];
+  return undefined;
 }
 
 /** The response body could not be read as the expected document. */
@@ -170,7 +185,7 @@ export class XmlShapeReader {
     let shape: XmlShape | null = null;
     let member = "";
     if (ps.kind === "struct") {
-      const m = ps.members.get(name);
+      const m = memberOf(ps, name);
       if (m !== undefined) [member, shape] = m;
     } else if (ps.kind === "list") {
       if (name === "item") shape = ps.item;

@@ -16,7 +16,7 @@ export type CloudTrailClientFactory = (spec: ClientSpec) => CloudTrailClient;
 /** The real client factory (loads the SDK). */
 export async function cloudTrailClientFactory(): Promise<CloudTrailClientFactory> {
   const { CloudTrailClient } = await import("@aws-sdk/client-cloudtrail");
-  // cacheMiddleware: the stack is resolved once per command class, not per call (cached-send.ts).
+  // cacheMiddleware: the stack is resolved once per command class, not per call (aws/cached-send.ts).
   return (spec) => new CloudTrailClient({ ...awsClientConfig(spec), cacheMiddleware: true });
 }
 

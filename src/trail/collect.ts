@@ -10,9 +10,9 @@
 // security-group calls. EventSource=ec2.amazonaws.com would return every
 // Describe* call, sgwatch's own polls included. docs/cloudtrail.md has the
 // counts (test/integration/trail-sweep.test.ts measures them).
-import type { CloudTrailClient, Event, LookupAttribute } from "@aws-sdk/client-cloudtrail";
+import type { CloudTrailClient, Event, LookupAttribute, LookupEventsCommandOutput } from "@aws-sdk/client-cloudtrail";
+import { sendCached } from "../aws/cached-send.js";
 import { SECURITY_GROUP_EVENT_NAMES } from "./event-record.js";
-import { sendLookup } from "./cached-send.js";
 
 /** How the range is asked for (see the file's header). */
 export type LookupStrategy = "writes" | "by-name";
@@ -74,7 +74,8 @@ async function readSeries(client: CloudTrailClient, attribute: LookupAttribute, 
       break;
     }
     await opts.pace(opts.signal);
-    const page = await sendLookup(
+    // The client's stack is resolved once (cacheMiddleware), the signal kept per call: aws/cached-send.ts.
+    const page = await sendCached<LookupEventsCommandOutput>(
       client,
       new LookupEventsCommand({ LookupAttributes: [attribute], StartTime: from, EndTime: to, MaxResults: 50, ...(token !== undefined ? { NextToken: token } : {}) }),
       opts.signal,

@@ -7,9 +7,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
+import { LookupEventsCommand, type CloudTrailClient, type LookupEventsCommandOutput } from "@aws-sdk/client-cloudtrail";
 import { cloudTrailClients } from "../../src/trail/clients.js";
-import { sendLookup } from "../../src/trail/cached-send.js";
+import { sendCached } from "../../src/aws/cached-send.js";
+
+const sendLookup = (client: CloudTrailClient, c: LookupEventsCommand): Promise<LookupEventsCommandOutput> => sendCached(client, c);
 
 describe("CloudTrail clients share one connection pool", () => {
   let server: Server;
