@@ -10,6 +10,7 @@ import { collectReadGroups } from "./collect.js";
 import { collectNetworkInterfaces } from "./collect-interfaces.js";
 import { readAttachments } from "../model/attachment.js";
 import { createEc2Client, type Ec2ClientFactory } from "./ec2-client.js";
+import { sharedAgents } from "./shared-agents.js";
 import { classifyPollError } from "./poll-error.js";
 import { readGroup, type ReadGroup } from "../model/normalize.js";
 import type { FetchWorkerData, FromWorker, ToWorker } from "./fetch-protocol.js";
@@ -20,6 +21,7 @@ const data = (workerData ?? {}) as FetchWorkerData;
 const factory: Ec2ClientFactory = data.clientModule ? ((await import(data.clientModule)) as { createEc2Client: Ec2ClientFactory }).createEc2Client : createEc2Client;
 
 const clients = new Map<string, EC2Client>();
+const agents = sharedAgents();
 const running = new Map<number, { clientKey: string; abort: AbortController }>();
 
 function send(m: FromWorker): void {
@@ -32,7 +34,8 @@ async function fetch(m: Extract<ToWorker, { type: "fetch" }>): Promise<void> {
   try {
     let client = clients.get(m.clientKey);
     if (!client) {
-      client = factory(m.spec);
+      // The worker's clients share one connection pool, as the main thread's do.
+      client = factory({ ...m.spec, agents });
       clients.set(m.clientKey, client);
     }
     const known = m.known;

@@ -37,10 +37,12 @@ export interface SharedAgents {
 }
 
 /**
- * Keep-alive agents for many clients. `maxSockets` caps the connections per
- * host (the SDK's own default per client is 50).
+ * Keep-alive agents for many clients. No cap on connections per host by
+ * default: sgwatch's own concurrency (and the sweep's) bounds the calls in
+ * flight, and a cap here would queue calls inside the agent, where the SDK's
+ * connection timeout does not see them.
  */
-export function sharedAgents(maxSockets = 50): SharedAgents {
+export function sharedAgents(maxSockets = Infinity): SharedAgents {
   const options: AgentOptions = { keepAlive: true, maxSockets };
   const httpAgent = new KeptHttpAgent(options);
   const httpsAgent = new KeptHttpsAgent(options);

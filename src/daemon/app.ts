@@ -30,6 +30,7 @@ import type { AttributionResult } from "../attribution/attribute.js";
 import type { CloudTrailClientFactory } from "../trail/clients.js";
 import type { TargetSweep } from "../trail/sweep.js";
 import { TrailSensor, type TargetJoin } from "./trail-sensor.js";
+import { sharedAgents } from "../aws/shared-agents.js";
 
 /** What the app needs from outside. */
 export interface AppOptions {
@@ -79,6 +80,8 @@ export class App {
   private readonly dispatchStop = new AbortController();
   /** One EC2 client per target, kept across cycles: connections and the adaptive rate limiter persist. */
   private readonly clients = new Map<string, EC2Client>();
+  /** One keep-alive connection pool for those clients: a target's calls reuse connections other targets opened (aws/shared-agents.ts). */
+  private readonly ec2Agents = sharedAgents();
   /** CloudTrail clients, their LookupEvents budget, and the sweep, attribution and join that use them. */
   private readonly trail: TrailSensor;
   /** Fetch workers when aws.fetchThreads > 0. */
@@ -144,6 +147,7 @@ export class App {
       routes: this.channels.routes,
       stateCache: this.stateCache,
       clientCache: this.clients,
+      agents: this.ec2Agents,
       ...(this.fetchPool ? { fetchPool: this.fetchPool } : {}),
       discoveredRegions: this.discovered,
       lockWait: {
@@ -380,6 +384,7 @@ export class App {
     await this.dispatching?.catch(() => undefined);
     await this.directAlertsSettled();
     this.dropClients();
+    this.ec2Agents.close();
     await this.fetchPool?.close();
     for (const p of this.retiredPools.splice(0)) await p.close();
     this.trail.close();

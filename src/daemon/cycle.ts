@@ -15,6 +15,7 @@ import type { EC2Client } from "@aws-sdk/client-ec2";
 import { classifyPollError, CollectError, type PollError } from "../aws/poll-error.js";
 import type { FetchPool } from "../aws/fetch-pool.js";
 import type { PortableClientSpec } from "../aws/fetch-protocol.js";
+import type { SharedAgents } from "../aws/shared-agents.js";
 import { GroupNormalizer, type Fingerprinted } from "../model/normalize.js";
 import type { GroupState } from "../model/types.js";
 import { isOpenDrift, type JudgedChange } from "../model/judged.js";
@@ -60,6 +61,8 @@ export interface CycleDeps {
   fetchPool?: FetchPool;
   /** EC2 clients kept between cycles, by target; without it a client is made and destroyed per poll. */
   clientCache?: Map<string, EC2Client>;
+  /** One keep-alive connection pool for this thread's EC2 clients (aws/shared-agents.ts); else each client has its own. */
+  agents?: SharedAgents;
   /**
    * Regions found for accounts configured with `regions: all`, kept between
    * cycles: when DescribeRegions fails, the last answer is used.
@@ -162,6 +165,11 @@ async function loadApprovals(deps: CycleDeps, now: string): Promise<{ records: A
   return { records, problems };
 }
 
+/** The spec with this thread's shared connection pool, when there is one (the pool never crosses to a worker: each has its own). */
+function withAgents(spec: ClientSpec, deps: Pick<CycleDeps, "agents">): ClientSpec {
+  return deps.agents ? { ...spec, agents: deps.agents } : spec;
+}
+
 /** Explicit credentials that are static keys can cross to a fetch worker; a provider function cannot. */
 function isPortable(spec: ClientSpec): spec is PortableClientSpec {
   return typeof spec.credentials !== "function";
@@ -178,7 +186,7 @@ async function fetchHere(
   signal?: AbortSignal,
 ): Promise<{ pages: number; attachments: Attachment[] | null }> {
   const cached = deps.clientCache?.get(key);
-  const client = cached ?? deps.clientFactory(spec);
+  const client = cached ?? deps.clientFactory(withAgents(spec, deps));
   if (!cached) deps.clientCache?.set(key, client);
   // Destroying the client ends requests in flight, so shutdown need not wait for them.
   const onAbort = (): void => {
@@ -397,7 +405,7 @@ async function discoverRegions(deps: CycleDeps, signal?: AbortSignal): Promise<M
       ...(deps.credentials ? { credentials: deps.credentials } : {}),
     };
     const key = `${a.account}/discovery/${a.roleArn ?? ""}/${a.endpoint ?? ""}`;
-    const client = deps.clientCache?.get(key) ?? deps.clientFactory(spec);
+    const client = deps.clientCache?.get(key) ?? deps.clientFactory(withAgents(spec, deps));
     deps.clientCache?.set(key, client);
     try {
       found.set(a.account, await enabledRegions(client, signal));

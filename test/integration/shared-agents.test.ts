@@ -1,5 +1,7 @@
-// The CloudTrail clients of a fleet share one keep-alive connection pool
-// (src/aws/shared-agents.ts, used by src/trail/clients.ts), against a real
+// The clients of a fleet share one keep-alive connection pool
+// (src/aws/shared-agents.ts): a daemon's EC2 clients, through the simulator
+// behind a proxy that counts connections; and its CloudTrail clients
+// (src/trail/clients.ts), against a real
 // HTTP server that counts the connections it accepts: a quiet sweep's calls
 // for many account-regions reuse one connection instead of opening one each;
 // destroying one client (a reload dropping a target) does not cut another
@@ -8,7 +10,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { LookupEventsCommand, type CloudTrailClient, type LookupEventsCommandOutput } from "@aws-sdk/client-cloudtrail";
+import { stringify } from "yaml";
 import { cloudTrailClients } from "../../src/trail/clients.js";
+import { App } from "../../src/daemon/app.js";
+import { parseConfigText } from "../../src/config/load.js";
+import { startSimulator, type Simulator } from "../../src/sim/server.js";
+import { seedDemoAccount } from "../../src/sim/seed-demo.js";
+import { startCountingProxy, type CountingProxy } from "../support/counting-proxy.js";
+import { testConfigObject } from "../support/config-file.js";
+import { captureLog } from "../support/log-capture.js";
+import { MONITOR } from "../support/sim-harness.js";
+import { makeTempDir, type TempDir } from "../support/temp-dir.js";
 import { sendCached } from "../../src/aws/cached-send.js";
 
 const sendLookup = (client: CloudTrailClient, c: LookupEventsCommand): Promise<LookupEventsCommandOutput> => sendCached(client, c);
@@ -92,5 +104,45 @@ describe("CloudTrail clients share one connection pool", () => {
       check();
     });
     expect(sockets.size).toBe(0);
+  });
+});
+
+describe("a daemon's EC2 clients share one connection pool", () => {
+  const ACCOUNT = "444455556666";
+  const REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2"];
+  let sim: Simulator;
+  let proxy: CountingProxy;
+  let tmp: TempDir;
+
+  beforeAll(async () => {
+    sim = await startSimulator();
+    sim.mapAccessKey(MONITOR.accessKeyId, ACCOUNT);
+    for (const region of REGIONS) seedDemoAccount(sim.state, { account: ACCOUNT, region });
+    proxy = await startCountingProxy(sim.endpoint);
+    tmp = makeTempDir();
+  });
+
+  afterAll(async () => {
+    await proxy?.close();
+    await sim?.close();
+    tmp?.remove();
+  });
+
+  it("five account-regions polled one after another open the connections of one, not five", async () => {
+    const raw = testConfigObject({ dir: tmp.path, endpoint: proxy.endpoint });
+    raw.targets = [{ accounts: [ACCOUNT], regions: REGIONS, endpoint: proxy.endpoint }];
+    raw.concurrency = 1;
+    const app = new App({ config: parseConfigText(stringify(raw), tmp.join("config.yaml"), {}), logger: captureLog("warn").logger, env: {}, credentials: MONITOR });
+    try {
+      const r = await app.cycle();
+      expect(r.targets.map((t) => t.ok)).toEqual(REGIONS.map(() => true));
+      expect(proxy.total("DescribeSecurityGroups")).toBeGreaterThanOrEqual(REGIONS.length);
+      expect(proxy.total("DescribeNetworkInterfaces")).toBeGreaterThanOrEqual(REGIONS.length);
+      // One target's groups and interfaces are read at once (two connections);
+      // each later target reuses them. Clients of their own would open two each.
+      expect(proxy.connections()).toBeLessThanOrEqual(2);
+    } finally {
+      await app.close();
+    }
   });
 });

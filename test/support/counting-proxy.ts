@@ -15,6 +15,8 @@ export interface CountingProxy {
   peak(action: string): number;
   /** Requests of `action` seen so far. */
   total(action: string): number;
+  /** TCP connections accepted so far (what a client's connection reuse saves shows here). */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -61,6 +63,8 @@ export async function startCountingProxy(upstream: string): Promise<CountingProx
       up.end(body);
     });
   });
+  let connections = 0;
+  server.on("connection", () => void connections++);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;
   return {
@@ -68,6 +72,7 @@ export async function startCountingProxy(upstream: string): Promise<CountingProx
     inFlight: (a) => now.get(a) ?? 0,
     peak: (a) => peaks.get(a) ?? 0,
     total: (a) => totals.get(a) ?? 0,
+    connections: () => connections,
     close: () =>
       new Promise((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
