@@ -1,8 +1,11 @@
 // One thread of the raw fleet fetch (raw-fetch-process.ts): the SDK paginator
 // over its share of the targets, `concurrency` at a time, nothing kept. Its
-// clients live as long as the thread, as the daemon keeps one per target.
+// clients live as long as the thread, as the daemon keeps one per target, and
+// share one keep-alive pool as the daemon's do (src/aws/shared-agents.ts), so
+// the floor differs from the daemon in what is read, not in connections.
 import { parentPort, workerData } from "node:worker_threads";
 import { EC2Client, paginateDescribeSecurityGroups } from "@aws-sdk/client-ec2";
+import { sharedAgents } from "../src/aws/shared-agents.js";
 
 export interface RawFleetTarget {
   region: string;
@@ -18,7 +21,8 @@ interface Data {
 const port = parentPort;
 if (!port) throw new Error("raw-fleet-worker.js runs as a worker thread of raw-fetch-process.js");
 const { endpoint, targets, concurrency } = workerData as Data;
-const clients = targets.map((t) => new EC2Client({ endpoint, region: t.region, credentials: { accessKeyId: t.accessKeyId, secretAccessKey: "bench" }, maxAttempts: 5, retryMode: "adaptive" }));
+const { httpAgent, httpsAgent } = sharedAgents();
+const clients = targets.map((t) => new EC2Client({ endpoint, region: t.region, credentials: { accessKeyId: t.accessKeyId, secretAccessKey: "bench" }, maxAttempts: 5, retryMode: "adaptive", requestHandler: { httpAgent, httpsAgent } }));
 
 /** Every target once; returns the groups read. */
 async function fetchAll(list: EC2Client[], limit: number): Promise<number> {
