@@ -3,8 +3,11 @@
 // was garbage waiting for a collection, up to 4× the live heap. Proved on a
 // child process shaped like a cycle (a live set that stays, objects that
 // survive a few scavenges and die in the old generation): with the setting
-// the heap in use stays under 2.2× what is live; without it, in the same
-// child, V8 lets it grow much further (the control: the test can fail).
+// the heap in use peaks at about 2.0–2.2× what is live (1.5× in the old
+// generation, plus the young generation and the round's own batch); without
+// it, in the same child, V8 lets it reach about 4.8× (the control: the test
+// can fail). The line between them is drawn at 3×, in the middle, so neither
+// side's spread from run to run (±0.1×) can cross it.
 // Heap sizes, not times: V8's sizing does not depend on the clock once the
 // growing factor is fixed.
 import { execFileSync } from "node:child_process";
@@ -39,11 +42,11 @@ function run(mode: "on" | "off"): { peak: number; live: number } {
 }
 
 describe("the daemon's heap growth limit (src/daemon/heap.ts)", { timeout: 120_000 }, () => {
-  it("collects old-generation garbage at well under 2.2× the live heap, where V8 alone lets it grow further", () => {
+  it("collects old-generation garbage at under 3× the live heap, where V8 alone lets it grow past 3×", () => {
     assertBuilt();
     const tuned = run("on");
     const untuned = run("off");
-    expect(tuned.peak / tuned.live).toBeLessThan(2.2);
-    expect(untuned.peak / untuned.live).toBeGreaterThan(2.2);
+    expect(tuned.peak / tuned.live).toBeLessThan(3);
+    expect(untuned.peak / untuned.live).toBeGreaterThan(3);
   });
 });
