@@ -64,6 +64,11 @@ export class CloudTrailSim {
   delayMs = 0;
   /** When set, every call fails with it. */
   failure: TrailFailure | null = null;
+  /** Calls still answered before `failAfter`'s failure takes over; null: no such limit. */
+  private answersLeft: number | null = null;
+  private failureAfter: TrailFailure | null = null;
+  /** Calls refused because `failAfter`'s count ran out (a test sees that a daemon reached the wall). */
+  refusedAfterLimit = 0;
   /**
    * LookupEvents calls allowed per second per account and region (AWS: 2);
    * null: unlimited. Measured on the simulator clock, so a test whose client
@@ -118,9 +123,22 @@ export class CloudTrailSim {
     this.failure = failure;
   }
 
-  /** Undoes makeUnavailable and the delay. */
+  /**
+   * Answers the next `calls` calls as usual, then fails every call with
+   * `failure` until restore(). A test stops a daemon's sweep at an exact point
+   * this way, not by racing it with a kill.
+   */
+  failAfter(calls: number, failure: TrailFailure = { code: "ServiceUnavailableException" }): void {
+    this.answersLeft = calls;
+    this.failureAfter = failure;
+    this.refusedAfterLimit = 0;
+  }
+
+  /** Undoes makeUnavailable, failAfter and the delay. */
   restore(): void {
     this.failure = null;
+    this.answersLeft = null;
+    this.failureAfter = null;
     this.delayMs = 0;
   }
 
@@ -198,8 +216,11 @@ export class CloudTrailSim {
         throw new TrailError("MissingAuthenticationTokenException", "Missing Authentication Token", 403);
       }
       this.pace(call.account, call.region, this.clock().getTime());
-      if (this.failure !== null) {
-        const f = this.failure;
+      const limited = this.answersLeft === 0 ? this.failureAfter : null;
+      if (limited !== null) this.refusedAfterLimit++;
+      else if (this.answersLeft !== null) this.answersLeft--;
+      const f = this.failure ?? limited;
+      if (f !== null) {
         const status = f.status ?? (f.code.startsWith("ServiceUnavailable") ? 503 : 400);
         throw new TrailError(f.code, f.message ?? "CloudTrail is not available (simulated)", status);
       }
