@@ -306,7 +306,9 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
     const foreign = groups.find((g) => g.ownerId !== t.account);
     if (foreign) throw new CollectError("WrongAccount", `the credentials reach account ${foreign.ownerId} (group ${foreign.groupId}), but this target is account ${t.account}`);
     const before = groups.length === 0 ? (lastSuccessfulPoll(db, target.id)?.group_count ?? null) : null;
-    const verdict = zeroGroupsVerdict({ observed: groups.length, previous: before, lastPollCode: lastPoll(db, target.id)?.error_code ?? null, threshold: config.monitoring.confirmZeroGroups });
+    // The last poll's code matters only to an empty poll: not read for the others (nearly every poll).
+    const lastPollCode = groups.length === 0 ? (lastPoll(db, target.id)?.error_code ?? null) : null;
+    const verdict = zeroGroupsVerdict({ observed: groups.length, previous: before, lastPollCode, threshold: config.monitoring.confirmZeroGroups });
     if (verdict === "hold") {
       throw new CollectError(
         ZERO_GROUPS_UNCONFIRMED,

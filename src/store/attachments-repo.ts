@@ -79,6 +79,8 @@ export function lastInterfacesRead(db: Database, targetId: number): { at: string
 /** Whether this poll should read interfaces: every Nth successful poll (0: never), and always when never read. */
 export function shouldReadInterfaces(db: Database, targetId: number, every: number): boolean {
   if (every <= 0) return false;
+  // Every poll reads them (the default): nothing to look up.
+  if (every === 1) return true;
   const last = lastInterfacesRead(db, targetId);
   return last === undefined || last.pollsSince + 1 >= every;
 }

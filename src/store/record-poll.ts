@@ -9,7 +9,7 @@ import type { AlertPayload, AlertTarget, AlertChange, PostureItem } from "../mod
 import type { Severity } from "../model/types.js";
 import { severityRank } from "../model/types.js";
 import { applyChangesToIntervals, loadCurrentState, openBaselineIntervals } from "./state-repo.js";
-import { insertPoll, lastSuccessfulPoll, setPollChangeCount } from "./polls-repo.js";
+import { insertPoll, lastPoll, lastSuccessfulPoll, setPollChangeCount } from "./polls-repo.js";
 import { insertChanges } from "./changes-repo.js";
 import { markReverts } from "./reverts-repo.js";
 import { ruleKey } from "../model/rule-key.js";
@@ -23,7 +23,7 @@ import { exposureChanges } from "../model/exposure-change.js";
 import { recordBroadSources } from "./broad-sources-repo.js";
 import { DEFAULT_SEVERITY_SETTINGS, type BroadSources } from "../model/severity.js";
 import { lastInterfacesRead, loadCurrentAttachments, planAttachments, recordAttachments } from "./attachments-repo.js";
-import { extendRun, unchangedPollStep } from "./poll-runs.js";
+import { extendRun, unchangedPollStepAfter } from "./poll-runs.js";
 
 /** A complete observation of one target: every page arrived. */
 export interface Observation {
@@ -168,11 +168,21 @@ function enqueueClosed(db: Database, deps: RecordDeps, target: TargetRow, revert
   }
 }
 
+/**
+ * Whether the target row (read in this transaction) still carries failure
+ * bookkeeping to reset: a healthy target's good poll writes nothing to it.
+ */
+function needsSuccessNoted(t: TargetRow): boolean {
+  return t.consecutive_failures !== 0 || t.blind_since !== null || t.last_error !== null;
+}
+
 /** Record a poll in which every page arrived. */
 export function recordSuccessfulPoll(db: Database, targetId: number, obs: Observation, deps: RecordDeps): SuccessOutcome {
   return db.transaction((): SuccessOutcome => {
     const target = getTarget(db, targetId);
-    const previous = lastSuccessfulPoll(db, targetId);
+    // One read for both rows in the usual case: a latest poll that succeeded is also the last successful one.
+    const latest = lastPoll(db, targetId);
+    const previous = latest === undefined || latest.status === "ok" ? latest : lastSuccessfulPoll(db, targetId);
     const baseline = previous === undefined;
     // Nothing is stored before a target's first successful poll.
     // A cached state is used only when it is the state of the last successful
@@ -186,10 +196,10 @@ export function recordSuccessfulPoll(db: Database, targetId: number, obs: Observ
     // Nothing new (no change, interfaces where they were, not a restored
     // transition): the poll extends the target's run row in place, or starts one.
     const unchanged = !baseline && changes.length === 0 && !target.blind_since && (moves === null || (moves.opened.length === 0 && moves.closed.length === 0));
-    const step = unchanged ? unchangedPollStep(db, targetId, obs.startedAt, moves !== null) : null;
+    const step = unchanged ? unchangedPollStepAfter(latest, obs.startedAt, moves !== null) : null;
     if (step?.kind === "extend") {
       extendRun(db, step.row.id, obs.finishedAt, moves !== null);
-      noteSuccess(db, targetId);
+      if (needsSuccessNoted(target)) noteSuccess(db, targetId);
       return { pollId: step.row.id, baseline: false, judged: [], changeIds: [], state: observed };
     }
     const pollId = insertPoll(db, {
@@ -279,7 +289,7 @@ export function recordSuccessfulPoll(db: Database, targetId: number, obs: Observ
     if (target.blind_since) {
       enqueueAll(db, deps, { type: "monitoring-restored", target: alertTarget(target), blindSince: target.blind_since, restoredAt: obs.finishedAt }, obs.finishedAt);
     }
-    noteSuccess(db, targetId);
+    if (needsSuccessNoted(target)) noteSuccess(db, targetId);
     return { pollId, baseline, judged, changeIds, state: observed };
   })();
 }
