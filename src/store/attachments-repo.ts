@@ -38,7 +38,7 @@ export function loadCurrentAttachments(db: Database, targetId: number): Attachme
 
 /** What a poll's read of the interfaces changes: the current ones before it, and those it opens and closes. */
 export interface AttachmentMoves {
-  before: Attachment[];
+  before: readonly Attachment[];
   opened: Attachment[];
   closed: Attachment[];
 }
@@ -47,6 +47,18 @@ export interface AttachmentMoves {
 export function planAttachments(db: Database, targetId: number, observed: readonly Attachment[]): AttachmentMoves {
   const before = loadCurrentAttachments(db, targetId);
   return { ...diffAttachments(before, observed), before };
+}
+
+/**
+ * planAttachments, given the list the caller knows to be the stored current
+ * one (`stored`: the attachments of a state cache that holds, else
+ * undefined). An observation that is that very list (a fetch worker read the
+ * same, by digest, and handed back the caller's own list) moved nothing, so
+ * nothing is read; any other list is planned against the database.
+ */
+export function planAttachmentsFrom(db: Database, targetId: number, observed: readonly Attachment[], stored: readonly Attachment[] | undefined): AttachmentMoves {
+  if (stored !== undefined && observed === stored) return { before: observed, opened: [], closed: [] };
+  return planAttachments(db, targetId, observed);
 }
 
 /**

@@ -17,12 +17,12 @@ import { revokeCommand } from "../policy/revoke-command.js";
 import { enqueueRouted } from "./threads-repo.js";
 import { CHANGE_ROW_COLUMNS, rowToAlertChange, type OpenChangeRow } from "./change-rows.js";
 import type { RevertedChange } from "./reverts-repo.js";
-import { getTarget, markBlind, noteFailure, noteSuccess, type TargetRow } from "./targets-repo.js";
+import { getTarget, markBlind, needsSuccessNoted, noteFailure, noteSuccess, type TargetRow } from "./targets-repo.js";
 import { exposureByGroup, unattached, type Attachment, type GroupExposure } from "../model/attachment.js";
 import { exposureChanges } from "../model/exposure-change.js";
 import { recordBroadSources } from "./broad-sources-repo.js";
 import { DEFAULT_SEVERITY_SETTINGS, type BroadSources } from "../model/severity.js";
-import { lastInterfacesRead, loadCurrentAttachments, planAttachments, recordAttachments } from "./attachments-repo.js";
+import { lastInterfacesRead, loadCurrentAttachments, planAttachmentsFrom, recordAttachments } from "./attachments-repo.js";
 import { extendRun, unchangedPollStepAfter } from "./poll-runs.js";
 
 /** A complete observation of one target: every page arrived. */
@@ -82,8 +82,11 @@ export interface RecordDeps {
   blindAfterFailures: number;
   /** Time without a successful poll that makes a target blind (ms). */
   blindAfterMs?: number;
-  /** The state recorded by a successful poll (a cache), used when that poll is still the last one. */
-  currentState?: { pollId: number; state: Map<string, GroupState> };
+  /**
+   * The state recorded by a successful poll (a cache), used when that poll is
+   * still the last one; with the attachments it left current, when it read them.
+   */
+  currentState?: { pollId: number; state: Map<string, GroupState>; attachments?: readonly Attachment[] };
 }
 
 /** What a successful poll did. */
@@ -168,14 +171,6 @@ function enqueueClosed(db: Database, deps: RecordDeps, target: TargetRow, revert
   }
 }
 
-/**
- * Whether the target row (read in this transaction) still carries failure
- * bookkeeping to reset: a healthy target's good poll writes nothing to it.
- */
-function needsSuccessNoted(t: TargetRow): boolean {
-  return t.consecutive_failures !== 0 || t.blind_since !== null || t.last_error !== null;
-}
-
 /** Record a poll in which every page arrived. */
 export function recordSuccessfulPoll(db: Database, targetId: number, obs: Observation, deps: RecordDeps): SuccessOutcome {
   return db.transaction((): SuccessOutcome => {
@@ -192,7 +187,8 @@ export function recordSuccessfulPoll(db: Database, targetId: number, obs: Observ
     const changes = baseline ? [] : diffGroups(stored, obs.groups);
     const ruleCount = obs.groups.reduce((n, g) => n + g.rules.length, 0);
     const observed = new Map(obs.groups.map((g) => [g.groupId, g]));
-    const moves = obs.attachments ? planAttachments(db, targetId, obs.attachments) : null;
+    // The cached state's attachments are the stored current ones only while the cache holds (checked above).
+    const moves = obs.attachments ? planAttachmentsFrom(db, targetId, obs.attachments, cached ? deps.currentState?.attachments : undefined) : null;
     // Nothing new (no change, interfaces where they were, not a restored
     // transition): the poll extends the target's run row in place, or starts one.
     const unchanged = !baseline && changes.length === 0 && !target.blind_since && (moves === null || (moves.opened.length === 0 && moves.closed.length === 0));
