@@ -162,7 +162,9 @@ export async function runFloor(o: BenchOptions, sim: ChildLink<SimCommands>, wor
     const rows: Row[] = [
       { figure: `1. raw fetch (${size}), median`, measured: fmtMs(median(rawMs)), target: "", pass: null, value: median(rawMs) },
       { figure: "1. baseline cycle / raw", measured: `${fmtRatio(ratios.baseline)} (${fmtMs(median(times.baseline))})`, target: "≤ 2.00×", pass: ratios.baseline <= 2, value: ratios.baseline },
+      // Issue 5 asked ≤ 1.15×; issue 14 asks ≤ 1.0× (the same ratio, judged against both).
       { figure: "1. unchanged cycle / raw", measured: `${fmtRatio(ratios.unchanged)} (${fmtMs(median(times.unchanged))})`, target: "≤ 1.15×", pass: ratios.unchanged <= 1.15, value: ratios.unchanged },
+      { figure: "1. unchanged cycle / raw SDK fetch (issue 14)", measured: `${fmtRatio(ratios.unchanged)} (${fmtMs(median(times.unchanged))} vs ${fmtMs(median(rawMs))})`, target: "≤ 1.0×", pass: ratios.unchanged <= 1.0, value: ratios.unchanged },
       { figure: "1. 1%-changed cycle / raw", measured: `${fmtRatio(ratios.changed)} (${fmtMs(median(times.changed))})`, target: "≤ 1.15×", pass: ratios.changed <= 1.15, value: ratios.changed },
       { figure: "1. unchanged cycle after restart (cold cache)", measured: `${fmtRatio(restart.ms / median(rawMs))} (${fmtMs(restart.ms)})`, target: "", pass: null, value: restart.ms / median(rawMs) },
       {

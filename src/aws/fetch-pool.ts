@@ -22,6 +22,12 @@ export interface FetchRequest {
   known: Map<string, string>;
   /** Also read the network interfaces (blast radius). */
   interfaces?: boolean;
+  /**
+   * The attachments the caller holds as the target's current ones, with their
+   * digest: when the worker reads the same, this very list comes back
+   * (Fetched.attachments === knownAttachments.list) and only the digest crossed.
+   */
+  knownAttachments?: { digest: string; list: Attachment[] } | null;
   /** Who reads the response bodies (aws.reader). */
   reader: ResponseReader;
 }
@@ -32,6 +38,8 @@ export interface Fetched {
   groups: ReadGroup[];
   /** Every interface's attachments, when asked for; null when not read. */
   attachments: Attachment[] | null;
+  /** Their digest (attachmentsDigest); null when not read. */
+  attachmentsDigest: string | null;
 }
 
 export interface FetchPoolOptions {
@@ -44,6 +52,8 @@ export interface FetchPoolOptions {
 }
 
 interface Pending {
+  /** What the message's compact parts stand for: the request's known fingerprints and attachments. */
+  req: FetchRequest;
   resolve(f: Fetched): void;
   reject(e: Error): void;
   onPage?: (pages: number, groups: number) => void;
@@ -56,6 +66,17 @@ interface Pending {
  */
 export function defaultWorkerUrl(): URL {
   return import.meta.url.endsWith(".ts") ? new URL("../../dist/src/aws/fetch-worker.js", import.meta.url) : new URL("./fetch-worker.js", import.meta.url);
+}
+
+/** A worker's compact answer as the caller reads it: ids back to ReadGroups, a matching digest back to the caller's own list. */
+function expand(m: Extract<FromWorker, { type: "done" }>, req: FetchRequest): Fetched {
+  const groups = m.groups.map((g): ReadGroup => (typeof g === "string" ? { groupId: g, fingerprint: req.known.get(g) as string, state: null } : g));
+  const a = m.attachments;
+  // A null list means the digest is the one the caller sent (the worker checked): the caller's list is what was read.
+  const known = req.knownAttachments;
+  if (a !== null && a.list === null && known?.digest !== a.digest) throw new Error("internal: the fetch worker sent no attachments for a digest the caller does not hold");
+  const attachments = a === null ? null : (a.list ?? (known as { list: Attachment[] }).list);
+  return { pages: m.pages, groups, attachments, attachmentsDigest: a?.digest ?? null };
 }
 
 export class FetchPool {
@@ -84,13 +105,15 @@ export class FetchPool {
       opts.signal?.addEventListener("abort", onAbort, { once: true });
       const done = (): void => opts.signal?.removeEventListener("abort", onAbort);
       this.pending.set(id, {
+        req,
         resolve: (f) => (done(), resolve(f)),
         reject: (e) => (done(), reject(e)),
         ...(opts.onPage ? { onPage: opts.onPage } : {}),
         slot,
       });
       const progress = opts.onPage !== undefined;
-      worker.postMessage({ type: "fetch", id, clientKey: req.clientKey, spec: req.spec, maxPages: req.maxPages, known: req.known, interfaces: req.interfaces ?? false, reader: req.reader, progress } satisfies ToWorker);
+      const knownAttachments = req.knownAttachments?.digest ?? null;
+      worker.postMessage({ type: "fetch", id, clientKey: req.clientKey, spec: req.spec, maxPages: req.maxPages, known: req.known, interfaces: req.interfaces ?? false, knownAttachments, reader: req.reader, progress } satisfies ToWorker);
     });
   }
 
@@ -124,7 +147,13 @@ export class FetchPool {
       if (!p) return;
       if (m.type === "page") return p.onPage?.(m.pages, m.groups);
       this.pending.delete(m.id);
-      if (m.type === "done") p.resolve({ pages: m.pages, groups: m.groups, attachments: m.attachments });
+      if (m.type === "done") {
+        try {
+          p.resolve(expand(m, p.req));
+        } catch (err) {
+          p.reject(err as Error);
+        }
+      }
       else p.reject(new CollectError(m.error.code, m.error.message));
     });
     const lost = (why: string): void => {

@@ -33,6 +33,8 @@ export type ToWorker =
       known: Map<string, string>;
       /** Also read every page of DescribeNetworkInterfaces (blast radius). */
       interfaces: boolean;
+      /** Digest (attachmentsDigest) of the attachments the main thread holds as this target's current ones, or null. */
+      knownAttachments: string | null;
       /** Who reads the response bodies (aws.reader). */
       reader: ResponseReader;
       /** Send a "page" message after each page (a terminal shows progress); a daemon does not ask. */
@@ -40,8 +42,26 @@ export type ToWorker =
     }
   | { type: "abort"; id: number };
 
+/**
+ * The attachments a worker read: their digest, and the list itself only when
+ * it differs from `knownAttachments` (null: the same as the main thread's).
+ * Nearly every poll reads the same interfaces as the last one.
+ */
+export interface WireAttachments {
+  digest: string;
+  list: Attachment[] | null;
+}
+
 /** Worker → main. */
 export type FromWorker =
   | { type: "page"; id: number; pages: number; groups: number }
-  | { type: "done"; id: number; pages: number; groups: ReadGroup[]; attachments: Attachment[] | null }
+  | {
+      type: "done";
+      id: number;
+      pages: number;
+      /** In arrival order; a group read as unchanged crosses as its id alone (its fingerprint is the one in `known`). */
+      groups: (ReadGroup | string)[];
+      /** null when the interfaces were not read. */
+      attachments: WireAttachments | null;
+    }
   | { type: "failed"; id: number; error: PollError };

@@ -2,13 +2,15 @@
 // parsed (by sgwatch's streaming reader or the SDK, as aws.reader says) and
 // read by readGroups on this thread, so one core is no
 // longer the limit on how many targets a cycle can parse. Only the result
-// crosses back: the canonical form of new or changed groups, and a
-// fingerprint alone for the rest. The database stays on the main thread.
+// crosses back: the canonical form of new or changed groups, the id alone for
+// the rest, and the interfaces' attachments only when they differ from those
+// the main thread holds (their digest always). The database stays on the
+// main thread.
 import { parentPort, workerData } from "node:worker_threads";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import { collectReadGroups } from "./collect.js";
 import { collectNetworkInterfaces } from "./collect-interfaces.js";
-import { readAttachments } from "../model/attachment.js";
+import { attachmentsDigest, readAttachments } from "../model/attachment.js";
 import { createEc2Client, type Ec2ClientFactory } from "./ec2-client.js";
 import { sharedAgents } from "./shared-agents.js";
 import { classifyPollError } from "./poll-error.js";
@@ -39,7 +41,8 @@ async function fetch(m: Extract<ToWorker, { type: "fetch" }>): Promise<void> {
       clients.set(m.clientKey, client);
     }
     const known = m.known;
-    const groups: ReadGroup[] = [];
+    // Unchanged groups cross as their ids: structured clone of an object per group was most of the message.
+    const groups: (ReadGroup | string)[] = [];
     // Interfaces are read alongside the groups, on the same client (their requests overlap); either failing fails the poll.
     const reading = m.interfaces ? collectNetworkInterfaces(client, { reader: m.reader, maxPages: m.maxPages, signal: abort.signal }).then((c) => readAttachments(c.interfaces)) : null;
     // Handled below by the await; this keeps a failure while the groups are still read from being "unhandled".
@@ -53,10 +56,12 @@ async function fetch(m: Extract<ToWorker, { type: "fetch" }>): Promise<void> {
       ...(m.progress ? { onPage: (pages: number, count: number) => send({ type: "page", id: m.id, pages, groups: count }) } : {}),
       read: (g, index) => readGroup(g, isKnown, index),
       sink: (page) => {
-        for (const g of page) groups.push(g);
+        for (const g of page) groups.push(g.state === null ? g.groupId : g);
       },
     });
-    const attachments = reading ? await reading : null;
+    const read = reading ? await reading : null;
+    const digest = read ? attachmentsDigest(read) : null;
+    const attachments = read && digest !== null ? { digest, list: digest === m.knownAttachments ? null : read } : null;
     send({ type: "done", id: m.id, pages: collected.pages, groups, attachments });
   } catch (err) {
     send({ type: "failed", id: m.id, error: classifyPollError(err) });

@@ -4,8 +4,7 @@
 import type { Database } from "better-sqlite3";
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
-import { accountsToDiscover, resolveTargets, type ResolvedTarget } from "../config/targets.js";
-import { enabledRegions } from "../aws/regions.js";
+import { resolveTargets, type ResolvedTarget } from "../config/targets.js";
 import { collectReadGroups } from "../aws/collect.js";
 import { collectNetworkInterfaces } from "../aws/collect-interfaces.js";
 import { readAttachments, type Attachment, type GroupExposure } from "../model/attachment.js";
@@ -24,7 +23,8 @@ import type { ApprovalRecord } from "../approvals/schema.js";
 import { routeAlert, type ChannelRoute } from "../alerts/route.js";
 import { ignoreRules, ignoredReason } from "../config/ignore-list.js";
 import { recordFailedPoll, recordSuccessfulPoll, type RecordDeps } from "../store/record-poll.js";
-import { ensureTarget, listTargets, type TargetRow } from "../store/targets-repo.js";
+import { ensureTarget, type TargetRow } from "../store/targets-repo.js";
+import { discoverRegions, withAgents } from "./discover-regions.js";
 import { lastPoll, lastSuccessfulPoll } from "../store/polls-repo.js";
 import { ZERO_GROUPS_UNCONFIRMED, zeroGroupsVerdict } from "../model/zero-groups.js";
 import type { LockWait } from "../store/lock-wait.js";
@@ -88,6 +88,12 @@ export interface CachedState {
   state: Map<string, GroupState>;
   /** Fingerprints of the raw groups, to skip normalising unchanged ones. */
   fingerprints: Map<string, Fingerprinted>;
+  /**
+   * The attachments that poll read and left current, with their digest, when
+   * a fetch worker read them: a worker that reads the same sends the digest
+   * alone, and recording takes this very list as nothing moved.
+   */
+  attachments?: { digest: string; list: Attachment[] };
 }
 
 /** Progress callbacks for a terminal. */
@@ -163,11 +169,6 @@ async function loadApprovals(deps: CycleDeps, now: string): Promise<{ records: A
   }));
   for (const p of problems) deps.logger.warn({ event: "approvals-invalid", file: p.file, line: p.line }, p.key);
   return { records, problems };
-}
-
-/** The spec with this thread's shared connection pool, when there is one (the pool never crosses to a worker: each has its own). */
-function withAgents(spec: ClientSpec, deps: Pick<CycleDeps, "agents">): ClientSpec {
-  return deps.agents ? { ...spec, agents: deps.agents } : spec;
 }
 
 /** Explicit credentials that are static keys can cross to a fetch worker; a provider function cannot. */
@@ -266,6 +267,8 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
   let attachments: Attachment[] | null | undefined = config.aws.interfacesEvery > 0 ? null : undefined;
   // Every Nth successful poll also reads DescribeNetworkInterfaces (aws.interfacesEvery).
   const readInterfaces = shouldReadInterfaces(db, row.id, config.aws.interfacesEvery);
+  // Set when a fetch worker read the interfaces (the pool's digest of what it read).
+  let attachmentsDigest: string | null = null;
   try {
     const spec: ClientSpec = {
       region: t.region,
@@ -280,7 +283,8 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
     // Reuse the last poll's canonical groups for raw groups that did not
     // change. A fingerprint maps raw text to its canonical form, so it holds
     // whatever the database says; only the stored state needs checking.
-    const previous = deps.stateCache?.get(row.id)?.fingerprints ?? new Map<string, Fingerprinted>();
+    const cachedEntry = deps.stateCache?.get(row.id);
+    const previous = cachedEntry?.fingerprints ?? new Map<string, Fingerprinted>();
     const normalizer = new GroupNormalizer(previous);
     const onPage = (p: number, g: number): void => progress.onPage?.(t, p, g);
     const pool = deps.fetchPool;
@@ -288,12 +292,13 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
       const known = new Map<string, string>();
       for (const [id, f] of previous) known.set(id, f.fingerprint);
       const fetched = await pool.fetch(
-        { clientKey: key, spec, maxPages: config.aws.maxPages, known, interfaces: readInterfaces, reader: config.aws.reader },
+        { clientKey: key, spec, maxPages: config.aws.maxPages, known, interfaces: readInterfaces, knownAttachments: readInterfaces ? (cachedEntry?.attachments ?? null) : null, reader: config.aws.reader },
         { ...(signal ? { signal } : {}), ...(progress.onPage ? { onPage } : {}) },
       );
       for (const g of fetched.groups) normalizer.addRead(g);
       pages = fetched.pages;
       attachments = fetched.attachments ?? attachments;
+      attachmentsDigest = fetched.attachmentsDigest;
     } else {
       const here = await fetchHere(deps, key, spec, normalizer, onPage, readInterfaces, signal);
       pages = here.pages;
@@ -306,7 +311,9 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
     const foreign = groups.find((g) => g.ownerId !== t.account);
     if (foreign) throw new CollectError("WrongAccount", `the credentials reach account ${foreign.ownerId} (group ${foreign.groupId}), but this target is account ${t.account}`);
     const before = groups.length === 0 ? (lastSuccessfulPoll(db, target.id)?.group_count ?? null) : null;
-    const verdict = zeroGroupsVerdict({ observed: groups.length, previous: before, lastPollCode: lastPoll(db, target.id)?.error_code ?? null, threshold: config.monitoring.confirmZeroGroups });
+    // The last poll's code matters only to an empty poll: not read for the others (nearly every poll).
+    const lastPollCode = groups.length === 0 ? (lastPoll(db, target.id)?.error_code ?? null) : null;
+    const verdict = zeroGroupsVerdict({ observed: groups.length, previous: before, lastPollCode, threshold: config.monitoring.confirmZeroGroups });
     if (verdict === "hold") {
       throw new CollectError(
         ZERO_GROUPS_UNCONFIRMED,
@@ -335,7 +342,7 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
   }
   const finishedAt = clock().toISOString();
   const cached = deps.stateCache?.get(target.id);
-  if (cached) recordDeps.currentState = { pollId: cached.pollId, state: cached.state };
+  if (cached) recordDeps.currentState = { pollId: cached.pollId, state: cached.state, ...(cached.attachments ? { attachments: cached.attachments.list } : {}) };
   let outcome;
   try {
     await catchUp();
@@ -345,7 +352,9 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
     deps.stateCache?.delete(target.id);
     return lost(err, pages);
   }
-  deps.stateCache?.set(target.id, { pollId: outcome.pollId, state: outcome.state, fingerprints });
+  // What this poll read is now the target's current attachments (recorded, or found unmoved); a poll that did not read them keeps none cached.
+  const readList = attachmentsDigest !== null && attachments ? { attachments: { digest: attachmentsDigest, list: attachments } } : {};
+  deps.stateCache?.set(target.id, { pollId: outcome.pollId, state: outcome.state, fingerprints, ...readList });
   const rules = groups.reduce((n, g) => n + g.rules.length, 0);
   const unapproved = outcome.judged.filter(isOpenDrift).length;
   log.info(
@@ -384,46 +393,6 @@ export async function runCycle(deps: CycleDeps, opts: { signal?: AbortSignal; pr
     records: approvals.records,
     failure,
   };
-}
-
-/**
- * Expand `regions: all` with DescribeRegions per account (region us-east-1,
- * or the target's endpoint). A failure keeps the last known list, or the
- * regions this account was polled in before, and is logged: an account must
- * not silently drop out of monitoring.
- */
-async function discoverRegions(deps: CycleDeps, signal?: AbortSignal): Promise<Map<string, string[]>> {
-  const found = deps.discoveredRegions ?? new Map<string, string[]>();
-  for (const a of accountsToDiscover(deps.config)) {
-    const spec: ClientSpec = {
-      region: "us-east-1",
-      ...(a.endpoint ? { endpoint: a.endpoint } : {}),
-      ...(a.roleArn ? { roleArn: a.roleArn } : {}),
-      ...(a.externalId ? { externalId: a.externalId } : {}),
-      maxAttempts: deps.config.aws.maxAttempts,
-      timeoutMs: deps.config.aws.timeout,
-      ...(deps.credentials ? { credentials: deps.credentials } : {}),
-    };
-    const key = `${a.account}/discovery/${a.roleArn ?? ""}/${a.endpoint ?? ""}`;
-    const client = deps.clientCache?.get(key) ?? deps.clientFactory(withAgents(spec, deps));
-    deps.clientCache?.set(key, client);
-    try {
-      found.set(a.account, await enabledRegions(client, signal));
-    } catch (err) {
-      const e = classifyPollError(err);
-      const known = found.get(a.account) ?? listTargets(deps.db).filter((t) => t.account === a.account).map((t) => t.region);
-      found.set(a.account, known);
-      deps.logger.error(
-        { event: "region-discovery-failed", account: a.account, code: e.code, usingRegions: known },
-        `cannot list the regions of account ${a.account} (${e.message}); polling the ${known.length} regions known before${
-          e.code === "UnauthorizedOperation" ? " — grant ec2:DescribeRegions" : ""
-        }`,
-      );
-    } finally {
-      if (!deps.clientCache) client.destroy();
-    }
-  }
-  return found;
 }
 
 /** One summary line's worth of numbers. */

@@ -4,6 +4,7 @@
 // intervals like rules are. Raw DescribeNetworkInterfaces output is untrusted:
 // an item without an interface id cannot be kept, and fails the poll rather
 // than reading as "attached to nothing".
+import { hash } from "node:crypto";
 import type { NetworkInterface } from "@aws-sdk/client-ec2";
 
 /** What a network interface belongs to, as people name it. */
@@ -90,6 +91,15 @@ export function readAttachments(raw: readonly NetworkInterface[]): Attachment[] 
     }
   });
   return sortAttachments(out);
+}
+
+/**
+ * SHA-1 of a read list of attachments (readAttachments: sorted, every field
+ * in one order), so a fetch worker can say "the same as the list you hold"
+ * without sending the list across threads.
+ */
+export function attachmentsDigest(list: readonly Attachment[]): string {
+  return hash("sha1", JSON.stringify(list), "base64");
 }
 
 /** The identity of an attachment interval: interface and group. */

@@ -38,7 +38,7 @@ export function loadCurrentAttachments(db: Database, targetId: number): Attachme
 
 /** What a poll's read of the interfaces changes: the current ones before it, and those it opens and closes. */
 export interface AttachmentMoves {
-  before: Attachment[];
+  before: readonly Attachment[];
   opened: Attachment[];
   closed: Attachment[];
 }
@@ -47,6 +47,18 @@ export interface AttachmentMoves {
 export function planAttachments(db: Database, targetId: number, observed: readonly Attachment[]): AttachmentMoves {
   const before = loadCurrentAttachments(db, targetId);
   return { ...diffAttachments(before, observed), before };
+}
+
+/**
+ * planAttachments, given the list the caller knows to be the stored current
+ * one (`stored`: the attachments of a state cache that holds, else
+ * undefined). An observation that is that very list (a fetch worker read the
+ * same, by digest, and handed back the caller's own list) moved nothing, so
+ * nothing is read; any other list is planned against the database.
+ */
+export function planAttachmentsFrom(db: Database, targetId: number, observed: readonly Attachment[], stored: readonly Attachment[] | undefined): AttachmentMoves {
+  if (stored !== undefined && observed === stored) return { before: observed, opened: [], closed: [] };
+  return planAttachments(db, targetId, observed);
 }
 
 /**
@@ -79,6 +91,8 @@ export function lastInterfacesRead(db: Database, targetId: number): { at: string
 /** Whether this poll should read interfaces: every Nth successful poll (0: never), and always when never read. */
 export function shouldReadInterfaces(db: Database, targetId: number, every: number): boolean {
   if (every <= 0) return false;
+  // Every poll reads them (the default): nothing to look up.
+  if (every === 1) return true;
   const last = lastInterfacesRead(db, targetId);
   return last === undefined || last.pollsSince + 1 >= every;
 }

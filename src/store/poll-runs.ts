@@ -34,7 +34,11 @@ export function runDay(iso: string): string {
  * exact.
  */
 export function unchangedPollStep(db: Database, targetId: number, startedAt: string, readInterfaces: boolean): RunStep {
-  const latest = lastPoll(db, targetId);
+  return unchangedPollStepAfter(lastPoll(db, targetId), startedAt, readInterfaces);
+}
+
+/** unchangedPollStep given the target's latest poll row, already read in the same transaction. */
+export function unchangedPollStepAfter(latest: PollRow | undefined, startedAt: string, readInterfaces: boolean): RunStep {
   const sameDay = latest !== undefined && runDay(latest.started_at) === runDay(startedAt);
   if (latest?.run === 1 && sameDay && (readInterfaces || latest.interfaces_read === 0)) return { kind: "extend", row: latest };
   return { kind: "insert", run: latest?.status === "ok" };

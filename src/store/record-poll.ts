@@ -9,7 +9,7 @@ import type { AlertPayload, AlertTarget, AlertChange, PostureItem } from "../mod
 import type { Severity } from "../model/types.js";
 import { severityRank } from "../model/types.js";
 import { applyChangesToIntervals, loadCurrentState, openBaselineIntervals } from "./state-repo.js";
-import { insertPoll, lastSuccessfulPoll, setPollChangeCount } from "./polls-repo.js";
+import { insertPoll, lastPoll, lastSuccessfulPoll, setPollChangeCount } from "./polls-repo.js";
 import { insertChanges } from "./changes-repo.js";
 import { markReverts } from "./reverts-repo.js";
 import { ruleKey } from "../model/rule-key.js";
@@ -17,13 +17,13 @@ import { revokeCommand } from "../policy/revoke-command.js";
 import { enqueueRouted } from "./threads-repo.js";
 import { CHANGE_ROW_COLUMNS, rowToAlertChange, type OpenChangeRow } from "./change-rows.js";
 import type { RevertedChange } from "./reverts-repo.js";
-import { getTarget, markBlind, noteFailure, noteSuccess, type TargetRow } from "./targets-repo.js";
+import { getTarget, markBlind, needsSuccessNoted, noteFailure, noteSuccess, type TargetRow } from "./targets-repo.js";
 import { exposureByGroup, unattached, type Attachment, type GroupExposure } from "../model/attachment.js";
 import { exposureChanges } from "../model/exposure-change.js";
 import { recordBroadSources } from "./broad-sources-repo.js";
 import { DEFAULT_SEVERITY_SETTINGS, type BroadSources } from "../model/severity.js";
-import { lastInterfacesRead, loadCurrentAttachments, planAttachments, recordAttachments } from "./attachments-repo.js";
-import { extendRun, unchangedPollStep } from "./poll-runs.js";
+import { lastInterfacesRead, loadCurrentAttachments, planAttachmentsFrom, recordAttachments } from "./attachments-repo.js";
+import { extendRun, unchangedPollStepAfter } from "./poll-runs.js";
 
 /** A complete observation of one target: every page arrived. */
 export interface Observation {
@@ -82,8 +82,11 @@ export interface RecordDeps {
   blindAfterFailures: number;
   /** Time without a successful poll that makes a target blind (ms). */
   blindAfterMs?: number;
-  /** The state recorded by a successful poll (a cache), used when that poll is still the last one. */
-  currentState?: { pollId: number; state: Map<string, GroupState> };
+  /**
+   * The state recorded by a successful poll (a cache), used when that poll is
+   * still the last one; with the attachments it left current, when it read them.
+   */
+  currentState?: { pollId: number; state: Map<string, GroupState>; attachments?: readonly Attachment[] };
 }
 
 /** What a successful poll did. */
@@ -172,7 +175,9 @@ function enqueueClosed(db: Database, deps: RecordDeps, target: TargetRow, revert
 export function recordSuccessfulPoll(db: Database, targetId: number, obs: Observation, deps: RecordDeps): SuccessOutcome {
   return db.transaction((): SuccessOutcome => {
     const target = getTarget(db, targetId);
-    const previous = lastSuccessfulPoll(db, targetId);
+    // One read for both rows in the usual case: a latest poll that succeeded is also the last successful one.
+    const latest = lastPoll(db, targetId);
+    const previous = latest === undefined || latest.status === "ok" ? latest : lastSuccessfulPoll(db, targetId);
     const baseline = previous === undefined;
     // Nothing is stored before a target's first successful poll.
     // A cached state is used only when it is the state of the last successful
@@ -182,14 +187,15 @@ export function recordSuccessfulPoll(db: Database, targetId: number, obs: Observ
     const changes = baseline ? [] : diffGroups(stored, obs.groups);
     const ruleCount = obs.groups.reduce((n, g) => n + g.rules.length, 0);
     const observed = new Map(obs.groups.map((g) => [g.groupId, g]));
-    const moves = obs.attachments ? planAttachments(db, targetId, obs.attachments) : null;
+    // The cached state's attachments are the stored current ones only while the cache holds (checked above).
+    const moves = obs.attachments ? planAttachmentsFrom(db, targetId, obs.attachments, cached ? deps.currentState?.attachments : undefined) : null;
     // Nothing new (no change, interfaces where they were, not a restored
     // transition): the poll extends the target's run row in place, or starts one.
     const unchanged = !baseline && changes.length === 0 && !target.blind_since && (moves === null || (moves.opened.length === 0 && moves.closed.length === 0));
-    const step = unchanged ? unchangedPollStep(db, targetId, obs.startedAt, moves !== null) : null;
+    const step = unchanged ? unchangedPollStepAfter(latest, obs.startedAt, moves !== null) : null;
     if (step?.kind === "extend") {
       extendRun(db, step.row.id, obs.finishedAt, moves !== null);
-      noteSuccess(db, targetId);
+      if (needsSuccessNoted(target)) noteSuccess(db, targetId);
       return { pollId: step.row.id, baseline: false, judged: [], changeIds: [], state: observed };
     }
     const pollId = insertPoll(db, {
@@ -279,7 +285,7 @@ export function recordSuccessfulPoll(db: Database, targetId: number, obs: Observ
     if (target.blind_since) {
       enqueueAll(db, deps, { type: "monitoring-restored", target: alertTarget(target), blindSince: target.blind_since, restoredAt: obs.finishedAt }, obs.finishedAt);
     }
-    noteSuccess(db, targetId);
+    if (needsSuccessNoted(target)) noteSuccess(db, targetId);
     return { pollId, baseline, judged, changeIds, state: observed };
   })();
 }

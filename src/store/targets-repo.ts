@@ -49,6 +49,14 @@ export function markBlind(db: Database, id: number, since: string): void {
   sql(db, "UPDATE targets SET blind_since = ? WHERE id = ?").run(since, id);
 }
 
+/**
+ * Whether a target row (read in the recording transaction) still carries
+ * failure bookkeeping to reset: a healthy target's good poll writes nothing.
+ */
+export function needsSuccessNoted(t: TargetRow): boolean {
+  return t.consecutive_failures !== 0 || t.blind_since !== null || t.last_error !== null;
+}
+
 /** Reset failure bookkeeping after a good poll. */
 export function noteSuccess(db: Database, id: number): void {
   // Only a row that needs it is written: an UPDATE to the same values still dirties its page.
