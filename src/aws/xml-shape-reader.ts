@@ -15,6 +15,7 @@
 // "", a repeated element, trailing content after the root), this reader fails
 // instead: the poll is recorded as MalformedResponse, never half-read.
 import { SaxesParser } from "saxes";
+import { RawControlEscaper } from "./xml-raw-controls.js";
 
 /** How to read one element. */
 export type XmlShape =
@@ -98,15 +99,6 @@ function leaf(shape: XmlShape, raw: string): string | number | boolean {
   return text.length < 13 ? text : (" " + text).slice(1);
 }
 
-// Control characters XML 1.0 forbids raw (C0 but tab, LF and CR) can still
-// reach a response in names, descriptions and tags, and the SDK's own parser
-// takes them; one of them must not fail a poll (it would blind the monitor).
-// They are read as XML 1.1 character references, which 1.1 allows. DEL, the
-// C1 controls and U+2028 become references too: 1.1 forbids them raw, or
-// reads NEL and LSEP as line ends; a reference keeps each character as sent.
-const RAW_CONTROL = /[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028]/;
-const RAW_CONTROLS = new RegExp(RAW_CONTROL.source, "g");
-const asReference = (c: string): string => `&#x${c.charCodeAt(0).toString(16)};`;
 
 /**
  * Turns each item of the root's item list into what the caller keeps, as
@@ -130,6 +122,8 @@ export interface ItemMap {
  */
 export class XmlShapeReader {
   private readonly parser = new SaxesParser({ defaultXMLVersion: "1.1", forceXMLVersion: true, position: false });
+  // Raw control characters are written as references (see xml-raw-controls.ts).
+  private readonly escaper = new RawControlEscaper();
   private readonly stack: Frame[] = [];
   // Depth inside an element the shape does not name: it and everything in it
   // are skipped by counting, with no frame per element (most of an interface's
@@ -154,7 +148,7 @@ export class XmlShapeReader {
   }
 
   write(chunk: string): void {
-    this.parser.write(RAW_CONTROL.test(chunk) ? chunk.replace(RAW_CONTROLS, asReference) : chunk);
+    this.parser.write(this.escaper.escape(chunk));
     if (this.failure) throw this.failure;
   }
 
