@@ -8,6 +8,7 @@ import { sendCached } from "./cached-send.js";
 import type { ResponseReader } from "./collect.js";
 import { everyPage, type PageFetcher } from "./every-page.js";
 import { CollectError } from "./poll-error.js";
+import type { BodyReuse } from "./page-memo.js";
 import { DESCRIBE_NETWORK_INTERFACES } from "./response-shapes.js";
 import { sendReading } from "./stream-send.js";
 
@@ -21,6 +22,8 @@ export interface InterfaceCollectOptions {
   pageSize?: number;
   /** Abort (shutdown). */
   signal?: AbortSignal;
+  /** The stream reader only: reuse for the first page's body (page-memo.ts, InterfaceMemo). */
+  reuseFirst?: BodyReuse<NetworkInterface>;
 }
 
 /** Every network interface of the account × region. */
@@ -32,10 +35,13 @@ export interface CollectedInterfaces {
 }
 
 /** One page of DescribeNetworkInterfaces through `reader`. */
-export function networkInterfacePages(client: EC2Client, reader: ResponseReader, pageSize: number, signal?: AbortSignal): PageFetcher<NetworkInterface> {
+export function networkInterfacePages(client: EC2Client, reader: ResponseReader, pageSize: number, signal?: AbortSignal, reuseFirst?: BodyReuse<NetworkInterface>): PageFetcher<NetworkInterface> {
+  let first = true;
   return async (token) => {
     const command = new DescribeNetworkInterfacesCommand({ MaxResults: pageSize, ...(token ? { NextToken: token } : {}) });
-    if (reader === "stream") return sendReading<NetworkInterface>(client, command, DESCRIBE_NETWORK_INTERFACES, signal);
+    const reuse = first ? reuseFirst : undefined;
+    first = false;
+    if (reader === "stream") return sendReading<NetworkInterface>(client, command, DESCRIBE_NETWORK_INTERFACES, signal, undefined, reuse);
     const out = await sendCached<DescribeNetworkInterfacesCommandOutput>(client, command, signal);
     return { items: out.NetworkInterfaces ?? [], nextToken: out.NextToken };
   };
@@ -44,7 +50,7 @@ export function networkInterfacePages(client: EC2Client, reader: ResponseReader,
 export async function collectNetworkInterfaces(client: EC2Client, opts: InterfaceCollectOptions): Promise<CollectedInterfaces> {
   const interfaces: NetworkInterface[] = [];
   try {
-    const { pages } = await everyPage(networkInterfacePages(client, opts.reader, opts.pageSize ?? 1000, opts.signal), {
+    const { pages } = await everyPage(networkInterfacePages(client, opts.reader, opts.pageSize ?? 1000, opts.signal, opts.reuseFirst), {
       api: "DescribeNetworkInterfaces",
       maxPages: opts.maxPages,
       ...(opts.signal ? { signal: opts.signal } : {}),

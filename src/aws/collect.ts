@@ -10,6 +10,7 @@
 import { DescribeSecurityGroupsCommand, type DescribeSecurityGroupsCommandOutput, type EC2Client, type SecurityGroup } from "@aws-sdk/client-ec2";
 import { sendCached } from "./cached-send.js";
 import { everyPage, type PageFetcher } from "./every-page.js";
+import type { BodyReuse } from "./page-memo.js";
 import { DESCRIBE_SECURITY_GROUPS } from "./response-shapes.js";
 import { sendReading } from "./stream-send.js";
 
@@ -62,12 +63,13 @@ export function securityGroupPages(client: EC2Client, reader: ResponseReader, pa
  * through `read` as soon as its element closes. Pages come one after another,
  * so the groups of earlier pages are counted when the next is asked for.
  */
-function streamReadPages<T>(client: EC2Client, pageSize: number, read: GroupReader<T>, signal?: AbortSignal): PageFetcher<T> {
+function streamReadPages<T>(client: EC2Client, pageSize: number, read: GroupReader<T>, signal?: AbortSignal, reuse?: (page: number) => BodyReuse<T>): PageFetcher<T> {
   let before = 0;
+  let n = 0;
   return async (token) => {
     const command = new DescribeSecurityGroupsCommand({ MaxResults: pageSize, ...(token ? { NextToken: token } : {}) });
     const first = before;
-    const page = await sendReading<T>(client, command, DESCRIBE_SECURITY_GROUPS, signal, (g, i) => read(g as SecurityGroup, first + i));
+    const page = await sendReading<T>(client, command, DESCRIBE_SECURITY_GROUPS, signal, (g, i) => read(g as SecurityGroup, first + i), reuse?.(n++));
     before += page.items.length;
     return page;
   };
@@ -87,11 +89,19 @@ function streamReadPages<T>(client: EC2Client, pageSize: number, read: GroupRead
  * first; its groups are read in the sink, where that work overlaps the next
  * request as before.
  */
-export async function collectReadGroups<T>(client: EC2Client, opts: Omit<CollectOptions, "sink"> & { read: GroupReader<T>; sink: (items: T[]) => void }): Promise<{ pages: number }> {
+export async function collectReadGroups<T>(
+  client: EC2Client,
+  opts: Omit<CollectOptions, "sink"> & {
+    read: GroupReader<T>;
+    sink: (items: T[]) => void;
+    /** The stream reader only: reuse of what page n (0 the first) read last time, when its body is the same (page-memo.ts). */
+    reuse?: (page: number) => BodyReuse<T>;
+  },
+): Promise<{ pages: number }> {
   const pageSize = opts.pageSize ?? 1000;
   const { read, sink } = opts;
   const limits = { api: "DescribeSecurityGroups", maxPages: opts.maxPages, ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onPage ? { onPage: opts.onPage } : {}) };
-  if (opts.reader === "stream") return everyPage(streamReadPages(client, pageSize, read, opts.signal), { ...limits, sink });
+  if (opts.reader === "stream") return everyPage(streamReadPages(client, pageSize, read, opts.signal, opts.reuse), { ...limits, sink });
   let next = 0;
   return everyPage(securityGroupPages(client, "sdk", pageSize, opts.signal), { ...limits, sink: (page) => sink(page.map((g) => read(g, next++))) });
 }

@@ -40,6 +40,8 @@ export interface Fetched {
   attachments: Attachment[] | null;
   /** Their digest (attachmentsDigest); null when not read. */
   attachmentsDigest: string | null;
+  /** Pages answered from what the same bytes read last time, unread (page-memo.ts). */
+  reusedPages: number;
 }
 
 export interface FetchPoolOptions {
@@ -76,7 +78,7 @@ function expand(m: Extract<FromWorker, { type: "done" }>, req: FetchRequest): Fe
   const known = req.knownAttachments;
   if (a !== null && a.list === null && known?.digest !== a.digest) throw new Error("internal: the fetch worker sent no attachments for a digest the caller does not hold");
   const attachments = a === null ? null : (a.list ?? (known as { list: Attachment[] }).list);
-  return { pages: m.pages, groups, attachments, attachmentsDigest: a?.digest ?? null };
+  return { pages: m.pages, groups, attachments, attachmentsDigest: a?.digest ?? null, reusedPages: m.reusedPages };
 }
 
 export class FetchPool {

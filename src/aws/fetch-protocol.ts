@@ -63,5 +63,7 @@ export type FromWorker =
       groups: (ReadGroup | string)[];
       /** null when the interfaces were not read. */
       attachments: WireAttachments | null;
+      /** Pages (groups' and interfaces') answered from what the same bytes read last time, unread (page-memo.ts). */
+      reusedPages: number;
     }
   | { type: "failed"; id: number; error: PollError };

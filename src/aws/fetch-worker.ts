@@ -7,7 +7,7 @@
 // the main thread holds (their digest always). The database stays on the
 // main thread.
 import { parentPort, workerData } from "node:worker_threads";
-import type { EC2Client } from "@aws-sdk/client-ec2";
+import type { EC2Client, NetworkInterface } from "@aws-sdk/client-ec2";
 import { collectReadGroups } from "./collect.js";
 import { collectNetworkInterfaces } from "./collect-interfaces.js";
 import { attachmentsDigest, readAttachments } from "../model/attachment.js";
@@ -15,7 +15,8 @@ import { createEc2Client, type Ec2ClientFactory } from "./ec2-client.js";
 import { sharedAgents } from "./shared-agents.js";
 import { classifyPollError } from "./poll-error.js";
 import { readGroup, type ReadGroup } from "../model/normalize.js";
-import type { FetchWorkerData, FromWorker, ToWorker } from "./fetch-protocol.js";
+import type { FetchWorkerData, FromWorker, ToWorker, WireAttachments } from "./fetch-protocol.js";
+import { GroupPageMemo, InterfaceMemo } from "./page-memo.js";
 
 const port = parentPort;
 if (!port) throw new Error("fetch-worker.js runs as a worker thread of the fetch pool");
@@ -23,6 +24,8 @@ const data = (workerData ?? {}) as FetchWorkerData;
 const factory: Ec2ClientFactory = data.clientModule ? ((await import(data.clientModule)) as { createEc2Client: Ec2ClientFactory }).createEc2Client : createEc2Client;
 
 const clients = new Map<string, EC2Client>();
+// What each target's pages read last time, so a page that comes back the same is not read again (page-memo.ts).
+const memos = new Map<string, { groups: GroupPageMemo; interfaces: InterfaceMemo }>();
 const agents = sharedAgents();
 const running = new Map<number, { clientKey: string; abort: AbortController }>();
 
@@ -40,14 +43,21 @@ async function fetch(m: Extract<ToWorker, { type: "fetch" }>): Promise<void> {
       client = factory({ ...m.spec, agents });
       clients.set(m.clientKey, client);
     }
+    let memo = memos.get(m.clientKey);
+    if (!memo) {
+      memo = { groups: new GroupPageMemo(), interfaces: new InterfaceMemo() };
+      memos.set(m.clientKey, memo);
+    }
+    const hitsBefore = memo.groups.hits + memo.interfaces.hits;
     const known = m.known;
     // Unchanged groups cross as their ids: structured clone of an object per group was most of the message.
     const groups: (ReadGroup | string)[] = [];
     // Interfaces are read alongside the groups, on the same client (their requests overlap); either failing fails the poll.
-    const reading = m.interfaces ? collectNetworkInterfaces(client, { reader: m.reader, maxPages: m.maxPages, signal: abort.signal }).then((c) => readAttachments(c.interfaces)) : null;
+    const reading = m.interfaces ? readInterfaces(client, m, memo.interfaces, abort.signal) : null;
     // Handled below by the await; this keeps a failure while the groups are still read from being "unhandled".
     reading?.catch(() => undefined);
     const isKnown = (id: string): string | undefined => known.get(id);
+    const groupPages = memo.groups;
     // Each group is read as it arrives, so its raw form dies young (collectReadGroups).
     const collected = await collectReadGroups(client, {
       reader: m.reader,
@@ -55,19 +65,31 @@ async function fetch(m: Extract<ToWorker, { type: "fetch" }>): Promise<void> {
       signal: abort.signal,
       ...(m.progress ? { onPage: (pages: number, count: number) => send({ type: "page", id: m.id, pages, groups: count }) } : {}),
       read: (g, index) => readGroup(g, isKnown, index),
+      reuse: (n) => groupPages.forPage(n, isKnown),
       sink: (page) => {
         for (const g of page) groups.push(g.state === null ? g.groupId : g);
       },
     });
-    const read = reading ? await reading : null;
-    const digest = read ? attachmentsDigest(read) : null;
-    const attachments = read && digest !== null ? { digest, list: digest === m.knownAttachments ? null : read } : null;
-    send({ type: "done", id: m.id, pages: collected.pages, groups, attachments });
+    groupPages.keep(collected.pages);
+    const attachments = reading ? await reading : null;
+    send({ type: "done", id: m.id, pages: collected.pages, groups, attachments, reusedPages: memo.groups.hits + memo.interfaces.hits - hitsBefore });
   } catch (err) {
     send({ type: "failed", id: m.id, error: classifyPollError(err) });
   } finally {
     running.delete(m.id);
   }
+}
+
+/** Every page of the target's interfaces, as their attachments' digest and, when the caller holds another, the list. */
+async function readInterfaces(client: EC2Client, m: Extract<ToWorker, { type: "fetch" }>, memo: InterfaceMemo, signal: AbortSignal): Promise<WireAttachments> {
+  const reuse = memo.forRead<NetworkInterface>(m.knownAttachments);
+  const c = await collectNetworkInterfaces(client, { reader: m.reader, maxPages: m.maxPages, signal, reuseFirst: reuse });
+  // The same single page as last time, whose attachments the caller holds.
+  if (reuse.hit) return { digest: m.knownAttachments as string, list: null };
+  const read = readAttachments(c.interfaces);
+  const digest = attachmentsDigest(read);
+  memo.read(reuse.body, c.pages, digest);
+  return { digest, list: digest === m.knownAttachments ? null : read };
 }
 
 port.on("message", (m: ToWorker) => {
@@ -79,5 +101,6 @@ port.on("message", (m: ToWorker) => {
     // Destroying the client ends its requests in flight, as on the main thread.
     clients.get(r.clientKey)?.destroy();
     clients.delete(r.clientKey);
+    memos.delete(r.clientKey);
   }
 });

@@ -261,6 +261,8 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
   };
   progress.onTargetStart?.(t);
   let pages = 0;
+  // Pages a fetch worker answered from the same bytes' last read (page-memo.ts): in the poll-ok line.
+  let pagesReused = 0;
   let groups: GroupState[];
   let fingerprints = new Map<string, Fingerprinted>();
   // null: tracked, not read this poll; undefined: not tracked (interfacesEvery 0).
@@ -297,6 +299,7 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
       );
       for (const g of fetched.groups) normalizer.addRead(g);
       pages = fetched.pages;
+      pagesReused = fetched.reusedPages;
       attachments = fetched.attachments ?? attachments;
       attachmentsDigest = fetched.attachmentsDigest;
     } else {
@@ -358,7 +361,7 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
   const rules = groups.reduce((n, g) => n + g.rules.length, 0);
   const unapproved = outcome.judged.filter(isOpenDrift).length;
   log.info(
-    { event: "poll-ok", baseline: outcome.baseline, pages, groups: groups.length, rules, changes: outcome.judged.length, unapproved },
+    { event: "poll-ok", baseline: outcome.baseline, pages, pagesReused, groups: groups.length, rules, changes: outcome.judged.length, unapproved },
     outcome.baseline ? "baseline recorded" : `${outcome.judged.length} changes (${unapproved} unapproved)`,
   );
   const r = { ...base, ok: true, baseline: outcome.baseline, pages, groups: groups.length, rules, judged: outcome.judged, changeIds: outcome.changeIds, error: null, durationMs: Date.now() - startedAt.getTime(), lost: null };

@@ -1,0 +1,102 @@
+// A fetch worker answers a page whose bytes (less the request id) are the
+// ones it read last time without reading them again, and reads every other
+// page, with real parts: worker threads running dist/ (`npm run build`
+// first), the real SDK against the simulator over HTTP, two pages of groups
+// and a page of interfaces. It proves:
+// - an unchanged poll reuses every page, and hands back what a read would
+//   (every group as unchanged, the caller's own attachments list);
+// - a rule added to a group on the second page makes that page read again
+//   (the group comes back with its new state) while the first is reused;
+// - a caller that no longer holds a group's fingerprint gets that page read,
+//   and one that holds other attachments gets the interfaces read;
+// - moved interfaces are read; the SDK reader reuses nothing.
+import { existsSync } from "node:fs";
+import { AuthorizeSecurityGroupIngressCommand } from "@aws-sdk/client-ec2";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FetchPool, defaultWorkerUrl, type Fetched, type FetchRequest } from "../../src/aws/fetch-pool.js";
+import type { Attachment } from "../../src/model/attachment.js";
+import { generateAccount } from "../../src/sim/generate.js";
+import { startSimHarness, MONITOR, type SimHarness } from "../support/sim-harness.js";
+
+describe("fetch worker reuses unchanged pages", { timeout: 60_000 }, () => {
+  let harness: SimHarness;
+  let pool: FetchPool;
+  const request = (extra: Partial<FetchRequest> = {}): FetchRequest => ({
+    clientKey: "123456789012/us-east-1",
+    spec: { region: "us-east-1", endpoint: harness.endpoint, maxAttempts: 1, timeoutMs: 10_000, credentials: MONITOR },
+    maxPages: 10,
+    known: new Map(),
+    interfaces: true,
+    reader: "stream",
+    ...extra,
+  });
+  const knownOf = (f: Fetched): Map<string, string> => new Map(f.groups.map((g) => [g.groupId, g.fingerprint]));
+  const held = (f: Fetched) => ({ digest: f.attachmentsDigest as string, list: f.attachments as Attachment[] });
+
+  beforeAll(async () => {
+    expect(existsSync(new URL(defaultWorkerUrl())), "dist/ is missing: run `npm run build` first").toBe(true);
+    harness = await startSimHarness({ seed: 7 });
+    // Two pages of groups at the worker's 1,000 per page.
+    generateAccount(harness.sim.state, { seed: 7, groups: 1_200, rules: 2_400, account: harness.demo.account, region: "us-east-1" });
+    pool = new FetchPool({ size: 1 });
+  });
+  afterAll(async () => {
+    await pool?.close();
+    await harness?.close();
+  });
+
+  it("answers unchanged pages from their last read and reads the rest", async () => {
+    const first = await pool.fetch(request());
+    expect(first.pages).toBe(2);
+    expect(first.reusedPages).toBe(0);
+    expect(first.groups.every((g) => g.state !== null)).toBe(true);
+
+    // Nothing changed: both pages of groups and the page of interfaces are reused.
+    const second = await pool.fetch(request({ known: knownOf(first), knownAttachments: held(first) }));
+    expect(second.reusedPages).toBe(3);
+    expect(second.groups).toEqual(first.groups.map((g) => ({ groupId: g.groupId, fingerprint: g.fingerprint, state: null })));
+    expect(second.attachments).toBe(first.attachments);
+
+    // A rule added to a group of the second page: that page is read, the first reused.
+    const onSecondPage = first.groups[1_100]?.groupId as string;
+    await harness.client().send(new AuthorizeSecurityGroupIngressCommand({ GroupId: onSecondPage, IpPermissions: [{ IpProtocol: "tcp", FromPort: 6553, ToPort: 6553, IpRanges: [{ CidrIp: "203.0.113.5/32" }] }] }));
+    const third = await pool.fetch(request({ known: knownOf(first), knownAttachments: held(first) }));
+    expect(third.reusedPages).toBe(2);
+    const changed = third.groups.filter((g) => g.state !== null);
+    expect(changed.map((g) => g.groupId)).toEqual([onSecondPage]);
+    expect(changed[0]?.state?.rules.some((r) => r.fromPort === 6553 && r.source === "203.0.113.5/32")).toBe(true);
+
+    // The caller no longer holds one first-page group: the first page is read for it.
+    const known = knownOf(third);
+    const dropped = first.groups[10]?.groupId as string;
+    known.delete(dropped);
+    const fourth = await pool.fetch(request({ known, knownAttachments: held(first) }));
+    expect(fourth.reusedPages).toBe(2);
+    expect(fourth.groups.filter((g) => g.state !== null).map((g) => g.groupId)).toEqual([dropped]);
+
+    // The caller holds other attachments (its cache was dropped): the interfaces are read, and their list crosses.
+    const fifth = await pool.fetch(request({ known: knownOf(third), knownAttachments: { digest: "another", list: [] } }));
+    expect(fifth.reusedPages).toBe(2);
+    expect(fifth.attachments).toEqual(first.attachments);
+    expect(fifth.attachments).not.toBe(first.attachments);
+
+    // Moved interfaces are read, and a new list crosses.
+    const res = await fetch(`${harness.endpoint}/__sim/network-interfaces`, {
+      method: "POST",
+      body: JSON.stringify({ kind: "instance", groupIds: [harness.demo.groups.default], instanceId: "i-0ccc000000000beef", publicIp: "198.51.100.77" }),
+    });
+    expect(res.status).toBe(201);
+    const sixth = await pool.fetch(request({ known: knownOf(third), knownAttachments: held(first) }));
+    expect(sixth.reusedPages).toBe(2);
+    expect(sixth.attachmentsDigest).not.toBe(first.attachmentsDigest);
+    expect(sixth.attachments?.some((a) => a.publicIp === "198.51.100.77")).toBe(true);
+  });
+
+  it("reuses nothing with the SDK's reader", async () => {
+    const key = { clientKey: "123456789012/us-east-1/sdk", reader: "sdk" as const };
+    const first = await pool.fetch(request(key));
+    const second = await pool.fetch(request({ ...key, known: knownOf(first), knownAttachments: held(first) }));
+    expect(second.reusedPages).toBe(0);
+    expect(second.groups.every((g) => g.state === null)).toBe(true);
+  });
+});
