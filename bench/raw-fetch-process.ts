@@ -15,7 +15,7 @@ export interface RawFetchCommands {
    * aws.fetchThreads; at least one), clients kept per target. `rounds` rounds,
    * the first warming up; the time of each.
    */
-  fleet: { args: { endpoint: string; targets: RawFleetTarget[]; concurrency: number; threads: number; rounds: number }; result: { ms: number[]; cpuMs: number[] } };
+  fleet: { args: { endpoint: string; targets: RawFleetTarget[]; concurrency: number; threads: number; rounds: number; interfaces: boolean }; result: { ms: number[]; cpuMs: number[] } };
   /** Peak RSS of this process, bytes. */
   maxRss: { args: Record<string, never>; result: number };
 }
@@ -38,11 +38,11 @@ serve<RawFetchCommands>({
     const used = process.cpuUsage(cpu);
     return { ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000, pages, groups };
   },
-  fleet: async ({ endpoint, targets, concurrency, threads, rounds }) => {
+  fleet: async ({ endpoint, targets, concurrency, threads, rounds, interfaces }) => {
     const n = Math.max(1, threads);
     const workers = Array.from({ length: n }, (_, w) =>
       new Worker(new URL("./raw-fleet-worker.js", import.meta.url), {
-        workerData: { endpoint, targets: targets.filter((_, i) => i % n === w), concurrency: Math.max(1, Math.round(concurrency / n)) },
+        workerData: { endpoint, targets: targets.filter((_, i) => i % n === w), concurrency: Math.max(1, Math.round(concurrency / n)), interfaces },
       }),
     );
     const round = (w: Worker): Promise<void> =>
