@@ -5,15 +5,12 @@ import type { Database } from "better-sqlite3";
 import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
 import { resolveTargets, type ResolvedTarget } from "../config/targets.js";
-import { collectReadGroups } from "../aws/collect.js";
-import { collectNetworkInterfaces } from "../aws/collect-interfaces.js";
-import { readAttachments, type Attachment, type GroupExposure } from "../model/attachment.js";
+import type { Attachment, GroupExposure } from "../model/attachment.js";
 import { shouldReadInterfaces } from "../store/attachments-repo.js";
 import type { Ec2ClientFactory, ClientSpec } from "../aws/ec2-client.js";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import { classifyPollError, CollectError, type PollError } from "../aws/poll-error.js";
 import type { FetchPool } from "../aws/fetch-pool.js";
-import type { PortableClientSpec } from "../aws/fetch-protocol.js";
 import type { SharedAgents } from "../aws/shared-agents.js";
 import { GroupNormalizer, type Fingerprinted } from "../model/normalize.js";
 import type { GroupState } from "../model/types.js";
@@ -24,7 +21,8 @@ import { routeAlert, type ChannelRoute } from "../alerts/route.js";
 import { ignoreRules, ignoredReason } from "../config/ignore-list.js";
 import { recordFailedPoll, recordSuccessfulPoll, type RecordDeps } from "../store/record-poll.js";
 import { ensureTarget, type TargetRow } from "../store/targets-repo.js";
-import { discoverRegions, withAgents } from "./discover-regions.js";
+import { discoverRegions } from "./discover-regions.js";
+import { fetchTarget } from "./fetch-target.js";
 import { lastPoll, lastSuccessfulPoll } from "../store/polls-repo.js";
 import { ZERO_GROUPS_UNCONFIRMED, zeroGroupsVerdict } from "../model/zero-groups.js";
 import type { LockWait } from "../store/lock-wait.js";
@@ -171,53 +169,6 @@ async function loadApprovals(deps: CycleDeps, now: string): Promise<{ records: A
   return { records, problems };
 }
 
-/** Explicit credentials that are static keys can cross to a fetch worker; a provider function cannot. */
-function isPortable(spec: ClientSpec): spec is PortableClientSpec {
-  return typeof spec.credentials !== "function";
-}
-
-/** Every page of a target fetched and read on this thread (and its interfaces when asked); returns the page count. */
-async function fetchHere(
-  deps: CycleDeps,
-  key: string,
-  spec: ClientSpec,
-  normalizer: GroupNormalizer,
-  onPage: (p: number, g: number) => void,
-  interfaces: boolean,
-  signal?: AbortSignal,
-): Promise<{ pages: number; attachments: Attachment[] | null }> {
-  const cached = deps.clientCache?.get(key);
-  const client = cached ?? deps.clientFactory(withAgents(spec, deps));
-  if (!cached) deps.clientCache?.set(key, client);
-  // Destroying the client ends requests in flight, so shutdown need not wait for them.
-  const onAbort = (): void => {
-    deps.clientCache?.delete(key);
-    client.destroy();
-  };
-  signal?.addEventListener("abort", onAbort, { once: true });
-  try {
-    // Interfaces are read alongside the groups (their requests overlap); either failing fails the poll.
-    const [collected, attachments] = await Promise.all([
-      // Each group is read (fingerprint, canonical form) as it arrives, so its raw form dies young (collectReadGroups).
-      collectReadGroups(client, {
-        reader: deps.config.aws.reader,
-        maxPages: deps.config.aws.maxPages,
-        ...(signal ? { signal } : {}),
-        onPage,
-        read: (g, index) => normalizer.read(g, index),
-        sink: (page) => {
-          for (const r of page) normalizer.addRead(r);
-        },
-      }),
-      interfaces ? collectNetworkInterfaces(client, { reader: deps.config.aws.reader, maxPages: deps.config.aws.maxPages, ...(signal ? { signal } : {}) }).then((c) => readAttachments(c.interfaces)) : null,
-    ]);
-    return { pages: collected.pages, attachments };
-  } finally {
-    signal?.removeEventListener("abort", onAbort);
-    if (!deps.clientCache) client.destroy();
-  }
-}
-
 async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly ApprovalRecord[], progress: CycleProgress, signal?: AbortSignal): Promise<TargetResult> {
   const { db, config, clock } = deps;
   const log = deps.logger.child({ module: "cycle", account: t.account, region: t.region });
@@ -288,25 +239,12 @@ async function pollTarget(deps: CycleDeps, t: ResolvedTarget, records: readonly 
     const cachedEntry = deps.stateCache?.get(row.id);
     const previous = cachedEntry?.fingerprints ?? new Map<string, Fingerprinted>();
     const normalizer = new GroupNormalizer(previous);
-    const onPage = (p: number, g: number): void => progress.onPage?.(t, p, g);
-    const pool = deps.fetchPool;
-    if (pool && isPortable(spec)) {
-      const known = new Map<string, string>();
-      for (const [id, f] of previous) known.set(id, f.fingerprint);
-      const fetched = await pool.fetch(
-        { clientKey: key, spec, maxPages: config.aws.maxPages, known, interfaces: readInterfaces, knownAttachments: readInterfaces ? (cachedEntry?.attachments ?? null) : null, reader: config.aws.reader },
-        { ...(signal ? { signal } : {}), ...(progress.onPage ? { onPage } : {}) },
-      );
-      for (const g of fetched.groups) normalizer.addRead(g);
-      pages = fetched.pages;
-      pagesReused = fetched.reusedPages;
-      attachments = fetched.attachments ?? attachments;
-      attachmentsDigest = fetched.attachmentsDigest;
-    } else {
-      const here = await fetchHere(deps, key, spec, normalizer, onPage, readInterfaces, signal);
-      pages = here.pages;
-      attachments = here.attachments ?? attachments;
-    }
+    const onPage = progress.onPage ? (p: number, g: number): void => progress.onPage?.(t, p, g) : undefined;
+    const fetched = await fetchTarget(deps, { key, spec, normalizer, previous, knownAttachments: cachedEntry?.attachments ?? null, readInterfaces, onPage, signal });
+    pages = fetched.pages;
+    pagesReused = fetched.pagesReused;
+    attachments = fetched.attachments ?? attachments;
+    attachmentsDigest = fetched.attachmentsDigest;
     groups = normalizer.result();
     fingerprints = normalizer.fingerprints();
     // Credentials that reach another account would make that account's groups

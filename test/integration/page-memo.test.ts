@@ -9,14 +9,21 @@
 //   (the group comes back with its new state) while the first is reused;
 // - a caller that no longer holds a group's fingerprint gets that page read,
 //   and one that holds other attachments gets the interfaces read;
-// - moved interfaces are read; the SDK reader reuses nothing.
+// - moved interfaces are read; the SDK reader reuses nothing;
+// - in the daemon (App with aws.fetchThreads), an unchanged cycle reuses
+//   every page and says so in its poll-ok line, and a rule added between
+//   cycles is still recorded and alerted: a reused page never hides a change.
 import { existsSync } from "node:fs";
 import { AuthorizeSecurityGroupIngressCommand } from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FetchPool, defaultWorkerUrl, type Fetched, type FetchRequest } from "../../src/aws/fetch-pool.js";
 import type { Attachment } from "../../src/model/attachment.js";
+import { App } from "../../src/daemon/app.js";
 import { generateAccount } from "../../src/sim/generate.js";
+import { loadTestConfig, writeTestConfig } from "../support/config-file.js";
+import { captureLog } from "../support/log-capture.js";
 import { startSimHarness, MONITOR, type SimHarness } from "../support/sim-harness.js";
+import { makeTempDir } from "../support/temp-dir.js";
 
 describe("fetch worker reuses unchanged pages", { timeout: 60_000 }, () => {
   let harness: SimHarness;
@@ -98,5 +105,29 @@ describe("fetch worker reuses unchanged pages", { timeout: 60_000 }, () => {
     const second = await pool.fetch(request({ ...key, known: knownOf(first), knownAttachments: held(first) }));
     expect(second.reusedPages).toBe(0);
     expect(second.groups.every((g) => g.state === null)).toBe(true);
+  });
+
+  it("in the daemon: an unchanged cycle reuses its pages, and a change is still recorded", async () => {
+    const tmp = makeTempDir();
+    const log = captureLog("info");
+    const files = writeTestConfig({ dir: tmp.path, endpoint: harness.endpoint, extra: { aws: { fetchThreads: 1 } } });
+    const app = new App({ config: loadTestConfig(files), logger: log.logger, env: {}, credentials: MONITOR });
+    try {
+      const pollOk = () => log.events("poll-ok").at(-1) as Record<string, unknown>;
+      expect((await app.cycle()).targets.every((t) => t.ok)).toBe(true);
+      expect(pollOk()).toMatchObject({ baseline: true });
+      await app.cycle();
+      expect(pollOk()).toMatchObject({ baseline: false, changes: 0, pagesReused: 3 });
+
+      const group = harness.demo.groups.default;
+      await harness.client().send(new AuthorizeSecurityGroupIngressCommand({ GroupId: group, IpPermissions: [{ IpProtocol: "tcp", FromPort: 3389, ToPort: 3389, IpRanges: [{ CidrIp: "0.0.0.0/0" }] }] }));
+      const r = await app.cycle();
+      // The page holding the group is read again; the other page of groups and the interfaces are reused.
+      expect(pollOk()).toMatchObject({ changes: 1, unapproved: 1, pagesReused: 2 });
+      expect(r.targets[0]?.judged.map((j) => [j.change.groupId, j.change.kind])).toEqual([[group, "rule-added"]]);
+    } finally {
+      await app.close();
+      tmp.remove();
+    }
   });
 });
