@@ -22,6 +22,7 @@ import { cycleFailure } from "../store/db-failure.js";
 import { realSleep } from "../util/sleep.js";
 import { listTargets } from "../store/targets-repo.js";
 import type { CycleDeps } from "./cycle.js";
+import type { TargetPageMemo } from "./fetch-target.js";
 import { losePoll } from "./lost-polls.js";
 import type { AlertPayload, ReportAlert } from "../model/alert-payload.js";
 import { errorMessage } from "../util/errors.js";
@@ -80,6 +81,8 @@ export class App {
   private readonly dispatchStop = new AbortController();
   /** One EC2 client per target, kept across cycles: connections and the adaptive rate limiter persist. */
   private readonly clients = new Map<string, EC2Client>();
+  // What each client's pages read last time (aws/page-memo.ts): gone with the client.
+  private readonly pageMemos = new WeakMap<EC2Client, TargetPageMemo>();
   /** One keep-alive connection pool for those clients: a target's calls reuse connections other targets opened (aws/shared-agents.ts). */
   private readonly ec2Agents = sharedAgents();
   /** CloudTrail clients, their LookupEvents budget, and the sweep, attribution and join that use them. */
@@ -147,6 +150,7 @@ export class App {
       routes: this.channels.routes,
       stateCache: this.stateCache,
       clientCache: this.clients,
+      pageMemos: this.pageMemos,
       agents: this.ec2Agents,
       ...(this.fetchPool ? { fetchPool: this.fetchPool } : {}),
       discoveredRegions: this.discovered,

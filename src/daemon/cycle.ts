@@ -22,7 +22,7 @@ import { ignoreRules, ignoredReason } from "../config/ignore-list.js";
 import { recordFailedPoll, recordSuccessfulPoll, type RecordDeps } from "../store/record-poll.js";
 import { ensureTarget, type TargetRow } from "../store/targets-repo.js";
 import { discoverRegions } from "./discover-regions.js";
-import { fetchTarget } from "./fetch-target.js";
+import { fetchTarget, type TargetPageMemo } from "./fetch-target.js";
 import { lastPoll, lastSuccessfulPoll } from "../store/polls-repo.js";
 import { ZERO_GROUPS_UNCONFIRMED, zeroGroupsVerdict } from "../model/zero-groups.js";
 import type { LockWait } from "../store/lock-wait.js";
@@ -59,6 +59,8 @@ export interface CycleDeps {
   fetchPool?: FetchPool;
   /** EC2 clients kept between cycles, by target; without it a client is made and destroyed per poll. */
   clientCache?: Map<string, EC2Client>;
+  /** What each cached client's pages read last time, so an unchanged page is not read again (aws/page-memo.ts); else every page is read. */
+  pageMemos?: WeakMap<EC2Client, TargetPageMemo>;
   /** One keep-alive connection pool for this thread's EC2 clients (aws/shared-agents.ts); else each client has its own. */
   agents?: SharedAgents;
   /**

@@ -5,7 +5,9 @@ import { collectReadGroups } from "../aws/collect.js";
 import { collectNetworkInterfaces } from "../aws/collect-interfaces.js";
 import type { ClientSpec } from "../aws/ec2-client.js";
 import type { PortableClientSpec } from "../aws/fetch-protocol.js";
-import { readAttachments, type Attachment } from "../model/attachment.js";
+import type { EC2Client, NetworkInterface } from "@aws-sdk/client-ec2";
+import { GroupPageMemo, InterfaceMemo } from "../aws/page-memo.js";
+import { attachmentsDigest, readAttachments, type Attachment } from "../model/attachment.js";
 import type { Fingerprinted, GroupNormalizer } from "../model/normalize.js";
 import type { CycleDeps } from "./cycle.js";
 import { withAgents } from "./discover-regions.js";
@@ -37,6 +39,12 @@ export interface TargetFetch {
   pagesReused: number;
 }
 
+/** What one target's pages read last time (aws/page-memo.ts), kept with its client. */
+export interface TargetPageMemo {
+  groups: GroupPageMemo;
+  interfaces: InterfaceMemo;
+}
+
 /** Explicit credentials that are static keys can cross to a fetch worker; a provider function cannot. */
 function isPortable(spec: ClientSpec): spec is PortableClientSpec {
   return typeof spec.credentials !== "function";
@@ -56,12 +64,11 @@ export async function fetchTarget(deps: CycleDeps, r: TargetFetchRequest): Promi
     for (const g of fetched.groups) r.normalizer.addRead(g);
     return { pages: fetched.pages, attachments: fetched.attachments, attachmentsDigest: fetched.attachmentsDigest, pagesReused: fetched.reusedPages };
   }
-  const here = await fetchHere(deps, r);
-  return { ...here, attachmentsDigest: null, pagesReused: 0 };
+  return fetchHere(deps, r);
 }
 
 /** Every page of a target fetched and read on this thread (and its interfaces when asked). */
-async function fetchHere(deps: CycleDeps, r: TargetFetchRequest): Promise<{ pages: number; attachments: Attachment[] | null }> {
+async function fetchHere(deps: CycleDeps, r: TargetFetchRequest): Promise<TargetFetch> {
   const { key, signal, normalizer } = r;
   const cached = deps.clientCache?.get(key);
   const client = cached ?? deps.clientFactory(withAgents(r.spec, deps));
@@ -72,9 +79,13 @@ async function fetchHere(deps: CycleDeps, r: TargetFetchRequest): Promise<{ page
     client.destroy();
   };
   signal?.addEventListener("abort", onAbort, { once: true });
+  // Pages are remembered with the client they were read by (a new client, a new memory), for the stream reader only.
+  const memo = deps.config.aws.reader === "stream" && deps.pageMemos ? memoOf(deps.pageMemos, client) : null;
+  const hitsBefore = memo ? memo.groups.hits + memo.interfaces.hits : 0;
+  const known = (id: string): string | undefined => r.previous.get(id)?.fingerprint;
   try {
     // Interfaces are read alongside the groups (their requests overlap); either failing fails the poll.
-    const [collected, attachments] = await Promise.all([
+    const [collected, read] = await Promise.all([
       // Each group is read (fingerprint, canonical form) as it arrives, so its raw form dies young (collectReadGroups).
       collectReadGroups(client, {
         reader: deps.config.aws.reader,
@@ -85,12 +96,41 @@ async function fetchHere(deps: CycleDeps, r: TargetFetchRequest): Promise<{ page
         sink: (page) => {
           for (const g of page) normalizer.addRead(g);
         },
+        ...(memo ? { reuse: (n: number) => memo.groups.forPage(n, known) } : {}),
       }),
-      r.readInterfaces ? collectNetworkInterfaces(client, { reader: deps.config.aws.reader, maxPages: deps.config.aws.maxPages, ...(signal ? { signal } : {}) }).then((c) => readAttachments(c.interfaces)) : null,
+      r.readInterfaces ? readInterfacesHere(deps, client, r, memo) : null,
     ]);
-    return { pages: collected.pages, attachments };
+    memo?.groups.keep(collected.pages);
+    const pagesReused = memo ? memo.groups.hits + memo.interfaces.hits - hitsBefore : 0;
+    return { pages: collected.pages, attachments: read?.list ?? null, attachmentsDigest: read?.digest ?? null, pagesReused };
   } finally {
     signal?.removeEventListener("abort", onAbort);
     if (!deps.clientCache) client.destroy();
   }
+}
+
+function memoOf(memos: WeakMap<EC2Client, TargetPageMemo>, client: EC2Client): TargetPageMemo {
+  let memo = memos.get(client);
+  if (memo === undefined) {
+    memo = { groups: new GroupPageMemo(), interfaces: new InterfaceMemo() };
+    memos.set(client, memo);
+  }
+  return memo;
+}
+
+/**
+ * Every page of the target's interfaces, read into attachments with their
+ * digest; when the digest is the cached one, the cached list itself comes
+ * back (recording then takes it as nothing moved, as for a fetch worker's).
+ */
+async function readInterfacesHere(deps: CycleDeps, client: EC2Client, r: TargetFetchRequest, memo: TargetPageMemo | null): Promise<{ list: Attachment[]; digest: string }> {
+  const held = r.knownAttachments;
+  const reuse = memo?.interfaces.forRead<NetworkInterface>(held?.digest ?? null);
+  const c = await collectNetworkInterfaces(client, { reader: deps.config.aws.reader, maxPages: deps.config.aws.maxPages, ...(r.signal ? { signal: r.signal } : {}), ...(reuse ? { reuseFirst: reuse } : {}) });
+  // The same single page as last time, whose attachments are the cached ones.
+  if (reuse?.hit && held) return held;
+  const list = readAttachments(c.interfaces);
+  const digest = attachmentsDigest(list);
+  if (reuse) memo?.interfaces.read(reuse.body, c.pages, digest);
+  return digest === held?.digest ? held : { list, digest };
 }

@@ -10,9 +10,10 @@
 // - a caller that no longer holds a group's fingerprint gets that page read,
 //   and one that holds other attachments gets the interfaces read;
 // - moved interfaces are read; the SDK reader reuses nothing;
-// - in the daemon (App with aws.fetchThreads), an unchanged cycle reuses
-//   every page and says so in its poll-ok line, and a rule added between
-//   cycles is still recorded and alerted: a reused page never hides a change.
+// - in the daemon (an App, with a fetch thread and on the main thread), an
+//   unchanged cycle reuses every page and says so in its poll-ok line, and a
+//   rule added between cycles is still recorded and alerted: a reused page
+//   never hides a change.
 import { existsSync } from "node:fs";
 import { AuthorizeSecurityGroupIngressCommand } from "@aws-sdk/client-ec2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,6 +21,7 @@ import { FetchPool, defaultWorkerUrl, type Fetched, type FetchRequest } from "..
 import type { Attachment } from "../../src/model/attachment.js";
 import { App } from "../../src/daemon/app.js";
 import { generateAccount } from "../../src/sim/generate.js";
+import { loadCurrentAttachments } from "../../src/store/attachments-repo.js";
 import { loadTestConfig, writeTestConfig } from "../support/config-file.js";
 import { captureLog } from "../support/log-capture.js";
 import { startSimHarness, MONITOR, type SimHarness } from "../support/sim-harness.js";
@@ -107,10 +109,13 @@ describe("fetch worker reuses unchanged pages", { timeout: 60_000 }, () => {
     expect(second.groups.every((g) => g.state === null)).toBe(true);
   });
 
-  it("in the daemon: an unchanged cycle reuses its pages, and a change is still recorded", async () => {
+  it.each([
+    ["in a fetch worker", 1],
+    ["on the main thread", 0],
+  ])("in the daemon, %s: an unchanged cycle reuses its pages, and a change is still recorded", async (_, fetchThreads) => {
     const tmp = makeTempDir();
     const log = captureLog("info");
-    const files = writeTestConfig({ dir: tmp.path, endpoint: harness.endpoint, extra: { aws: { fetchThreads: 1 } } });
+    const files = writeTestConfig({ dir: tmp.path, endpoint: harness.endpoint, extra: { aws: { fetchThreads } } });
     const app = new App({ config: loadTestConfig(files), logger: log.logger, env: {}, credentials: MONITOR });
     try {
       const pollOk = () => log.events("poll-ok").at(-1) as Record<string, unknown>;
@@ -120,11 +125,23 @@ describe("fetch worker reuses unchanged pages", { timeout: 60_000 }, () => {
       expect(pollOk()).toMatchObject({ baseline: false, changes: 0, pagesReused: 3 });
 
       const group = harness.demo.groups.default;
-      await harness.client().send(new AuthorizeSecurityGroupIngressCommand({ GroupId: group, IpPermissions: [{ IpProtocol: "tcp", FromPort: 3389, ToPort: 3389, IpRanges: [{ CidrIp: "0.0.0.0/0" }] }] }));
+      const port = 3389 + fetchThreads;
+      await harness.client().send(new AuthorizeSecurityGroupIngressCommand({ GroupId: group, IpPermissions: [{ IpProtocol: "tcp", FromPort: port, ToPort: port, IpRanges: [{ CidrIp: "0.0.0.0/0" }] }] }));
       const r = await app.cycle();
       // The page holding the group is read again; the other page of groups and the interfaces are reused.
       expect(pollOk()).toMatchObject({ changes: 1, unapproved: 1, pagesReused: 2 });
       expect(r.targets[0]?.judged.map((j) => [j.change.groupId, j.change.kind])).toEqual([[group, "rule-added"]]);
+
+      // An interface attached between cycles: the interfaces are read and the attachment recorded; both pages of groups are reused.
+      const res = await fetch(`${harness.endpoint}/__sim/network-interfaces`, { method: "POST", body: JSON.stringify({ kind: "instance", groupIds: [group], instanceId: `i-0ddd00000000000${fetchThreads}` }) });
+      const { interfaceId } = (await res.json()) as { interfaceId: string };
+      await app.cycle();
+      expect(pollOk()).toMatchObject({ changes: 0, pagesReused: 2 });
+      const target = app.db.prepare("SELECT id FROM targets").pluck().get() as number;
+      expect(loadCurrentAttachments(app.db, target).filter((a) => a.interfaceId === interfaceId).map((a) => a.groupId)).toEqual([group]);
+      await app.cycle();
+      expect(pollOk()).toMatchObject({ changes: 0, pagesReused: 3 });
+      expect(loadCurrentAttachments(app.db, target).some((a) => a.interfaceId === interfaceId)).toBe(true);
     } finally {
       await app.close();
       tmp.remove();
