@@ -25,6 +25,8 @@
 /** The response a hook sees: the raw HTTP response of one attempt. */
 export interface RawResponse {
   statusCode?: number;
+  /** As Node received them (names in lower case). */
+  headers?: Record<string, string | undefined>;
   body?: unknown;
 }
 

@@ -42,7 +42,7 @@ export async function readBody(body: unknown, shape: ResponseShape, status: numb
 }
 
 /** A body held whole for its digest, or (too big, or not bytes) left to be read as it streams in. */
-async function holdBody(body: unknown, limit: number): Promise<{ bytes: Uint8Array } | { rest: unknown }> {
+export async function holdBody(body: unknown, limit: number): Promise<{ bytes: Uint8Array } | { rest: unknown }> {
   if (body instanceof Uint8Array) return body.length <= limit ? { bytes: body } : { rest: body };
   if (body === null || typeof body !== "object" || !(Symbol.asyncIterator in body)) return { rest: body };
   const it = (body as AsyncIterable<Uint8Array | string>)[Symbol.asyncIterator]();
@@ -89,7 +89,9 @@ export async function sendReading<T>(
     if (status < 200 || status >= 300) return;
     let body = response.body;
     let digest: string | null = null;
-    if (reuse) {
+    // A body that says it is over the limit streams into the reader at once, as without reuse.
+    const declared = Number(response.headers?.["content-length"] ?? Number.NaN);
+    if (reuse && !(declared > REUSE_LIMIT_BYTES)) {
       const held = await holdBody(body, REUSE_LIMIT_BYTES);
       if ("bytes" in held) {
         digest = bodyDigest(held.bytes, shape.root);

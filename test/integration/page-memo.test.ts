@@ -9,7 +9,8 @@
 //   (the group comes back with its new state) while the first is reused;
 // - a caller that no longer holds a group's fingerprint gets that page read,
 //   and one that holds other attachments gets the interfaces read;
-// - moved interfaces are read; the SDK reader reuses nothing;
+// - moved interfaces are read; a page over the size limit is read every
+//   time; the SDK reader reuses nothing;
 // - in the daemon (an App, with a fetch thread and on the main thread), an
 //   unchanged cycle reuses every page and says so in its poll-ok line, and a
 //   rule added between cycles is still recorded and alerted: a reused page
@@ -99,6 +100,17 @@ describe("fetch worker reuses unchanged pages", { timeout: 60_000 }, () => {
     expect(sixth.reusedPages).toBe(2);
     expect(sixth.attachmentsDigest).not.toBe(first.attachmentsDigest);
     expect(sixth.attachments?.some((a) => a.publicIp === "198.51.100.77")).toBe(true);
+  });
+
+  it("reads a page over the size limit every time, as it streams in", async () => {
+    // One page of 1,000 groups and 12,000 rules: several MB, over REUSE_LIMIT_BYTES.
+    generateAccount(harness.sim.state, { seed: 8, groups: 1_000, rules: 12_000, account: harness.demo.account, region: "eu-west-1" });
+    const big = (extra: Partial<FetchRequest> = {}): FetchRequest => request({ clientKey: "123456789012/eu-west-1", spec: { ...request().spec, region: "eu-west-1" }, interfaces: false, ...extra });
+    const first = await pool.fetch(big());
+    expect(first.pages).toBe(1);
+    const second = await pool.fetch(big({ known: knownOf(first) }));
+    expect(second.reusedPages).toBe(0);
+    expect(second.groups).toEqual(first.groups.map((g) => ({ groupId: g.groupId, fingerprint: g.fingerprint, state: null })));
   });
 
   it("reuses nothing with the SDK's reader", async () => {

@@ -5,6 +5,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { bodyDigest } from "../../../src/aws/page-memo.js";
+import { holdBody } from "../../../src/aws/stream-send.js";
 
 const ROOT = "DescribeSecurityGroupsResponse";
 const OPEN = `<?xml version="1.0" encoding="UTF-8"?>\n<${ROOT} xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">\n  <requestId>`;
@@ -53,5 +54,25 @@ describe("body digest", () => {
       }),
       { numRuns: 2_000 },
     );
+  });
+});
+
+describe("holding a body for its digest", () => {
+  async function* chunks(...parts: (Uint8Array | string)[]): AsyncGenerator<Uint8Array | string> {
+    yield* parts;
+  }
+  const text = async (body: unknown): Promise<string> => {
+    let out = "";
+    for await (const c of body as AsyncIterable<Uint8Array | string>) out += typeof c === "string" ? c : Buffer.from(c).toString("latin1");
+    return out;
+  };
+
+  it("holds a body up to the limit whole, and hands on a bigger one, every byte in order", async () => {
+    expect(await holdBody(chunks(bytes("abc"), bytes("de")), 5)).toEqual({ bytes: Buffer.from("abcde") });
+    const over = await holdBody(chunks(bytes("abc"), bytes("def"), bytes("gh")), 5);
+    expect("rest" in over && (await text(over.rest))).toBe("abcdefgh");
+    // Text chunks (a test's body) are never held.
+    const strings = await holdBody(chunks("ab", "cd"), 100);
+    expect("rest" in strings && (await text(strings.rest))).toBe("abcd");
   });
 });
