@@ -8,7 +8,8 @@ import { sendCached } from "./cached-send.js";
 import type { ResponseReader } from "./collect.js";
 import { everyPage, type PageFetcher } from "./every-page.js";
 import { CollectError } from "./poll-error.js";
-import type { BodyReuse } from "./page-memo.js";
+import { attachmentsDigest, readAttachments, type Attachment } from "../model/attachment.js";
+import type { BodyReuse, InterfaceMemo } from "./page-memo.js";
 import { DESCRIBE_NETWORK_INTERFACES } from "./response-shapes.js";
 import { sendReading } from "./stream-send.js";
 
@@ -65,4 +66,27 @@ export async function collectNetworkInterfaces(client: EC2Client, opts: Interfac
     }
     throw err;
   }
+}
+
+/** The attachments a read found: their digest, and the list unless it is the caller's (the digest it holds). */
+export interface ReadAttachments {
+  digest: string;
+  /** null: the digest is the one the caller holds, so its list is what was read. */
+  list: Attachment[] | null;
+}
+
+/**
+ * Every interface's attachments, for a caller holding attachments with digest
+ * `known` (or none). With `memo` (the stream reader), a single page that is
+ * the same bytes as the last read's, whose attachments the caller holds, is
+ * not read at all (page-memo.ts).
+ */
+export async function collectAttachments(client: EC2Client, opts: Omit<InterfaceCollectOptions, "reuseFirst">, memo: InterfaceMemo | null, known: string | null): Promise<ReadAttachments> {
+  const reuse = opts.reader === "stream" ? memo?.forRead<NetworkInterface>(known) : undefined;
+  const c = await collectNetworkInterfaces(client, { ...opts, ...(reuse ? { reuseFirst: reuse } : {}) });
+  if (reuse?.hit) return { digest: known as string, list: null };
+  const list = readAttachments(c.interfaces);
+  const digest = attachmentsDigest(list);
+  if (reuse) memo?.read(reuse.body, c.pages, digest);
+  return { digest, list: digest === known ? null : list };
 }

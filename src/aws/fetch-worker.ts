@@ -7,15 +7,14 @@
 // the main thread holds (their digest always). The database stays on the
 // main thread.
 import { parentPort, workerData } from "node:worker_threads";
-import type { EC2Client, NetworkInterface } from "@aws-sdk/client-ec2";
+import type { EC2Client } from "@aws-sdk/client-ec2";
 import { collectReadGroups } from "./collect.js";
-import { collectNetworkInterfaces } from "./collect-interfaces.js";
-import { attachmentsDigest, readAttachments } from "../model/attachment.js";
+import { collectAttachments } from "./collect-interfaces.js";
 import { createEc2Client, type Ec2ClientFactory } from "./ec2-client.js";
 import { sharedAgents } from "./shared-agents.js";
 import { classifyPollError } from "./poll-error.js";
 import { readGroup, type ReadGroup } from "../model/normalize.js";
-import type { FetchWorkerData, FromWorker, ToWorker, WireAttachments } from "./fetch-protocol.js";
+import type { FetchWorkerData, FromWorker, ToWorker } from "./fetch-protocol.js";
 import { GroupPageMemo, InterfaceMemo } from "./page-memo.js";
 
 const port = parentPort;
@@ -53,7 +52,7 @@ async function fetch(m: Extract<ToWorker, { type: "fetch" }>): Promise<void> {
     // Unchanged groups cross as their ids: structured clone of an object per group was most of the message.
     const groups: (ReadGroup | string)[] = [];
     // Interfaces are read alongside the groups, on the same client (their requests overlap); either failing fails the poll.
-    const reading = m.interfaces ? readInterfaces(client, m, memo.interfaces, abort.signal) : null;
+    const reading = m.interfaces ? collectAttachments(client, { reader: m.reader, maxPages: m.maxPages, signal: abort.signal }, memo.interfaces, m.knownAttachments) : null;
     // Handled below by the await; this keeps a failure while the groups are still read from being "unhandled".
     reading?.catch(() => undefined);
     const isKnown = (id: string): string | undefined => known.get(id);
@@ -78,18 +77,6 @@ async function fetch(m: Extract<ToWorker, { type: "fetch" }>): Promise<void> {
   } finally {
     running.delete(m.id);
   }
-}
-
-/** Every page of the target's interfaces, as their attachments' digest and, when the caller holds another, the list. */
-async function readInterfaces(client: EC2Client, m: Extract<ToWorker, { type: "fetch" }>, memo: InterfaceMemo, signal: AbortSignal): Promise<WireAttachments> {
-  const reuse = memo.forRead<NetworkInterface>(m.knownAttachments);
-  const c = await collectNetworkInterfaces(client, { reader: m.reader, maxPages: m.maxPages, signal, reuseFirst: reuse });
-  // The same single page as last time, whose attachments the caller holds.
-  if (reuse.hit) return { digest: m.knownAttachments as string, list: null };
-  const read = readAttachments(c.interfaces);
-  const digest = attachmentsDigest(read);
-  memo.read(reuse.body, c.pages, digest);
-  return { digest, list: digest === m.knownAttachments ? null : read };
 }
 
 port.on("message", (m: ToWorker) => {

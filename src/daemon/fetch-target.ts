@@ -2,12 +2,12 @@
 // into the poll's normaliser: in a fetch worker when there are workers and
 // the credentials can cross to one, else on this thread.
 import { collectReadGroups } from "../aws/collect.js";
-import { collectNetworkInterfaces } from "../aws/collect-interfaces.js";
+import { collectAttachments } from "../aws/collect-interfaces.js";
 import type { ClientSpec } from "../aws/ec2-client.js";
 import type { PortableClientSpec } from "../aws/fetch-protocol.js";
-import type { EC2Client, NetworkInterface } from "@aws-sdk/client-ec2";
+import type { EC2Client } from "@aws-sdk/client-ec2";
 import { GroupPageMemo, InterfaceMemo } from "../aws/page-memo.js";
-import { attachmentsDigest, readAttachments, type Attachment } from "../model/attachment.js";
+import type { Attachment } from "../model/attachment.js";
 import type { Fingerprinted, GroupNormalizer } from "../model/normalize.js";
 import type { CycleDeps } from "./cycle.js";
 import { withAgents } from "./discover-regions.js";
@@ -35,7 +35,7 @@ export interface TargetFetch {
   attachments: Attachment[] | null;
   /** Their digest, when a fetch worker read them; else null. */
   attachmentsDigest: string | null;
-  /** Pages a fetch worker answered from the same bytes' last read (aws/page-memo.ts). */
+  /** Pages answered from the same bytes' last read, unread (aws/page-memo.ts). */
   pagesReused: number;
 }
 
@@ -125,12 +125,7 @@ function memoOf(memos: WeakMap<EC2Client, TargetPageMemo>, client: EC2Client): T
  */
 async function readInterfacesHere(deps: CycleDeps, client: EC2Client, r: TargetFetchRequest, memo: TargetPageMemo | null): Promise<{ list: Attachment[]; digest: string }> {
   const held = r.knownAttachments;
-  const reuse = memo?.interfaces.forRead<NetworkInterface>(held?.digest ?? null);
-  const c = await collectNetworkInterfaces(client, { reader: deps.config.aws.reader, maxPages: deps.config.aws.maxPages, ...(r.signal ? { signal: r.signal } : {}), ...(reuse ? { reuseFirst: reuse } : {}) });
-  // The same single page as last time, whose attachments are the cached ones.
-  if (reuse?.hit && held) return held;
-  const list = readAttachments(c.interfaces);
-  const digest = attachmentsDigest(list);
-  if (reuse) memo?.interfaces.read(reuse.body, c.pages, digest);
-  return digest === held?.digest ? held : { list, digest };
+  const opts = { reader: deps.config.aws.reader, maxPages: deps.config.aws.maxPages, ...(r.signal ? { signal: r.signal } : {}) };
+  const read = await collectAttachments(client, opts, memo?.interfaces ?? null, held?.digest ?? null);
+  return read.list === null ? (held as { list: Attachment[]; digest: string }) : { list: read.list, digest: read.digest };
 }
