@@ -20,10 +20,9 @@ import { systemClock, type Clock } from "../util/time.js";
 import { CycleHealth } from "./cycle-health.js";
 import { cycleFailure } from "../store/db-failure.js";
 import { realSleep } from "../util/sleep.js";
-import { listTargets } from "../store/targets-repo.js";
 import type { CycleDeps } from "./cycle.js";
 import type { TargetPageMemo } from "./fetch-target.js";
-import { losePoll } from "./lost-polls.js";
+import { failedCycle } from "./lost-polls.js";
 import type { AlertPayload, ReportAlert } from "../model/alert-payload.js";
 import { errorMessage } from "../util/errors.js";
 import type { ApprovalRecord } from "../approvals/schema.js";
@@ -185,7 +184,7 @@ export class App {
     try {
       result = await runCycle(deps, opts);
     } catch (err) {
-      result = this.failedCycle(deps, startedAt, err);
+      result = failedCycle(deps, this.targets(), startedAt, err);
     } finally {
       if (--this.cyclesRunning === 0) for (const p of this.retiredPools.splice(0)) await p.close();
     }
@@ -227,23 +226,6 @@ export class App {
       this.opts.logger.error({ event: "trail-join-failed", reason: f.reason, error: f.message }, `joining CloudTrail with poll history failed (${f.reason}): ${f.message}`);
     }
     return result;
-  }
-
-  /** A cycle that threw before its targets were polled: each configured target lost a poll. */
-  private failedCycle(deps: CycleDeps, startedAt: string, err: unknown): CycleResult {
-    const failure = cycleFailure(err);
-    let rows: ReturnType<typeof listTargets> = [];
-    try {
-      rows = listTargets(this.db);
-    } catch {
-      // Unreadable as well: every target counts from zero stored failures.
-    }
-    const targets = this.targets().map((t) => {
-      const row = rows.find((r) => r.account === t.account && r.region === t.region) ?? null;
-      const lost = losePoll(deps, t, row, err, startedAt);
-      return { account: t.account, region: t.region, label: t.label, ok: false, baseline: false, pages: 0, groups: 0, rules: 0, judged: [], changeIds: [], error: { code: lost.reason, message: lost.message }, durationMs: 0, lost };
-    });
-    return { startedAt, finishedAt: this.clock().toISOString(), targets, approvalProblems: [], approvalRecords: 0, failure };
   }
 
   /**

@@ -7,12 +7,12 @@
 // recording cannot.
 import type { ResolvedTarget } from "../config/targets.js";
 import { recordLostPolls } from "../store/record-poll.js";
-import type { TargetRow } from "../store/targets-repo.js";
+import { listTargets, type TargetRow } from "../store/targets-repo.js";
 import { lastSuccessfulPoll } from "../store/polls-repo.js";
 import { withLockWait } from "../store/lock-wait.js";
 import { cycleFailure } from "../store/db-failure.js";
 import type { UnrecordedRun } from "./cycle-health.js";
-import type { CycleDeps } from "./cycle.js";
+import type { CycleDeps, CycleResult } from "./cycle.js";
 
 /** A poll that could not be recorded. */
 export interface LostPoll extends UnrecordedRun {
@@ -73,4 +73,21 @@ export async function recordUnrecorded(deps: Pick<CycleDeps, "db" | "clock" | "h
   await writeWaiting(deps, () => recordLostPolls(deps.db, target.id, { ...run, finishedAt: deps.clock().toISOString() }));
   deps.health?.noteRecorded(t);
   return { ...target, consecutive_failures: target.consecutive_failures + run.failures, blind_since: target.blind_since ?? (run.blind ? run.since : null) };
+}
+
+/** A cycle that threw before its targets were polled: each of `targets` lost a poll. */
+export function failedCycle(deps: Pick<CycleDeps, "db" | "config" | "logger" | "clock" | "health">, targets: readonly ResolvedTarget[], startedAt: string, err: unknown): CycleResult {
+  const failure = cycleFailure(err);
+  let rows: ReturnType<typeof listTargets> = [];
+  try {
+    rows = listTargets(deps.db);
+  } catch {
+    // Unreadable as well: every target counts from zero stored failures.
+  }
+  const lost = targets.map((t) => {
+    const row = rows.find((r) => r.account === t.account && r.region === t.region) ?? null;
+    const l = losePoll(deps, t, row, err, startedAt);
+    return { account: t.account, region: t.region, label: t.label, ok: false, baseline: false, pages: 0, groups: 0, rules: 0, judged: [], changeIds: [], error: { code: l.reason, message: l.message }, durationMs: 0, lost: l };
+  });
+  return { startedAt, finishedAt: deps.clock().toISOString(), targets: lost, approvalProblems: [], approvalRecords: 0, failure };
 }
