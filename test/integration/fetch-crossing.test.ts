@@ -15,7 +15,8 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FetchPool, defaultWorkerUrl, type FetchRequest } from "../../src/aws/fetch-pool.js";
-import { startSimHarness, MONITOR, type SimHarness } from "../support/sim-harness.js";
+import { demoFetchRequest } from "../support/fetch-request.js";
+import { startSimHarness, type SimHarness } from "../support/sim-harness.js";
 import { makeTempDir, type TempDir } from "../support/temp-dir.js";
 import { openDatabase } from "../../src/store/open.js";
 import { ensureTarget } from "../../src/store/targets-repo.js";
@@ -27,15 +28,7 @@ import { group } from "../unit/model/build.js";
 describe("fetch worker answers for unchanged attachments", { timeout: 60_000 }, () => {
   let harness: SimHarness;
   let pool: FetchPool;
-  const request = (extra: Partial<FetchRequest> = {}): FetchRequest => ({
-    clientKey: "123456789012/us-east-1",
-    spec: { region: "us-east-1", endpoint: harness.endpoint, maxAttempts: 1, timeoutMs: 10_000, credentials: MONITOR },
-    maxPages: 10,
-    known: new Map(),
-    interfaces: true,
-    reader: "stream",
-    ...extra,
-  });
+  const request = (extra: Partial<FetchRequest> = {}): FetchRequest => demoFetchRequest(harness.endpoint, extra);
 
   beforeAll(async () => {
     expect(existsSync(new URL(defaultWorkerUrl())), "dist/ is missing: run `npm run build` first").toBe(true);

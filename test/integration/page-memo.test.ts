@@ -25,21 +25,14 @@ import { generateAccount } from "../../src/sim/generate.js";
 import { loadCurrentAttachments } from "../../src/store/attachments-repo.js";
 import { loadTestConfig, writeTestConfig } from "../support/config-file.js";
 import { captureLog } from "../support/log-capture.js";
+import { demoFetchRequest } from "../support/fetch-request.js";
 import { startSimHarness, MONITOR, type SimHarness } from "../support/sim-harness.js";
 import { makeTempDir } from "../support/temp-dir.js";
 
 describe("fetch worker reuses unchanged pages", { timeout: 60_000 }, () => {
   let harness: SimHarness;
   let pool: FetchPool;
-  const request = (extra: Partial<FetchRequest> = {}): FetchRequest => ({
-    clientKey: "123456789012/us-east-1",
-    spec: { region: "us-east-1", endpoint: harness.endpoint, maxAttempts: 1, timeoutMs: 10_000, credentials: MONITOR },
-    maxPages: 10,
-    known: new Map(),
-    interfaces: true,
-    reader: "stream",
-    ...extra,
-  });
+  const request = (extra: Partial<FetchRequest> = {}): FetchRequest => demoFetchRequest(harness.endpoint, extra);
   const knownOf = (f: Fetched): Map<string, string> => new Map(f.groups.map((g) => [g.groupId, g.fingerprint]));
   const held = (f: Fetched) => ({ digest: f.attachmentsDigest as string, list: f.attachments as Attachment[] });
 
