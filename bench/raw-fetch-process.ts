@@ -15,10 +15,61 @@ export interface RawFetchCommands {
    * aws.fetchThreads; at least one), clients kept per target. `rounds` rounds,
    * the first warming up; the time of each.
    */
-  fleet: { args: { endpoint: string; targets: RawFleetTarget[]; concurrency: number; threads: number; rounds: number; interfaces: boolean }; result: { ms: number[]; cpuMs: number[] } };
+  fleet: { args: FleetSetup & { rounds: number }; result: { ms: number[]; cpuMs: number[] } };
+  /**
+   * The same floor kept open between rounds, so its rounds can alternate with
+   * the daemon's cycles: start its threads (and clients), then one round per
+   * `fleetRound`, until `fleetStop`.
+   */
+  fleetStart: { args: FleetSetup; result: null };
+  fleetRound: { args: Record<string, never>; result: { ms: number; cpuMs: number } };
+  fleetStop: { args: Record<string, never>; result: null };
   /** Peak RSS of this process, bytes. */
   maxRss: { args: Record<string, never>; result: number };
 }
+
+/** The fleet floor's shape: targets, `concurrency` calls in flight split over `threads` worker threads. */
+export interface FleetSetup {
+  endpoint: string;
+  targets: RawFleetTarget[];
+  concurrency: number;
+  threads: number;
+  interfaces: boolean;
+}
+
+/** The floor's worker threads, each with its share of the targets and of the concurrency; their clients live as long as they do. */
+class RawFleet {
+  private readonly workers: Worker[];
+
+  constructor({ endpoint, targets, concurrency, threads, interfaces }: FleetSetup) {
+    const n = Math.max(1, threads);
+    this.workers = Array.from({ length: n }, (_, w) =>
+      new Worker(new URL("./raw-fleet-worker.js", import.meta.url), {
+        workerData: { endpoint, targets: targets.filter((_, i) => i % n === w), concurrency: Math.max(1, Math.round(concurrency / n)), interfaces },
+      }),
+    );
+  }
+
+  /** Every target once, all threads; wall time and the process's CPU (process.cpuUsage counts every thread). */
+  async round(): Promise<{ ms: number; cpuMs: number }> {
+    const one = (w: Worker): Promise<void> =>
+      new Promise((resolve, reject) => {
+        w.once("message", (m: { ok: boolean; error?: string }) => (m.ok ? resolve() : reject(new Error(m.error))));
+        w.postMessage("go");
+      });
+    const started = performance.now();
+    const cpu = process.cpuUsage();
+    await Promise.all(this.workers.map(one));
+    const used = process.cpuUsage(cpu);
+    return { ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000 };
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+let kept: RawFleet | null = null;
 
 serve<RawFetchCommands>({
   fetch: async ({ endpoint, region, accessKeyId }) => {
@@ -38,34 +89,34 @@ serve<RawFetchCommands>({
     const used = process.cpuUsage(cpu);
     return { ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000, pages, groups };
   },
-  fleet: async ({ endpoint, targets, concurrency, threads, rounds, interfaces }) => {
-    const n = Math.max(1, threads);
-    const workers = Array.from({ length: n }, (_, w) =>
-      new Worker(new URL("./raw-fleet-worker.js", import.meta.url), {
-        workerData: { endpoint, targets: targets.filter((_, i) => i % n === w), concurrency: Math.max(1, Math.round(concurrency / n)), interfaces },
-      }),
-    );
-    const round = (w: Worker): Promise<void> =>
-      new Promise((resolve, reject) => {
-        w.once("message", (m: { ok: boolean; error?: string }) => (m.ok ? resolve() : reject(new Error(m.error))));
-        w.postMessage("go");
-      });
+  fleet: async ({ rounds, ...setup }) => {
+    const fleet = new RawFleet(setup);
     const ms: number[] = [];
     const cpuMs: number[] = [];
     try {
       for (let r = 0; r < rounds; r++) {
-        const started = performance.now();
-        // process.cpuUsage counts every thread of the process.
-        const cpu = process.cpuUsage();
-        await Promise.all(workers.map(round));
-        const used = process.cpuUsage(cpu);
-        ms.push(performance.now() - started);
-        cpuMs.push((used.user + used.system) / 1000);
+        const one = await fleet.round();
+        ms.push(one.ms);
+        cpuMs.push(one.cpuMs);
       }
     } finally {
-      await Promise.all(workers.map((w) => w.terminate()));
+      await fleet.stop();
     }
     return { ms, cpuMs };
+  },
+  fleetStart: (setup) => {
+    if (kept) throw new Error("fleetStart: a fleet is already open");
+    kept = new RawFleet(setup);
+    return null;
+  },
+  fleetRound: async () => {
+    if (!kept) throw new Error("fleetRound: no fleet is open (fleetStart first)");
+    return kept.round();
+  },
+  fleetStop: async () => {
+    await kept?.stop();
+    kept = null;
+    return null;
   },
   maxRss: () => process.resourceUsage().maxRSS * 1024,
 });
