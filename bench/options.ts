@@ -22,7 +22,12 @@ export interface BenchOptions {
   fleetRules: number;
   latencyMs: number;
   concurrency: number;
-  /** aws.fetchThreads of the fleet's daemon. */
+  /**
+   * aws.fetchThreads of the fleet's and the trail's daemons. Default 0, the
+   * daemon's own default: with the stream reader and pages read once, two
+   * workers cost more CPU per poll (the hops) than they save on these 2 cores
+   * (docs/performance.md, "Figure 4 on the main thread").
+   */
   fetchThreads: number;
   /** aws.reader of every daemon: sgwatch's streaming reader or the SDK's deserialiser. */
   reader: "stream" | "sdk";
@@ -137,7 +142,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     fleetRules: positive("fleet-rules", values["fleet-rules"], base.fleetRules),
     latencyMs: positive("latency", values.latency, 50, { allowZero: true }),
     concurrency: positive("concurrency", values.concurrency, 16),
-    fetchThreads: positive("fetch-threads", values["fetch-threads"], 2, { allowZero: true }),
+    fetchThreads: positive("fetch-threads", values["fetch-threads"], 0, { allowZero: true }),
     reader: readerOption(values.reader),
     throttle: positive("throttle", values.throttle, 0.1, { integer: false, allowZero: true }),
     yearGroups: positive("year-groups", values["year-groups"], base.yearGroups),

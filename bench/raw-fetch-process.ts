@@ -11,15 +11,10 @@ export interface RawFetchCommands {
   fetch: { args: { endpoint: string; region: string; accessKeyId: string }; result: { ms: number; cpuMs: number; pages: number; groups: number } };
   /**
    * The fleet's floor: every target fetched with the SDK alone, `concurrency`
-   * calls in flight split over `threads` worker threads (the daemon's
-   * aws.fetchThreads; at least one), clients kept per target. `rounds` rounds,
-   * the first warming up; the time of each.
-   */
-  fleet: { args: FleetSetup & { rounds: number }; result: { ms: number[]; cpuMs: number[] } };
-  /**
-   * The same floor kept open between rounds, so its rounds can alternate with
-   * the daemon's cycles: start its threads (and clients), then one round per
-   * `fleetRound`, until `fleetStop`.
+   * calls in flight split over `threads` worker threads (at least one),
+   * clients kept per target. Kept open between rounds, so its rounds can
+   * alternate with the daemon's cycles: start its threads (and clients), then
+   * one round per `fleetRound`, until `fleetStop`.
    */
   fleetStart: { args: FleetSetup; result: null };
   fleetRound: { args: Record<string, never>; result: { ms: number; cpuMs: number } };
@@ -88,21 +83,6 @@ serve<RawFetchCommands>({
     }
     const used = process.cpuUsage(cpu);
     return { ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000, pages, groups };
-  },
-  fleet: async ({ rounds, ...setup }) => {
-    const fleet = new RawFleet(setup);
-    const ms: number[] = [];
-    const cpuMs: number[] = [];
-    try {
-      for (let r = 0; r < rounds; r++) {
-        const one = await fleet.round();
-        ms.push(one.ms);
-        cpuMs.push(one.cpuMs);
-      }
-    } finally {
-      await fleet.stop();
-    }
-    return { ms, cpuMs };
   },
   fleetStart: (setup) => {
     if (kept) throw new Error("fleetStart: a fleet is already open");

@@ -161,9 +161,11 @@ export const configSchema = z
         timeout: duration.prefault("30s"),
         maxPages: z.number().int().min(1).default(1000),
         /**
-         * Worker threads that fetch and parse DescribeSecurityGroups (0: on the
-         * main thread). Parsing is most of a poll's CPU; one thread per spare
-         * core lets large fleets reach the concurrency they ask for.
+         * Worker threads that fetch and read DescribeSecurityGroups and
+         * DescribeNetworkInterfaces (0: on the main thread, which keeps 1,000
+         * targets at their API latency's pace on 2 cores with the stream
+         * reader). Workers add CPU of their own, the messages between threads;
+         * they pay where reading is the limit and cores are spare.
          */
         fetchThreads: z.number().int().min(0).max(32).default(0),
         /**
