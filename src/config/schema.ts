@@ -119,7 +119,7 @@ export const configSchema = z
         baselinePosture: z.boolean({ message: "expected true or false" }).default(true),
         /** Re-alert unapproved critical/high changes nobody acknowledged or reverted, this often. */
         remindEvery: duration.prefault("24h"),
-        /** Delivered alerts are kept this long (for `sgwatch alerts`), then deleted; changes keep their own history. */
+        /** Delivered alerts are kept this long (for `sgwatch alerts`), then deleted, a reminder once the next in its thread is delivered; changes keep their own history. */
         keepSent: duration.prefault("30d"),
         retry: z
           .strictObject({

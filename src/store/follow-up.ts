@@ -69,6 +69,31 @@ function announceAcknowledgements(db: Database, nowIso: string, enqueue: (p: Ale
   for (const r of rows) mark.run(nowIso, r.id);
 }
 
+/**
+ * A delivered reminder's receipt is dropped once a later reminder in the same
+ * thread reached the same channel: it said the same again, about the changes
+ * still open (each change keeps when it was last reminded, last_reminded_at).
+ * Without this, a change left open for months holds one receipt per
+ * remindEvery for all of alerts.keepSent: the bench's year of one
+ * 10,000-group account, in which nobody acknowledges anything, ended with
+ * 1,301 critical changes open and about 38,000 reminder receipts (32 MB of
+ * payload) where one per thread says as much (docs/performance.md).
+ * Reminders from before alerts had threads stay until keepSent. Only
+ * delivered reminders supersede: a later one still pending or dead leaves the
+ * last delivered receipt in place.
+ */
+function pruneSupersededReminders(db: Database): void {
+  db.prepare(
+    `DELETE FROM outbox WHERE id IN (
+       SELECT id FROM (
+         SELECT id, json_extract(payload, '$.thread.pollId') AS poll,
+                row_number() OVER (PARTITION BY channel, json_extract(payload, '$.thread.pollId'), json_extract(payload, '$.thread.detectedAt') ORDER BY id DESC) AS newer
+         FROM outbox WHERE kind = 'reminder' AND status = 'sent'
+       ) WHERE poll IS NOT NULL AND newer > 1
+     )`,
+  ).run();
+}
+
 /** What follow-up queued. */
 export interface FollowUpResult {
   reminded: number;
@@ -121,6 +146,7 @@ export function followUp(
     announceAcknowledgements(db, nowIso, enqueue);
     // Sent alerts are delivery receipts; the changes they reported stay in change_events.
     db.prepare("DELETE FROM outbox WHERE status = 'sent' AND sent_at < ?").run(new Date(now.getTime() - keepSentMs).toISOString());
+    pruneSupersededReminders(db);
     const unused = takeUnfulfilled(db, nowIso);
     if (unused.length > 0) {
       enqueue({

@@ -372,6 +372,10 @@ describe("reminders for open critical and high changes", { timeout: SLOW }, () =
     const said = mails[0]?.text ?? "";
     expect(said).toMatch(/^Acknowledged by dana at \S+: #\d+ /);
     for (const id of [criticalId, highId]) expect(said).toMatch(new RegExp(`Acknowledged by dana at \\S+: #${id} [^\\n]+\\n  Reason: accepted risk\\n  Ticket: RISK-9`));
+    // Two reminders went out in the thread; each channel keeps the receipt of the last one only.
+    const receipts = w.reader.prepare("SELECT channel, count(*) AS n, max(created_at) AS last FROM outbox WHERE kind = 'reminder' AND status = 'sent' GROUP BY channel ORDER BY channel").all() as Array<{ channel: string; n: number; last: string }>;
+    expect(receipts.length).toBeGreaterThan(0);
+    for (const r of receipts) expect(r, r.channel).toMatchObject({ n: 1, last: new Date(w.clock.now().getTime() - 2 * HOUR).toISOString() });
     w.clock.advance(2 * HOUR);
     await w.poll();
     expect(await w.newMails()).toEqual([]);
