@@ -125,10 +125,10 @@ export async function runFleet(o: BenchOptions, sim: ChildLink<SimCommands>, wor
       // Then they alternate, a daemon cycle and a round of each floor, so a
       // machine that speeds up or slows down during the run moves both sides
       // of each pair alike; the figure is the median pair's ratio.
-      for (let i = 1; i <= Math.max(1, o.reps); i++) {
+      for (let i = 1; i <= o.fleetPairs; i++) {
         await sim.call("takeRequests", {});
         // The second cycle's growth is the storage figure (the first, with one pair only).
-        const storage = i === Math.min(2, Math.max(1, o.reps));
+        const storage = i === Math.min(2, o.fleetPairs);
         const before = storage ? await daemon.call("dbBytes", {}) : 0;
         const d = await measure(`unchanged ${i}${storage ? " (storage)" : ""}`);
         if (storage) bytesPerUnchangedTargetCycle = ((await daemon.call("dbBytes", {})) - before) / o.targets;

@@ -23,6 +23,14 @@ export interface BenchOptions {
   latencyMs: number;
   concurrency: number;
   /**
+   * Figure 4: alternated pairs of a daemon cycle and a round of the SDK alone.
+   * The figure is the median pair's ratio; the SDK alone's rounds swing by
+   * up to ±10 % on these shared cores (it keeps its thread nearly busy), so
+   * nine at full size: with five, eleven runs' medians read 0.87–1.00×, one
+   * of them just over 1.0 (docs/performance.md).
+   */
+  fleetPairs: number;
+  /**
    * aws.fetchThreads of the fleet's and the trail's daemons. Default 0, the
    * daemon's own default: with the stream reader and pages read once, two
    * workers cost more CPU per poll (the hops) than they save on these 2 cores
@@ -59,14 +67,14 @@ export interface BenchOptions {
   keepWorkDir: boolean;
 }
 
-const QUICK = { groups: 500, rules: 5000, reps: 3, growthCycles: 20, targets: 200, fleetGroups: 20, fleetRules: 100, yearGroups: 300, yearRules: 3000, yearDays: 3, yearBudgetS: 25, fleetYearTargets: 20, fleetYearDays: 3, fleetYearBudgetS: 20, queryReps: 15, trailTargets: 100, trailBacklog: 10_000, readerPolls: 40, readerRounds: 3 };
+const QUICK = { groups: 500, rules: 5000, reps: 3, growthCycles: 20, targets: 200, fleetPairs: 3, fleetGroups: 20, fleetRules: 100, yearGroups: 300, yearRules: 3000, yearDays: 3, yearBudgetS: 25, fleetYearTargets: 20, fleetYearDays: 3, fleetYearBudgetS: 20, queryReps: 15, trailTargets: 100, trailBacklog: 10_000, readerPolls: 40, readerRounds: 3 };
 // Full: five pairs per ratio (the 100,000-rule ratios move by ±0.1 between runs
 // of three), and a budget that lets the year run to its end, so its size is
 // measured rather than projected (about 15 minutes on 2 cores).
-const FULL = { groups: 10_000, rules: 100_000, reps: 5, growthCycles: 50, targets: 1000, fleetGroups: 20, fleetRules: 100, yearGroups: 10_000, yearRules: 100_000, yearDays: 365, yearBudgetS: 2400, fleetYearTargets: 1000, fleetYearDays: 365, fleetYearBudgetS: 1200, queryReps: 25, trailTargets: 1000, trailBacklog: 10_000, readerPolls: 400, readerRounds: 7 };
+const FULL = { groups: 10_000, rules: 100_000, reps: 5, growthCycles: 50, targets: 1000, fleetPairs: 9, fleetGroups: 20, fleetRules: 100, yearGroups: 10_000, yearRules: 100_000, yearDays: 365, yearBudgetS: 2400, fleetYearTargets: 1000, fleetYearDays: 365, fleetYearBudgetS: 1200, queryReps: 25, trailTargets: 1000, trailBacklog: 10_000, readerPolls: 400, readerRounds: 7 };
 
 export const USAGE = `usage: npm run bench -- [--full] [--groups N] [--rules N] [--reps N] [--growth-cycles N]
-  [--targets N] [--fleet-groups N] [--fleet-rules N] [--latency MS] [--concurrency N] [--fetch-threads N] [--reader stream|sdk] [--throttle P]
+  [--targets N] [--fleet-pairs N] [--fleet-groups N] [--fleet-rules N] [--latency MS] [--concurrency N] [--fetch-threads N] [--reader stream|sdk] [--throttle P]
   [--year-groups N] [--year-rules N] [--year-days N] [--year-churn F] [--year-budget S] [--profile]
   [--fleet-year-targets N] [--fleet-year-days N] [--fleet-year-budget S]
   [--query-reps N] [--trail-targets N] [--trail-backlog N] [--reader-polls N] [--reader-rounds N]
@@ -99,6 +107,7 @@ export function parseOptions(argv: string[]): BenchOptions {
       reps: { type: "string" },
       "growth-cycles": { type: "string" },
       targets: { type: "string" },
+      "fleet-pairs": { type: "string" },
       "fleet-groups": { type: "string" },
       "fleet-rules": { type: "string" },
       latency: { type: "string" },
@@ -138,6 +147,7 @@ export function parseOptions(argv: string[]): BenchOptions {
     reps: positive("reps", values.reps, base.reps),
     growthCycles: positive("growth-cycles", values["growth-cycles"], base.growthCycles),
     targets: positive("targets", values.targets, base.targets),
+    fleetPairs: positive("fleet-pairs", values["fleet-pairs"], base.fleetPairs),
     fleetGroups: positive("fleet-groups", values["fleet-groups"], base.fleetGroups),
     fleetRules: positive("fleet-rules", values["fleet-rules"], base.fleetRules),
     latencyMs: positive("latency", values.latency, 50, { allowZero: true }),
