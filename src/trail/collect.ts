@@ -27,6 +27,13 @@ export interface ReadRangeOptions {
   strategy?: LookupStrategy;
   /** Aborts between and during calls (shutdown). */
   signal?: AbortSignal;
+  /**
+   * Called with each page's security-group events as the page arrives, so a
+   * caller keeps what was read when a later page fails: a range of more pages
+   * than CloudTrail answers before failing would otherwise be read again from
+   * its top every cycle and never stored.
+   */
+  onPage?: (events: readonly Event[]) => void;
 }
 
 /** What one range read gave. */
@@ -81,11 +88,14 @@ async function readSeries(client: CloudTrailClient, attribute: LookupAttribute, 
       opts.signal,
     );
     out.pages++;
+    const kept: Event[] = [];
     for (const e of page.Events ?? []) {
       out.scanned++;
       if (e.EventTime !== undefined && (out.oldestSeen === null || e.EventTime < out.oldestSeen)) out.oldestSeen = e.EventTime;
-      if (isSecurityGroupEvent(e)) out.events.push(e);
+      if (isSecurityGroupEvent(e)) kept.push(e);
     }
+    out.events.push(...kept);
+    if (kept.length > 0) opts.onPage?.(kept);
     token = page.NextToken;
   } while (token !== undefined);
   return out;

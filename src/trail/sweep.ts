@@ -16,8 +16,9 @@
 // is missed. Events
 // and the cursor are written in one transaction, so a crash (kill -9) or
 // restart resumes from the last stored cursor: nothing missed, nothing
-// doubled. A failed sweep writes its failure and nothing else; it never
-// touches poll history.
+// doubled. A failed sweep keeps the events of every page read before the
+// failure and writes its failure; its cursor stays, so the range is read
+// again (stored once); it never touches poll history.
 import type { Database } from "better-sqlite3";
 import type { CloudTrailClient } from "@aws-sdk/client-cloudtrail";
 import type { Logger } from "pino";
@@ -151,7 +152,7 @@ export async function sweepTarget(deps: SweepDeps, t: ResolvedTarget, batch?: Sw
   const rows: TrailEventRow[] = [];
   const result: TargetSweep = { account: t.account, region: t.region, ok: false, read: 0, stored: 0, attemptAlerts: 0, calls: 0, backlog: null, error: null, becameBlind: false, restored: false };
   const next: CursorRow = { ...cursor };
-  const collect = (events: Parameters<typeof toTrailEventRow>[0][]): void => {
+  const collect = (events: readonly Parameters<typeof toTrailEventRow>[0][]): void => {
     for (const e of events) {
       const r = toTrailEventRow(e, t);
       if (r !== null) rows.push(r);
@@ -160,13 +161,13 @@ export async function sweepTarget(deps: SweepDeps, t: ResolvedTarget, batch?: Sw
   try {
     const client = await deps.clientFor(t);
     const pace = (signal?: AbortSignal): Promise<void> => deps.pace(t, signal);
-    const common = { pace, ...(deps.settings.strategy ? { strategy: deps.settings.strategy } : {}), ...(deps.signal ? { signal: deps.signal } : {}) };
+    // Each page's events are kept as they arrive: a failure part-way through a range stores what was read before it.
+    const common = { pace, onPage: collect, ...(deps.settings.strategy ? { strategy: deps.settings.strategy } : {}), ...(deps.signal ? { signal: deps.signal } : {}) };
     let pagesLeft = deps.settings.maxPagesPerCycle;
     const read = async (from: Date, to: Date): Promise<RangeRead> => {
       const r = await readRange(client, from, to, { ...common, maxPages: pagesLeft });
       pagesLeft -= r.pages;
       result.calls += r.pages;
-      collect(r.events);
       return r;
     };
     const overlap = deps.settings.overlapMs;

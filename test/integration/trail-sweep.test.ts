@@ -300,6 +300,41 @@ describe("the CloudTrail sweep", () => {
     expect(inSecond()).toBe(200);
   });
 
+  it("keeps the pages read before CloudTrail fails part-way through a range: 600 events of one second, refused after eight pages", async () => {
+    const region = sim.state.account(TEST_ACCOUNT).region(REGION);
+    clock.advance(MIN);
+    const second = new Date(Math.floor(clock.now().getTime() / 1000) * 1000).toISOString();
+    // Twelve pages in the head's newest second, which is read whole past the
+    // page bound (test above); CloudTrail answers eight of them, then denies.
+    for (let i = 0; i < 300; i++) {
+      region.authorizeIngress(demo.groups.db, [{ ipProtocol: "udp", fromPort: 31000 + i, toPort: 31000 + i, ipRanges: [{ cidrIp: "10.71.0.0/16" }] }]);
+      region.revokeIngress(demo.groups.db, [{ ipProtocol: "udp", fromPort: 31000 + i, toPort: 31000 + i, ipRanges: [{ cidrIp: "10.71.0.0/16" }] }]);
+    }
+    const inSecond = (): number => (reader.prepare("SELECT count(*) AS n FROM trail_events WHERE event_time = ?").get(second) as { n: number }).n;
+    const sweptUntil = (): string => (reader.prepare("SELECT swept_until FROM trail_cursors").get() as { swept_until: string }).swept_until;
+    const before = sweptUntil();
+    sim.cloudtrail.failAfter(8, { code: "AccessDeniedException", message: "User is not authorized to perform: cloudtrail:LookupEvents" });
+    try {
+      const [failed] = await app.sweep();
+      expect(failed).toMatchObject({ ok: false, error: expect.stringContaining("AccessDeniedException") });
+      expect(sim.cloudtrail.refusedAfterLimit).toBe(1);
+      // The eight pages' events are stored; the cursor stays, so the second is read again.
+      expect(inSecond()).toBe(400);
+      expect(sweptUntil()).toBe(before);
+    } finally {
+      sim.cloudtrail.restore();
+    }
+    // Now older than the head's newest second, the burst is caught up as a backlog (the tests above).
+    for (let i = 0; i < 4 && inSecond() < 600; i++) {
+      clock.advance(MIN);
+      const [ok] = await app.sweep();
+      expect(ok).toMatchObject({ ok: true });
+    }
+    const ids = (reader.prepare("SELECT event_id FROM trail_events WHERE event_time = ?").all(second) as Array<{ event_id: string }>).map((r) => r.event_id);
+    expect(ids).toHaveLength(600);
+    expect(new Set(ids).size).toBe(600);
+  });
+
   it("attribution makes no lookups of its own: changes on four groups are attributed from the sweep's calls alone, never more than 2 a second", async () => {
     const statsBefore = sim.cloudtrail.lookupStats(TEST_ACCOUNT, REGION);
     clock.advance(MIN);
