@@ -129,7 +129,7 @@ function run(p: YearParams): YearResult {
     // once a day (as every cycle would) the follow-up that prunes delivered
     // alerts older than alerts.keepSent and queues reminders.
     deliver.run(new Date(at + 2000).toISOString());
-    if (i % POLLS_PER_DAY === 0) followUp(db, new Date(at + 2500), config.alerts.remindEvery, (payload) => routeAlert(routes, payload), config.alerts.keepSent);
+    if (i % POLLS_PER_DAY === 0) followUp(db, new Date(at + 2500), { remindEveryMs: config.alerts.remindEvery, keepSentMs: config.alerts.keepSent, reminderDigestAbove: config.alerts.reminderDigestAbove, route: (payload) => routeAlert(routes, payload) });
     return ms;
   };
 

@@ -119,6 +119,8 @@ export const configSchema = z
         baselinePosture: z.boolean({ message: "expected true or false" }).default(true),
         /** Re-alert unapproved critical/high changes nobody acknowledged or reverted, this often. */
         remindEvery: duration.prefault("24h"),
+        /** More incidents due for a reminder on one email or webhook channel than this: one digest for them all instead of a reply in each thread. */
+        reminderDigestAbove: z.number().int().min(0).max(100_000).default(10),
         /** Delivered alerts are kept this long (for `sgwatch alerts`), then deleted, a reminder once the next in its thread is delivered; changes keep their own history. */
         keepSent: duration.prefault("30d"),
         retry: z

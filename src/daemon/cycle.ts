@@ -319,7 +319,12 @@ export async function runCycle(deps: CycleDeps, opts: { signal?: AbortSignal; pr
   const firstLost = results.find((r) => r.lost)?.lost;
   let failure = firstLost ? { reason: firstLost.reason, message: firstLost.message } : null;
   try {
-    const follow = await writeWaiting(deps, () => followUp(deps.db, deps.clock(), deps.config.alerts.remindEvery, (p) => routeAlert(deps.routes, p), deps.config.alerts.keepSent));
+    const follow = await writeWaiting(deps, () => followUp(deps.db, deps.clock(), {
+        remindEveryMs: deps.config.alerts.remindEvery,
+        keepSentMs: deps.config.alerts.keepSent,
+        reminderDigestAbove: deps.config.alerts.reminderDigestAbove,
+        route: (p) => routeAlert(deps.routes, p),
+      }));
     if (follow.reminded > 0 || follow.unusedApprovals > 0) deps.logger.info({ event: "follow-up", ...follow }, "reminders and unused approvals queued");
   } catch (err) {
     // The polls are recorded; reminders wait for the next cycle.

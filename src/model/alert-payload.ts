@@ -155,8 +155,10 @@ export interface ApprovalsInvalidAlert {
 /** Unapproved critical/high changes still neither acknowledged nor reverted. */
 export interface ReminderAlert {
   type: "reminder";
-  /** The drift alert these changes were reported in (absent in alerts queued before threads). */
+  /** The drift alert these changes were reported in (absent in a digest, and in alerts queued before threads). */
   thread?: AlertThread;
+  /** One reminder for many incidents at once (more were due on the channel than alerts.reminderDigestAbove), in no thread. */
+  digest?: { incidents: number; above: number };
   /** Each open change with where and when it was found. */
   items: Array<{ target: AlertTarget; detectedAt: string; change: AlertChange }>;
 }

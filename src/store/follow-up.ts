@@ -78,18 +78,22 @@ function announceAcknowledgements(db: Database, nowIso: string, enqueue: (p: Ale
  * 10,000-group account, in which nobody acknowledges anything, ended with
  * 1,301 critical changes open and about 38,000 reminder receipts (32 MB of
  * payload) where one per thread says as much (docs/performance.md).
- * Reminders from before alerts had threads stay until keepSent. Only
- * delivered reminders supersede: a later one still pending or dead leaves the
- * last delivered receipt in place.
+ * A reminder digest is superseded the same way by the channel's next
+ * delivered digest (it lists every incident still open and due). Reminders
+ * from before alerts had threads stay until keepSent. Only delivered
+ * reminders supersede: a later one still pending or dead leaves the last
+ * delivered receipt in place.
  */
 function pruneSupersededReminders(db: Database): void {
   db.prepare(
     `DELETE FROM outbox WHERE id IN (
        SELECT id FROM (
-         SELECT id, json_extract(payload, '$.thread.pollId') AS poll,
-                row_number() OVER (PARTITION BY channel, json_extract(payload, '$.thread.pollId'), json_extract(payload, '$.thread.detectedAt') ORDER BY id DESC) AS newer
+         SELECT id, coalesce(json_extract(payload, '$.thread.pollId'), json_type(payload, '$.digest')) AS thread,
+                row_number() OVER (
+                  PARTITION BY channel, json_extract(payload, '$.thread.pollId'), json_extract(payload, '$.thread.detectedAt'), json_type(payload, '$.digest')
+                  ORDER BY id DESC) AS newer
          FROM outbox WHERE kind = 'reminder' AND status = 'sent'
-       ) WHERE poll IS NOT NULL AND newer > 1
+       ) WHERE thread IS NOT NULL AND newer > 1
      )`,
   ).run();
 }
@@ -98,15 +102,53 @@ function pruneSupersededReminders(db: Database): void {
 export interface FollowUpResult {
   reminded: number;
   unusedApprovals: number;
+  /** Channels that got one reminder digest instead of a reply per incident. */
+  reminderDigests: number;
 }
 
-export function followUp(
-  db: Database,
-  now: Date,
-  remindEveryMs: number,
-  route: (p: AlertPayload) => RoutedAlert[],
-  keepSentMs: number = 30 * 86_400_000,
-): FollowUpResult {
+/** How follow-up reminds and keeps receipts (config alerts:). */
+export interface FollowUpSettings {
+  /** alerts.remindEvery (ms). */
+  remindEveryMs: number;
+  /** alerts.keepSent (ms). */
+  keepSentMs: number;
+  /** alerts.reminderDigestAbove: more incidents due on one channel than this go in one digest. */
+  reminderDigestAbove: number;
+  /** Where each alert goes (routes). */
+  route: (p: AlertPayload) => RoutedAlert[];
+}
+
+const severityOrder = (s: string): number => (s === "critical" ? 0 : s === "high" ? 1 : 2);
+
+/**
+ * The reminders of one follow-up, as each channel gets them: a reply in each
+ * incident's thread (issue 12), unless more incidents are due on the channel
+ * than `above`; then one digest of them all (issue 3's "one reminder
+ * digest"), so a team that let a hundred incidents sit gets one mail a day,
+ * not a hundred. The log keeps a line per incident: machines read it, and no
+ * inbox fills.
+ */
+function remindersByChannel(perIncident: readonly RoutedAlert[], above: number): { alerts: RoutedAlert[]; digests: number } {
+  const count = new Map<string, number>();
+  for (const r of perIncident) count.set(r.channel, (count.get(r.channel) ?? 0) + 1);
+  const digested = (channel: string): boolean => channel !== "log" && (count.get(channel) ?? 0) > above;
+  const alerts = perIncident.filter((r) => !digested(r.channel));
+  let digests = 0;
+  for (const [channel, incidents] of count) {
+    if (!digested(channel)) continue;
+    const items = perIncident
+      .filter((r) => r.channel === channel)
+      .flatMap((r) => (r.payload.type === "reminder" ? r.payload.items : []))
+      .sort((a, b) => severityOrder(a.change.severity) - severityOrder(b.change.severity) || a.change.changeId - b.change.changeId);
+    const severity = items.some((i) => i.change.severity === "critical") ? "critical" : "high";
+    alerts.push({ channel, severity, payload: { type: "reminder", digest: { incidents, above }, items } });
+    digests++;
+  }
+  return { alerts, digests };
+}
+
+export function followUp(db: Database, now: Date, settings: FollowUpSettings): FollowUpResult {
+  const { remindEveryMs, keepSentMs, route } = settings;
   return db.transaction((): FollowUpResult => {
     const nowIso = now.toISOString();
     const cutoff = new Date(now.getTime() - remindEveryMs).toISOString();
@@ -126,11 +168,12 @@ export function followUp(
     const enqueue = (p: AlertPayload): void => {
       for (const r of route(p)) enqueueRouted(db, r, nowIso);
     };
+    let reminderDigests = 0;
     if (open.length > 0) {
       const who = attributionsFor(db, open.map((r) => r.id));
-      for (const list of byPoll(open)) {
+      const perIncident = byPoll(open).flatMap((list) => {
         const first = list[0] as OpenChangeRow;
-        enqueue({
+        return route({
           type: "reminder",
           thread: { pollId: first.poll_id, detectedAt: first.detected_at },
           items: list.map((r) => ({
@@ -139,7 +182,10 @@ export function followUp(
             change: { ...rowToAlertChange(r), attribution: who.get(r.id) ?? null },
           })),
         });
-      }
+      });
+      const reminders = remindersByChannel(perIncident, settings.reminderDigestAbove);
+      for (const r of reminders.alerts) enqueueRouted(db, r, nowIso);
+      reminderDigests = reminders.digests;
       const mark = db.prepare("UPDATE change_events SET last_reminded_at = ? WHERE id = ?");
       for (const r of open) mark.run(nowIso, r.id);
     }
@@ -154,7 +200,7 @@ export function followUp(
         records: unused.map((r) => ({ id: r.id, selector: r.selector, allows: r.changes_text, from: r.window_from, until: r.window_until, approvedBy: r.approved_by })),
       });
     }
-    return { reminded: open.length, unusedApprovals: unused.length };
+    return { reminded: open.length, unusedApprovals: unused.length, reminderDigests };
   })();
 }
 

@@ -285,6 +285,9 @@ function otherText(p: Exclude<AlertPayload, DriftAlert | DigestAlert | ReportAle
     case "reminder":
       return (
         `These unapproved changes are still in effect: nobody has acknowledged them and they were not reverted.\n\n` +
+        (p.digest
+          ? `${p.digest.incidents} incidents are due for a reminder on this channel, more than ${p.digest.above} (alerts.reminderDigestAbove), so they come in this one mail rather than as a reply in each incident's thread.\n\n`
+          : "") +
         p.items
           .map(
             (i) =>

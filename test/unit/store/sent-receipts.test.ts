@@ -1,7 +1,8 @@
 // Delivered alerts are receipts, kept on a real SQLite file for
 // alerts.keepSent; a delivered reminder's receipt goes sooner, once a later
-// reminder in the same thread reached the same channel (it said the same
-// again). Pending and dead alerts are never pruned.
+// reminder in the same thread (a digest: the channel's next digest) reached
+// the same channel (it said the same again). Pending and dead alerts are
+// never pruned.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Database } from "better-sqlite3";
 import { openDatabase } from "../../../src/store/open.js";
@@ -44,7 +45,7 @@ function queue(channel: string, payload: AlertPayload, day: number, outcome: "se
 
 const kept = (): number[] => (db.prepare("SELECT id FROM outbox ORDER BY id").pluck().all() as number[]);
 const followUpAt = (day: number): void => {
-  followUp(db, new Date(T0 + day * DAY), DAY, () => [], 30 * DAY);
+  followUp(db, new Date(T0 + day * DAY), { remindEveryMs: DAY, keepSentMs: 30 * DAY, reminderDigestAbove: 10, route: () => [] });
 };
 
 describe("delivered alerts' receipts", () => {
@@ -68,6 +69,18 @@ describe("delivered alerts' receipts", () => {
     const pending = queue("email", reminder(7, "a"), 3, "pending");
     followUpAt(3);
     expect(kept()).toEqual([sent, dead, pending]);
+  });
+
+  it("keeps the last delivered reminder digest of each channel; a digest supersedes no thread's reply and no reminder from before threads", () => {
+    const digest = (incidents: number): AlertPayload => ({ type: "reminder", digest: { incidents, above: 10 }, items: [] }) as unknown as AlertPayload;
+    const legacy = queue("email", { type: "reminder", items: [] } as unknown as AlertPayload, 1, "sent");
+    const reply = queue("email", reminder(7, "a"), 1, "sent");
+    const d1 = queue("email", digest(40), 2, "sent");
+    const d2 = queue("email", digest(41), 3, "sent");
+    const hook = queue("webhook", digest(40), 2, "sent");
+    followUpAt(3);
+    expect(kept()).toEqual([legacy, reply, d2, hook].sort((x, y) => x - y));
+    expect(kept()).not.toContain(d1);
   });
 
   it("keeps reminders without a thread (from before alerts had threads) until keepSent, and drops every receipt older than it", () => {
