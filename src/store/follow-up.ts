@@ -9,6 +9,8 @@ import { enqueueRouted } from "./threads-repo.js";
 import { takeUnfulfilled } from "./approvals-repo.js";
 import type { RoutedAlert } from "./record-poll.js";
 import { attributionsFor } from "../attribution/read.js";
+import { severityRank } from "../model/types.js";
+import { worstSeverity } from "../model/severity.js";
 
 /** Rows grouped by the poll that found them (its drift alert is their thread), in first-seen order. */
 function byPoll<R extends OpenChangeRow>(rows: readonly R[]): R[][] {
@@ -118,8 +120,6 @@ export interface FollowUpSettings {
   route: (p: AlertPayload) => RoutedAlert[];
 }
 
-const severityOrder = (s: string): number => (s === "critical" ? 0 : s === "high" ? 1 : 2);
-
 /**
  * The reminders of one follow-up, as each channel gets them: a reply in each
  * incident's thread (issue 12), unless more incidents are due on the channel
@@ -139,8 +139,8 @@ function remindersByChannel(perIncident: readonly RoutedAlert[], above: number):
     const items = perIncident
       .filter((r) => r.channel === channel)
       .flatMap((r) => (r.payload.type === "reminder" ? r.payload.items : []))
-      .sort((a, b) => severityOrder(a.change.severity) - severityOrder(b.change.severity) || a.change.changeId - b.change.changeId);
-    const severity = items.some((i) => i.change.severity === "critical") ? "critical" : "high";
+      .sort((a, b) => severityRank(b.change.severity) - severityRank(a.change.severity) || a.change.changeId - b.change.changeId);
+    const severity = worstSeverity(items.map((i) => i.change.severity)) ?? "high";
     alerts.push({ channel, severity, payload: { type: "reminder", digest: { incidents, above }, items } });
     digests++;
   }
