@@ -246,7 +246,10 @@ export async function sweepTarget(deps: SweepDeps, t: ResolvedTarget, batch?: Sw
     })();
     result.read = rows.length;
     result.becameBlind = failed.becameBlind;
-    log().warn({ event: "trail-sweep-failed", code, failures: failed.cursor.consecutive_failures, blind: failed.cursor.blind_since !== null }, `CloudTrail sweep failed: ${message}`);
+    log().warn(
+      { event: "trail-sweep-failed", code, failures: failed.cursor.consecutive_failures, blind: failed.cursor.blind_since !== null, read: rows.length, stored: result.stored },
+      `CloudTrail sweep failed: ${message}`,
+    );
     return result;
   }
 

@@ -318,8 +318,9 @@ describe("the CloudTrail sweep", () => {
       const [failed] = await app.sweep();
       expect(failed).toMatchObject({ ok: false, error: expect.stringContaining("AccessDeniedException") });
       expect(sim.cloudtrail.refusedAfterLimit).toBe(1);
-      // The eight pages' events are stored; the cursor stays, so the second is read again.
+      // The eight pages' events are stored, and the log line says so; the cursor stays, so the second is read again.
       expect(inSecond()).toBe(400);
+      expect(log.events("trail-sweep-failed").at(-1)).toMatchObject({ read: 400, stored: 400 });
       expect(sweptUntil()).toBe(before);
     } finally {
       sim.cloudtrail.restore();
