@@ -4,7 +4,8 @@
 //   config names;
 // - slack format: `text` and `blocks` with the worst severity, the target,
 //   each change in words, the ack command; names from the API cannot ping
-//   (@channel) or forge links;
+//   (@channel) or forge links; a reminder digest of hundreds of changes
+//   comes in sections of whole lines within Slack's 50 blocks;
 // - a 500, a redirect, a refused connection and a timeout each make send()
 //   throw, with a message that names neither the header's value nor the URL's
 //   path (Slack webhook URLs are secrets);
@@ -163,6 +164,32 @@ describe("webhook channel against a local HTTP server", () => {
     const body = JSON.parse(receiver.requests[0]!.body) as SlackBody;
     expect(body.text).toBe("HIGH: monitoring blind for prod (111111111111) eu-west-1 (3 failed polls)");
     expect(JSON.stringify(body.blocks)).toContain("AccessDenied &lt;x&gt;");
+  });
+
+  it("slack: a reminder digest of hundreds of changes fills sections of whole lines within Slack's 50 blocks, and says what it left out", async () => {
+    const digest = (n: number): OutboxAlert => ({
+      ...alert,
+      payload: {
+        type: "reminder",
+        digest: { incidents: n, above: 10 },
+        items: Array.from({ length: n }, (_, i) => ({ target: drift.target, detectedAt: drift.detectedAt, change: { ...drift.changes[0]!, changeId: 1000 + i } })),
+      },
+    });
+    await channel(receiver, "slack").send(digest(300));
+    await channel(receiver, "slack").send(digest(3000));
+    const [some, many] = receiver.requests.map((r) => JSON.parse(r.body) as SlackBody);
+    for (const body of [some!, many!]) {
+      expect(body.blocks.length).toBeLessThanOrEqual(50);
+      for (const b of body.blocks) if (b.type === "section") expect(b.text.text.length).toBeLessThanOrEqual(3000);
+      // No line is cut short: every section ends at a line's end.
+      for (const b of body.blocks) if (b.type === "section") expect(b.text.text).not.toMatch(/…$/);
+    }
+    const someText = JSON.stringify(some!.blocks);
+    expect(someText).toContain("#1299 ");
+    expect(someText).toContain("sgwatch ack 1000 1001 ");
+    expect(someText).not.toContain("more lines");
+    const last = many!.blocks.filter((b) => b.type === "section").at(-1) as { text: { text: string } };
+    expect(last.text.text).toMatch(/\n…and \d+ more lines$/);
   });
 
   it("a 500 makes send() throw, quoting the answer but no secret", async () => {

@@ -131,6 +131,31 @@ export interface SlackBody {
 
 const section = (text: string): SlackBlock => ({ type: "section", text: { type: "mrkdwn", text: cap(text, SLACK_SECTION_MAX) } });
 const cap = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+/** Sections a message's lines fill: a header, a context and a target section besides leave room for this many. */
+const SLACK_MAX_SECTIONS = 45;
+
+/**
+ * Lines in as many sections as they need, so the 3000-character limit cuts
+ * no line short; past `maxSections` (Slack takes 50 blocks), one last
+ * section says how many lines were left out.
+ */
+function lineSections(lines: readonly string[], maxSections = SLACK_MAX_SECTIONS): SlackBlock[] {
+  const out: SlackBlock[] = [];
+  let chunk = "";
+  for (const [i, line] of lines.entries()) {
+    if (chunk && chunk.length + line.length + 1 > SLACK_SECTION_MAX) {
+      if (out.length === maxSections - 1) {
+        out.push(section(`${chunk}\n…and ${lines.length - i} more lines`));
+        return out;
+      }
+      out.push(section(chunk));
+      chunk = "";
+    }
+    chunk = chunk ? `${chunk}\n${line}` : line;
+  }
+  if (chunk) out.push(section(chunk));
+  return out;
+}
 
 function driftSlack(alert: OutboxAlert, a: DriftAlert): SlackBody {
   const n = a.changes.length;
@@ -152,17 +177,7 @@ function driftSlack(alert: OutboxAlert, a: DriftAlert): SlackBody {
     );
   });
   if (n > shown.length) lines.push(`…and ${n - shown.length} more (\`sgwatch changes --status unapproved\`)`);
-  // Several sections rather than one, so the 3000-character limit cuts nothing.
-  const changeSections: SlackBlock[] = [];
-  let chunk = "";
-  for (const line of lines) {
-    if (chunk && chunk.length + line.length + 1 > SLACK_SECTION_MAX) {
-      changeSections.push(section(chunk));
-      chunk = "";
-    }
-    chunk = chunk ? `${chunk}\n${line}` : line;
-  }
-  if (chunk) changeSections.push(section(chunk));
+  const changeSections = lineSections(lines);
   const preApprovable = snippetChange(a.changes);
   return {
     // `text` is mrkdwn too (it is the notification); the header is plain text.
@@ -200,7 +215,8 @@ export function slackBody(alert: OutboxAlert): SlackBody {
     text: slackEscape(text),
     blocks: [
       { type: "header", text: { type: "plain_text", text: cap(text, SLACK_HEADER_MAX) } },
-      section(slackEscape(mail.text.trim())),
+      // A reminder digest can list hundreds of changes: a section per few dozen lines.
+      ...lineSections(slackEscape(mail.text.trim()).split("\n")),
       { type: "context", elements: [{ type: "mrkdwn", text: `sgwatch alert ${alert.id}` }] },
     ],
   };
