@@ -319,12 +319,15 @@ export async function runCycle(deps: CycleDeps, opts: { signal?: AbortSignal; pr
   const firstLost = results.find((r) => r.lost)?.lost;
   let failure = firstLost ? { reason: firstLost.reason, message: firstLost.message } : null;
   try {
-    const follow = await writeWaiting(deps, () => followUp(deps.db, deps.clock(), {
-        remindEveryMs: deps.config.alerts.remindEvery,
-        keepSentMs: deps.config.alerts.keepSent,
-        reminderDigestAbove: deps.config.alerts.reminderDigestAbove,
+    const alerts = deps.config.alerts;
+    const follow = await writeWaiting(deps, () =>
+      followUp(deps.db, deps.clock(), {
+        remindEveryMs: alerts.remindEvery,
+        keepSentMs: alerts.keepSent,
+        reminderDigestAbove: alerts.reminderDigestAbove,
         route: (p) => routeAlert(deps.routes, p),
-      }));
+      }),
+    );
     if (follow.reminded > 0 || follow.unusedApprovals > 0) deps.logger.info({ event: "follow-up", ...follow }, "reminders and unused approvals queued");
   } catch (err) {
     // The polls are recorded; reminders wait for the next cycle.
