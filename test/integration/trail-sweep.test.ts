@@ -283,16 +283,28 @@ describe("the CloudTrail sweep", () => {
     expect(stats.maxPerSecond).toBeLessThanOrEqual(2);
   });
 
-  it("reads more than a page of events made in one second whole: none is skipped when the bound stops inside it", async () => {
+  /**
+   * `pairs` rules opened and closed again on one group within the fake
+   * clock's current second (CloudTrail's eventTime has whole seconds, so
+   * their pages sort only by time). Returns that second and a count of its
+   * stored events.
+   */
+  const burstInOneSecond = (groupId: string, pairs: number, fromPort: number, cidr: string): { second: string; inSecond: () => number } => {
     const region = sim.state.account(TEST_ACCOUNT).region(REGION);
-    clock.advance(MIN);
     const second = new Date(Math.floor(clock.now().getTime() / 1000) * 1000).toISOString();
-    // 200 calls within one second (CloudTrail's eventTime has whole seconds): four pages that sort only by time.
-    for (let i = 0; i < 100; i++) {
-      region.authorizeIngress(demo.groups.app, [{ ipProtocol: "udp", fromPort: 30000 + i, toPort: 30000 + i, ipRanges: [{ cidrIp: "10.70.0.0/16" }] }]);
-      region.revokeIngress(demo.groups.app, [{ ipProtocol: "udp", fromPort: 30000 + i, toPort: 30000 + i, ipRanges: [{ cidrIp: "10.70.0.0/16" }] }]);
+    const perm = (port: number) => [{ ipProtocol: "udp", fromPort: port, toPort: port, ipRanges: [{ cidrIp: cidr }] }];
+    for (let i = 0; i < pairs; i++) {
+      region.authorizeIngress(groupId, perm(fromPort + i));
+      region.revokeIngress(groupId, perm(fromPort + i));
     }
     const inSecond = (): number => (reader.prepare("SELECT count(*) AS n FROM trail_events WHERE event_time = ?").get(second) as { n: number }).n;
+    return { second, inSecond };
+  };
+
+  it("reads more than a page of events made in one second whole: none is skipped when the bound stops inside it", async () => {
+    clock.advance(MIN);
+    // 200 calls within one second: four pages.
+    const { inSecond } = burstInOneSecond(demo.groups.app, 100, 30000, "10.70.0.0/16");
     for (let i = 0; i < 4 && inSecond() < 200; i++) {
       clock.advance(5 * MIN);
       await app.cycle();
@@ -301,16 +313,10 @@ describe("the CloudTrail sweep", () => {
   });
 
   it("keeps the pages read before CloudTrail fails part-way through a range: 600 events of one second, refused after eight pages", async () => {
-    const region = sim.state.account(TEST_ACCOUNT).region(REGION);
     clock.advance(MIN);
-    const second = new Date(Math.floor(clock.now().getTime() / 1000) * 1000).toISOString();
     // Twelve pages in the head's newest second, which is read whole past the
     // page bound (test above); CloudTrail answers eight of them, then denies.
-    for (let i = 0; i < 300; i++) {
-      region.authorizeIngress(demo.groups.db, [{ ipProtocol: "udp", fromPort: 31000 + i, toPort: 31000 + i, ipRanges: [{ cidrIp: "10.71.0.0/16" }] }]);
-      region.revokeIngress(demo.groups.db, [{ ipProtocol: "udp", fromPort: 31000 + i, toPort: 31000 + i, ipRanges: [{ cidrIp: "10.71.0.0/16" }] }]);
-    }
-    const inSecond = (): number => (reader.prepare("SELECT count(*) AS n FROM trail_events WHERE event_time = ?").get(second) as { n: number }).n;
+    const { second, inSecond } = burstInOneSecond(demo.groups.db, 300, 31000, "10.71.0.0/16");
     const sweptUntil = (): string => (reader.prepare("SELECT swept_until FROM trail_cursors").get() as { swept_until: string }).swept_until;
     const before = sweptUntil();
     sim.cloudtrail.failAfter(8, { code: "AccessDeniedException", message: "User is not authorized to perform: cloudtrail:LookupEvents" });
